@@ -1,0 +1,32 @@
+import { lintCommand } from "./lint";
+import { tagCommand } from "./tag";
+
+const USAGE = `usage: pinned COMMAND [ARGS]
+
+commands:
+  lint [--strict] DOCKERFILE   check a recipe for unpinned inputs
+  tag REF                      print the container tag for a git ref
+
+Run "pinned COMMAND --help" for details.`;
+
+type Command = (args: string[]) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+    lint: lintCommand,
+    tag: tagCommand,
+};
+
+/** Runs one command line; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+    const [name, ...args] = argv;
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+        process.stdout.write(`${USAGE}\n`);
+        return name === undefined ? 2 : 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) {
+        process.stderr.write(`pinned: unknown command "${name}"\n\n${USAGE}\n`);
+        return 2;
+    }
+    return command(args);
+}

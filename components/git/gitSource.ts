@@ -1,0 +1,125 @@
+import { simpleGit } from "simple-git";
+import { GitSourceError } from "../errors";
+import { GitRef } from "./refTag";
+import { isReleaseName, ReleaseName } from "./releaseName";
+
+/** What the working tree says about the code being released. */
+export interface GitSource {
+    /** Top of the working tree. */
+    readonly root: string;
+    /** Full 40-hex commit at HEAD. */
+    readonly commit: string;
+    /** Commit time, ISO 8601 in UTC: the image's `created`, never the clock. */
+    readonly commitTime: string;
+    /** Uncommitted or untracked changes exist. */
+    readonly dirty: boolean;
+    /** The checked-out branch, or undefined on a detached HEAD. */
+    readonly branch?: string;
+    /** Tags pointing at HEAD. */
+    readonly tags: readonly string[];
+    /** Release tags pointing at HEAD, newest first. */
+    readonly releases: readonly ReleaseName[];
+    /** The ref the build is named after: a release tag first, else the branch. */
+    readonly ref?: GitRef;
+    /** `origin`'s URL without credentials, when there is one. */
+    readonly remoteUrl?: string;
+}
+
+/** Reads commit, dirty state, branch and tags of the repository holding `dir`. */
+export async function readGitSource(dir: string): Promise<GitSource> {
+    const git = simpleGit({ baseDir: dir });
+    if (!(await git.checkIsRepo())) {
+        throw new GitSourceError(
+            `${dir} is not inside a git repository, so its commit cannot be recorded.`,
+            "run pinned from a git checkout (git init && git commit), or point pinned:app at one.",
+        );
+    }
+    const root = (await git.revparse(["--show-toplevel"])).trim();
+    let commit: string;
+    try {
+        commit = (await git.revparse(["HEAD"])).trim();
+    } catch {
+        throw new GitSourceError(`${root} has no commit yet.`, "commit the app before releasing it.");
+    }
+    const commitTime = new Date((await git.show(["-s", "--format=%cI", commit])).trim()).toISOString();
+    const status = await git.status();
+    const branchName = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
+    const tags = (await git.tag(["--points-at", "HEAD"])).split("\n").map((t) => t.trim()).filter((t) => t !== "");
+    const releases = tags.filter(isReleaseName).sort().reverse();
+    const remoteUrl = await originUrl(dir);
+    const ref: GitRef | undefined =
+        releases.length > 0
+            ? { kind: "tag", name: releases[0] }
+            : branchName
+              ? { kind: "branch", name: branchName }
+              : undefined;
+    return {
+        root,
+        commit,
+        commitTime,
+        dirty: !status.isClean(),
+        branch: branchName || undefined,
+        tags,
+        releases,
+        ref,
+        remoteUrl,
+    };
+}
+
+/** The commit a tag points at (peeled through annotated tags), or undefined. */
+export async function commitOfTag(dir: string, tag: string): Promise<string | undefined> {
+    const git = simpleGit({ baseDir: dir });
+    try {
+        return (await git.revparse([`refs/tags/${tag}^{commit}`])).trim();
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Refuses to build a release from anything but exactly its tagged commit:
+ * a dirty tree would ship code no commit describes, and a tag that moved
+ * since the release was recorded would ship different code under the same
+ * name.
+ */
+export async function assertReleaseSource(
+    source: GitSource,
+    release: ReleaseName,
+    recordedCommit?: string,
+): Promise<void> {
+    if (source.dirty) {
+        throw new GitSourceError(
+            `the working tree at ${source.root} has uncommitted changes; a release must be built from a commit.`,
+            "commit or stash them (git status shows them), then release again.",
+        );
+    }
+    const tagged = await commitOfTag(source.root, release);
+    if (tagged === undefined) {
+        throw new GitSourceError(
+            `release ${release} has no git tag.`,
+            `tag the commit to release: git tag ${release} && git push origin ${release}.`,
+        );
+    }
+    if (recordedCommit !== undefined && tagged !== recordedCommit) {
+        throw new GitSourceError(
+            `tag ${release} now points at ${tagged.slice(0, 12)}, but the release was recorded at ${recordedCommit.slice(0, 12)}: the tag was moved.`,
+            `put it back (git tag -f ${release} ${recordedCommit}), or make a new release with a new name.`,
+        );
+    }
+    if (tagged !== source.commit) {
+        throw new GitSourceError(
+            `HEAD is ${source.commit.slice(0, 12)}, but tag ${release} points at ${tagged.slice(0, 12)}.`,
+            `check out the release first: git checkout ${release}.`,
+        );
+    }
+}
+
+async function originUrl(dir: string): Promise<string | undefined> {
+    const remotes = await simpleGit({ baseDir: dir }).getRemotes(true);
+    const origin = remotes.find((r) => r.name === "origin");
+    if (!origin) {
+        return undefined;
+    }
+    // Never let credentials embedded in a remote URL reach an image label.
+    return origin.refs.fetch.replace(/\/\/[^@/]+@/, "//");
+}

@@ -1,0 +1,273 @@
+import * as fs from "fs";
+import * as path from "path";
+import { Arg, DockerfileParser, From, Instruction, Label, Run } from "dockerfile-ast";
+import { Finding, Severity } from "./finding";
+import { packageProblems, Problem, RequirementsReader } from "./packageRules";
+import { simpleCommands } from "./shellCommands";
+
+/** How strictly to judge a recipe. */
+export interface PolicyOptions {
+    /**
+     * Turn every warning into an error — notably a base image without a
+     * digest, which is only a warning by default.
+     * @default false
+     */
+    readonly strict?: boolean;
+    /**
+     * Directory that requirements files are read from.
+     * @default the Dockerfile's directory
+     */
+    readonly contextDir?: string;
+}
+
+/** Reads and checks a Dockerfile; the file name in findings is `file` as given. */
+export function lintDockerfileFile(file: string, options: PolicyOptions = {}): Finding[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
+        return [finding(file, 1, "error", {
+            rule: "recipe-unreadable",
+            message: `${file} ${reason}`,
+            fix: "give the path of the app's Dockerfile, e.g. pinned lint app/Dockerfile",
+        })];
+    }
+    return lintDockerfile(text, file, { contextDir: path.dirname(file), ...options });
+}
+
+/**
+ * Checks a recipe for what breaks reproducibility: bases that are not
+ * pinned, package installs without exact versions, secrets in build args,
+ * and a missing git_hash label. Every finding names its line and a fix.
+ */
+export function lintDockerfile(text: string, file: string, options: PolicyOptions = {}): Finding[] {
+    const df = DockerfileParser.parse(text);
+    const findings: Finding[] = [];
+    const add = (instruction: Instruction, severity: Severity, p: Problem) =>
+        findings.push(finding(file, instruction.getRange().start.line + 1, severity, p));
+
+    for (const directive of df.getDirectives()) {
+        if (directive.getName().toLowerCase() === "syntax" && !/@sha256:[0-9a-f]{64}$/.test(directive.getValue())) {
+            findings.push(finding(file, directive.getRange().start.line + 1, "warning", {
+                rule: "syntax-directive",
+                message: `"# syntax=${directive.getValue()}" pulls a frontend image at build time`,
+                fix: "remove the directive, or pin the frontend by digest",
+            }));
+        }
+    }
+
+    const globalArgs = argDefaults(df.getInitialARGs());
+    const stages: string[] = [];
+    const froms = df.getFROMs();
+    for (const from of froms) {
+        const problem = baseImageProblem(from, globalArgs, stages);
+        if (problem) {
+            add(from, problem.severity, problem);
+        }
+        const stage = from.getBuildStage();
+        if (stage) {
+            stages.push(stage.toLowerCase());
+        }
+    }
+
+    const readRequirements = requirementsReader(options.contextDir ?? path.dirname(file), df.getCOPYs().map(copySources));
+    for (const instruction of df.getInstructions()) {
+        const keyword = instruction.getKeyword();
+        if (keyword === "ARG") {
+            const name = (instruction as Arg).getProperty()?.getName() ?? "";
+            if (/PASSWORD|TOKEN|SECRET|KEY/i.test(name)) {
+                add(instruction, "error", {
+                    rule: "secret-build-arg",
+                    message: `build arg ${name} looks like a secret; build args stay readable in the image history`,
+                    fix: `pass it as a build secret: RUN --mount=type=secret,id=${name.toLowerCase()} …`,
+                });
+            }
+        } else if (keyword === "RUN") {
+            for (const argv of runCommands(instruction as Run)) {
+                for (const p of packageProblems(argv, readRequirements)) {
+                    add(instruction, "error", p);
+                }
+            }
+        } else if (keyword === "ADD") {
+            const sources = instruction.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith("--"));
+            const hasChecksum = instruction.getArguments().some((a) => a.getValue().startsWith("--checksum="));
+            if (sources.slice(0, -1).some((s) => /^(https?|git):\/\//.test(s) || s.startsWith("git@")) && !hasChecksum) {
+                add(instruction, "warning", {
+                    rule: "add-remote-url",
+                    message: "ADD fetches remote content that can change between builds",
+                    fix: "add --checksum=sha256:<hex>, or COPY a file vendored in the repository",
+                });
+            }
+        }
+    }
+
+    findings.push(...gitHashProblems(df.getInstructions(), froms, file));
+    const sorted = findings.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+    return options.strict ? sorted.map((f) => ({ ...f, severity: "error" as const })) : sorted;
+}
+
+type BaseProblem = Problem & { severity: Severity };
+
+function baseImageProblem(from: From, globalArgs: Map<string, string>, stages: readonly string[]): BaseProblem | undefined {
+    const written = from.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith("--"))[0] ?? "";
+    const image = written.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => globalArgs.get(name) ?? m);
+    if (image.includes("$")) {
+        return {
+            severity: "warning",
+            rule: "base-unresolved",
+            message: `base image "${written}" depends on a build arg without a default, so it cannot be checked`,
+            fix: "give the ARG a default that pins the image, or write the image in the FROM line",
+        };
+    }
+    if (image.toLowerCase() === "scratch" || stages.includes(image.toLowerCase())) {
+        return undefined; // no base, or an earlier stage of this recipe
+    }
+    const [nameAndTag, digest] = image.split("@");
+    const lastSlash = nameAndTag.lastIndexOf("/");
+    const colon = nameAndTag.indexOf(":", lastSlash + 1);
+    const name = colon < 0 ? nameAndTag : nameAndTag.slice(0, colon);
+    const tag = colon < 0 ? undefined : nameAndTag.slice(colon + 1);
+    const example = `${name}:<exact version>@sha256:<digest>`;
+    if (tag === "latest") {
+        return {
+            severity: "error",
+            rule: "base-latest",
+            message: `base image "${image}" uses "latest", which moves with every upstream release`,
+            fix: `pin an exact version and its digest: FROM ${example}`,
+        };
+    }
+    if (digest === undefined && tag === undefined) {
+        return {
+            severity: "error",
+            rule: "base-unversioned",
+            message: `base image "${image}" has no tag, so it resolves to whatever the registry serves today`,
+            fix: `pin an exact version and its digest: FROM ${example}`,
+        };
+    }
+    if (digest === undefined && tag !== undefined && !isExactVersion(tag)) {
+        return {
+            severity: "error",
+            rule: "base-unversioned",
+            message: `base image tag "${tag}" is not an exact version; it is moved to each new patch release`,
+            fix: `name the full version (e.g. ${name}:3.11.7-bookworm) and its digest: FROM ${example}`,
+        };
+    }
+    if (digest === undefined) {
+        return {
+            severity: "warning",
+            rule: "base-no-digest",
+            message: `base image "${image}" has no digest; even an exact tag can be re-pushed`,
+            fix: `append the digest: FROM ${image}@sha256:<digest> (docker buildx imagetools inspect ${image} shows it)`,
+        };
+    }
+    return undefined;
+}
+
+/** `3.7.1-stretch`, `1.25.3-alpine`, `bookworm-20240110`: a full version or a date stamp. */
+function isExactVersion(tag: string): boolean {
+    return /(^|[^0-9.])\d+\.\d+\.\d+/.test(tag) || /(^|\D)20\d{6}(\D|$)/.test(tag);
+}
+
+/**
+ * The final stage must carry the commit it was built from, the origin
+ * story's convention: `ARG git_hash` and `LABEL git_hash=$git_hash`.
+ */
+function gitHashProblems(instructions: Instruction[], froms: From[], file: string): Finding[] {
+    const last = froms[froms.length - 1];
+    if (!last) {
+        return [finding(file, 1, "error", {
+            rule: "no-from",
+            message: "the recipe has no FROM instruction",
+            fix: "start the recipe with FROM <image>:<exact version>@sha256:<digest>",
+        })];
+    }
+    const finalStage = instructions.filter((i) => i.getRange().start.line > last.getRange().start.line);
+    const line = last.getRange().start.line + 1;
+    const hasArg = finalStage.some((i) => i.getKeyword() === "ARG" && (i as Arg).getProperty()?.getName() === "git_hash");
+    const label = finalStage
+        .filter((i): i is Label => i.getKeyword() === "LABEL")
+        .flatMap((l) => l.getProperties())
+        .find((p) => p.getName() === "git_hash");
+    const out: Finding[] = [];
+    if (!hasArg) {
+        out.push(finding(file, line, "error", {
+            rule: "git-hash-missing",
+            message: "the final stage declares no ARG git_hash, so the image cannot record its commit",
+            fix: "add after the last FROM: ARG git_hash (pinned passes the commit as this build arg)",
+        }));
+    }
+    const value = label?.getValue() ?? undefined;
+    if (!label) {
+        out.push(finding(file, line, "error", {
+            rule: "git-hash-missing",
+            message: "the final stage has no LABEL git_hash, so the image does not say which commit it is",
+            fix: "add after ARG git_hash: LABEL git_hash=$git_hash",
+        }));
+    } else if (value !== "$git_hash" && value !== "${git_hash}") {
+        out.push(finding(file, label.getRange().start.line + 1, "error", {
+            rule: "git-hash-missing",
+            message: `LABEL git_hash is "${value}", not the build arg`,
+            fix: "write LABEL git_hash=$git_hash",
+        }));
+    }
+    return out;
+}
+
+function runCommands(run: Run): string[][] {
+    const json = run.getJSONStrings();
+    if (json.length > 0) {
+        const argv = json.map((s) => s.getValue().replace(/^"|"$/g, ""));
+        // ["sh", "-c", "…"] is a shell line in disguise.
+        if (/(^|\/)(ba)?sh$/.test(argv[0]) && argv[1] === "-c" && argv[2] !== undefined) {
+            return simpleCommands(argv[2]);
+        }
+        return [argv];
+    }
+    const content = run.getArgumentsContent() ?? "";
+    // Options such as --mount=… belong to RUN, not to the command.
+    return simpleCommands(content.replace(/^(\s*--[a-z-]+=\S+)+/, ""));
+}
+
+function argDefaults(args: Arg[]): Map<string, string> {
+    const values = new Map<string, string>();
+    for (const arg of args) {
+        const p = arg.getProperty();
+        const value = p?.getValue();
+        if (p && value) {
+            values.set(p.getName(), value);
+        }
+    }
+    return values;
+}
+
+function copySources(copy: Instruction): string[] {
+    const args = copy.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith("--"));
+    return args.slice(0, -1);
+}
+
+/**
+ * Finds a requirements file named by its path inside the image: first as a
+ * path in the build context, then as the source of a COPY with that name.
+ */
+function requirementsReader(contextDir: string, copied: string[][]): RequirementsReader {
+    return (inImage) => {
+        const base = path.basename(inImage);
+        const candidates = [
+            inImage.replace(/^\/+/, ""),
+            base,
+            ...copied.flat().filter((src) => path.basename(src) === base),
+        ];
+        for (const candidate of candidates) {
+            const full = path.join(contextDir, candidate);
+            if (fs.existsSync(full) && fs.statSync(full).isFile()) {
+                return { path: path.relative(process.cwd(), full) || full, text: fs.readFileSync(full, "utf8") };
+            }
+        }
+        return undefined;
+    };
+}
+
+function finding(file: string, line: number, severity: Severity, p: Problem): Finding {
+    return { file, line, severity, rule: p.rule, message: p.message, fix: p.fix };
+}
