@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Arg, DockerfileParser, From, Instruction, Label, Run } from "dockerfile-ast";
+import { Add, Arg, DockerfileParser, From, Instruction, Label, Run } from "dockerfile-ast";
 import { Finding, Severity } from "./finding";
 import { packageProblems, Problem, RequirementsReader } from "./packageRules";
 import { simpleCommands } from "./shellCommands";
@@ -90,8 +90,8 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
                 }
             }
         } else if (keyword === "ADD") {
-            const sources = instruction.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith("--"));
-            const hasChecksum = instruction.getArguments().some((a) => a.getValue().startsWith("--checksum="));
+            const sources = instruction.getArguments().map((a) => a.getValue());
+            const hasChecksum = (instruction as Add).getFlags().some((f) => f.getName() === "checksum");
             if (sources.slice(0, -1).some((s) => /^(https?|git):\/\//.test(s) || s.startsWith("git@")) && !hasChecksum) {
                 add(instruction, "warning", {
                     rule: "add-remote-url",
@@ -215,18 +215,30 @@ function gitHashProblems(instructions: Instruction[], froms: From[], file: strin
 }
 
 function runCommands(run: Run): string[][] {
-    const json = run.getJSONStrings();
-    if (json.length > 0) {
-        const argv = json.map((s) => s.getValue().replace(/^"|"$/g, ""));
-        // ["sh", "-c", "…"] is a shell line in disguise.
-        if (/(^|\/)(ba)?sh$/.test(argv[0]) && argv[1] === "-c" && argv[2] !== undefined) {
-            return simpleCommands(argv[2]);
-        }
-        return [argv];
+    // RUN options such as --mount=… belong to RUN, not to the command.
+    const content = (run.getArgumentsContent() ?? "").replace(/^(\s*--[a-z-]+=\S+)+\s*/, "");
+    const argv = execForm(content);
+    if (!argv) {
+        return simpleCommands(content);
     }
-    const content = run.getArgumentsContent() ?? "";
-    // Options such as --mount=… belong to RUN, not to the command.
-    return simpleCommands(content.replace(/^(\s*--[a-z-]+=\S+)+/, ""));
+    // ["sh", "-c", "…"] is a shell line in disguise.
+    if (/(^|\/)(ba)?sh$/.test(argv[0] ?? "") && argv[1] === "-c" && argv[2] !== undefined) {
+        return simpleCommands(argv[2]);
+    }
+    return [argv];
+}
+
+/** The argv of an exec-form instruction (`["pip", "install", "x"]`), else undefined. */
+function execForm(content: string): string[] | undefined {
+    if (!content.trimStart().startsWith("[")) {
+        return undefined;
+    }
+    try {
+        const parsed: unknown = JSON.parse(content);
+        return Array.isArray(parsed) && parsed.every((a) => typeof a === "string") ? parsed : undefined;
+    } catch {
+        return undefined; // not valid JSON: Docker runs it as a shell line
+    }
 }
 
 function argDefaults(args: Arg[]): Map<string, string> {

@@ -1,0 +1,75 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DigestReference } from "./digestReference";
+import { PinnedDeployment } from "./pinnedDeployment";
+import { ReleaseImage } from "./releaseImage";
+
+export interface ReleaseArgs {
+    readonly release: string;
+    readonly commit: string;
+    /** Commit time, for the image's `created` label. Needed only when building. */
+    readonly commitTime?: string;
+    readonly sourceUrl?: string;
+    /**
+     * The digest this release already shipped. When given, nothing is built:
+     * the stack redeploys exactly these bytes (this is what rollback runs).
+     */
+    readonly recordedDigest?: DigestReference;
+    readonly appDir: string;
+    readonly registry: { server: string; repository: string; username?: string; password?: pulumi.Input<string> };
+    readonly strictPolicy?: boolean;
+    readonly appName?: string;
+    readonly namespace?: string;
+    readonly port?: number;
+    readonly replicas?: number;
+    /** The cluster to deploy to (or a rendering provider). */
+    readonly provider: k8s.Provider;
+}
+
+/** One release: its image (built, or recorded) deployed by digest. */
+export class Release extends pulumi.ComponentResource {
+    readonly digestReference: pulumi.Output<DigestReference>;
+    /** The image component, when this run builds one. */
+    readonly image?: ReleaseImage;
+    readonly deployment: PinnedDeployment;
+
+    constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pinned:index:Release", name, {}, opts);
+        if (args.recordedDigest) {
+            this.digestReference = pulumi.output(args.recordedDigest);
+        } else {
+            if (!args.commitTime) {
+                throw new Error("Release: commitTime is required when building an image");
+            }
+            this.image = new ReleaseImage(
+                `${name}-image`,
+                {
+                    appDir: args.appDir,
+                    tag: args.release,
+                    release: args.release,
+                    commit: args.commit,
+                    commitTime: args.commitTime,
+                    sourceUrl: args.sourceUrl,
+                    registry: args.registry,
+                    strictPolicy: args.strictPolicy,
+                },
+                { parent: this },
+            );
+            this.digestReference = this.image.digestReference;
+        }
+        this.deployment = new PinnedDeployment(
+            `${name}-app`,
+            {
+                image: this.digestReference,
+                release: args.release,
+                gitHash: args.commit,
+                appName: args.appName,
+                namespace: args.namespace,
+                port: args.port,
+                replicas: args.replicas,
+            },
+            { parent: this, providers: { kubernetes: args.provider } },
+        );
+        this.registerOutputs({ digestReference: this.digestReference });
+    }
+}

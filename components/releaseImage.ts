@@ -1,0 +1,116 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { contextHash } from "./contextHash";
+import { DigestReference, parseDigestReference } from "./digestReference";
+import { RecipePolicyError } from "./errors";
+import { ImageBuild } from "./imageBuild";
+import { formatFinding, hasErrors } from "./policy/finding";
+import { lintDockerfileFile } from "./policy/recipePolicy";
+
+/** Where the image is pushed, and as whom. */
+export interface RegistryArgs {
+    /** `host[:port]`, e.g. `127.0.0.1:5000`. */
+    readonly server: pulumi.Input<string>;
+    /** Repository path inside the registry, e.g. `pinned/app`. */
+    readonly repository: string;
+    readonly username?: pulumi.Input<string>;
+    /** Pass as a secret (`config.requireSecret`). */
+    readonly password?: pulumi.Input<string>;
+}
+
+export interface ReleaseImageArgs {
+    /** Directory holding the recipe; it is also the build context. */
+    readonly appDir: string;
+    /**
+     * The recipe, relative to `appDir`.
+     * @default "Dockerfile"
+     */
+    readonly dockerfile?: string;
+    /** Container tag, from the ref convention (a release's tag is its name). */
+    readonly tag: string;
+    /** The release the image belongs to: `org.opencontainers.image.version`. */
+    readonly release: string;
+    /** Full commit hash: the `git_hash` build arg and label. */
+    readonly commit: string;
+    /** Commit time (ISO 8601): `org.opencontainers.image.created`, never the clock. */
+    readonly commitTime: string;
+    /** Where the code lives: `org.opencontainers.image.source`. */
+    readonly sourceUrl?: string;
+    readonly registry: RegistryArgs;
+    /**
+     * Further build args. Recorded in state; never put secrets here.
+     * @default {}
+     */
+    readonly buildArgs?: Record<string, string>;
+    /**
+     * Refuse warnings too, notably a base image without a digest.
+     * @default true
+     */
+    readonly strictPolicy?: boolean;
+}
+
+/** The labels every release image carries; none comes from the clock. */
+export function releaseLabels(args: Pick<ReleaseImageArgs, "commit" | "commitTime" | "release" | "sourceUrl">): Record<string, string> {
+    const labels: Record<string, string> = {
+        git_hash: args.commit,
+        "org.opencontainers.image.revision": args.commit,
+        "org.opencontainers.image.version": args.release,
+        "org.opencontainers.image.created": args.commitTime,
+    };
+    if (args.sourceUrl) {
+        labels["org.opencontainers.image.source"] = args.sourceUrl;
+    }
+    return labels;
+}
+
+/**
+ * Builds the app's image from its pinned recipe, stamps it with the commit,
+ * pushes it, and exposes the one thing a deployment may use: the digest
+ * reference of what the registry stored.
+ */
+export class ReleaseImage extends pulumi.ComponentResource {
+    /** `repository@sha256:…` of the pushed image. An empty digest fails the run. */
+    readonly digestReference: pulumi.Output<DigestReference>;
+    /** `registry/repository:tag`, the movable name people read. */
+    readonly imageName: pulumi.Output<string>;
+    /** The build args passed to the recipe, as recorded. */
+    readonly buildArgs: Record<string, string>;
+
+    constructor(name: string, args: ReleaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pinned:index:ReleaseImage", name, {}, opts);
+
+        const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
+        const findings = lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
+        if (hasErrors(findings)) {
+            throw new RecipePolicyError(
+                `the recipe ${dockerfile} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
+                "fix the findings above (pinned lint --strict shows them), commit, and release again.",
+            );
+        }
+        for (const f of findings) {
+            pulumi.log.warn(formatFinding(f), this);
+        }
+
+        this.buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit };
+        this.imageName = pulumi.interpolate`${args.registry.server}/${args.registry.repository}:${args.tag}`;
+        const build = new ImageBuild(
+            `${name}-build`,
+            {
+                imageName: this.imageName,
+                context: path.resolve(args.appDir),
+                dockerfile,
+                contextHash: contextHash(args.appDir, dockerfile),
+                buildArgs: this.buildArgs,
+                labels: releaseLabels(args),
+                registryServer: args.registry.server,
+                registryUsername: args.registry.username,
+                registryPassword: args.registry.password ? pulumi.secret(args.registry.password) : undefined,
+            },
+            { parent: this },
+        );
+        // parseDigestReference throws on "", "<none>@<none>" or a tag, which
+        // fails the run before anything can deploy it.
+        this.digestReference = build.repoDigest.apply((d) => parseDigestReference(d));
+        this.registerOutputs({ digestReference: this.digestReference, imageName: this.imageName });
+    }
+}
