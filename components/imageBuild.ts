@@ -38,7 +38,7 @@ const STATE_KEYS = [...BUILD_KEYS, "registryServer", "registryUsername"];
  * the registry assigned. It runs inside the engine's dynamic-provider host,
  * so it is self-contained: Node built-ins only, no imports from the project.
  */
-const imageBuildProvider: pulumi.dynamic.ResourceProvider = {
+export const imageBuildProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: BuildState, news: BuildState) {
         const changed = BUILD_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0 || !olds.repoDigest };

@@ -1,0 +1,178 @@
+import "./mocks";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import { parseDigestReference } from "../../components/digestReference";
+import { RecipePolicyError } from "../../components/errors";
+import { ANNOTATIONS, PinnedDeployment } from "../../components/pinnedDeployment";
+import { Release } from "../../components/release";
+import { imageBuildProvider } from "../../components/imageBuild";
+import { ReleaseImage } from "../../components/releaseImage";
+import { STRICT_DOCKERFILE } from "../support/tempRepo";
+import { ofType, promiseOf, registered, setImageDigest, settle, useMocks } from "./mocks";
+
+const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
+const DIGEST = parseDigestReference(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
+const DYNAMIC = "pulumi-nodejs:dynamic/pinned:ImageBuild";
+
+function appDir(dockerfile = STRICT_DOCKERFILE): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-app-"));
+    fs.writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
+    fs.writeFileSync(path.join(dir, "server.py"), "print('hello')\n");
+    return dir;
+}
+
+const imageArgs = (dir: string) => ({
+    appDir: dir,
+    tag: "2026-11-27-001",
+    release: "2026-11-27-001",
+    commit: COMMIT,
+    commitTime: "2026-11-27T10:00:00.000Z",
+    sourceUrl: "https://git.example/team/app.git",
+    registry: { server: "127.0.0.1:5000", repository: "pinned/app", username: "pinned", password: "s3cret" },
+});
+
+describe("ReleaseImage (mocks)", () => {
+    beforeEach(() => useMocks("2026-11-27-001"));
+
+    it("builds with explicit args and commit-time labels, and outputs the pushed digest", async () => {
+        const image = new ReleaseImage("img", imageArgs(appDir()));
+        assert.strictEqual(await promiseOf(image.digestReference), `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`);
+        const [build] = ofType(DYNAMIC);
+        assert.strictEqual(build.inputs.imageName, "127.0.0.1:5000/pinned/app:2026-11-27-001");
+        assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: COMMIT });
+        assert.deepStrictEqual(build.inputs.labels, {
+            git_hash: COMMIT,
+            "org.opencontainers.image.revision": COMMIT,
+            "org.opencontainers.image.version": "2026-11-27-001",
+            "org.opencontainers.image.created": "2026-11-27T10:00:00.000Z",
+            "org.opencontainers.image.source": "https://git.example/team/app.git",
+        });
+        assert.match(String(build.inputs.contextHash), /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("hashes the context the same way twice, and differently after a change", () => {
+        const dir = appDir();
+        new ReleaseImage("a", imageArgs(dir));
+        new ReleaseImage("b", imageArgs(dir));
+        fs.writeFileSync(path.join(dir, "server.py"), "print('changed')\n");
+        new ReleaseImage("c", imageArgs(dir));
+        return settle().then(() => {
+            const [a, b, c] = ofType(DYNAMIC).map((r) => r.inputs.contextHash);
+            assert.strictEqual(a, b);
+            assert.notStrictEqual(a, c);
+        });
+    });
+
+    for (const bad of ["", "<none>@<none>", "127.0.0.1:5000/pinned/app:2026-11-27-001"]) {
+        it(`stops the run when the push reports ${JSON.stringify(bad)}`, async () => {
+            setImageDigest(() => bad);
+            const image = new ReleaseImage("img", imageArgs(appDir()));
+            await assert.rejects(promiseOf(image.digestReference), /empty|no digest/);
+        });
+    }
+
+    it("refuses to build a recipe with policy errors, naming file and line", () => {
+        const dir = appDir("FROM python\nRUN pip install numpy\n");
+        assert.throws(
+            () => new ReleaseImage("img", imageArgs(dir)),
+            (e: unknown) => e instanceof RecipePolicyError && /Dockerfile:1: base-unversioned/.test(e.problem) && /Dockerfile:2: pip-unpinned/.test(e.problem),
+        );
+        return settle().then(() => assert.strictEqual(ofType(DYNAMIC).length, 0, "nothing was built"));
+    });
+
+    it("diffs on what makes the image, never on credentials", async () => {
+        const olds = { imageName: "r/a:1", context: "/c", dockerfile: "/c/Dockerfile", contextHash: "sha256:1", buildArgs: { git_hash: COMMIT }, labels: {}, repoDigest: DIGEST, registryPassword: "old" };
+        const diff = (news: Record<string, unknown>) => imageBuildProvider.diff!("id", olds, { ...olds, ...news });
+        assert.strictEqual((await diff({ registryPassword: "rotated", registryUsername: "other" })).changes, false);
+        assert.strictEqual((await diff({ contextHash: "sha256:2" })).changes, true);
+        assert.strictEqual((await diff({ buildArgs: { git_hash: "f".repeat(40) } })).changes, true);
+        assert.strictEqual((await diff({ labels: { a: "b" } })).changes, true);
+    });
+});
+
+describe("PinnedDeployment (mocks)", () => {
+    beforeEach(() => useMocks("2026-11-27-001"));
+
+    it("runs exactly the digest reference, with release and git hash recorded", async () => {
+        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT, port: 8080 });
+        assert.strictEqual(await promiseOf(d.image), DIGEST);
+        await promiseOf(d.deployment.id);
+        await promiseOf(d.service.id);
+        const [dep] = ofType("kubernetes:apps/v1:Deployment");
+        const spec = dep.inputs.spec as { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: Array<{ image: string }> } } };
+        assert.strictEqual(spec.template.spec.containers[0].image, DIGEST);
+        assert.deepStrictEqual(spec.selector.matchLabels, { "app.kubernetes.io/name": "pinned-app" });
+        assert.strictEqual(spec.template.metadata.labels["app.kubernetes.io/version"], "2026-11-27-001");
+        assert.strictEqual(spec.template.metadata.labels["pinned/git-hash"], COMMIT);
+        assert.strictEqual(spec.template.metadata.annotations[ANNOTATIONS.image], DIGEST);
+        const meta = dep.inputs.metadata as { name: string; annotations: Record<string, string> };
+        assert.strictEqual(meta.name, "pinned-app", "fixed name shared by all release stacks");
+        assert.strictEqual(meta.annotations["pulumi.com/patchForce"], "true");
+        assert.strictEqual(meta.annotations[ANNOTATIONS.release], "2026-11-27-001");
+        assert.strictEqual(meta.annotations[ANNOTATIONS.gitHash], COMMIT);
+        const [svc] = ofType("kubernetes:core/v1:Service");
+        assert.deepStrictEqual((svc.inputs.spec as { selector: unknown }).selector, { "app.kubernetes.io/name": "pinned-app" });
+    });
+
+    it("retains the live Deployment and Service when a stack is destroyed", async () => {
+        // A transformation sees each child's final options, as the engine gets them.
+        const seen: Array<{ type: string; retainOnDelete?: boolean }> = [];
+        const d = new PinnedDeployment(
+            "app",
+            { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT },
+            { transformations: [(a) => void seen.push({ type: a.type, retainOnDelete: a.opts.retainOnDelete })] },
+        );
+        await promiseOf(d.image);
+        assert.deepStrictEqual(
+            seen.filter((s) => s.type.startsWith("kubernetes:")),
+            [
+                { type: "kubernetes:apps/v1:Deployment", retainOnDelete: true },
+                { type: "kubernetes:core/v1:Service", retainOnDelete: true },
+            ],
+        );
+    });
+});
+
+describe("Release (mocks)", () => {
+    beforeEach(() => useMocks("2026-11-27-001"));
+    const provider = () => new k8s.Provider("cluster", { renderYamlToDirectory: "/tmp/unused" });
+    const args = (dir: string) => ({
+        release: "2026-11-27-001",
+        commit: COMMIT,
+        commitTime: "2026-11-27T10:00:00.000Z",
+        appDir: dir,
+        registry: { server: "127.0.0.1:5000", repository: "pinned/app" },
+    });
+
+    it("deploys the image component's digest output, exactly", async () => {
+        const r = new Release("2026-11-27-001", { ...args(appDir()), provider: provider() });
+        const built = await promiseOf(r.image!.digestReference);
+        const deployed = await promiseOf(r.deployment.image);
+        assert.strictEqual(deployed, built);
+        await promiseOf(r.deployment.deployment.id);
+        const [dep] = ofType("kubernetes:apps/v1:Deployment");
+        const containers = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers;
+        assert.strictEqual(containers[0].image, built);
+    });
+
+    it("builds nothing when a digest is recorded", async () => {
+        const r = new Release("2026-11-27-001", { ...args(appDir()), recordedDigest: DIGEST, provider: provider() });
+        assert.strictEqual(r.image, undefined);
+        assert.strictEqual(await promiseOf(r.deployment.image), DIGEST);
+        await promiseOf(r.deployment.deployment.id);
+        assert.strictEqual(ofType(DYNAMIC).length, 0);
+        assert.ok(registered.some((x) => x.type === "kubernetes:apps/v1:Deployment"));
+    });
+
+    it("registers no Deployment when the build yields an empty digest", async () => {
+        setImageDigest(() => "");
+        const r = new Release("2026-11-27-001", { ...args(appDir()), provider: provider() });
+        await assert.rejects(promiseOf(r.digestReference), /empty/);
+        await settle();
+        assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+    });
+});
+

@@ -1,0 +1,147 @@
+import "./mocks";
+import * as assert from "assert";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, GitSourceError, RegistryError } from "../../components/errors";
+import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
+import { ofType, promiseOf, registered, useMocks } from "./mocks";
+
+// Loaded after the mocks, as the Pulumi testing guide asks.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const program: () => Promise<Record<string, unknown>> = require("../../index");
+
+const R = "2026-11-27-001";
+const HEX = "cd".repeat(32);
+const DYNAMIC = "pulumi-nodejs:dynamic/pinned:ImageBuild";
+
+/** A loopback stand-in for a registry's manifest endpoint, with basic auth. */
+async function fakeRegistry(digests: string[]): Promise<{ host: string; requests: string[]; close(): void }> {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+        requests.push(`${req.method} ${req.url}`);
+        if (req.headers.authorization !== `Basic ${Buffer.from("pinned:pw").toString("base64")}`) {
+            res.writeHead(401, { "www-authenticate": 'Basic realm="registry"' }).end();
+            return;
+        }
+        const digest = /\/manifests\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? "")?.[1];
+        res.writeHead(digest && digests.includes(digest) ? 200 : 404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
+}
+
+async function outputsOf(out: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const resolved: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(out)) {
+        resolved[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+    }
+    return resolved;
+}
+
+describe("program (mocks)", function () {
+    this.timeout(30_000);
+    let repo: TempRepo;
+    let commit: string;
+
+    beforeEach(async () => {
+        repo = await makeTempRepo();
+        commit = await repo.commit({ "app/Dockerfile": STRICT_DOCKERFILE, "app/server.py": "print(1)\n" });
+        await repo.git.addTag(R);
+    });
+    afterEach(() => repo.remove());
+
+    const config = (extra: Record<string, string> = {}) => ({
+        "pinned:commit": commit,
+        "pinned:registry": "127.0.0.1:5000",
+        "pinned:app": `${repo.dir}/app`,
+        "pinned:renderYamlTo": `${repo.dir}/rendered`,
+        ...extra,
+    });
+
+    it("builds at the release tag and deploys the built digest; outputs say what runs", async () => {
+        useMocks(R, config());
+        const out = await outputsOf(await program());
+        const [build] = ofType(DYNAMIC);
+        assert.ok(build, "an image is built");
+        assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: commit });
+        assert.deepStrictEqual(out, {
+            release: R,
+            commit,
+            digestReference: `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`,
+            deployment: "default/pinned-app",
+        });
+        const [dep] = ofType("kubernetes:apps/v1:Deployment");
+        const image = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image;
+        assert.strictEqual(image, out.digestReference);
+    });
+
+    it("with a recorded digest: checks the registry, builds nothing, deploys that digest", async () => {
+        const reg = await fakeRegistry([`sha256:${HEX}`]);
+        try {
+            const recorded = `${reg.host}/pinned/app@sha256:${HEX}`;
+            useMocks(R, config({ "pinned:imageDigest": recorded, "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            const out = await outputsOf(await program());
+            assert.strictEqual(out.digestReference, recorded);
+            assert.strictEqual(ofType(DYNAMIC).length, 0, "no image resource");
+            assert.deepStrictEqual(reg.requests, [`HEAD /v2/pinned/app/manifests/sha256:${HEX}`, `HEAD /v2/pinned/app/manifests/sha256:${HEX}`]);
+        } finally {
+            reg.close();
+        }
+    });
+
+    it("a recorded digest missing from the registry stops the run before any resource", async () => {
+        const reg = await fakeRegistry([]);
+        try {
+            useMocks(R, config({ "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /no longer has it/.test(e.problem));
+            assert.strictEqual(registered.length, 0);
+        } finally {
+            reg.close();
+        }
+    });
+
+    it("wrong registry credentials name the config to fix", async () => {
+        const reg = await fakeRegistry([`sha256:${HEX}`]);
+        try {
+            useMocks(R, config({ "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`, "pinned:registryUser": "pinned", "pinned:registryPassword": "wrong" }));
+            await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /pinned:registryPassword/.test(e.fix));
+        } finally {
+            reg.close();
+        }
+    });
+
+    it("a dirty tree stops the build before any resource", async () => {
+        require("fs").writeFileSync(`${repo.dir}/app/server.py`, "print(2)\n");
+        useMocks(R, config());
+        await assert.rejects(program(), GitSourceError);
+        assert.strictEqual(registered.length, 0);
+    });
+
+    it("a moved tag stops the build before any resource", async () => {
+        await repo.commit({ "app/server.py": "print(3)\n" });
+        await repo.git.tag(["-f", R]);
+        useMocks(R, config());
+        await assert.rejects(program(), /tag was moved/);
+        assert.strictEqual(registered.length, 0);
+    });
+
+    const badConfig: Array<[string, Record<string, string>, RegExp]> = [
+        ["a short commit", { "pinned:commit": "532aa0f" }, /not a full 40-hex commit/],
+        ["no registry", { "pinned:registry": "" }, /pinned:registry is not set/],
+        ["a tag recorded as the digest", { "pinned:imageDigest": "127.0.0.1:5000/pinned/app:2026-11-27-001" }, /pinned:imageDigest: .*no digest/],
+        ["a release that is not the stack", { "pinned:release": "2026-11-28-001" }, /one stack of its own name/],
+    ];
+    for (const [what, extra, why] of badConfig) {
+        it(`refuses ${what} with a clear message and no resources`, async () => {
+            useMocks(R, config(extra));
+            await assert.rejects(program(), (e: unknown) => e instanceof ConfigError && why.test(e.problem));
+            assert.strictEqual(registered.length, 0);
+        });
+    }
+
+    it("refuses a stack whose name is not a release", async () => {
+        useMocks("dev", config());
+        await assert.rejects(program(), /"dev" is not a release name/);
+    });
+});
