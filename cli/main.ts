@@ -1,19 +1,25 @@
+import { envCommand } from "./env";
 import { lintCommand } from "./lint";
 import { tagCommand } from "./tag";
+import { upCommand } from "./up";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
 
 commands:
+  env up|status|down           the embedded local environment (engine, registry, …)
   lint [--strict] DOCKERFILE   check a recipe for unpinned inputs
   tag REF                      print the container tag for a git ref
+  up [--release R]             build (once) and deploy a release by digest
 
 Run "pinned COMMAND --help" for details.`;
 
 type Command = (args: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+    env: envCommand,
     lint: lintCommand,
     tag: tagCommand,
+    up: upCommand,
 };
 
 /** Runs one command line; resolves to the process exit code. */

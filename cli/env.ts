@@ -1,0 +1,52 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { paint } from "./output";
+import { PROJECT_DIR } from "./environment";
+
+/**
+ * The parts of the embedded local environment, in the order they start.
+ * Each is a script in scripts/env/ with up/status/down; this command only
+ * sequences them and times them.
+ */
+export const PARTS = ["docker", "registry", "base-image", "pulumi", "provider-kubernetes"] as const;
+
+export const ENV_USAGE = `usage: pinned env up|status|down [PART...]
+
+  up      install, build (cached) and start what is missing; idempotent
+  status  one line per part: version, where it runs, healthy or not
+  down    stop what "up" started; caches are kept
+
+parts: ${PARTS.join(", ")}`;
+
+export function envCommand(args: string[]): number {
+    const [action, ...only] = args;
+    if (!["up", "status", "down"].includes(action ?? "") || only.some((p) => !(PARTS as readonly string[]).includes(p))) {
+        process.stderr.write(`${ENV_USAGE}\n`);
+        return 2;
+    }
+    const parts = only.length > 0 ? only : action === "down" ? [...PARTS].reverse() : [...PARTS];
+    let failed = 0;
+    const started = Date.now();
+    for (const part of parts) {
+        const t0 = Date.now();
+        const script = path.join(PROJECT_DIR, "scripts", "env", `${part}.sh`);
+        const result = spawnSync("bash", [script, action], { stdio: "inherit", cwd: PROJECT_DIR });
+        const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+        if (result.status !== 0) {
+            failed++;
+            if (action === "up") {
+                process.stderr.write(
+                    `${paint(process.stderr, "red", "error:")} env up stopped at ${part} after ${seconds}s; ` +
+                        `fix the error above and run "pinned env up" again — finished parts are kept.\n`,
+                );
+                return 1;
+            }
+        } else if (action === "up") {
+            process.stdout.write(`${paint(process.stdout, "dim", `${part}: ready (${seconds}s)`)}\n`);
+        }
+    }
+    if (action === "up") {
+        process.stdout.write(`env up: all parts ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    }
+    return failed === 0 ? 0 : 1;
+}

@@ -1,0 +1,70 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/**
+ * Where the embedded local environment keeps what is slow to make: built
+ * binaries, Go caches, registry data, credentials. Never the repository.
+ */
+export function cacheDir(): string {
+    return process.env.PINNED_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pinned");
+}
+
+/** The project root: where Pulumi.yaml lives. */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** Reads a KEY=VALUE file written by scripts/env (credentials, base image). */
+export function readEnvFile(file: string): Record<string, string> | undefined {
+    if (!fs.existsSync(file)) {
+        return undefined;
+    }
+    const values: Record<string, string> = {};
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+        if (m) {
+            values[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
+        }
+    }
+    return values;
+}
+
+/** The embedded registry's address and credentials, once `pinned env up` ran. */
+export function localRegistry(): { server: string; username: string; password: string } | undefined {
+    const creds = readEnvFile(path.join(cacheDir(), "registry-credentials"));
+    if (!creds?.REGISTRY || !creds.REGISTRY_USER || !creds.REGISTRY_PASSWORD) {
+        return undefined;
+    }
+    return { server: creds.REGISTRY, username: creds.REGISTRY_USER, password: creds.REGISTRY_PASSWORD };
+}
+
+/**
+ * The environment the Pulumi engine runs with: the project's own engine
+ * and plugins first on PATH, nothing fetched from the network, state in the
+ * project unless the user chose a backend.
+ */
+export function engineEnv(): Record<string, string> {
+    const bin = path.join(cacheDir(), "bin");
+    return {
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
+        PULUMI_CONFIG_PASSPHRASE: passphrase(),
+    };
+}
+
+/**
+ * The passphrase for stack secrets: the user's PULUMI_CONFIG_PASSPHRASE, or
+ * for the embedded default one generated once and kept in the cache.
+ */
+export function passphrase(): string {
+    if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return process.env.PULUMI_CONFIG_PASSPHRASE;
+    }
+    const file = path.join(cacheDir(), "passphrase");
+    if (!fs.existsSync(file)) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, require("crypto").randomBytes(24).toString("base64url"), { mode: 0o600, flag: "wx" });
+    }
+    return fs.readFileSync(file, "utf8").trim();
+}

@@ -1,0 +1,141 @@
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { GitSourceError } from "../components/errors";
+import { assertReleaseSource, commitOfTag, readGitSource } from "../components/git/gitSource";
+import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
+import { engineEnv, localRegistry, PROJECT_DIR } from "./environment";
+import { paint, reportError } from "./output";
+import { readReleaseRecord, stackFilePath } from "./stackFile";
+
+export const UP_USAGE = `usage: pinned up [--release R]
+
+Deploys release R (default: the release tag at HEAD) with its own stack.
+A new release is built from its tagged commit, pushed, and deployed by
+digest; the digest is then recorded in stacks/Pulumi.R.yaml. A release
+whose stack already records a digest is redeployed without building.`;
+
+/** Parses `--release R`; anything else is a usage error. */
+export function parseUpArgs(args: string[]): { release?: string } | undefined {
+    if (args.length === 0) {
+        return {};
+    }
+    if (args.length === 2 && args[0] === "--release") {
+        return { release: args[1] };
+    }
+    const eq = args.length === 1 ? /^--release=(.+)$/.exec(args[0]) : null;
+    return eq ? { release: eq[1] } : undefined;
+}
+
+export async function upCommand(args: string[]): Promise<number> {
+    const parsed = parseUpArgs(args);
+    if (!parsed) {
+        process.stderr.write(`${UP_USAGE}\n`);
+        return 2;
+    }
+    try {
+        const release = await chooseRelease(parsed.release);
+        return await deploy(release);
+    } catch (err) {
+        return reportError(err, 1);
+    }
+}
+
+/** The release to deploy, after every git check that can refuse it. */
+async function chooseRelease(requested?: string): Promise<ReleaseName> {
+    const source = await readGitSource(PROJECT_DIR);
+    let release: ReleaseName;
+    if (requested !== undefined) {
+        release = parseReleaseName(requested);
+    } else if (source.releases.length > 0) {
+        release = source.releases[0];
+    } else {
+        const today = new Date().toISOString().slice(0, 10);
+        throw new GitSourceError(
+            `HEAD (${source.commit.slice(0, 12)}) has no release tag, so there is no release to deploy.`,
+            `tag it (git tag ${today}-001), or name a release: pinned up --release ${today}-001.`,
+        );
+    }
+    const record = readReleaseRecord(release);
+    if (record?.imageDigest) {
+        // Already built: only a moved tag can make this unsafe.
+        const tagged = await commitOfTag(source.root, release);
+        if (tagged && record.commit && tagged !== record.commit) {
+            throw new GitSourceError(
+                `tag ${release} now points at ${tagged.slice(0, 12)}, but the release was recorded at ${record.commit.slice(0, 12)}: the tag was moved.`,
+                `put it back (git tag -f ${release} ${record.commit}), or make a new release with a new name.`,
+            );
+        }
+    } else {
+        await assertReleaseSource(source, release, record?.commit);
+    }
+    return release;
+}
+
+async function deploy(release: ReleaseName): Promise<number> {
+    Object.assign(process.env, engineEnv());
+    const existed = fs.existsSync(stackFilePath(release));
+    const record = readReleaseRecord(release);
+    const commit = record?.commit ?? (await readGitSource(PROJECT_DIR)).commit;
+    say(`release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
+
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: release, workDir: PROJECT_DIR },
+        { envVars: engineEnv() },
+    );
+    try {
+        await configure(stack, commit);
+        const result = await stack.up({
+            refresh: true,
+            onOutput: (out) => process.stdout.write(out),
+        });
+        const digest = result.outputs.digestReference?.value as string | undefined;
+        if (!digest) {
+            throw new Error("the update finished without a digestReference output");
+        }
+        if (record?.imageDigest !== digest) {
+            await stack.setConfig("pinned:imageDigest", { value: digest });
+        }
+        say(`live: ${digest}`);
+        say(`recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release.`);
+        return 0;
+    } catch (err) {
+        if (!existed) {
+            await forgetEmptyStack(stack);
+        }
+        throw err;
+    }
+}
+
+/** Records release and commit, and the registry the embedded environment provides. */
+async function configure(stack: Stack, commit: string): Promise<void> {
+    const current = await stack.getAllConfig();
+    const values: Record<string, { value: string; secret?: boolean }> = {
+        "pinned:commit": { value: commit },
+    };
+    const registry = localRegistry();
+    if (!current["pinned:registry"] && registry) {
+        values["pinned:registry"] = { value: registry.server };
+        values["pinned:registryUser"] = { value: registry.username };
+        values["pinned:registryPassword"] = { value: registry.password, secret: true };
+    }
+    if (!current["pinned:kubeconfig"] && !current["pinned:renderYamlTo"] && !process.env.KUBECONFIG) {
+        values["pinned:renderYamlTo"] = { value: path.join(".pinned", "rendered", stack.name) };
+    }
+    // One write, so a failure leaves no partly configured stack file.
+    await stack.setAllConfig(values);
+}
+
+/** A failed first `up` that created nothing leaves no stack behind. */
+async function forgetEmptyStack(stack: Stack): Promise<void> {
+    const state = await stack.exportStack();
+    const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
+    if (resources.length <= 1) {
+        await stack.workspace.removeStack(stack.name);
+        fs.rmSync(stackFilePath(stack.name), { force: true });
+    }
+}
+
+function say(text: string): void {
+    process.stdout.write(`${paint(process.stdout, "bold", "pinned:")} ${text}\n`);
+}
