@@ -50,6 +50,8 @@ export function engineEnv(): Record<string, string> {
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
         PULUMI_CONFIG_PASSPHRASE: passphrase(),
+        // Debian's client drives BuildKit without the buildx plugin.
+        ...(fs.existsSync("/usr/bin/docker") && !process.env.PINNED_DOCKER ? { PINNED_DOCKER: "/usr/bin/docker" } : {}),
     };
 }
 

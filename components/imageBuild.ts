@@ -68,7 +68,7 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
 
     const run = (args: string[], env: NodeJS.ProcessEnv, stdin?: string) =>
         new Promise<string>((resolve, reject) => {
-            const child = execFile("docker", args, { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            const child = execFile(docker, args, { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
                 if (err) {
                     const tail = `${stdout}\n${stderr}`.trim().split("\n").slice(-25).join("\n");
                     reject(new Error(`docker ${args[0]} failed (exit ${err.code ?? "?"}):\n${tail}`));
@@ -81,10 +81,21 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
             }
         });
 
+    // PINNED_DOCKER names a client that can drive BuildKit without the buildx
+    // plugin (pinned env sets it to Debian's); otherwise the one on PATH.
+    const docker = process.env.PINNED_DOCKER || "docker";
     // A private client config: the login stays out of the user's ~/.docker.
     const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-docker-"));
     const env = { ...process.env, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: "1" };
     try {
+        // Log in first: the base image may come from the same registry.
+        if (inputs.registryUsername) {
+            await run(
+                ["login", "--username", String(inputs.registryUsername), "--password-stdin", String(inputs.registryServer)],
+                env,
+                String(inputs.registryPassword ?? ""),
+            );
+        }
         const image = String(inputs.imageName);
         const args = ["build", "--file", String(inputs.dockerfile), "--tag", image];
         for (const [k, v] of Object.entries((inputs.buildArgs ?? {}) as Record<string, string>).sort()) {
@@ -96,13 +107,6 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
         args.push(String(inputs.context));
         await run(args, env);
 
-        if (inputs.registryUsername) {
-            await run(
-                ["login", "--username", String(inputs.registryUsername), "--password-stdin", String(inputs.registryServer)],
-                env,
-                String(inputs.registryPassword ?? ""),
-            );
-        }
         const pushed = await run(["push", image], env);
         const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)?.[1];
         if (!digest) {
