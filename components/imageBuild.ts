@@ -66,6 +66,9 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
     const os = await import("os");
     const path = await import("path");
 
+    // PINNED_DOCKER names a client that can drive BuildKit without the buildx
+    // plugin (pinned env sets it to Debian's); otherwise the one on PATH.
+    const docker = process.env.PINNED_DOCKER || "docker";
     const run = (args: string[], env: NodeJS.ProcessEnv, stdin?: string) =>
         new Promise<string>((resolve, reject) => {
             const child = execFile(docker, args, { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -81,9 +84,6 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
             }
         });
 
-    // PINNED_DOCKER names a client that can drive BuildKit without the buildx
-    // plugin (pinned env sets it to Debian's); otherwise the one on PATH.
-    const docker = process.env.PINNED_DOCKER || "docker";
     // A private client config: the login stays out of the user's ~/.docker.
     const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-docker-"));
     const env = { ...process.env, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: "1" };

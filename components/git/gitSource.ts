@@ -13,6 +13,8 @@ export interface GitSource {
     readonly commitTime: string;
     /** Uncommitted or untracked changes exist. */
     readonly dirty: boolean;
+    /** The changed or untracked paths, relative to `root`. */
+    readonly changes: readonly string[];
     /** The checked-out branch, or undefined on a detached HEAD. */
     readonly branch?: string;
     /** Tags pointing at HEAD. */
@@ -58,6 +60,7 @@ export async function readGitSource(dir: string): Promise<GitSource> {
         commit,
         commitTime,
         dirty: !status.isClean(),
+        changes: status.files.map((f) => f.path),
         branch: branchName || undefined,
         tags,
         releases,
@@ -87,9 +90,11 @@ export async function assertReleaseSource(
     release: ReleaseName,
     recordedCommit?: string,
 ): Promise<void> {
-    if (source.dirty) {
+    const changes = source.changes.filter((p) => !isStackFile(p));
+    if (changes.length > 0) {
+        const shown = changes.slice(0, 5).join(", ") + (changes.length > 5 ? `, and ${changes.length - 5} more` : "");
         throw new GitSourceError(
-            `the working tree at ${source.root} has uncommitted changes; a release must be built from a commit.`,
+            `the working tree at ${source.root} has uncommitted changes (${shown}); a release must be built from a commit.`,
             "commit or stash them (git status shows them), then release again.",
         );
     }
@@ -112,6 +117,14 @@ export async function assertReleaseSource(
             `check out the release first: git checkout ${release}.`,
         );
     }
+}
+
+/**
+ * Stack files are the records pinned itself writes after a release; they
+ * describe deployments, not the code, so they do not make a tree dirty.
+ */
+function isStackFile(p: string): boolean {
+    return /(^|\/)stacks\/Pulumi\.[^/]+\.yaml$/.test(p);
 }
 
 async function originUrl(dir: string): Promise<string | undefined> {

@@ -75,6 +75,18 @@ describe("git source (real repositories)", () => {
         await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1), /uncommitted changes/);
     });
 
+    it("does not count pinned's own stack files as a dirty tree", async () => {
+        const commit = await repo.commit({ "app/server.py": "v1\n" });
+        await repo.git.addTag(R1);
+        fs.mkdirSync(path.join(repo.dir, "stacks"));
+        fs.writeFileSync(path.join(repo.dir, "stacks", `Pulumi.${R1}.yaml`), "config: {}\n");
+        const src = await readGitSource(repo.dir);
+        assert.strictEqual(src.dirty, true);
+        await assertReleaseSource(src, R1, commit);
+        fs.writeFileSync(path.join(repo.dir, "stacks", "notes.txt"), "x");
+        await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1, commit), /stacks\/notes.txt/);
+    });
+
     it("accepts a clean tree at the release tag, lightweight or annotated", async () => {
         const commit = await repo.commit({ "app/server.py": "v1\n" });
         await repo.git.addAnnotatedTag(R1, "release");
