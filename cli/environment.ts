@@ -48,6 +48,9 @@ export function engineEnv(): Record<string, string> {
         PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Providers come from the plugin cache, where versions are checked,
+        // not from whatever binary of that name is on PATH.
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
         PULUMI_CONFIG_PASSPHRASE: passphrase(),
         // Debian's client drives BuildKit without the buildx plugin.

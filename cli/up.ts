@@ -1,12 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { GitSourceError } from "../components/errors";
+import { CommandError, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { GitSourceError, PinnedError } from "../components/errors";
 import { assertReleaseSource, commitOfTag, readGitSource } from "../components/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
 import { engineEnv, localRegistry, PROJECT_DIR } from "./environment";
 import { paint, reportError } from "./output";
 import { readReleaseRecord, stackFilePath } from "./stackFile";
+
+/** The engine's type name of components/imageBuild.ts resources. */
+const IMAGE_BUILD_TYPE = "pulumi-nodejs:dynamic/pinned:ImageBuild";
 
 export const UP_USAGE = `usage: pinned up [--release R]
 
@@ -74,6 +77,7 @@ async function chooseRelease(requested?: string): Promise<ReleaseName> {
 
 async function deploy(release: ReleaseName): Promise<number> {
     Object.assign(process.env, engineEnv());
+    ensureLocalBackend(process.env.PULUMI_BACKEND_URL ?? "");
     const existed = fs.existsSync(stackFilePath(release));
     const record = readReleaseRecord(release);
     const commit = record?.commit ?? (await readGitSource(PROJECT_DIR)).commit;
@@ -85,10 +89,21 @@ async function deploy(release: ReleaseName): Promise<number> {
     );
     try {
         await configure(stack, commit);
-        const result = await stack.up({
-            refresh: true,
-            onOutput: (out) => process.stdout.write(out),
-        });
+        // Refresh first so a stack whose state predates another release sees
+        // the cluster as it is. Rendered manifests have no cluster to read.
+        const rendering = Boolean((await stack.getAllConfig())["pinned:renderYamlTo"]?.value);
+        let result: UpResult;
+        try {
+            result = await stack.up({ refresh: !rendering, onOutput: (out) => process.stdout.write(out) });
+        } catch (err) {
+            if (err instanceof CommandError) {
+                throw new PinnedError(
+                    `the update of stack ${release} failed (the engine's output above says why); no digest was recorded.`,
+                    "fix the cause and run pinned up again; nothing is left half-done.",
+                );
+            }
+            throw err;
+        }
         const digest = result.outputs.digestReference?.value as string | undefined;
         if (!digest) {
             throw new Error("the update finished without a digestReference output");
@@ -96,6 +111,7 @@ async function deploy(release: ReleaseName): Promise<number> {
         if (record?.imageDigest !== digest) {
             await stack.setConfig("pinned:imageDigest", { value: digest });
         }
+        await forgetBuild(stack);
         say(`live: ${digest}`);
         say(`recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release.`);
         return 0;
@@ -104,6 +120,13 @@ async function deploy(release: ReleaseName): Promise<number> {
             await forgetEmptyStack(stack);
         }
         throw err;
+    }
+}
+
+/** A file:// backend is a directory; the engine will not create it. */
+function ensureLocalBackend(url: string): void {
+    if (url.startsWith("file://")) {
+        fs.mkdirSync(url.slice("file://".length).replace(/\?.*$/, ""), { recursive: true });
     }
 }
 
@@ -124,6 +147,40 @@ async function configure(stack: Stack, commit: string): Promise<void> {
     }
     // One write, so a failure leaves no partly configured stack file.
     await stack.setAllConfig(values);
+}
+
+/**
+ * Once the digest is recorded the stack never builds again, so the build
+ * resource leaves its state here rather than showing up as a deletion in
+ * the next preview (its delete would be a no-op: images are kept). The
+ * Deployment's dependency on it goes too; `pulumi state delete` refuses
+ * resources that others depend on, so this edits the exported state.
+ */
+async function forgetBuild(stack: Stack): Promise<void> {
+    const state = await stack.exportStack();
+    const deployment = state.deployment as { resources?: StateResource[] };
+    const builds = new Set((deployment.resources ?? []).filter((r) => r.type === IMAGE_BUILD_TYPE).map((r) => r.urn));
+    if (builds.size === 0) {
+        return;
+    }
+    deployment.resources = (deployment.resources ?? [])
+        .filter((r) => !builds.has(r.urn))
+        .map((r) => ({
+            ...r,
+            dependencies: r.dependencies?.filter((d) => !builds.has(d)),
+            propertyDependencies: r.propertyDependencies
+                ? Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.filter((d) => !builds.has(d))]))
+                : undefined,
+        }));
+    await stack.importStack(state);
+}
+
+/** The parts of a state resource this file touches. */
+interface StateResource {
+    urn: string;
+    type: string;
+    dependencies?: string[];
+    propertyDependencies?: Record<string, string[]>;
 }
 
 /** A failed first `up` that created nothing leaves no stack behind. */

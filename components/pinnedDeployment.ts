@@ -40,9 +40,9 @@ export const ANNOTATIONS = {
  *   above all), instead of failing on a field-manager conflict;
  * - `retainOnDelete`: destroying an old release's stack leaves the live
  *   service running;
- * - the project refreshes before every update (Pulumi.yaml), so a stack
- *   whose state predates another release sees the cluster as it is and a
- *   rollback really patches it.
+ * - `pinned up` refreshes before every update, so a stack whose state
+ *   predates another release sees the cluster as it is and a rollback
+ *   really patches it.
  */
 export class PinnedDeployment extends pulumi.ComponentResource {
     readonly deployment: k8s.apps.v1.Deployment;

@@ -1,0 +1,133 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { simpleGit, SimpleGit } from "simple-git";
+import { PROJECT_DIR } from "../../../cli/environment";
+import { LocalEnv } from "./localEnv";
+
+/** What the project is made of; copied into each test's own repository. */
+const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "cli", "bin", "app"];
+
+export interface RunResult {
+    readonly status: number;
+    readonly output: string;
+}
+
+/**
+ * A copy of the project in its own git repository, with its own state
+ * backend and stacks, so tests can tag, release and roll back freely. The
+ * engine, registry and Docker are the real shared ones.
+ */
+export class ReleaseProject {
+    readonly git: SimpleGit;
+
+    private constructor(readonly dir: string, private readonly env: LocalEnv) {
+        this.git = simpleGit({ baseDir: dir });
+    }
+
+    static async create(env: LocalEnv, repository: string): Promise<ReleaseProject> {
+        const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-e2e-")));
+        for (const entry of PROJECT_FILES) {
+            fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
+        }
+        fs.mkdirSync(path.join(dir, "stacks"));
+        fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+        fs.writeFileSync(path.join(dir, ".gitignore"), "node_modules\n.pulumi/\n.pinned/\n");
+        // The base is whatever this machine's mirror built (its digest follows
+        // Debian's archive); the pipeline under test is the same either way.
+        const dockerfile = path.join(dir, "app", "Dockerfile");
+        const base = env.baseRef.replace(/@/, ":3.11.2-bookworm@");
+        fs.writeFileSync(dockerfile, fs.readFileSync(dockerfile, "utf8").replace(/^FROM \S+$/m, `FROM ${base}`));
+        const project = new ReleaseProject(dir, env);
+        await project.git.init(["--initial-branch=main"]);
+        await project.git.addConfig("user.name", "Pinned E2E");
+        await project.git.addConfig("user.email", "e2e@pinned.invalid");
+        await project.git.add(".");
+        await project.git.commit("project");
+        project.configureRepository(repository);
+        return project;
+    }
+
+    /** Each test project pushes to its own repository so tests do not see each other's tags. */
+    private configureRepository(repository: string): void {
+        const file = path.join(this.dir, "Pulumi.yaml");
+        const doc = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+        doc.config = { "pinned:repository": { value: repository } };
+        fs.writeFileSync(file, yaml.dump(doc));
+        spawnSync("git", ["commit", "-qam", "repository"], { cwd: this.dir });
+    }
+
+    /** Writes app files, commits, tags `release`; resolves to the commit. */
+    async release(release: string, files: Record<string, string> = {}): Promise<string> {
+        for (const [file, content] of Object.entries(files)) {
+            fs.writeFileSync(path.join(this.dir, file), content);
+        }
+        await this.git.add(".");
+        await this.git.commit(`release ${release}`, ["--allow-empty"]);
+        await this.git.addTag(release);
+        return (await this.git.revparse(["HEAD"])).trim();
+    }
+
+    /** Runs this copy's `pinned`, as a user would. */
+    pinned(args: string[], extraEnv: Record<string, string> = {}): RunResult {
+        const r = spawnSync(path.join(this.dir, "bin", "pinned"), args, {
+            cwd: this.dir,
+            encoding: "utf8",
+            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
+            timeout: 15 * 60 * 1000,
+        });
+        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+    }
+
+    /** Runs the engine's own CLI against this project's backend. */
+    pulumi(args: string[]): RunResult {
+        const r = spawnSync("pulumi", args, {
+            cwd: this.dir,
+            encoding: "utf8",
+            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}` },
+        });
+        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+    }
+
+    /** The `pinned:*` values of a release's stack file. */
+    stackConfig(release: string): Record<string, unknown> {
+        const file = path.join(this.dir, "stacks", `Pulumi.${release}.yaml`);
+        if (!fs.existsSync(file)) {
+            return {};
+        }
+        return ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {});
+    }
+
+    /** The Deployment manifest rendered for a release. */
+    renderedDeployment(release: string): { spec: { template: { spec: { containers: Array<{ image: string }> } } } } | undefined {
+        const root = path.join(this.dir, ".pinned", "rendered", release);
+        if (!fs.existsSync(root)) {
+            return undefined;
+        }
+        for (const file of fs.readdirSync(root, { recursive: true }) as string[]) {
+            if (!file.endsWith(".yaml")) {
+                continue;
+            }
+            for (const doc of yaml.loadAll(fs.readFileSync(path.join(root, file), "utf8"))) {
+                if ((doc as { kind?: string })?.kind === "Deployment") {
+                    return doc as ReturnType<ReleaseProject["renderedDeployment"]>;
+                }
+            }
+        }
+        return undefined;
+    }
+
+    /** Resource changes of the stack's latest update, from the engine's history. */
+    lastUpdateChanges(release: string): Record<string, number> {
+        const r = this.pulumi(["stack", "history", "--json", "--stack", release]);
+        const history = JSON.parse(r.output) as Array<{ kind: string; resourceChanges?: Record<string, number> }>;
+        const last = history.find((h) => h.kind === "update");
+        return last?.resourceChanges ?? {};
+    }
+
+    remove(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
