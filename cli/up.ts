@@ -8,8 +8,8 @@ import { engineEnv, localRegistry, PROJECT_DIR } from "./environment";
 import { paint, reportError } from "./output";
 import { readReleaseRecord, stackFilePath } from "./stackFile";
 
-/** The engine's type name of components/imageBuild.ts resources. */
-const IMAGE_BUILD_TYPE = "pulumi-nodejs:dynamic/pinned:ImageBuild";
+/** The engine's type names of the build: the ReleaseImage component and its ImageBuild. */
+const BUILD_TYPES = new Set(["pinned:index:ReleaseImage", "pulumi-nodejs:dynamic/pinned:ImageBuild"]);
 
 export const UP_USAGE = `usage: pinned up [--release R]
 
@@ -159,7 +159,7 @@ async function configure(stack: Stack, commit: string): Promise<void> {
 async function forgetBuild(stack: Stack): Promise<void> {
     const state = await stack.exportStack();
     const deployment = state.deployment as { resources?: StateResource[] };
-    const builds = new Set((deployment.resources ?? []).filter((r) => r.type === IMAGE_BUILD_TYPE).map((r) => r.urn));
+    const builds = new Set((deployment.resources ?? []).filter((r) => BUILD_TYPES.has(r.type)).map((r) => r.urn));
     if (builds.size === 0) {
         return;
     }
