@@ -1,0 +1,79 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main } from "../../cli/main";
+import { parseUpArgs } from "../../cli/up";
+
+/** Runs the CLI in-process, capturing what it writes. */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const write = (sink: "out" | "err") => (chunk: string | Uint8Array) => {
+        if (sink === "out") {
+            out += String(chunk);
+        } else {
+            err += String(chunk);
+        }
+        return true;
+    };
+    const saved = [process.stdout.write, process.stderr.write];
+    process.stdout.write = write("out") as typeof process.stdout.write;
+    process.stderr.write = write("err") as typeof process.stderr.write;
+    try {
+        return { code: await main(argv), out, err };
+    } finally {
+        [process.stdout.write, process.stderr.write] = saved;
+    }
+}
+
+describe("pinned CLI", () => {
+    it("tag prints the container tag", async () => {
+        assert.deepStrictEqual(await run(["tag", "release/2026-11-27-001"]), { code: 0, out: "2026-11-27-001-rc\n", err: "" });
+    });
+
+    it("tag refuses other refs with exit 2 and the accepted forms", async () => {
+        const r = await run(["tag", "main"]);
+        assert.strictEqual(r.code, 2);
+        assert.match(r.err, /follows none of the release conventions/);
+        assert.match(r.err, /release\/yyyy-mm-dd-NNN\s+-> yyyy-mm-dd-NNN-rc/);
+    });
+
+    it("lint exits 1 on errors and names file and line", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cli-")), "Dockerfile");
+        fs.writeFileSync(file, "FROM python\nRUN pip install numpy\n");
+        const r = await run(["lint", file]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.out, new RegExp(`${file}:1: base-unversioned: \\[error\\]`));
+        assert.match(r.out, new RegExp(`${file}:2: pip-unpinned: \\[error\\]`));
+    });
+
+    it("lint --strict passes the example app", async () => {
+        const r = await run(["lint", "--strict", path.join(__dirname, "..", "..", "app", "Dockerfile")]);
+        assert.strictEqual(r.code, 0, r.out);
+        assert.match(r.out, /0 errors, 0 warnings/);
+    });
+
+    it("lint turns a warning into an error only with --strict", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cli-")), "Dockerfile");
+        fs.writeFileSync(file, "FROM python:3.11.7-bookworm\nARG git_hash\nLABEL git_hash=$git_hash\n");
+        assert.strictEqual((await run(["lint", file])).code, 0);
+        assert.strictEqual((await run(["lint", "--strict", file])).code, 1);
+    });
+
+    it("usage errors exit 2", async () => {
+        assert.strictEqual((await run([])).code, 2);
+        assert.strictEqual((await run(["nonsense"])).code, 2);
+        assert.strictEqual((await run(["lint"])).code, 2);
+        assert.strictEqual((await run(["env", "sideways"])).code, 2);
+        assert.strictEqual((await run(["up", "--bogus"])).code, 2);
+    });
+
+    it("up takes --release R or --release=R and nothing else", () => {
+        assert.deepStrictEqual(parseUpArgs([]), {});
+        assert.deepStrictEqual(parseUpArgs(["--release", "2026-11-27-001"]), { release: "2026-11-27-001" });
+        assert.deepStrictEqual(parseUpArgs(["--release=2026-11-27-001"]), { release: "2026-11-27-001" });
+        assert.strictEqual(parseUpArgs(["--release"]), undefined);
+        assert.strictEqual(parseUpArgs(["2026-11-27-001"]), undefined);
+    });
+});
