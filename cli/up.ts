@@ -56,7 +56,7 @@ async function chooseRelease(requested?: string): Promise<ReleaseName> {
         const today = new Date().toISOString().slice(0, 10);
         throw new GitSourceError(
             `HEAD (${source.commit.slice(0, 12)}) has no release tag, so there is no release to deploy.`,
-            `tag it (git tag ${today}-001), or name a release: pinned up --release ${today}-001.`,
+            `a release is a git tag named yyyy-mm-dd-NNN: git tag ${today}-001, then run pinned up again.`,
         );
     }
     const record = readReleaseRecord(release);
