@@ -7,6 +7,7 @@ import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
 import { engineEnv, localRegistry, PROJECT_DIR } from "./environment";
 import { paint, reportError } from "./output";
 import { readReleaseRecord, stackFilePath } from "./stackFile";
+import { chooseTarget, targetEnv } from "./target";
 
 /** The engine's type names of the build: the ReleaseImage component and its ImageBuild. */
 const BUILD_TYPES = new Set(["pinned:index:ReleaseImage", "pulumi-nodejs:dynamic/pinned:ImageBuild"]);
@@ -89,12 +90,14 @@ async function deploy(release: ReleaseName): Promise<number> {
     );
     try {
         await configure(stack, commit);
+        const target = chooseTarget(release, await stack.getAllConfig());
+        Object.assign(process.env, targetEnv(target));
+        say(target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`);
         // Refresh first so a stack whose state predates another release sees
         // the cluster as it is. Rendered manifests have no cluster to read.
-        const rendering = Boolean((await stack.getAllConfig())["pinned:renderYamlTo"]?.value);
         let result: UpResult;
         try {
-            result = await stack.up({ refresh: !rendering, onOutput: (out) => process.stdout.write(out) });
+            result = await stack.up({ refresh: target.kind === "cluster", onOutput: (out) => process.stdout.write(out) });
         } catch (err) {
             if (err instanceof CommandError) {
                 throw new PinnedError(
@@ -141,9 +144,6 @@ async function configure(stack: Stack, commit: string): Promise<void> {
         values["pinned:registry"] = { value: registry.server };
         values["pinned:registryUser"] = { value: registry.username };
         values["pinned:registryPassword"] = { value: registry.password, secret: true };
-    }
-    if (!current["pinned:kubeconfig"] && !current["pinned:renderYamlTo"] && !process.env.KUBECONFIG) {
-        values["pinned:renderYamlTo"] = { value: path.join(".pinned", "rendered", stack.name) };
     }
     // One write, so a failure leaves no partly configured stack file.
     await stack.setAllConfig(values);

@@ -55,7 +55,9 @@ export function readReleaseConfig(stack = pulumi.getStack(), projectDir = proces
     }
     const recorded = config.get("imageDigest");
     const imageDigest = recorded ? guard("pinned:imageDigest", () => parseDigestReference(recorded)) : undefined;
-    const renderYamlTo = config.get("renderYamlTo");
+    // PINNED_RENDER_YAML_TO is how `pinned up` renders when no cluster is
+    // configured, without writing a machine's path into the stack file.
+    const renderYamlTo = config.get("renderYamlTo") ?? process.env.PINNED_RENDER_YAML_TO;
     return {
         release,
         commit,

@@ -19,9 +19,9 @@ describe("image pipeline (real engine, Docker, registry)", function () {
 
     before(async () => {
         env = requireLocalEnv();
-        project = await ReleaseProject.create(env, REPOSITORY);
+        project = await ReleaseProject.create(env, REPOSITORY, { render: true });
         commit = await project.release(A);
-        const up = project.pinned(["up"]);
+        const up = project.up(A, { atHead: true });
         assert.strictEqual(up.status, 0, up.output);
         digestRef = String(project.stackConfig(A)["pinned:imageDigest"]);
     });
@@ -71,7 +71,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
 
     it("a second up with nothing changed builds nothing and pushes nothing", async () => {
         const before = await registryDigest(env, REPOSITORY, A);
-        const again = project.pinned(["up"]);
+        const again = project.up(A, { atHead: true });
         assert.strictEqual(again.status, 0, again.output);
         const changes = project.lastUpdateChanges(A);
         assert.deepStrictEqual(Object.keys(changes).filter((k) => k !== "same"), [], JSON.stringify(changes));
@@ -88,7 +88,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
             `${project.dir}/stacks/Pulumi.${B}.yaml`,
             `config:\n  pinned:commit: ${(await project.git.revparse([B])).trim()}\n  pinned:imageDigest: ${digestRef}\n`,
         );
-        const up = project.pinned(["up", "--release", B]);
+        const up = project.up(B);
         assert.strictEqual(up.status, 0, up.output);
         assert.strictEqual(project.renderedDeployment(B)?.spec.template.spec.containers[0].image, digestRef);
         assert.strictEqual(await registryDigest(env, REPOSITORY, B), undefined, "no image was pushed for B");
@@ -104,7 +104,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
             `${project.dir}/stacks/Pulumi.${C}.yaml`,
             `config:\n  pinned:commit: ${(await project.git.revparse([C])).trim()}\n  pinned:imageDigest: ${missing}\n`,
         );
-        const up = project.pinned(["up", "--release", C]);
+        const up = project.up(C);
         assert.notStrictEqual(up.status, 0);
         assert.match(up.output, /registry no longer has it/);
         assert.strictEqual(project.renderedDeployment(C), undefined, "nothing rendered");

@@ -23,11 +23,16 @@ export interface RunResult {
 export class ReleaseProject {
     readonly git: SimpleGit;
 
-    private constructor(readonly dir: string, private readonly env: LocalEnv) {
+    private constructor(
+        readonly dir: string,
+        private readonly env: LocalEnv,
+        /** Render manifests instead of applying them (no cluster needed). */
+        private readonly render: boolean,
+    ) {
         this.git = simpleGit({ baseDir: dir });
     }
 
-    static async create(env: LocalEnv, repository: string): Promise<ReleaseProject> {
+    static async create(env: LocalEnv, repository: string, opts: { render?: boolean } = {}): Promise<ReleaseProject> {
         const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-e2e-")));
         for (const entry of PROJECT_FILES) {
             fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
@@ -40,7 +45,7 @@ export class ReleaseProject {
         const dockerfile = path.join(dir, "app", "Dockerfile");
         const base = env.baseRef.replace(/@/, ":3.11.2-bookworm@");
         fs.writeFileSync(dockerfile, fs.readFileSync(dockerfile, "utf8").replace(/^FROM \S+$/m, `FROM ${base}`));
-        const project = new ReleaseProject(dir, env);
+        const project = new ReleaseProject(dir, env, opts.render ?? false);
         await project.git.init(["--initial-branch=main"]);
         await project.git.addConfig("user.name", "Pinned E2E");
         await project.git.addConfig("user.email", "e2e@pinned.invalid");
@@ -79,6 +84,15 @@ export class ReleaseProject {
             timeout: 15 * 60 * 1000,
         });
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+    }
+
+    /**
+     * `pinned up` for a release; `atHead` leaves the release to be found from
+     * the tag at HEAD, as a user would run it.
+     */
+    up(release: string, opts: { atHead?: boolean; env?: Record<string, string> } = {}): RunResult {
+        const renderEnv: Record<string, string> = this.render ? { PINNED_RENDER_YAML_TO: path.join(".pinned", "rendered", release) } : {};
+        return this.pinned(opts.atHead ? ["up"] : ["up", "--release", release], { ...renderEnv, ...opts.env });
     }
 
     /** Runs the engine's own CLI against this project's backend. */
