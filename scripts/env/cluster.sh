@@ -1,0 +1,645 @@
+#!/usr/bin/env bash
+# cluster.sh up|status|down|build|check|env — a real Kubernetes control plane on loopback
+# for "pinned env up": etcd + kube-apiserver + kube-controller-manager +
+# kube-scheduler, with kwok simulating one node (pods become Ready and get
+# fake pod IPs; no containers run, images are never pulled).
+#
+# Everything is built from the Go module proxy through small wrapper modules
+# (k8s.io/kubernetes and etcd's server module replace their sibling modules
+# with local paths, which a dependent module cannot use) and cached:
+#   $CACHE/bin/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok}
+#   $CACHE/src/cluster/<component>-<version>/   wrapper go.mod/go.sum
+#   $CACHE/kubeconfig                            admin kubeconfig (system:masters)
+#   $CACHE/run/cluster/                          pki/, etcd data, pid files, logs
+# up:     build what is missing, generate certificates once, start what is not
+#         running, register the kwok node, wait for a Ready node and the
+#         default service account.
+# status: one line; exit 1 unless the API answers and the node is Ready.
+# down:   stop the processes this script started (by recorded PID); keeps the
+#         binaries, certificates and etcd data ('down --purge' drops etcd data).
+# build:  only build the binaries.
+# check:  smoke test: a Deployment of an image by digest becomes Available and
+#         its Service gets ready endpoints (in a new namespace
+#         pinned-cluster-check-<random>, deleted afterwards).
+# env:    print 'export KUBECONFIG=…'.
+# Addresses: everything listens on 127.0.0.1. The node's InternalIP is
+# 127.0.0.1; pod IPs ($POD_CIDR) and service IPs ($SERVICE_CIDR) are
+# bookkeeping only — no kube-proxy or container runtime exists, and nothing
+# here ever connects to them.
+#
+# Settings (environment): PINNED_APISERVER_PORT (6443), PINNED_ETCD_PORT (2379),
+# PINNED_ETCD_PEER_PORT (2380), PINNED_CONTROLLER_MANAGER_PORT (10257),
+# PINNED_SCHEDULER_PORT (10259), PINNED_KWOK_PORT (10247).
+set -euo pipefail
+PART=cluster
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# One Kubernetes release within one minor of the installed kubectl (1.32).
+# v1.33.13: the module proxy serves k8s.io/kubernetes v1.32.13 but not all of
+# its staging modules at v0.32.13 (k8s.io/endpointslice is missing), while every
+# staging module the three commands need is served at v0.33.13.
+# etcd 3.5.x (Kubernetes 1.31+ needs >= 3.5.11; Debian ships 3.4.23).
+K8S_VERSION="v1.33.13"
+ETCD_VERSION="v3.5.35"
+KWOK_VERSION="v0.8.0"
+NODE_NAME="kwok-node-0"
+SERVICE_CIDR="10.96.0.0/16"  # virtual: nothing runs kube-proxy, no traffic is ever sent there
+POD_CIDR="10.244.0.0/24"     # fake pod IPs handed out by kwok; nothing listens on them
+
+APISERVER_PORT="${PINNED_APISERVER_PORT:-6443}"
+ETCD_PORT="${PINNED_ETCD_PORT:-2379}"
+ETCD_PEER_PORT="${PINNED_ETCD_PEER_PORT:-2380}"
+KCM_PORT="${PINNED_CONTROLLER_MANAGER_PORT:-10257}"
+SCHED_PORT="${PINNED_SCHEDULER_PORT:-10259}"
+KWOK_PORT="${PINNED_KWOK_PORT:-10247}"
+
+BIN="$CACHE/bin"
+SRC="$CACHE/src/cluster"
+RUN="$CACHE/run/cluster"
+PKI="$RUN/pki"
+KUBECONFIG_ADMIN="$CACHE/kubeconfig"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SERVER="https://127.0.0.1:$APISERVER_PORT"
+
+for _v in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHED_PORT KWOK_PORT; do
+  case "${!_v}" in ''|*[!0-9]*) die "$PART" "port setting $_v='${!_v}' is not a number" "set it to a free TCP port" ;; esac
+done
+
+# ---------------------------------------------------------------- building
+
+# go_env : the Go settings every build here uses.
+go_env() {
+  export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+  command -v go >/dev/null 2>&1 || die "$PART" "the go command is not installed" "install Go (the machine image has Go 1.26)"
+}
+
+# have_version BIN PATTERN : true if "$BIN --version" output contains PATTERN.
+have_version() {
+  [ -x "$1" ] || return 1
+  "$1" --version 2>/dev/null | grep -qF -- "$2"
+}
+
+# wrapper_dir NAME : create (once) a wrapper module directory and echo its path.
+wrapper_dir() {
+  local d="$SRC/$1"
+  mkdir -p "$d"
+  printf '%s\n' "$d"
+}
+
+# go_build_into NAME WRAPPERDIR LOG PKG LDFLAGS : build PKG into a temp file, move into $BIN/NAME.
+go_build_into() {
+  local name="$1" dir="$2" log="$3" pkg="$4" ldflags="$5" t0 tmp
+  t0="$(now_s)"
+  tmp="$BIN/.$name.tmp.$$"
+  step "$PART" "building $name (log $log)"
+  if ! (cd "$dir" && nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg") >>"$log" 2>&1; then
+    rm -f "$tmp"
+    tail -n 15 "$log" >&2
+    die "$PART" "go build $pkg failed (log $log)" "fix the error above and re-run '$0 up' (finished binaries are kept)"
+  fi
+  mv -f "$tmp" "$BIN/$name"
+  step "$PART" "built $name in $(fmt_duration $(( $(now_s) - t0 )))"
+}
+
+build_etcd() {
+  have_version "$BIN/etcd" "etcd Version: ${ETCD_VERSION#v}" && return 0
+  go_env
+  local dir log
+  dir="$(wrapper_dir "etcd-$ETCD_VERSION")"
+  log="$RUN/build-etcd.log"
+  mkdir -p "$RUN"; : >"$log"
+  step "$PART" "etcd $ETCD_VERSION: building (a few minutes with a cold Go build cache)"
+  # The server module's own require lines pin its siblings (api, client/pkg,
+  # client/v2, client/v3, pkg, raft) to the same release; only its local
+  # replaces are dropped, which is what a wrapper module does.
+  if [ ! -s "$dir/go.sum" ]; then
+    (cd "$dir" && rm -f go.mod && go mod init pinned.local/etcd-build && go mod edit -go=1.26.0 \
+      && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION") >>"$log" 2>&1 \
+      || { tail -n 15 "$log" >&2; die "$PART" "could not resolve go.etcd.io/etcd/server/v3@$ETCD_VERSION (log $log)" "check that the Go module proxy serves it: go list -m -versions go.etcd.io/etcd/server/v3"; }
+  fi
+  go_build_into etcd "$dir" "$log" go.etcd.io/etcd/server/v3 "-s -w"
+}
+
+build_kwok() {
+  have_version "$BIN/kwok" "${KWOK_VERSION#v}" && return 0
+  go_env
+  local dir log
+  dir="$(wrapper_dir "kwok-$KWOK_VERSION")"
+  log="$RUN/build-kwok.log"
+  mkdir -p "$RUN"; : >"$log"
+  step "$PART" "kwok $KWOK_VERSION: building (a few minutes with a cold Go build cache)"
+  if [ ! -s "$dir/go.sum" ]; then
+    (cd "$dir" && rm -f go.mod && go mod init pinned.local/kwok-build && go mod edit -go=1.26.0 \
+      && go get "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION") >>"$log" 2>&1 \
+      || { tail -n 15 "$log" >&2; die "$PART" "could not resolve sigs.k8s.io/kwok@$KWOK_VERSION (log $log)" "check that the Go module proxy serves it: go list -m -versions sigs.k8s.io/kwok"; }
+  fi
+  go_build_into kwok "$dir" "$log" sigs.k8s.io/kwok/cmd/kwok "-s -w"
+}
+
+# k8s_wrapper : write the wrapper go.mod for k8s.io/kubernetes@$K8S_VERSION,
+# replacing each staging module (./staging/src/k8s.io/X at v0.0.0 upstream)
+# with its published v0.MINOR.PATCH, generated from the downloaded go.mod.
+k8s_wrapper() {
+  local dir="$1" log="$2" gomod staging_ver tmp
+  [ -s "$dir/go.sum" ] && [ -s "$dir/go.mod" ] && return 0
+  gomod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" 2>>"$log" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+  [ -s "$gomod" ] || { tail -n 15 "$log" >&2; die "$PART" "could not download k8s.io/kubernetes@$K8S_VERSION (log $log)" "check that the Go module proxy serves it: go list -m -versions k8s.io/kubernetes"; }
+  staging_ver="v0.${K8S_VERSION#v1.}"
+  tmp="$(mktemp -d "$SRC/.k8s-wrapper.XXXXXX")"
+  # The upstream godebug defaults keep the runtime behaviour the release was tested with.
+  {
+    echo "module pinned.local/kubernetes-build"
+    echo
+    echo "go 1.26.0"
+    echo
+    grep '^godebug ' "$gomod" || true
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    go mod edit -json "$gomod" | python3 -c '
+import json, sys
+ver = sys.argv[1]
+for r in json.load(sys.stdin).get("Replace") or []:
+    new = r["New"]["Path"]
+    if new.startswith("./staging/src/"):
+        print("\t%s => %s %s" % (r["Old"]["Path"], r["Old"]["Path"], ver))
+' "$staging_ver"
+    echo ")"
+  } >"$tmp/go.mod"
+  grep -q '=> k8s.io/api ' "$tmp/go.mod" || { rm -rf "$tmp"; die "$PART" "found no staging replaces in $gomod" "inspect that go.mod; the wrapper generation expects ./staging/src/… replaces"; }
+  # Resolve the package graph of the three commands (fills go.sum).
+  (cd "$tmp" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
+      "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" \
+      "k8s.io/kubernetes/cmd/kube-scheduler@$K8S_VERSION") >>"$log" 2>&1 \
+    || {
+      local unserved
+      unserved="$(grep -o 'k8s.io/[a-z0-9-]*@v0[.0-9]*: reading [^ ]*: 40[34]' "$log" | cut -d: -f1 | sort -u | tr '\n' ' ')"
+      tail -n 15 "$log" >&2; rm -rf "$tmp"
+      if [ -n "$unserved" ]; then
+        die "$PART" "the Go module proxy does not serve these staging modules of Kubernetes $K8S_VERSION: $unserved(log $log)" \
+          "pick a K8S_VERSION in $0 whose staging modules are all served (go list -m -versions k8s.io/<module>)"
+      fi
+      die "$PART" "could not resolve the Kubernetes $K8S_VERSION modules (log $log)" "read the log; re-run '$0 up' after fixing"
+    }
+  mkdir -p "$dir"
+  mv -f "$tmp/go.mod" "$dir/go.mod"
+  mv -f "$tmp/go.sum" "$dir/go.sum"
+  rm -rf "$tmp"
+}
+
+build_k8s() {
+  local c missing=()
+  for c in kube-apiserver kube-controller-manager kube-scheduler; do
+    have_version "$BIN/$c" "Kubernetes $K8S_VERSION" || missing+=("$c")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  go_env
+  local dir log minor pkgs ld
+  dir="$(wrapper_dir "kubernetes-$K8S_VERSION")"
+  log="$RUN/build-kubernetes.log"
+  mkdir -p "$RUN"; : >"$log"
+  step "$PART" "Kubernetes $K8S_VERSION: building ${missing[*]} (tens of minutes on 2 cores with a cold Go build cache)"
+  k8s_wrapper "$dir" "$log"
+  minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  ld="-s -w"
+  for pkgs in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkgs.gitVersion=$K8S_VERSION -X $pkgs.gitMajor=1 -X $pkgs.gitMinor=$minor"
+    ld+=" -X $pkgs.gitTreeState=clean -X $pkgs.buildDate=1970-01-01T00:00:00Z"
+  done
+  for c in "${missing[@]}"; do
+    go_build_into "$c" "$dir" "$log" "k8s.io/kubernetes/cmd/$c" "$ld"
+  done
+}
+
+cmd_build() {
+  local t0; t0="$(now_s)"
+  mkdir -p "$BIN" "$SRC" "$RUN"
+  build_etcd
+  build_kwok
+  build_k8s
+  step "$PART" "binaries ready in $BIN ($(fmt_duration $(( $(now_s) - t0 ))))"
+}
+
+# ---------------------------------------------------------------- certificates
+
+# sign NAME SUBJECT EXT : EC key + certificate NAME.{key,crt} in the current
+# directory, signed by ca.{key,crt}, valid 10 years.
+sign() {
+  local name="$1" subj="$2" ext="$3"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$name.key" 2>/dev/null
+  openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr" 2>/dev/null
+  printf '%s\n' "$ext" >"$name.ext"
+  openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+    -sha256 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+  rm -f "$name.csr" "$name.ext"
+}
+
+# ensure_pki : generate the CA, serving/client certificates and the service
+# account key pair once (all or nothing: built in a temp dir, then moved).
+ensure_pki() {
+  [ -s "$PKI/.complete" ] && [ -f "$PKI/front-proxy/client.crt" ] && return 0
+  command -v openssl >/dev/null 2>&1 || apt_ensure "$PART" openssl
+  step "$PART" "generating certificates in $PKI"
+  mkdir -p "$RUN"
+  local tmp client="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  tmp="$(mktemp -d "$RUN/.pki.XXXXXX")"
+  (
+    set -e
+    cd "$tmp"
+    umask 077
+    openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -subj "/CN=pinned-cluster-ca" -days 3650 -sha256 \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+      -out ca.crt 2>/dev/null
+    sign apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost,IP:${SERVICE_CIDR%.0/*}.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    sign admin "/O=system:masters/CN=pinned-admin" "$client"
+    sign controller-manager "/CN=system:kube-controller-manager" "$client"
+    sign scheduler "/CN=system:kube-scheduler" "$client"
+    sign kwok "/O=system:masters/CN=pinned-kwok" "$client"
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    # Front proxy (request-header authentication for aggregated APIs; the
+    # controller-manager and scheduler read this CA from the apiserver).
+    mkdir front-proxy
+    (
+      cd front-proxy
+      openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+      openssl req -x509 -new -key ca.key -subj "/CN=pinned-front-proxy-ca" -days 3650 -sha256 \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+        -out ca.crt 2>/dev/null
+      sign client "/CN=front-proxy-client" "$client"
+      rm -f ca.srl
+    )
+    rm -f ca.srl
+    # A new id makes every component restart with the new files.
+    od -An -tx1 -N8 /dev/urandom | tr -d ' \n' >.complete
+  ) || { rm -rf "$tmp"; die "$PART" "certificate generation with openssl failed" "run 'openssl version' to check openssl, then re-run '$0 up'"; }
+  rm -rf "$PKI"
+  mv "$tmp" "$PKI"
+}
+
+# write_kubeconfig FILE USER CERTNAME [embed] : kubeconfig for $SERVER (atomic).
+write_kubeconfig() {
+  local file="$1" user="$2" cert="$3" embed="${4:-}" tmp
+  tmp="$(mktemp "$(dirname "$file")/.kubeconfig.XXXXXX")"
+  chmod 600 "$tmp"
+  if [ -n "$embed" ]; then
+    cat >"$tmp" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: pinned
+  cluster:
+    server: $SERVER
+    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 "$PKI/$cert.crt")
+    client-key-data: $(base64 -w0 "$PKI/$cert.key")
+contexts:
+- name: pinned
+  context:
+    cluster: pinned
+    user: $user
+    namespace: default
+current-context: pinned
+KC
+  else
+    cat >"$tmp" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: pinned
+  cluster:
+    server: $SERVER
+    certificate-authority: $PKI/ca.crt
+users:
+- name: $user
+  user:
+    client-certificate: $PKI/$cert.crt
+    client-key: $PKI/$cert.key
+contexts:
+- name: pinned
+  context:
+    cluster: pinned
+    user: $user
+current-context: pinned
+KC
+  fi
+  if cmp -s "$tmp" "$file"; then rm -f "$tmp"; else mv -f "$tmp" "$file"; fi
+}
+
+write_kubeconfigs() {
+  mkdir -p "$RUN" "$(dirname "$KUBECONFIG_ADMIN")"
+  write_kubeconfig "$KUBECONFIG_ADMIN" pinned-admin admin embed
+  write_kubeconfig "$RUN/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+  write_kubeconfig "$RUN/scheduler.kubeconfig" system:kube-scheduler scheduler
+  write_kubeconfig "$RUN/kwok.kubeconfig" pinned-kwok kwok
+}
+
+# ---------------------------------------------------------------- processes
+
+# Components in start order: NAME PORT-VARIABLE.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+port_of() {
+  case "$1" in
+    etcd) echo "$ETCD_PORT" ;;
+    kube-apiserver) echo "$APISERVER_PORT" ;;
+    kube-controller-manager) echo "$KCM_PORT" ;;
+    kube-scheduler) echo "$SCHED_PORT" ;;
+    kwok) echo "$KWOK_PORT" ;;
+  esac
+}
+port_var_of() {
+  case "$1" in
+    etcd) echo PINNED_ETCD_PORT ;;
+    kube-apiserver) echo PINNED_APISERVER_PORT ;;
+    kube-controller-manager) echo PINNED_CONTROLLER_MANAGER_PORT ;;
+    kube-scheduler) echo PINNED_SCHEDULER_PORT ;;
+    kwok) echo PINNED_KWOK_PORT ;;
+  esac
+}
+
+# args_of NAME : the command line of a component, one word per line.
+args_of() {
+  case "$1" in
+    etcd) printf '%s\n' "$BIN/etcd" --name=pinned --data-dir="$RUN/etcd-data" \
+      --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
+      --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+      --initial-cluster="pinned=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state=new \
+      --quota-backend-bytes=2147483648 --auto-compaction-retention=1h --log-level=warn ;;
+    kube-apiserver) printf '%s\n' "$BIN/kube-apiserver" \
+      --etcd-servers="http://127.0.0.1:$ETCD_PORT" --etcd-prefix=/registry \
+      --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+      --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+      --client-ca-file="$PKI/ca.crt" \
+      --requestheader-client-ca-file="$PKI/front-proxy/ca.crt" --requestheader-allowed-names=front-proxy-client \
+      --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+      --requestheader-extra-headers-prefix=X-Remote-Extra- \
+      --proxy-client-cert-file="$PKI/front-proxy/client.crt" --proxy-client-key-file="$PKI/front-proxy/client.key" \
+      --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+      --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+      --service-cluster-ip-range="$SERVICE_CIDR" \
+      --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+      --allow-privileged=true --endpoint-reconciler-type=none \
+      --cert-dir="$RUN/apiserver-certs" --profiling=false --v=1 ;;
+    kube-controller-manager) printf '%s\n' "$BIN/kube-controller-manager" \
+      --kubeconfig="$RUN/controller-manager.kubeconfig" \
+      --authentication-kubeconfig="$RUN/controller-manager.kubeconfig" \
+      --authorization-kubeconfig="$RUN/controller-manager.kubeconfig" \
+      --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false \
+      --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
+      --use-service-account-credentials=true \
+      --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+      --service-cluster-ip-range="$SERVICE_CIDR" --allocate-node-cidrs=false \
+      --profiling=false --v=1 ;;
+    kube-scheduler) printf '%s\n' "$BIN/kube-scheduler" \
+      --kubeconfig="$RUN/scheduler.kubeconfig" \
+      --authentication-kubeconfig="$RUN/scheduler.kubeconfig" \
+      --authorization-kubeconfig="$RUN/scheduler.kubeconfig" \
+      --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false \
+      --profiling=false --v=1 ;;
+    kwok) printf '%s\n' "$BIN/kwok" \
+      --kubeconfig="$RUN/kwok.kubeconfig" --config="$HERE/cluster/kwok-stages.yaml" \
+      --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+      --node-ip=127.0.0.1 --node-port="$KWOK_PORT" --cidr="$POD_CIDR" \
+      --server-address="127.0.0.1:$KWOK_PORT" --node-lease-duration-seconds=40 ;;
+  esac
+}
+
+# version_of NAME : the version a component runs (recorded with its arguments).
+version_of() {
+  case "$1" in
+    etcd) echo "$ETCD_VERSION" ;;
+    kwok) echo "$KWOK_VERSION" ;;
+    *) echo "$K8S_VERSION" ;;
+  esac
+}
+
+pidfile_of() { echo "$RUN/$1.pid"; }
+log_of() { echo "$RUN/$1.log"; }
+
+# port_busy PORT : true if something accepts TCP connections on 127.0.0.1:PORT.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# curl_ok URL [CURL ARGS...] : true if URL answers 200 "ok" (or etcd's health JSON).
+curl_ok() {
+  local url="$1"; shift
+  local out
+  out="$(curl -s -m 3 "$@" "$url" 2>/dev/null)" || return 1
+  case "$out" in ok|*'"health":"true"'*) return 0 ;; *) return 1 ;; esac
+}
+
+# healthy NAME : the component answers its health endpoint.
+healthy() {
+  case "$1" in
+    etcd) curl_ok "http://127.0.0.1:$ETCD_PORT/health" ;;
+    kube-apiserver) curl_ok "$SERVER/readyz" --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" ;;
+    kube-controller-manager) curl_ok "https://127.0.0.1:$KCM_PORT/healthz" -k ;;
+    kube-scheduler) curl_ok "https://127.0.0.1:$SCHED_PORT/healthz" -k ;;
+    kwok) curl_ok "http://127.0.0.1:$KWOK_PORT/healthz" || curl_ok "https://127.0.0.1:$KWOK_PORT/healthz" -k ;;
+  esac
+}
+
+# wanted_of NAME : version, certificate set and command line NAME should run with.
+wanted_of() { version_of "$1"; echo "pki $(cat "$PKI/.complete")"; args_of "$1"; }
+
+# changed_components : names of running components (started by this script)
+# whose version, certificates or command line differ from what 'up' wants.
+changed_components() {
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    bg_alive "$(pidfile_of "$c")" "$c" || continue
+    [ "$(cat "$RUN/$c.args" 2>/dev/null)" = "$(wanted_of "$c")" ] || printf '%s ' "$c"
+  done
+}
+
+# start_component NAME : start NAME unless this script's instance with the
+# same version and arguments already runs; restart it if they changed.
+start_component() {
+  local name="$1" pidfile log want argsfile port t0 _
+  pidfile="$(pidfile_of "$name")"; log="$(log_of "$name")"; argsfile="$RUN/$name.args"
+  port="$(port_of "$name")"
+  want="$(wanted_of "$name")"
+  if bg_alive "$pidfile" "$name"; then
+    if [ "$(cat "$argsfile" 2>/dev/null)" = "$want" ]; then
+      wait_healthy "$name" 60
+      return 0
+    fi
+    step "$PART" "$name: version or settings changed; restarting it"
+    bg_stop "$PART" "$pidfile" "$name" 30 >/dev/null
+  fi
+  rm -f "$pidfile"
+  if port_busy "$port"; then
+    die "$PART" "port $port on 127.0.0.1 (for $name) is already in use by a process this script did not start" \
+      "stop that process, or choose another port with $(port_var_of "$name")=<free port>"
+  fi
+  if [ "$name" = etcd ] && port_busy "$ETCD_PEER_PORT"; then
+    die "$PART" "port $ETCD_PEER_PORT on 127.0.0.1 (etcd peer) is already in use by a process this script did not start" \
+      "stop that process, or choose another port with PINNED_ETCD_PEER_PORT=<free port>"
+  fi
+  # Keep one previous log once it grows past 20 MB.
+  if [ "$(stat -c %s "$log" 2>/dev/null || echo 0)" -gt 20000000 ]; then mv -f "$log" "$log.1"; fi
+  local -a cmd
+  mapfile -t cmd < <(args_of "$name")
+  printf '\n==== %s: %s\n' "$(date -u +%FT%TZ)" "${cmd[*]}" >>"$log"
+  t0="$(now_s)"
+  bg_start "$pidfile" "$log" "${cmd[@]}" || die "$PART" "could not launch $name" "see $log"
+  printf '%s\n' "$want" >"$argsfile"
+  wait_healthy "$name" 120
+  step "$PART" "$name $(version_of "$name") up on 127.0.0.1:$port (PID $(cat "$pidfile"), $(( $(now_s) - t0 ))s)"
+}
+
+# wait_healthy NAME TIMEOUT_S
+wait_healthy() {
+  local name="$1" timeout="$2" pidfile _
+  pidfile="$(pidfile_of "$name")"
+  for _ in $(seq 1 $((timeout * 5))); do
+    healthy "$name" && return 0
+    if ! bg_alive "$pidfile" "$name"; then
+      tail -n 8 "$(log_of "$name")" >&2
+      die "$PART" "$name exited during start-up (log $(log_of "$name"))" \
+        "read the log above; if a port is taken, set $(port_var_of "$name")=<free port>; then re-run '$0 up'"
+    fi
+    sleep 0.2
+  done
+  tail -n 8 "$(log_of "$name")" >&2
+  die "$PART" "$name (PID $(cat "$pidfile")) is running but not healthy after ${timeout}s (log $(log_of "$name"))" \
+    "read the log; '$0 down' then '$0 up' restarts everything"
+}
+
+kc() { kubectl --kubeconfig "$KUBECONFIG_ADMIN" --request-timeout=10s "$@"; }
+
+node_ready() {
+  [ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+
+register_node() {
+  kc get node "$NODE_NAME" >/dev/null 2>&1 && return 0
+  kc apply -f - >/dev/null <<NODE || die "$PART" "could not register node $NODE_NAME" "check '$0 status' and $(log_of kube-apiserver)"
+apiVersion: v1
+kind: Node
+metadata:
+  name: $NODE_NAME
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: $NODE_NAME
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    node.kubernetes.io/instance-type: kwok
+    type: kwok
+NODE
+  step "$PART" "registered node $NODE_NAME (simulated by kwok)"
+}
+
+# wait_until WHAT TIMEOUT_S CMD... : poll CMD every 0.5 s.
+wait_until() {
+  local what="$1" timeout="$2" _; shift 2
+  for _ in $(seq 1 $((timeout * 2))); do
+    "$@" && return 0
+    sleep 0.5
+  done
+  die "$PART" "timed out after ${timeout}s waiting for $what" "see the logs in $RUN (kube-controller-manager.log, kwok.log); '$0 down' then '$0 up' restarts everything"
+}
+
+default_sa() { kc -n default get serviceaccount default >/dev/null 2>&1; }
+
+cmd_up() {
+  local t0 c; t0="$(now_s)"
+  command -v kubectl >/dev/null 2>&1 || die "$PART" "kubectl is not installed" "install kubectl 1.31–1.33 (it talks to Kubernetes $K8S_VERSION)"
+  command -v curl >/dev/null 2>&1 || apt_ensure "$PART" curl
+  mkdir -p "$BIN" "$SRC" "$RUN"
+  build_etcd
+  build_kwok
+  build_k8s
+  ensure_pki
+  write_kubeconfigs
+  local changed; changed="$(changed_components)"
+  if [ -n "$changed" ]; then
+    # Restart everything (in order) rather than one piece under the others.
+    step "$PART" "version, certificates or settings changed for ${changed% }; restarting the control plane"
+    cmd_down >/dev/null
+  fi
+  for c in "${COMPONENTS[@]}"; do start_component "$c"; done
+  register_node
+  wait_until "node $NODE_NAME to be Ready" 60 node_ready
+  wait_until "the service account default/default (created by kube-controller-manager)" 90 default_sa
+  step "$PART" "Kubernetes $K8S_VERSION up at $SERVER, node $NODE_NAME Ready; KUBECONFIG=$KUBECONFIG_ADMIN ($(fmt_duration $(( $(now_s) - t0 ))))"
+}
+
+cmd_status() {
+  local c running=0 down=() ready
+  for c in "${COMPONENTS[@]}"; do
+    if bg_alive "$(pidfile_of "$c")" "$c" && healthy "$c"; then running=$((running + 1)); else down+=("$c"); fi
+  done
+  local what="Kubernetes $K8S_VERSION (etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}) at $SERVER"
+  if [ "${#down[@]}" -gt 0 ]; then
+    echo "$PART: $what: not running or unhealthy: ${down[*]} — unhealthy; run scripts/env/cluster.sh up"
+    return 1
+  fi
+  ready="$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
+  if [ "$ready" != True ]; then
+    echo "$PART: $what: node $NODE_NAME Ready=${ready:-missing} — unhealthy; run scripts/env/cluster.sh up"
+    return 1
+  fi
+  echo "$PART: $what, node $NODE_NAME Ready, 5/5 processes started by this script, KUBECONFIG=$KUBECONFIG_ADMIN — healthy"
+}
+
+cmd_down() {
+  local c
+  # The clients of the API first (in parallel: each takes a second or two to
+  # shut down), then the apiserver, then etcd.
+  for c in kwok kube-scheduler kube-controller-manager; do
+    bg_stop "$PART: $c" "$(pidfile_of "$c")" "$c" 30 &
+  done
+  wait
+  bg_stop "$PART: kube-apiserver" "$(pidfile_of kube-apiserver)" kube-apiserver 60
+  bg_stop "$PART: etcd" "$(pidfile_of etcd)" etcd 30
+  if [ "${1:-}" = --purge ]; then
+    rm -rf "$RUN/etcd-data"
+    step "$PART" "removed etcd data ($RUN/etcd-data)"
+  fi
+}
+
+# check : smoke test — a Deployment of an image by digest becomes Available and
+# its Service gets endpoints (kwok never pulls images).
+cmd_check() {
+  local ns t0; t0="$(now_s)"
+  ns="pinned-cluster-check-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')"
+  local image="127.0.0.1:5000/pinned/check@sha256:0000000000000000000000000000000000000000000000000000000000000001"
+  kc create namespace "$ns" >/dev/null
+  kc -n "$ns" create deployment web --image="$image" --replicas=2 --port=8080 >/dev/null
+  kc -n "$ns" expose deployment web --port=80 --target-port=8080 >/dev/null
+  kc -n "$ns" rollout status deployment/web --timeout=60s >/dev/null \
+    || die "$PART" "deployment $ns/web did not become Available" "kubectl --kubeconfig $KUBECONFIG_ADMIN -n $ns describe pods; see $(log_of kwok)"
+  local eps=""
+  service_endpoints() {
+    eps="$(kc -n "$ns" get endpointslices -l kubernetes.io/service-name=web \
+      -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]} {end}' 2>/dev/null)"
+    [ "$(wc -w <<<"$eps")" -eq 2 ]
+  }
+  wait_until "2 ready endpoints of service $ns/web" 30 service_endpoints
+  kc delete namespace "$ns" --wait=false >/dev/null
+  step "$PART" "check passed: deployment $ns/web Available (2/2), service endpoints ${eps% } ($(fmt_duration $(( $(now_s) - t0 ))))"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  status) cmd_status ;;
+  down) shift; cmd_down "$@" ;;
+  build) cmd_build ;;
+  check) cmd_check ;;
+  env) echo "export KUBECONFIG=$KUBECONFIG_ADMIN" ;;
+  *) echo "usage: $0 up|status|down [--purge]|build|check|env" >&2; exit 2 ;;
+esac
