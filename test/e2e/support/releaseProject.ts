@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { simpleGit, SimpleGit } from "simple-git";
-import { PROJECT_DIR } from "../../../cli/environment";
+import { cacheDir, PROJECT_DIR } from "../../../cli/environment";
 import { LocalEnv } from "./localEnv";
 
 /** What the project is made of; copied into each test's own repository. */
@@ -32,7 +32,7 @@ export class ReleaseProject {
         this.git = simpleGit({ baseDir: dir });
     }
 
-    static async create(env: LocalEnv, repository: string, opts: { render?: boolean } = {}): Promise<ReleaseProject> {
+    static async create(env: LocalEnv, repository: string, opts: { render?: boolean; namespace?: string } = {}): Promise<ReleaseProject> {
         const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-e2e-")));
         for (const entry of PROJECT_FILES) {
             fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
@@ -51,17 +51,20 @@ export class ReleaseProject {
         await project.git.addConfig("user.email", "e2e@pinned.invalid");
         await project.git.add(".");
         await project.git.commit("project");
-        project.configureRepository(repository);
+        project.configureProject({ "pinned:repository": repository, ...(opts.namespace ? { "pinned:namespace": opts.namespace } : {}) });
         return project;
     }
 
-    /** Each test project pushes to its own repository so tests do not see each other's tags. */
-    private configureRepository(repository: string): void {
+    /**
+     * Project-wide config: each test project pushes to its own repository
+     * (and deploys to its own namespace) so tests do not see each other.
+     */
+    private configureProject(values: Record<string, string>): void {
         const file = path.join(this.dir, "Pulumi.yaml");
         const doc = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-        doc.config = { "pinned:repository": { value: repository } };
+        doc.config = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }]));
         fs.writeFileSync(file, yaml.dump(doc));
-        spawnSync("git", ["commit", "-qam", "repository"], { cwd: this.dir });
+        spawnSync("git", ["commit", "-qam", "project config"], { cwd: this.dir });
     }
 
     /** Writes app files, commits, tags `release`; resolves to the commit. */
@@ -100,7 +103,11 @@ export class ReleaseProject {
         const r = spawnSync("pulumi", args, {
             cwd: this.dir,
             encoding: "utf8",
-            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}` },
+            env: {
+                ...this.env.env,
+                PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`,
+                ...(this.render ? {} : { KUBECONFIG: path.join(cacheDir(), "kubeconfig") }),
+            },
         });
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
     }
