@@ -8,7 +8,7 @@ import { cacheDir, PROJECT_DIR } from "../../../cli/environment";
 import { LocalEnv } from "./localEnv";
 
 /** What the project is made of; copied into each test's own repository. */
-const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "cli", "bin", "app"];
+const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "cli", "bin", "app", "scripts"];
 
 export interface RunResult {
     readonly status: number;

@@ -1,0 +1,87 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { Cluster } from "./support/cluster";
+import { LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
+import { ReleaseProject } from "./support/releaseProject";
+
+const A = "2026-11-27-001";
+const B = "2026-12-04-001";
+const NAMESPACE = `pinned-e2e-${process.pid}`;
+const REPOSITORY = `pinned/e2e-model-${process.pid}`;
+
+/**
+ * One stack per release, rollback by selecting an earlier stack: proven on
+ * the real engine, registry and API server.
+ */
+describe("release model (real engine, registry, API server)", function () {
+    this.timeout(30 * 60 * 1000);
+    let env: LocalEnv;
+    let cluster: Cluster;
+    let project: ReleaseProject;
+    let digestA: string;
+    let digestB: string;
+
+    before(async () => {
+        env = requireLocalEnv();
+        cluster = Cluster.require();
+        cluster.kubectl(["create", "namespace", NAMESPACE]);
+        project = await ReleaseProject.create(env, REPOSITORY, { namespace: NAMESPACE });
+    });
+    after(() => {
+        project?.remove();
+        cluster?.kubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
+    });
+
+    it("release A: the live Deployment runs A's digest", async () => {
+        await project.release(A);
+        const up = project.up(A, { atHead: true });
+        assert.strictEqual(up.status, 0, up.output);
+        digestA = String(project.stackConfig(A)["pinned:imageDigest"]);
+        assert.match(digestA, /@sha256:[0-9a-f]{64}$/);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.ok(cluster.rolledOut(NAMESPACE));
+    });
+
+    it("release B with a changed app: live runs B's digest, rollout Available", async () => {
+        const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
+        await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-b"') });
+        const up = project.up(B, { atHead: true });
+        assert.strictEqual(up.status, 0, up.output);
+        digestB = String(project.stackConfig(B)["pinned:imageDigest"]);
+        assert.notStrictEqual(digestB, digestA);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestB);
+        assert.ok(cluster.rolledOut(NAMESPACE));
+    });
+
+    it("rollback: selecting A's stack redeploys A's digest, with no build, through A's stale state", async () => {
+        const tagBefore = await registryDigest(env, REPOSITORY, A);
+        const up = project.up(A);
+        assert.strictEqual(up.status, 0, up.output);
+        assert.match(up.output, /recorded digest: no build/);
+        assert.doesNotMatch(up.output, /ImageBuild/);
+        // A's state still said "A runs"; only the refresh made the engine see
+        // B in the cluster, so this update is what patched it back.
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.ok(cluster.rolledOut(NAMESPACE));
+        assert.ok((project.lastUpdateChanges(A).update ?? 0) >= 1, JSON.stringify(project.lastUpdateChanges(A)));
+        assert.strictEqual(await registryDigest(env, REPOSITORY, A), tagBefore, "nothing was pushed");
+    });
+
+    it("destroying an old release's stack leaves the live Deployment running", () => {
+        const destroyed = project.pulumi(["destroy", "--yes", "--stack", B]);
+        assert.strictEqual(destroyed.status, 0, destroyed.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.ok(cluster.rolledOut(NAMESPACE));
+        assert.match(cluster.kubectl(["get", "service", "pinned-app", "-n", NAMESPACE, "-o", "name"]), /service\/pinned-app/);
+    });
+
+    it("a release whose tag was moved is refused before anything is built or applied", async () => {
+        await project.git.tag(["-f", A, B]); // A's tag now points at B's commit
+        const up = project.up(A);
+        assert.notStrictEqual(up.status, 0);
+        assert.match(up.output, /tag was moved/);
+        assert.doesNotMatch(up.output, /Updating \(/);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+    });
+});

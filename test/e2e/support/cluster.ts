@@ -1,0 +1,33 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { cacheDir, PROJECT_DIR } from "../../../cli/environment";
+
+/** The embedded API server, through kubectl; fails (never skips) when it is down. */
+export class Cluster {
+    readonly kubeconfig = path.join(cacheDir(), "kubeconfig");
+
+    static require(): Cluster {
+        const script = path.join(PROJECT_DIR, "scripts", "env", "cluster.sh");
+        const status = fs.existsSync(script) ? spawnSync("bash", [script, "status"], { encoding: "utf8" }) : undefined;
+        if (!status || status.status !== 0) {
+            throw new Error(`the local cluster is not running (${status?.stdout ?? "no scripts/env/cluster.sh"}); run: npx pinned env up`);
+        }
+        return new Cluster();
+    }
+
+    kubectl(args: string[]): string {
+        return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig, ...args], { encoding: "utf8" });
+    }
+
+    /** The image the live Deployment's first container runs. */
+    liveImage(namespace: string, name = "pinned-app"): string {
+        return this.kubectl(["get", "deployment", name, "-n", namespace, "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
+    }
+
+    /** True when the Deployment exists and its rollout finished (Available). */
+    rolledOut(namespace: string, name = "pinned-app"): boolean {
+        const r = spawnSync("kubectl", ["--kubeconfig", this.kubeconfig, "rollout", "status", `deployment/${name}`, "-n", namespace, "--timeout=120s"], { encoding: "utf8" });
+        return r.status === 0;
+    }
+}
