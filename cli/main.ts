@@ -1,5 +1,6 @@
 import { envCommand } from "./env";
 import { lintCommand } from "./lint";
+import { statusCommand } from "./status";
 import { tagCommand } from "./tag";
 import { upCommand } from "./up";
 
@@ -10,6 +11,7 @@ commands:
   lint [--strict] DOCKERFILE   check a recipe for unpinned inputs
   tag REF                      print the container tag for a git ref
   up [--release R]             build (once) and deploy a release by digest
+  status                       live Deployment vs the recorded digest (drift)
 
 Run "pinned COMMAND --help" for details.`;
 
@@ -18,6 +20,7 @@ type Command = (args: string[]) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
     env: envCommand,
     lint: lintCommand,
+    status: statusCommand,
     tag: tagCommand,
     up: upCommand,
 };

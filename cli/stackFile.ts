@@ -26,3 +26,30 @@ export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): Re
     const str = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
     return { release, file, commit: str("pinned:commit"), imageDigest: str("pinned:imageDigest") };
 }
+
+/** Every release with a stack file, oldest first (release names sort by date). */
+export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
+    const dir = path.join(projectDir, "stacks");
+    if (!fs.existsSync(dir)) {
+        return [];
+    }
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((r): r is string => r !== undefined)
+        .sort()
+        .map((r) => readReleaseRecord(r, projectDir))
+        .filter((r): r is ReleaseRecord => r !== undefined);
+}
+
+/** Where the live Deployment is: project config in Pulumi.yaml, else the defaults. */
+export function deploymentLocation(projectDir = PROJECT_DIR): { namespace: string; name: string } {
+    const doc = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
+        config?: Record<string, { value?: unknown } | string>;
+    };
+    const get = (key: string) => {
+        const v = doc.config?.[key];
+        return typeof v === "string" ? v : typeof v?.value === "string" ? v.value : undefined;
+    };
+    return { namespace: get("pinned:namespace") ?? "default", name: get("pinned:name") ?? "pinned-app" };
+}

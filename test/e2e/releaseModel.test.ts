@@ -68,6 +68,26 @@ describe("release model (real engine, registry, API server)", function () {
         assert.strictEqual(await registryDigest(env, REPOSITORY, A), tagBefore, "nothing was pushed");
     });
 
+    it("status: in sync after the rollback", () => {
+        const status = project.pinned(["status"]);
+        assert.strictEqual(status.status, 0, status.output);
+        assert.match(status.output, new RegExp(`in sync: ${NAMESPACE}/pinned-app runs release ${A}`));
+    });
+
+    it("status: a hand-made drift is detected, and the fix it names repairs it", () => {
+        cluster.kubectl(["set", "image", "deployment/pinned-app", `app=${digestB}`, "-n", NAMESPACE]);
+        const drift = project.pinned(["status"]);
+        assert.strictEqual(drift.status, 3, drift.output);
+        assert.match(drift.output, /drift:/);
+        assert.ok(drift.output.includes(`runs ${digestB}`) && drift.output.includes(`recorded ${digestA}`), drift.output);
+        assert.match(drift.output, new RegExp(`fix: pinned up --release ${A}`));
+
+        const fixed = project.up(A);
+        assert.strictEqual(fixed.status, 0, fixed.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.strictEqual(project.pinned(["status"]).status, 0);
+    });
+
     it("destroying an old release's stack leaves the live Deployment running", () => {
         const destroyed = project.pulumi(["destroy", "--yes", "--stack", B]);
         assert.strictEqual(destroyed.status, 0, destroyed.output);

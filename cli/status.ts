@@ -1,0 +1,46 @@
+import { engineEnv } from "./environment";
+import { readLiveDeployment } from "./live";
+import { paint, reportError } from "./output";
+import { deploymentLocation, readReleaseRecord } from "./stackFile";
+import { chooseTarget } from "./target";
+
+export const STATUS_USAGE = `usage: pinned status
+
+Compares the image the live Deployment runs with the digest recorded for
+the release that deployed it. Exit codes: 0 in sync, 3 drift, 4 no live
+Deployment (or no cluster), 1 error.`;
+
+export function statusCommand(args: string[]): number {
+    if (args.length > 0) {
+        process.stderr.write(`${STATUS_USAGE}\n`);
+        return 2;
+    }
+    try {
+        Object.assign(process.env, engineEnv());
+        const target = chooseTarget("status", {});
+        if (target.kind !== "cluster") {
+            process.stdout.write(`no cluster configured (${target.source}): nothing is live.\n`);
+            return 4;
+        }
+        const { namespace, name } = deploymentLocation();
+        const live = readLiveDeployment(target.kubeconfig, namespace, name);
+        if (!live) {
+            process.stdout.write(`no live Deployment ${namespace}/${name}; deploy one with pinned up.\n`);
+            return 4;
+        }
+        const record = live.release ? readReleaseRecord(live.release) : undefined;
+        if (record?.imageDigest === live.image) {
+            process.stdout.write(`${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n`);
+            return 0;
+        }
+        const expected = record?.imageDigest ?? "(no recorded digest)";
+        process.stdout.write(
+            `${paint(process.stdout, "red", "drift:")} ${namespace}/${name} runs ${live.image}\n` +
+                `  release ${live.release ?? "(unknown)"} recorded ${expected}\n` +
+                `  fix: pinned up --release ${live.release ?? "<release>"} redeploys the recorded digest\n`,
+        );
+        return 3;
+    } catch (err) {
+        return reportError(err, 1);
+    }
+}
