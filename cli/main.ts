@@ -1,5 +1,6 @@
 import { envCommand } from "./env";
 import { lintCommand } from "./lint";
+import { releasesCommand } from "./releases";
 import { statusCommand } from "./status";
 import { tagCommand } from "./tag";
 import { upCommand } from "./up";
@@ -12,6 +13,7 @@ commands:
   tag REF                      print the container tag for a git ref
   up [--release R]             build (once) and deploy a release by digest
   status                       live Deployment vs the recorded digest (drift)
+  releases [--json]            every release: commit, digest, deployed at, live
 
 Run "pinned COMMAND --help" for details.`;
 
@@ -20,6 +22,7 @@ type Command = (args: string[]) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
     env: envCommand,
     lint: lintCommand,
+    releases: releasesCommand,
     status: statusCommand,
     tag: tagCommand,
     up: upCommand,

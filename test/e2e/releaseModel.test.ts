@@ -88,6 +88,17 @@ describe("release model (real engine, registry, API server)", function () {
         assert.strictEqual(project.pinned(["status"]).status, 0);
     });
 
+    it("releases: both releases with commit and digest, A marked live", () => {
+        const listed = project.pinned(["releases", "--json"]);
+        assert.strictEqual(listed.status, 0, listed.output);
+        const rows = JSON.parse(listed.output) as Array<{ release: string; digest: string; live: boolean; deployedAt?: string; commit: string }>;
+        assert.deepStrictEqual(rows.map((r) => [r.release, r.digest, r.live]), [[A, digestA, true], [B, digestB, false]]);
+        assert.ok(rows.every((r) => /^[0-9a-f]{40}$/.test(r.commit) && r.deployedAt && !Number.isNaN(Date.parse(r.deployedAt))));
+        const table = project.pinned(["releases"]);
+        assert.match(table.output, /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+LIVE$/m);
+        assert.match(table.output, new RegExp(`^${A}\\s.*\\*$`, "m"));
+    });
+
     it("destroying an old release's stack leaves the live Deployment running", () => {
         const destroyed = project.pulumi(["destroy", "--yes", "--stack", B]);
         assert.strictEqual(destroyed.status, 0, destroyed.output);

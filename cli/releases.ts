@@ -1,0 +1,76 @@
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { engineEnv, PROJECT_DIR } from "./environment";
+import { LiveDeployment, readLiveDeployment } from "./live";
+import { paint, reportError } from "./output";
+import { deploymentLocation, listReleaseRecords, ReleaseRecord } from "./stackFile";
+import { chooseTarget } from "./target";
+
+export const RELEASES_USAGE = `usage: pinned releases [--json]
+
+Lists every release with a stack file: commit, digest, when its stack was
+last deployed, and which one is live.`;
+
+/** One row of the release history. */
+export interface ReleaseRow {
+    release: string;
+    commit?: string;
+    digest?: string;
+    deployedAt?: string;
+    live: boolean;
+}
+
+/** Joins the stack files, the engine's stack list and the live Deployment. */
+export function releaseRows(records: ReleaseRecord[], lastUpdates: Map<string, string>, live?: LiveDeployment): ReleaseRow[] {
+    return records.map((r) => ({
+        release: r.release,
+        commit: r.commit,
+        digest: r.imageDigest,
+        deployedAt: lastUpdates.get(r.release),
+        live: live !== undefined && live.release === r.release && live.image === r.imageDigest,
+    }));
+}
+
+/** A fixed-width table; short commit and digest, as people compare them. */
+export function formatReleases(rows: ReleaseRow[]): string {
+    const table = [["RELEASE", "COMMIT", "DIGEST", "DEPLOYED AT", "LIVE"]];
+    for (const r of rows) {
+        table.push([
+            r.release,
+            r.commit?.slice(0, 12) ?? "-",
+            r.digest ? r.digest.slice(r.digest.indexOf("@") + 1, r.digest.indexOf("@") + 20) : "(not built)",
+            r.deployedAt ?? "-",
+            r.live ? "*" : "",
+        ]);
+    }
+    const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+    return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+export async function releasesCommand(args: string[]): Promise<number> {
+    const json = args.includes("--json");
+    if (args.some((a) => a !== "--json")) {
+        process.stderr.write(`${RELEASES_USAGE}\n`);
+        return 2;
+    }
+    try {
+        Object.assign(process.env, engineEnv());
+        const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR, envVars: engineEnv() });
+        const lastUpdates = new Map(
+            (await workspace.listStacks()).filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]),
+        );
+        const target = chooseTarget("releases", {});
+        const { namespace, name } = deploymentLocation();
+        const live = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
+        const rows = releaseRows(listReleaseRecords(), lastUpdates, live);
+        if (json) {
+            process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        } else if (rows.length === 0) {
+            process.stdout.write("no releases yet: tag a commit (git tag yyyy-mm-dd-NNN) and run pinned up.\n");
+        } else {
+            process.stdout.write(`${formatReleases(rows).replace(/\*$/gm, (m) => paint(process.stdout, "green", m))}\n`);
+        }
+        return 0;
+    } catch (err) {
+        return reportError(err, 1);
+    }
+}

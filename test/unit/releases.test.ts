@@ -1,0 +1,31 @@
+import * as assert from "assert";
+import { formatReleases, releaseRows } from "../../cli/releases";
+
+const D1 = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
+const D2 = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
+
+describe("pinned releases formatting", () => {
+    const records = [
+        { release: "2026-11-27-001", file: "x", commit: "1".repeat(40), imageDigest: D1 },
+        { release: "2026-12-04-001", file: "y", commit: "2".repeat(40), imageDigest: D2 },
+        { release: "2026-12-05-001", file: "z", commit: "3".repeat(40) },
+    ];
+
+    it("marks live only the release whose recorded digest the cluster runs", () => {
+        const rows = releaseRows(records, new Map([["2026-11-27-001", "2026-11-27T10:00:00.000Z"]]), { image: D1, release: "2026-11-27-001" });
+        assert.deepStrictEqual(rows.map((r) => r.live), [true, false, false]);
+        assert.strictEqual(rows[0].deployedAt, "2026-11-27T10:00:00.000Z");
+        // Drift: the annotation says A, the image is B's: nothing is "live" as recorded.
+        const drifted = releaseRows(records, new Map(), { image: D2, release: "2026-11-27-001" });
+        assert.deepStrictEqual(drifted.map((r) => r.live), [false, false, false]);
+    });
+
+    it("prints an aligned table with short commits and digests", () => {
+        const text = formatReleases(releaseRows(records, new Map(), { image: D1, release: "2026-11-27-001" }));
+        const lines = text.split("\n");
+        assert.match(lines[0], /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+LIVE$/);
+        assert.match(lines[1], /^2026-11-27-001\s+111111111111\s+sha256:aaaaaaaaaaaa\s+-\s+\*$/);
+        assert.match(lines[3], /\(not built\)/);
+        assert.strictEqual(new Set(lines.map((l) => l.indexOf("COMMIT") >= 0 ? l.indexOf("COMMIT") : l.indexOf(l.split(/\s+/)[1]))).size, 1);
+    });
+});
