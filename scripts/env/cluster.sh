@@ -283,54 +283,43 @@ subjectAltName=IP:127.0.0.1,DNS:localhost,IP:${SERVICE_CIDR%.0/*}.1,DNS:kubernet
 }
 
 # write_kubeconfig FILE USER CERTNAME [embed] : kubeconfig for $SERVER (atomic).
+# With "embed" the certificates are inlined (the admin file is used from
+# anywhere) and the context names the default namespace; otherwise it points
+# at the files in $PKI.
 write_kubeconfig() {
-  local file="$1" user="$2" cert="$3" embed="${4:-}" tmp
+  local file="$1" user="$2" cert="$3" embed="${4:-}" tmp ca crt key ns=""
   tmp="$(mktemp "$(dirname "$file")/.kubeconfig.XXXXXX")"
   chmod 600 "$tmp"
   if [ -n "$embed" ]; then
-    cat >"$tmp" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: pinned
-  cluster:
-    server: $SERVER
-    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
-users:
-- name: $user
-  user:
-    client-certificate-data: $(base64 -w0 "$PKI/$cert.crt")
-    client-key-data: $(base64 -w0 "$PKI/$cert.key")
-contexts:
-- name: pinned
-  context:
-    cluster: pinned
-    user: $user
-    namespace: default
-current-context: pinned
-KC
+    ca="certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")"
+    crt="client-certificate-data: $(base64 -w0 "$PKI/$cert.crt")"
+    key="client-key-data: $(base64 -w0 "$PKI/$cert.key")"
+    ns=$'\n    namespace: default'
   else
-    cat >"$tmp" <<KC
+    ca="certificate-authority: $PKI/ca.crt"
+    crt="client-certificate: $PKI/$cert.crt"
+    key="client-key: $PKI/$cert.key"
+  fi
+  cat >"$tmp" <<KC
 apiVersion: v1
 kind: Config
 clusters:
 - name: pinned
   cluster:
     server: $SERVER
-    certificate-authority: $PKI/ca.crt
+    $ca
 users:
 - name: $user
   user:
-    client-certificate: $PKI/$cert.crt
-    client-key: $PKI/$cert.key
+    $crt
+    $key
 contexts:
 - name: pinned
   context:
     cluster: pinned
-    user: $user
+    user: $user$ns
 current-context: pinned
 KC
-  fi
   if cmp -s "$tmp" "$file"; then rm -f "$tmp"; else mv -f "$tmp" "$file"; fi
 }
 
