@@ -2,11 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { CommandError, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { GitSourceError, PinnedError } from "../components/errors";
-import { assertReleaseSource, commitOfTag, readGitSource } from "../components/git/gitSource";
+import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../components/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
 import { engineEnv, localRegistry, PROJECT_DIR } from "./environment";
 import { paint, reportError } from "./output";
-import { readReleaseRecord, stackFilePath } from "./stackFile";
+import { readReleaseRecord, ReleaseRecord, stackFilePath } from "./stackFile";
 import { chooseTarget, targetEnv } from "./target";
 
 /** The engine's type names of the build: the ReleaseImage component and its ImageBuild. */
@@ -38,15 +38,22 @@ export async function upCommand(args: string[]): Promise<number> {
         return 2;
     }
     try {
-        const release = await chooseRelease(parsed.release);
-        return await deploy(release);
+        return await deploy(await chooseRelease(parsed.release));
     } catch (err) {
         return reportError(err, 1);
     }
 }
 
+/** A release that passed every git check, with what its stack file records. */
+interface ChosenRelease {
+    readonly release: ReleaseName;
+    readonly record?: ReleaseRecord;
+    /** The commit to record: the one already recorded, else HEAD (which the tag points at). */
+    readonly commit: string;
+}
+
 /** The release to deploy, after every git check that can refuse it. */
-async function chooseRelease(requested?: string): Promise<ReleaseName> {
+async function chooseRelease(requested?: string): Promise<ChosenRelease> {
     const source = await readGitSource(PROJECT_DIR);
     let release: ReleaseName;
     if (requested !== undefined) {
@@ -63,25 +70,17 @@ async function chooseRelease(requested?: string): Promise<ReleaseName> {
     const record = readReleaseRecord(release);
     if (record?.imageDigest) {
         // Already built: only a moved tag can make this unsafe.
-        const tagged = await commitOfTag(source.root, release);
-        if (tagged && record.commit && tagged !== record.commit) {
-            throw new GitSourceError(
-                `tag ${release} now points at ${tagged.slice(0, 12)}, but the release was recorded at ${record.commit.slice(0, 12)}: the tag was moved.`,
-                `put it back (git tag -f ${release} ${record.commit}), or make a new release with a new name.`,
-            );
-        }
+        await assertTagNotMoved(source.root, release, record.commit);
     } else {
         await assertReleaseSource(source, release, record?.commit);
     }
-    return release;
+    return { release, record, commit: record?.commit ?? source.commit };
 }
 
-async function deploy(release: ReleaseName): Promise<number> {
+async function deploy({ release, record, commit }: ChosenRelease): Promise<number> {
     Object.assign(process.env, engineEnv());
     ensureLocalBackend(process.env.PULUMI_BACKEND_URL ?? "");
-    const existed = fs.existsSync(stackFilePath(release));
-    const record = readReleaseRecord(release);
-    const commit = record?.commit ?? (await readGitSource(PROJECT_DIR)).commit;
+    const existed = record !== undefined;
     say(`release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
 
     const stack = await LocalWorkspace.createOrSelectStack(

@@ -98,17 +98,11 @@ export async function assertReleaseSource(
             "commit or stash them (git status shows them), then release again.",
         );
     }
-    const tagged = await commitOfTag(source.root, release);
+    const tagged = await assertTagNotMoved(source.root, release, recordedCommit);
     if (tagged === undefined) {
         throw new GitSourceError(
             `release ${release} has no git tag.`,
             `tag the commit to release: git tag ${release} && git push origin ${release}.`,
-        );
-    }
-    if (recordedCommit !== undefined && tagged !== recordedCommit) {
-        throw new GitSourceError(
-            `tag ${release} now points at ${tagged.slice(0, 12)}, but the release was recorded at ${recordedCommit.slice(0, 12)}: the tag was moved.`,
-            `put it back (git tag -f ${release} ${recordedCommit}), or make a new release with a new name.`,
         );
     }
     if (tagged !== source.commit) {
@@ -117,6 +111,22 @@ export async function assertReleaseSource(
             `check out the release first: git checkout ${release}.`,
         );
     }
+}
+
+/**
+ * Refuses a release tag that points elsewhere than the commit recorded for
+ * the release: same name, different code. Resolves to the tagged commit, or
+ * undefined when the tag does not exist.
+ */
+export async function assertTagNotMoved(root: string, release: ReleaseName, recordedCommit?: string): Promise<string | undefined> {
+    const tagged = await commitOfTag(root, release);
+    if (tagged !== undefined && recordedCommit !== undefined && tagged !== recordedCommit) {
+        throw new GitSourceError(
+            `tag ${release} now points at ${tagged.slice(0, 12)}, but the release was recorded at ${recordedCommit.slice(0, 12)}: the tag was moved.`,
+            `put it back (git tag -f ${release} ${recordedCommit}), or make a new release with a new name.`,
+        );
+    }
+    return tagged;
 }
 
 /**
