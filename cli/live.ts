@@ -1,6 +1,8 @@
 import { spawnSync } from "child_process";
 import { PinnedError } from "../components/errors";
 import { ANNOTATIONS } from "../components/pinnedDeployment";
+import { deploymentLocation } from "./stackFile";
+import { chooseTarget, DeployTarget } from "./target";
 
 /** What the cluster says runs. */
 export interface LiveDeployment {
@@ -27,4 +29,21 @@ export function readLiveDeployment(kubeconfig: string | undefined, namespace: st
         spec: { template: { spec: { containers: Array<{ image: string }> } } };
     };
     return { image: d.spec.template.spec.containers[0].image, release: d.metadata.annotations?.[ANNOTATIONS.release] };
+}
+
+/** The live Deployment where `pinned up` would deploy, and where it lives. */
+export interface LiveView {
+    readonly target: DeployTarget;
+    readonly namespace: string;
+    readonly name: string;
+    /** Undefined with no cluster, or when nothing is deployed yet. */
+    readonly deployment?: LiveDeployment;
+}
+
+/** Reads the live Deployment from the target `pinned up` would choose for a new stack. */
+export function readLive(): LiveView {
+    const target = chooseTarget("live", {});
+    const { namespace, name } = deploymentLocation();
+    const deployment = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
+    return { target, namespace, name, deployment };
 }

@@ -1,9 +1,8 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { engineEnv, PROJECT_DIR } from "./environment";
-import { LiveDeployment, readLiveDeployment } from "./live";
+import { LiveDeployment, readLive } from "./live";
 import { paint, reportError } from "./output";
-import { deploymentLocation, listReleaseRecords, ReleaseRecord } from "./stackFile";
-import { chooseTarget } from "./target";
+import { listReleaseRecords, ReleaseRecord } from "./stackFile";
 
 export const RELEASES_USAGE = `usage: pinned releases [--json]
 
@@ -58,10 +57,7 @@ export async function releasesCommand(args: string[]): Promise<number> {
         const lastUpdates = new Map(
             (await workspace.listStacks()).filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]),
         );
-        const target = chooseTarget("releases", {});
-        const { namespace, name } = deploymentLocation();
-        const live = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
-        const rows = releaseRows(listReleaseRecords(), lastUpdates, live);
+        const rows = releaseRows(listReleaseRecords(), lastUpdates, readLive().deployment);
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {

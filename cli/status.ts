@@ -1,8 +1,7 @@
 import { engineEnv } from "./environment";
-import { readLiveDeployment } from "./live";
+import { readLive } from "./live";
 import { paint, reportError } from "./output";
-import { deploymentLocation, readReleaseRecord } from "./stackFile";
-import { chooseTarget } from "./target";
+import { readReleaseRecord } from "./stackFile";
 
 export const STATUS_USAGE = `usage: pinned status
 
@@ -17,13 +16,11 @@ export function statusCommand(args: string[]): number {
     }
     try {
         Object.assign(process.env, engineEnv());
-        const target = chooseTarget("status", {});
+        const { target, namespace, name, deployment: live } = readLive();
         if (target.kind !== "cluster") {
             process.stdout.write(`no cluster configured (${target.source}): nothing is live.\n`);
             return 4;
         }
-        const { namespace, name } = deploymentLocation();
-        const live = readLiveDeployment(target.kubeconfig, namespace, name);
         if (!live) {
             process.stdout.write(`no live Deployment ${namespace}/${name}; deploy one with pinned up.\n`);
             return 4;
