@@ -38,6 +38,18 @@ export function localRegistry(): { server: string; username: string; password: s
 }
 
 /**
+ * The registry a new release pushes to: PINNED_REGISTRY (with
+ * PINNED_REGISTRY_USER and PINNED_REGISTRY_PASSWORD) when set, as a CI job
+ * sets them from its secrets, else the embedded one.
+ */
+export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): { server: string; username?: string; password?: string } | undefined {
+    if (env.PINNED_REGISTRY) {
+        return { server: env.PINNED_REGISTRY, username: env.PINNED_REGISTRY_USER || undefined, password: env.PINNED_REGISTRY_PASSWORD || undefined };
+    }
+    return localRegistry();
+}
+
+/**
  * The environment the Pulumi engine runs with: the project's own engine
  * and plugins first on PATH, nothing fetched from the network, state in the
  * project unless the user chose a backend.

@@ -1,6 +1,8 @@
 import { envCommand } from "./env";
 import { lintCommand } from "./lint";
+import { previewCommand } from "./preview";
 import { releasesCommand } from "./releases";
+import { rollbackCommand } from "./rollback";
 import { statusCommand } from "./status";
 import { tagCommand } from "./tag";
 import { upCommand } from "./up";
@@ -12,6 +14,9 @@ commands:
   lint [--strict] DOCKERFILE   check a recipe for unpinned inputs
   tag REF                      print the container tag for a git ref
   up [--release R]             build (once) and deploy a release by digest
+  preview [--release R] [--markdown]
+                               what an up would change: image, digests, policy
+  rollback [--to R]            redeploy an earlier release's digest (no build)
   status                       live Deployment vs the recorded digest (drift)
   releases [--json]            every release: commit, digest, deployed at, live
 
@@ -22,7 +27,9 @@ type Command = (args: string[]) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
     env: envCommand,
     lint: lintCommand,
+    preview: previewCommand,
     releases: releasesCommand,
+    rollback: rollbackCommand,
     status: statusCommand,
     tag: tagCommand,
     up: upCommand,

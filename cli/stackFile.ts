@@ -9,6 +9,8 @@ export interface ReleaseRecord {
     readonly file: string;
     readonly commit?: string;
     readonly imageDigest?: string;
+    /** Every plain (non-secret) value, in the shape the Automation API reads config. */
+    readonly config: Record<string, { value: string }>;
 }
 
 export function stackFilePath(release: string, projectDir = PROJECT_DIR): string {
@@ -24,7 +26,12 @@ export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): Re
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config = doc.config ?? {};
     const str = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
-    return { release, file, commit: str("pinned:commit"), imageDigest: str("pinned:imageDigest") };
+    const plain = Object.fromEntries(
+        Object.entries(config)
+            .filter(([, v]) => typeof v === "string")
+            .map(([k, v]) => [k, { value: v as string }]),
+    );
+    return { release, file, commit: str("pinned:commit"), imageDigest: str("pinned:imageDigest"), config: plain };
 }
 
 /** Every release with a stack file, oldest first (release names sort by date). */
@@ -42,14 +49,19 @@ export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
         .filter((r): r is ReleaseRecord => r !== undefined);
 }
 
+/** A `pinned:*` value from Pulumi.yaml's project-wide config, if set there. */
+export function projectConfigValue(key: string, projectDir = PROJECT_DIR): string | undefined {
+    const doc = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
+        config?: Record<string, { value?: unknown; default?: unknown } | string>;
+    };
+    const v = doc.config?.[key];
+    return typeof v === "string" ? v : typeof v?.value === "string" ? v.value : typeof v?.default === "string" ? v.default : undefined;
+}
+
 /** Where the live Deployment is: project config in Pulumi.yaml, else the defaults. */
 export function deploymentLocation(projectDir = PROJECT_DIR): { namespace: string; name: string } {
-    const doc = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
-        config?: Record<string, { value?: unknown } | string>;
+    return {
+        namespace: projectConfigValue("pinned:namespace", projectDir) ?? "default",
+        name: projectConfigValue("pinned:name", projectDir) ?? "pinned-app",
     };
-    const get = (key: string) => {
-        const v = doc.config?.[key];
-        return typeof v === "string" ? v : typeof v?.value === "string" ? v.value : undefined;
-    };
-    return { namespace: get("pinned:namespace") ?? "default", name: get("pinned:name") ?? "pinned-app" };
 }

@@ -4,7 +4,7 @@ import { contextHash } from "./contextHash";
 import { DigestReference, parseDigestReference } from "./digestReference";
 import { RecipePolicyError } from "./errors";
 import { ImageBuild } from "./imageBuild";
-import { formatFinding, hasErrors } from "./policy/finding";
+import { Finding, formatFinding, hasErrors } from "./policy/finding";
 import { lintDockerfileFile } from "./policy/recipePolicy";
 
 /** Where the image is pushed, and as whom. */
@@ -63,6 +63,32 @@ export function releaseLabels(args: Pick<ReleaseImageArgs, "commit" | "commitTim
     return labels;
 }
 
+/** The recipe's policy findings, judged as a release build judges them. */
+export function recipeFindings(args: Pick<ReleaseImageArgs, "appDir" | "dockerfile" | "strictPolicy">): Finding[] {
+    const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
+    return lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
+}
+
+/** What one build of the recipe consumes, the same for `pinned up` and `pinned preview`. */
+export interface RecipeBuild {
+    readonly context: string;
+    readonly dockerfile: string;
+    readonly contextHash: string;
+    readonly buildArgs: Record<string, string>;
+    readonly labels: Record<string, string>;
+}
+
+export function recipeBuild(args: Omit<ReleaseImageArgs, "registry" | "tag" | "strictPolicy">): RecipeBuild {
+    const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
+    return {
+        context: path.resolve(args.appDir),
+        dockerfile,
+        contextHash: contextHash(args.appDir, dockerfile),
+        buildArgs: { ...(args.buildArgs ?? {}), git_hash: args.commit },
+        labels: releaseLabels(args),
+    };
+}
+
 /**
  * Builds the app's image from its pinned recipe, stamps it with the commit,
  * pushes it, and exposes the one thing a deployment may use: the digest
@@ -79,11 +105,10 @@ export class ReleaseImage extends pulumi.ComponentResource {
     constructor(name: string, args: ReleaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pinned:index:ReleaseImage", name, {}, opts);
 
-        const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
-        const findings = lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
+        const findings = recipeFindings(args);
         if (hasErrors(findings)) {
             throw new RecipePolicyError(
-                `the recipe ${dockerfile} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
+                `the recipe ${path.resolve(args.appDir, args.dockerfile ?? "Dockerfile")} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
                 "fix the findings above (pinned lint --strict shows them), commit, and release again.",
             );
         }
@@ -91,17 +116,14 @@ export class ReleaseImage extends pulumi.ComponentResource {
             pulumi.log.warn(formatFinding(f), this);
         }
 
-        this.buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit };
+        const recipe = recipeBuild(args);
+        this.buildArgs = recipe.buildArgs;
         this.imageName = pulumi.interpolate`${args.registry.server}/${args.registry.repository}:${args.tag}`;
         const build = new ImageBuild(
             `${name}-build`,
             {
+                ...recipe,
                 imageName: this.imageName,
-                context: path.resolve(args.appDir),
-                dockerfile,
-                contextHash: contextHash(args.appDir, dockerfile),
-                buildArgs: this.buildArgs,
-                labels: releaseLabels(args),
                 registryServer: args.registry.server,
                 registryUsername: args.registry.username,
                 registryPassword: args.registry.password ? pulumi.secret(args.registry.password) : undefined,

@@ -90,14 +90,7 @@ export async function assertReleaseSource(
     release: ReleaseName,
     recordedCommit?: string,
 ): Promise<void> {
-    const changes = source.changes.filter((p) => !isStackFile(p));
-    if (changes.length > 0) {
-        const shown = changes.slice(0, 5).join(", ") + (changes.length > 5 ? `, and ${changes.length - 5} more` : "");
-        throw new GitSourceError(
-            `the working tree at ${source.root} has uncommitted changes (${shown}); a release must be built from a commit.`,
-            "commit or stash them (git status shows them), then release again.",
-        );
-    }
+    assertCleanTree(source, "a release must be built from a commit", "release again");
     const tagged = await assertTagNotMoved(source.root, release, recordedCommit);
     if (tagged === undefined) {
         throw new GitSourceError(
@@ -109,6 +102,21 @@ export async function assertReleaseSource(
         throw new GitSourceError(
             `HEAD is ${source.commit.slice(0, 12)}, but tag ${release} points at ${tagged.slice(0, 12)}.`,
             `check out the release first: git checkout ${release}.`,
+        );
+    }
+}
+
+/**
+ * Refuses uncommitted changes (pinned's own stack files excepted): what is
+ * built must be exactly a commit, or its git hash stamp would lie.
+ */
+export function assertCleanTree(source: GitSource, why: string, then: string): void {
+    const changes = source.changes.filter((p) => !isStackFile(p));
+    if (changes.length > 0) {
+        const shown = changes.slice(0, 5).join(", ") + (changes.length > 5 ? `, and ${changes.length - 5} more` : "");
+        throw new GitSourceError(
+            `the working tree at ${source.root} has uncommitted changes (${shown}); ${why}.`,
+            `commit or stash them (git status shows them), then ${then}.`,
         );
     }
 }

@@ -36,6 +36,23 @@ export function lintDockerfileFile(file: string, options: PolicyOptions = {}): F
     return lintDockerfile(text, file, { contextDir: path.dirname(file), ...options });
 }
 
+/** The images a recipe builds on, as written in its FROM lines (build stages left out). */
+export function baseImagesOf(text: string): string[] {
+    const stages: string[] = [];
+    const images: string[] = [];
+    for (const from of DockerfileParser.parse(text).getFROMs()) {
+        const image = from.getImage();
+        if (image && !stages.includes(image.toLowerCase())) {
+            images.push(image);
+        }
+        const stage = from.getBuildStage();
+        if (stage) {
+            stages.push(stage.toLowerCase());
+        }
+    }
+    return images;
+}
+
 /**
  * Checks a recipe for what breaks reproducibility: bases that are not
  * pinned, package installs without exact versions, secrets in build args,

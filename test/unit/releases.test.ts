@@ -6,9 +6,9 @@ const D2 = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
 
 describe("pinned releases formatting", () => {
     const records = [
-        { release: "2026-11-27-001", file: "x", commit: "1".repeat(40), imageDigest: D1 },
-        { release: "2026-12-04-001", file: "y", commit: "2".repeat(40), imageDigest: D2 },
-        { release: "2026-12-05-001", file: "z", commit: "3".repeat(40) },
+        { release: "2026-11-27-001", file: "x", commit: "1".repeat(40), imageDigest: D1, config: {} },
+        { release: "2026-12-04-001", file: "y", commit: "2".repeat(40), imageDigest: D2, config: {} },
+        { release: "2026-12-05-001", file: "z", commit: "3".repeat(40), config: {} },
     ];
 
     it("marks live only the release whose recorded digest the cluster runs", () => {

@@ -1,0 +1,199 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CommandError, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { parseDigestReference } from "../components/digestReference";
+import { PinnedError, RegistryError } from "../components/errors";
+import { ReleaseName } from "../components/git/releaseName";
+import { manifestExists } from "../components/registry";
+import { EngineProgress } from "./engineProgress";
+import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
+import { lockPath, lockWaitMs, withEnvironmentLock } from "./lock";
+import { paint } from "./output";
+import { Progress } from "./progress";
+import { deploymentLocation, ReleaseRecord, stackFilePath } from "./stackFile";
+import { chooseTarget, DeployTarget, targetEnv } from "./target";
+
+/** The engine's type names of the build: the ReleaseImage component and its ImageBuild. */
+const BUILD_TYPES = new Set(["pinned:index:ReleaseImage", "pulumi-nodejs:dynamic/pinned:ImageBuild"]);
+
+/** A release that passed every check its command makes, ready to deploy. */
+export interface DeployRequest {
+    readonly release: ReleaseName;
+    readonly record?: ReleaseRecord;
+    /** The commit to record: the one already recorded, else HEAD (which the tag points at). */
+    readonly commit: string;
+    /** The command line, as the lock shows it to a second caller. */
+    readonly command: string;
+}
+
+export interface Deployed {
+    readonly digest: string;
+    readonly target: DeployTarget;
+}
+
+/**
+ * Selects (or creates) the release's stack and runs one update under the
+ * environment lock: build once or reuse the recorded digest, apply, record
+ * the digest. A failed first update leaves no stack behind.
+ */
+export async function deployRelease(req: DeployRequest, progress: Progress): Promise<Deployed> {
+    const { release, record, commit } = req;
+    Object.assign(process.env, engineEnv());
+    ensureLocalBackend(process.env.PULUMI_BACKEND_URL ?? "");
+    progress.line(`${bold("pinned:")} release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
+
+    // Where the release goes decides which lock it takes, so read the
+    // target from the stack file before touching the stack.
+    const target = chooseTarget(release, record?.config ?? {});
+    const { namespace, name } = deploymentLocation();
+    const environment = target.kind === "cluster" ? `${target.kubeconfig ?? "kubeconfig"}#${namespace}/${name}` : path.resolve(target.dir);
+    return withEnvironmentLock(lockPath(environment), req.command, { waitMs: lockWaitMs(), progress }, async () => {
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName: release, workDir: PROJECT_DIR }, { envVars: engineEnv() });
+        try {
+            await configure(stack, commit);
+            if (record?.imageDigest) {
+                await assertStillInRegistry(stack, release, record.imageDigest, progress);
+            }
+            Object.assign(process.env, targetEnv(target));
+            progress.line(`${bold("pinned:")} ${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
+            const result = await runUpdate(stack, target, progress);
+            const digest = result.outputs.digestReference?.value as string | undefined;
+            if (!digest) {
+                throw new Error("the update finished without a digestReference output");
+            }
+            if (record?.imageDigest !== digest) {
+                await stack.setConfig("pinned:imageDigest", { value: digest });
+            }
+            await forgetBuild(stack);
+            return { digest, target };
+        } catch (err) {
+            if (!record) {
+                await forgetEmptyStack(stack);
+            }
+            throw err;
+        }
+    });
+}
+
+/**
+ * One `pulumi up`, shown as progress steps; the engine's full text goes to
+ * .pinned/logs/<release>.log for when the steps are not enough.
+ */
+async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress): Promise<UpResult> {
+    const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    const log = fs.openSync(logFile, "w");
+    const events = new EngineProgress(progress);
+    try {
+        // Refresh first so a stack whose state predates another release sees
+        // the cluster as it is. Rendered manifests have no cluster to read.
+        return await stack.up({ refresh: target.kind === "cluster", onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
+    } catch (err) {
+        if (err instanceof CommandError) {
+            throw new PinnedError(
+                `the update of stack ${stack.name} failed (the error above says why; the engine's full output is in ${path.relative(process.cwd(), logFile)}); no digest was recorded.`,
+                "fix the cause and run the command again; nothing is left half-done.",
+            );
+        }
+        throw err;
+    } finally {
+        events.close();
+        fs.closeSync(log);
+    }
+}
+
+/**
+ * A recorded digest is only worth deploying while the registry has it;
+ * checked here, before the engine starts, so the refusal is immediate.
+ */
+export async function assertStillInRegistry(stack: Stack, release: string, digest: string, progress: Progress): Promise<void> {
+    const config = await stack.getAllConfig();
+    const step = progress.start(`checking the registry for ${digest}`);
+    const found = await manifestExists(parseDigestReference(digest), {
+        username: config["pinned:registryUser"]?.value,
+        password: config["pinned:registryPassword"]?.value,
+    });
+    if (!found) {
+        step.fail("not found");
+        throw new RegistryError(
+            `release ${release} recorded ${digest}, but the registry no longer has it.`,
+            "restore the image to the registry (or pick another release); rebuilding would not give the same bytes.",
+        );
+    }
+    step.done();
+}
+
+/** A file:// backend is a directory; the engine will not create it. */
+function ensureLocalBackend(url: string): void {
+    if (url.startsWith("file://")) {
+        fs.mkdirSync(url.slice("file://".length).replace(/\?.*$/, ""), { recursive: true });
+    }
+}
+
+/** Records release and commit, and on first use the registry (see defaultRegistry). */
+async function configure(stack: Stack, commit: string): Promise<void> {
+    const current = await stack.getAllConfig();
+    const values: Record<string, { value: string; secret?: boolean }> = {
+        "pinned:commit": { value: commit },
+    };
+    const registry = defaultRegistry();
+    if (!current["pinned:registry"] && registry) {
+        values["pinned:registry"] = { value: registry.server };
+        if (registry.username) {
+            values["pinned:registryUser"] = { value: registry.username };
+        }
+        if (registry.password) {
+            values["pinned:registryPassword"] = { value: registry.password, secret: true };
+        }
+    }
+    // One write, so a failure leaves no partly configured stack file.
+    await stack.setAllConfig(values);
+}
+
+/**
+ * Once the digest is recorded the stack never builds again, so the build
+ * resource leaves its state here rather than showing up as a deletion in
+ * the next preview (its delete would be a no-op: images are kept). The
+ * Deployment's dependency on it goes too; `pulumi state delete` refuses
+ * resources that others depend on, so this edits the exported state.
+ */
+async function forgetBuild(stack: Stack): Promise<void> {
+    const state = await stack.exportStack();
+    const deployment = state.deployment as { resources?: StateResource[] };
+    const builds = new Set((deployment.resources ?? []).filter((r) => BUILD_TYPES.has(r.type)).map((r) => r.urn));
+    if (builds.size === 0) {
+        return;
+    }
+    deployment.resources = (deployment.resources ?? [])
+        .filter((r) => !builds.has(r.urn))
+        .map((r) => ({
+            ...r,
+            dependencies: r.dependencies?.filter((d) => !builds.has(d)),
+            propertyDependencies: r.propertyDependencies
+                ? Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.filter((d) => !builds.has(d))]))
+                : undefined,
+        }));
+    await stack.importStack(state);
+}
+
+/** The parts of a state resource this file touches. */
+interface StateResource {
+    urn: string;
+    type: string;
+    dependencies?: string[];
+    propertyDependencies?: Record<string, string[]>;
+}
+
+/** A failed first `up` that created nothing leaves no stack behind. */
+async function forgetEmptyStack(stack: Stack): Promise<void> {
+    const state = await stack.exportStack();
+    const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
+    if (resources.length <= 1) {
+        await stack.workspace.removeStack(stack.name);
+        fs.rmSync(stackFilePath(stack.name), { force: true });
+    }
+}
+
+export function bold(text: string): string {
+    return paint(process.stdout, "bold", text);
+}

@@ -1,0 +1,100 @@
+import { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import { Progress, Step } from "./progress";
+
+/** Operations that do work worth watching; "same" and "read" are not. */
+const WORKING_OPS: ReadonlySet<OpType> = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
+
+/** What a resource step means to the person releasing. */
+export function describeStep(type: string, urn: string, op: OpType): string | undefined {
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    if (type === "pulumi-nodejs:dynamic/pinned:ImageBuild") {
+        return "building and pushing the image";
+    }
+    if (type.startsWith("pulumi:providers:") || !type.includes(":") || type.startsWith("pinned:index:")) {
+        return undefined; // providers and components: no work of their own
+    }
+    const kind = type.slice(type.lastIndexOf(":") + 1);
+    if (op === "delete" || op === "delete-replaced") {
+        return `deleting ${kind} ${name}`;
+    }
+    return kind === "Deployment" ? `rolling out Deployment ${name}` : `applying ${kind} ${name}`;
+}
+
+/** "1 updated, 3 unchanged" from the engine's change counts. */
+export function summarizeChanges(changes: Record<string, number>): string {
+    const words: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", same: "unchanged" };
+    const parts = Object.entries(changes)
+        .filter(([, n]) => n > 0)
+        .map(([op, n]) => `${n} ${words[op] ?? op}`);
+    return parts.length > 0 ? parts.join(", ") : "no resources";
+}
+
+/**
+ * Turns the engine's event stream into Progress steps: one per resource
+ * that does real work, one for the refresh, and the engine's warnings and
+ * errors as plain lines. The raw engine text goes to a log file instead.
+ */
+export class EngineProgress {
+    private readonly steps = new Map<string, Step>();
+    private refresh?: Step;
+    private readonly said = new Set<string>();
+
+    constructor(private readonly progress: Progress) {}
+
+    readonly onEvent = (event: EngineEvent): void => {
+        const pre = event.resourcePreEvent;
+        if (pre && !pre.planning) {
+            const { op, urn, type } = pre.metadata;
+            if (op === "refresh") {
+                this.refresh ??= this.progress.start("reading the cluster (refresh)");
+                return;
+            }
+            this.endRefresh();
+            const label = WORKING_OPS.has(op) ? describeStep(type, urn, op) : undefined;
+            if (label) {
+                this.steps.set(urn, this.progress.start(label));
+            }
+            return;
+        }
+        const outputs = event.resOutputsEvent;
+        if (outputs && !outputs.planning) {
+            const step = this.steps.get(outputs.metadata.urn);
+            this.steps.delete(outputs.metadata.urn);
+            const digest = outputs.metadata.new?.outputs?.repoDigest;
+            step?.done(typeof digest === "string" ? digest : undefined);
+            return;
+        }
+        if (event.resOpFailedEvent) {
+            const urn = event.resOpFailedEvent.metadata.urn;
+            this.steps.get(urn)?.fail();
+            this.steps.delete(urn);
+            return;
+        }
+        const diag = event.diagnosticEvent;
+        if (diag && !diag.ephemeral && (diag.severity === "error" || diag.severity === "warning")) {
+            const text = diag.message.replace(/\u001b\[[0-9;]*m|<\{%[^%]*%\}>/g, "").trim();
+            // The engine repeats a failure's message in its summary.
+            if (text && !this.said.has(text)) {
+                this.said.add(text);
+                this.progress.line(`${diag.severity}: ${text}`);
+            }
+            return;
+        }
+        if (event.summaryEvent) {
+            this.endRefresh();
+            const seconds = event.summaryEvent.durationSeconds;
+            this.progress.line(`engine: ${summarizeChanges(event.summaryEvent.resourceChanges as Record<string, number>)} (${seconds}s)`);
+        }
+    };
+
+    /** Ends the display; steps the engine never finished are reported so. */
+    close(): void {
+        this.endRefresh();
+        this.progress.close();
+    }
+
+    private endRefresh(): void {
+        this.refresh?.done();
+        this.refresh = undefined;
+    }
+}

@@ -1,0 +1,128 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PinnedError } from "../components/errors";
+import { cacheDir } from "./environment";
+import { Progress } from "./progress";
+
+/** Who holds the environment, written into the lock file for the next one to read. */
+export interface LockHolder {
+    readonly command: string;
+    readonly pid: number;
+    readonly host: string;
+    readonly since: string;
+    /** Random, so a process only ever removes its own lock. */
+    readonly token: string;
+}
+
+export interface LockOptions {
+    /** How long to wait for another holder. 0 refuses at once. */
+    readonly waitMs: number;
+    readonly pollMs?: number;
+    readonly progress?: Progress;
+}
+
+/** Seconds to wait from PINNED_LOCK_TIMEOUT; 10 minutes, a slow build, by default. */
+export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+    const raw = env.PINNED_LOCK_TIMEOUT;
+    if (raw === undefined || raw === "") {
+        return 600_000;
+    }
+    if (!/^\d+$/.test(raw)) {
+        throw new PinnedError(`PINNED_LOCK_TIMEOUT="${raw}" is not a number of seconds.`, "set it to a whole number of seconds, e.g. PINNED_LOCK_TIMEOUT=0 to refuse at once.");
+    }
+    return Number(raw) * 1000;
+}
+
+/**
+ * One lock file per environment: what the release changes (a Deployment
+ * in a cluster, or a directory of rendered manifests). Two releases of
+ * different stacks patch the same Deployment, and the engine's own lock is
+ * per stack, so this lock is what keeps them apart.
+ */
+export function lockPath(environment: string, dir = path.join(cacheDir(), "locks")): string {
+    const readable = environment.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
+    const hash = crypto.createHash("sha256").update(environment).digest("hex").slice(0, 12);
+    return path.join(dir, `${readable}-${hash}.lock`);
+}
+
+function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+function readHolder(file: string): LockHolder | undefined {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as LockHolder;
+    } catch {
+        return undefined; // gone, or being written: try again
+    }
+}
+
+export function describeHolder(h: LockHolder): string {
+    return `"${h.command}" (pid ${h.pid} on ${h.host}, since ${h.since})`;
+}
+
+/**
+ * Runs `fn` holding the environment's lock. Another holder is waited for
+ * up to `waitMs`, then refused with who holds it; a holder on this host
+ * whose process is gone left a stale lock, which is taken over.
+ */
+export async function withEnvironmentLock<T>(file: string, command: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+    const me: LockHolder = {
+        command,
+        pid: process.pid,
+        host: os.hostname(),
+        since: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        token: crypto.randomBytes(8).toString("hex"),
+    };
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const deadline = Date.now() + opts.waitMs;
+    let waiting: ReturnType<Progress["start"]> | undefined;
+    for (;;) {
+        try {
+            fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });
+            break;
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+                throw err;
+            }
+        }
+        const holder = readHolder(file);
+        if (holder && holder.host === me.host && !isAlive(holder.pid)) {
+            opts.progress?.line(`taking over a stale lock: ${describeHolder(holder)} is no longer running`);
+            fs.rmSync(file, { force: true });
+            continue;
+        }
+        if (Date.now() >= deadline) {
+            waiting?.fail();
+            throw new PinnedError(
+                `another release is in progress on this environment: ${holder ? describeHolder(holder) : "unknown holder"}.` +
+                    (opts.waitMs > 0 ? ` Waited ${Math.round(opts.waitMs / 1000)}s.` : ""),
+                `let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). Lock file: ${file}`,
+            );
+        }
+        if (holder && !waiting) {
+            waiting = opts.progress?.start(`waiting for ${describeHolder(holder)} to finish`);
+        }
+        await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    }
+    waiting?.done();
+    const release = () => {
+        if (readHolder(file)?.token === me.token) {
+            fs.rmSync(file, { force: true });
+        }
+    };
+    process.once("exit", release);
+    try {
+        return await fn();
+    } finally {
+        release();
+        process.removeListener("exit", release);
+    }
+}

@@ -1,0 +1,54 @@
+import { Finding, hasErrors } from "../components/policy/finding";
+
+/** The image side of a preview: built now from the recipe, or recorded by an earlier up. */
+export type PreviewImage =
+    | {
+          readonly kind: "build";
+          /** The recipe, relative to the project. */
+          readonly recipe: string;
+          readonly baseImages: readonly string[];
+          readonly findings: readonly Finding[];
+          /** `registry/repository:tag` the preview pushed (or would push). */
+          readonly imageName: string;
+          /** Known once the preview built and pushed; otherwise `unknownBecause` says why. */
+          readonly digest?: string;
+          readonly unknownBecause?: string;
+          readonly buildSeconds?: number;
+      }
+    | { readonly kind: "recorded"; readonly digest: string };
+
+/** What runs now, and how the preview knows. */
+export interface PreviewBefore {
+    readonly digest?: string;
+    readonly release?: string;
+    /** "live" read from the cluster; "recorded" from the newest stack file; "none" when nothing ran yet. */
+    readonly source: "live" | "recorded" | "none";
+    readonly note?: string;
+}
+
+export interface PreviewPlan {
+    /** The release being previewed; undefined for a commit not tagged yet (a pull request). */
+    readonly release?: string;
+    readonly commit: string;
+    readonly deployment: string;
+    readonly image: PreviewImage;
+    readonly before: PreviewBefore;
+}
+
+export type PreviewOutcome = "no-change" | "change" | "error";
+
+/** Exit codes: 0 no change, 3 the Deployment's image changes, 1 an up would fail. */
+export const PREVIEW_EXIT: Record<PreviewOutcome, number> = { "no-change": 0, change: 3, error: 1 };
+
+/**
+ * A recipe the policy refuses, or a build that failed, means the release
+ * would fail: that is an error. Otherwise the image changes unless the
+ * digest after is known and equal to the one running.
+ */
+export function previewOutcome(plan: PreviewPlan): PreviewOutcome {
+    if (plan.image.kind === "build" && (hasErrors(plan.image.findings) || (!plan.image.digest && plan.image.unknownBecause?.startsWith("the build failed")))) {
+        return "error";
+    }
+    const after = plan.image.digest;
+    return after !== undefined && after === plan.before.digest ? "no-change" : "change";
+}

@@ -1,0 +1,106 @@
+import { formatFinding } from "../components/policy/finding";
+import { PinnedError } from "../components/errors";
+import { PreviewOutcome, PreviewPlan } from "./previewPlan";
+
+/** The hidden first line by which a CI job finds its earlier comment to update. */
+export const MARKDOWN_MARKER = "<!-- pinned-preview -->";
+
+const VERDICT: Record<PreviewOutcome, string> = {
+    "no-change": "no change: the Deployment already runs this image",
+    change: "the Deployment's image changes",
+    error: "this release would fail",
+};
+
+function subject(plan: PreviewPlan): string {
+    return plan.release ? `release ${plan.release}` : `commit ${plan.commit.slice(0, 12)} (not released yet)`;
+}
+
+/** A side of the before → after: the digest when known, and how it is known. */
+interface Side {
+    readonly digest?: string;
+    readonly note: string;
+}
+
+function before(plan: PreviewPlan): Side {
+    const b = plan.before;
+    if (!b.digest) {
+        return { note: `nothing${b.note ? ` (${b.note})` : ""}` };
+    }
+    const note = b.source === "live" ? `live${b.release ? `, release ${b.release}` : ""}` : `newest recorded release ${b.release}${b.note ? `; ${b.note}` : ""}`;
+    return { digest: b.digest, note };
+}
+
+function after(plan: PreviewPlan): Side {
+    const i = plan.image;
+    if (i.kind === "recorded") {
+        return { digest: i.digest, note: `recorded for ${plan.release}: no build` };
+    }
+    if (i.digest) {
+        return { digest: i.digest, note: `built and pushed by this preview${i.buildSeconds !== undefined ? ` in ${i.buildSeconds}s` : ""}` };
+    }
+    return { note: `not known yet: ${i.unknownBecause}` };
+}
+
+function sideText(side: Side): string {
+    return side.digest ? `${side.digest} (${side.note})` : side.note;
+}
+
+/** The plain-text preview, for a terminal or a CI log. */
+export function formatPreviewText(plan: PreviewPlan, outcome: PreviewOutcome): string {
+    const rows: Array<[string, string]> = [];
+    const i = plan.image;
+    if (i.kind === "build") {
+        rows.push(["recipe", i.recipe], ["base", i.baseImages.join(", ") || "(none)"], ["git hash", plan.commit], ["image", i.imageName]);
+        rows.push(["policy", i.findings.length === 0 ? "no findings" : `${i.findings.length} finding(s)`]);
+    } else {
+        rows.push(["git hash", plan.commit]);
+    }
+    rows.push(["before", sideText(before(plan))], ["after", sideText(after(plan))]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    const lines = [`preview of ${subject(plan)} → Deployment ${plan.deployment}`];
+    for (const [k, v] of rows) {
+        lines.push(`  ${k.padEnd(width)}  ${v}`);
+        if (k === "policy" && i.kind === "build") {
+            lines.push(...i.findings.map((f) => `    ${formatFinding(f)}`));
+        }
+    }
+    lines.push(`${outcome}: ${VERDICT[outcome]}`);
+    return lines.join("\n");
+}
+
+/** `code` that survives a backtick inside it. */
+function code(text: string): string {
+    return text.includes("`") ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+function cell(text: string): string {
+    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** A pull-request comment body: the same facts as the text, as tables. */
+export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome): string {
+    const icon = { "no-change": "⚪", change: "🔵", error: "🔴" }[outcome];
+    const i = plan.image;
+    const out = [MARKDOWN_MARKER, `### ${icon} Pinned preview: ${subject(plan)}`, "", `**${VERDICT[outcome]}** (Deployment ${code(plan.deployment)})`, ""];
+    out.push("| Deployment image | |", "|---|---|");
+    const sideCell = (side: Side) => (side.digest ? `${code(side.digest)} (${cell(side.note)})` : cell(side.note));
+    out.push(`| Before | ${sideCell(before(plan))} |`, `| After | ${sideCell(after(plan))} |`);
+    out.push("", "| Image | |", "|---|---|", `| Git hash | ${code(plan.commit)} |`);
+    if (i.kind === "build") {
+        out.push(`| Recipe | ${code(i.recipe)} |`);
+        out.push(`| Base image | ${i.baseImages.map(code).join("<br>") || "(none)"} |`);
+        out.push(`| Tag | ${code(i.imageName)} |`);
+        out.push(`| Policy | ${i.findings.length === 0 ? "✅ no findings" : `${i.findings.some((f) => f.severity === "error") ? "❌" : "⚠️"} ${i.findings.length} finding(s)`} |`);
+        if (i.findings.length > 0) {
+            out.push("", "```", ...i.findings.map(formatFinding), "```");
+        }
+    } else {
+        out.push(`| Build | none: ${cell(`release ${plan.release}`)} recorded its digest |`);
+    }
+    return out.join("\n");
+}
+
+/** A failed preview as a comment body, so the pull request shows why. */
+export function formatPreviewErrorMarkdown(err: PinnedError): string {
+    return [MARKDOWN_MARKER, "### 🔴 Pinned preview failed", "", cell(err.problem), "", `**Fix:** ${cell(err.fix)}`].join("\n");
+}

@@ -1,0 +1,126 @@
+import { spawnSync } from "child_process";
+import { PinnedError } from "../components/errors";
+import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
+import { bold, deployRelease } from "./deploy";
+import { engineEnv } from "./environment";
+import { LiveDeployment, readLive, readLiveDeployment } from "./live";
+import { reportError } from "./output";
+import { Progress } from "./progress";
+import { listReleaseRecords, ReleaseRecord } from "./stackFile";
+
+export const ROLLBACK_USAGE = `usage: pinned rollback [--to R]
+
+Deploys an earlier release's recorded digest again, with no build: by
+default the release before the live one, or R. Waits for the rollout and
+checks that the live Deployment runs that digest. Refuses a release with
+no recorded digest, or whose digest the registry no longer has.`;
+
+/** Parses `--to R`; anything else is a usage error. */
+export function parseRollbackArgs(args: string[]): { to?: string } | undefined {
+    if (args.length === 0) {
+        return {};
+    }
+    if (args.length === 2 && args[0] === "--to") {
+        return { to: args[1] };
+    }
+    const eq = args.length === 1 ? /^--to=(.+)$/.exec(args[0]) : null;
+    return eq ? { to: eq[1] } : undefined;
+}
+
+/** A release rollback can deploy: it has a commit and a recorded digest. */
+export interface RollbackTarget {
+    readonly release: ReleaseName;
+    readonly record: ReleaseRecord & { readonly commit: string; readonly imageDigest: string };
+}
+
+/**
+ * Which release to roll back to. With `to`, that release; without, the
+ * latest release older than the live one that recorded a digest (a
+ * release that never deployed successfully is skipped, not chosen).
+ */
+export function chooseRollbackTarget(records: readonly ReleaseRecord[], live: LiveDeployment, to?: string): RollbackTarget {
+    const known = records.map((r) => r.release).join(", ") || "none";
+    let record: ReleaseRecord | undefined;
+    if (to !== undefined) {
+        const release = parseReleaseName(to);
+        record = records.find((r) => r.release === release);
+        if (!record) {
+            throw new PinnedError(`release ${release} has no stack file (stacks/Pulumi.${release}.yaml); releases here: ${known}.`, "pick one of those with --to, or check out the branch that has its stack file.");
+        }
+    } else {
+        if (!live.release) {
+            throw new PinnedError("the live Deployment has no pinned/release annotation, so the release before it is unknown.", "name the release to go back to: pinned rollback --to R (pinned releases lists them).");
+        }
+        const older = records.filter((r) => r.release < (live.release as string) && r.imageDigest);
+        record = older[older.length - 1];
+        if (!record) {
+            throw new PinnedError(`no release before the live one (${live.release}) recorded a digest; releases here: ${known}.`, "there is nothing older to go back to; pinned rollback --to R picks one explicitly.");
+        }
+    }
+    if (!record.imageDigest) {
+        throw new PinnedError(
+            `release ${record.release} has no recorded digest (its stack never finished an update), so there is nothing to roll back to.`,
+            `roll back to a release that shipped (pinned releases shows digests), or build this one with pinned up --release ${record.release}.`,
+        );
+    }
+    if (!record.commit) {
+        throw new PinnedError(`stacks/Pulumi.${record.release}.yaml records no pinned:commit.`, "restore the stack file from git (git checkout -- stacks/) and try again.");
+    }
+    return { release: record.release as ReleaseName, record: record as RollbackTarget["record"] };
+}
+
+export async function rollbackCommand(args: string[]): Promise<number> {
+    const parsed = parseRollbackArgs(args);
+    if (!parsed) {
+        process.stderr.write(`${ROLLBACK_USAGE}\n`);
+        return 2;
+    }
+    const progress = new Progress(process.stdout);
+    try {
+        Object.assign(process.env, engineEnv());
+        const { target, namespace, name, deployment: live } = readLive();
+        if (target.kind !== "cluster") {
+            throw new PinnedError(`no cluster is configured (${target.source}), so nothing is live to roll back.`, "start the embedded one (pinned env up) or set KUBECONFIG.");
+        }
+        if (!live) {
+            throw new PinnedError(`no live Deployment ${namespace}/${name}, so there is nothing to roll back.`, "deploy a release with pinned up first.");
+        }
+        const { release, record } = chooseRollbackTarget(listReleaseRecords(), live, parsed.to);
+        if (live.release === release && live.image === record.imageDigest) {
+            progress.line(`${bold("pinned:")} release ${release} is already live (${record.imageDigest}); nothing to do.`);
+            return 0;
+        }
+        progress.line(`${bold("pinned:")} rolling back ${namespace}/${name}: ${live.release ?? live.image} → ${release}`);
+        const { digest } = await deployRelease({ release, record, commit: record.commit, command: `pinned rollback --to ${release}` }, progress);
+        await verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
+        progress.line(`${bold("pinned:")} rolled back to ${release}; live: ${digest}`);
+        return 0;
+    } catch (err) {
+        progress.close();
+        return reportError(err, 1);
+    }
+}
+
+/**
+ * The engine waited for the Deployment to become ready; this checks it
+ * from the outside, as a person would: the rollout is complete and the
+ * live template runs exactly the release's digest.
+ */
+function verifyRollout(kubeconfig: string | undefined, namespace: string, name: string, release: string, digest: string, progress: Progress): void {
+    const step = progress.start(`checking the rollout of ${namespace}/${name}`);
+    const args = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "rollout", "status", `deployment/${name}`, "-n", namespace, "--timeout=300s"];
+    const rollout = spawnSync("kubectl", args, { encoding: "utf8" });
+    if (rollout.status !== 0) {
+        step.fail();
+        throw new PinnedError(`the rollout of ${namespace}/${name} did not complete: ${(rollout.stderr || rollout.stdout).trim()}`, `look at the pods (kubectl describe deployment/${name} -n ${namespace}); the stack records ${digest}.`);
+    }
+    const live = readLiveDeployment(kubeconfig, namespace, name);
+    if (live?.image !== digest || live.release !== release) {
+        step.fail();
+        throw new PinnedError(
+            `after the rollback ${namespace}/${name} runs ${live?.image ?? "nothing"} (release ${live?.release ?? "unknown"}), not ${release}'s ${digest}.`,
+            "another change reached the Deployment meanwhile; run pinned status to see it.",
+        );
+    }
+    step.done("live runs the recorded digest");
+}
