@@ -48,6 +48,9 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
     const { namespace, name } = deploymentLocation();
     const environment = target.kind === "cluster" ? `${target.kubeconfig ?? "kubeconfig"}#${namespace}/${name}` : path.resolve(target.dir);
     return withEnvironmentLock(lockPath(environment), req.command, { waitMs: lockWaitMs(), progress }, async () => {
+        const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR, envVars: engineEnv() });
+        const existed = (await workspace.listStacks()).some((s) => s.name === release);
+        const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
         const stack = await LocalWorkspace.createOrSelectStack({ stackName: release, workDir: PROJECT_DIR }, { envVars: engineEnv() });
         try {
             await configure(stack, commit);
@@ -67,8 +70,8 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
             await forgetBuild(stack);
             return { digest, target };
         } catch (err) {
-            if (!record) {
-                await forgetEmptyStack(stack);
+            if (!existed) {
+                await forgetNewStack(stack, fileBefore);
             }
             throw err;
         }
@@ -184,13 +187,21 @@ interface StateResource {
     propertyDependencies?: Record<string, string[]>;
 }
 
-/** A failed first `up` that created nothing leaves no stack behind. */
-async function forgetEmptyStack(stack: Stack): Promise<void> {
+/**
+ * A failed first update that created nothing leaves no stack behind, and
+ * the stack file as it was: gone if this run made it, else unchanged.
+ */
+async function forgetNewStack(stack: Stack, fileBefore: string | undefined): Promise<void> {
     const state = await stack.exportStack();
     const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
-    if (resources.length <= 1) {
-        await stack.workspace.removeStack(stack.name);
+    if (resources.length > 1) {
+        return;
+    }
+    await stack.workspace.removeStack(stack.name, { preserveConfig: true });
+    if (fileBefore === undefined) {
         fs.rmSync(stackFilePath(stack.name), { force: true });
+    } else {
+        fs.writeFileSync(stackFilePath(stack.name), fileBefore);
     }
 }
 

@@ -5,13 +5,14 @@ import { Progress, Step } from "./progress";
 const WORKING_OPS: ReadonlySet<OpType> = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 
 /** What a resource step means to the person releasing. */
-export function describeStep(type: string, urn: string, op: OpType): string | undefined {
-    const name = urn.slice(urn.lastIndexOf("::") + 2);
+export function describeStep(type: string, urn: string, op: OpType, objectName?: string): string | undefined {
+    // Kubernetes objects by the name kubectl shows, others by their resource name.
+    const name = objectName ?? urn.slice(urn.lastIndexOf("::") + 2);
     if (type === "pulumi-nodejs:dynamic/pinned:ImageBuild") {
         return "building and pushing the image";
     }
-    if (type.startsWith("pulumi:providers:") || !type.includes(":") || type.startsWith("pinned:index:")) {
-        return undefined; // providers and components: no work of their own
+    if (type.startsWith("pulumi:") || !type.includes(":") || type.startsWith("pinned:index:")) {
+        return undefined; // the stack, providers and components: no work of their own
     }
     const kind = type.slice(type.lastIndexOf(":") + 1);
     if (op === "delete" || op === "delete-replaced") {
@@ -50,7 +51,9 @@ export class EngineProgress {
                 return;
             }
             this.endRefresh();
-            const label = WORKING_OPS.has(op) ? describeStep(type, urn, op) : undefined;
+            const state = pre.metadata.new ?? pre.metadata.old;
+            const objectName = (state?.inputs as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
+            const label = WORKING_OPS.has(op) ? describeStep(type, urn, op, typeof objectName === "string" ? objectName : undefined) : undefined;
             if (label) {
                 this.steps.set(urn, this.progress.start(label));
             }

@@ -5,8 +5,9 @@ import { PreviewOutcome, PreviewPlan } from "./previewPlan";
 /** The hidden first line by which a CI job finds its earlier comment to update. */
 export const MARKDOWN_MARKER = "<!-- pinned-preview -->";
 
+const LABEL: Record<PreviewOutcome, string> = { "no-change": "no change", change: "change", error: "error" };
 const VERDICT: Record<PreviewOutcome, string> = {
-    "no-change": "no change: the Deployment already runs this image",
+    "no-change": "the Deployment already runs this image",
     change: "the Deployment's image changes",
     error: "this release would fail",
 };
@@ -64,7 +65,7 @@ export function formatPreviewText(plan: PreviewPlan, outcome: PreviewOutcome): s
             lines.push(...i.findings.map((f) => `    ${formatFinding(f)}`));
         }
     }
-    lines.push(`${outcome}: ${VERDICT[outcome]}`);
+    lines.push(`${LABEL[outcome]}: ${VERDICT[outcome]}`);
     return lines.join("\n");
 }
 
@@ -81,7 +82,7 @@ function cell(text: string): string {
 export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome): string {
     const icon = { "no-change": "⚪", change: "🔵", error: "🔴" }[outcome];
     const i = plan.image;
-    const out = [MARKDOWN_MARKER, `### ${icon} Pinned preview: ${subject(plan)}`, "", `**${VERDICT[outcome]}** (Deployment ${code(plan.deployment)})`, ""];
+    const out = [MARKDOWN_MARKER, `### ${icon} Pinned preview: ${subject(plan)}`, "", `**${LABEL[outcome]}**: ${VERDICT[outcome]} (Deployment ${code(plan.deployment)})`, ""];
     out.push("| Deployment image | |", "|---|---|");
     const sideCell = (side: Side) => (side.digest ? `${code(side.digest)} (${cell(side.note)})` : cell(side.note));
     out.push(`| Before | ${sideCell(before(plan))} |`, `| After | ${sideCell(after(plan))} |`);

@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,7 +12,9 @@ const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts
 
 export interface RunResult {
     readonly status: number;
+    /** stdout and stderr together, as a person sees them. */
     readonly output: string;
+    readonly stdout: string;
 }
 
 /**
@@ -67,15 +69,21 @@ export class ReleaseProject {
         spawnSync("git", ["commit", "-qam", "project config"], { cwd: this.dir });
     }
 
-    /** Writes app files, commits, tags `release`; resolves to the commit. */
-    async release(release: string, files: Record<string, string> = {}): Promise<string> {
+    /** Writes app files and commits them; resolves to the commit. */
+    async commit(message: string, files: Record<string, string> = {}): Promise<string> {
         for (const [file, content] of Object.entries(files)) {
             fs.writeFileSync(path.join(this.dir, file), content);
         }
         await this.git.add(".");
-        await this.git.commit(`release ${release}`, ["--allow-empty"]);
-        await this.git.addTag(release);
+        await this.git.commit(message, ["--allow-empty"]);
         return (await this.git.revparse(["HEAD"])).trim();
+    }
+
+    /** Writes app files, commits, tags `release`; resolves to the commit. */
+    async release(release: string, files: Record<string, string> = {}): Promise<string> {
+        const commit = await this.commit(`release ${release}`, files);
+        await this.git.addTag(release);
+        return commit;
     }
 
     /** Runs this copy's `pinned`, as a user would. */
@@ -86,7 +94,20 @@ export class ReleaseProject {
             env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
             timeout: 15 * 60 * 1000,
         });
-        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+    }
+
+    /** Starts this copy's `pinned` without waiting: for races. */
+    pinnedAsync(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+        const child = spawn(path.join(this.dir, "bin", "pinned"), args, {
+            cwd: this.dir,
+            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
+        });
+        let output = "";
+        let stdout = "";
+        child.stdout.on("data", (d) => ((output += d), (stdout += d)));
+        child.stderr.on("data", (d) => (output += d));
+        return new Promise((resolve) => child.on("close", (code) => resolve({ status: code ?? -1, output, stdout })));
     }
 
     /**
@@ -109,7 +130,7 @@ export class ReleaseProject {
                 ...(this.render ? {} : { KUBECONFIG: path.join(cacheDir(), "kubeconfig") }),
             },
         });
-        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
     }
 
     /** The `pinned:*` values of a release's stack file. */

@@ -1,0 +1,109 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { cacheDir } from "../../cli/environment";
+import { lockPath } from "../../cli/lock";
+import { Cluster } from "./support/cluster";
+import { LocalEnv, requireLocalEnv } from "./support/localEnv";
+import { ReleaseProject } from "./support/releaseProject";
+
+const A = "2026-11-27-001";
+const B = "2026-12-04-001";
+const NAMESPACE = `pinned-race-${process.pid}`;
+const REPOSITORY = `pinned/e2e-race-${process.pid}`;
+
+/** Resolves once `file` exists: the first racer holds the environment. */
+async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!fs.existsSync(file)) {
+        if (Date.now() > deadline) {
+            throw new Error(`${file} never appeared`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/**
+ * Two releases at once on one environment, forced to overlap: the second
+ * waits (or, told not to wait, refuses), and both stacks' state exports
+ * clean afterwards, with no pending operations.
+ */
+describe("concurrent releases (real engine, registry, API server)", function () {
+    this.timeout(30 * 60 * 1000);
+    let env: LocalEnv;
+    let cluster: Cluster;
+    let project: ReleaseProject;
+    let digests: Record<string, string>;
+    let lock: string;
+
+    /** A stack's exported state must parse, carry no pending operation, and hold the Deployment. */
+    const assertCleanState = (release: string) => {
+        const exported = project.pulumi(["stack", "export", "--stack", release]);
+        assert.strictEqual(exported.status, 0, exported.output);
+        const deployment = JSON.parse(exported.output).deployment as { pending_operations?: unknown[]; resources: Array<{ type: string }> };
+        assert.deepStrictEqual(deployment.pending_operations ?? [], [], `pending operations in ${release}`);
+        assert.ok(deployment.resources.some((r) => r.type === "kubernetes:apps/v1:Deployment"), `no Deployment in ${release}'s state`);
+    };
+
+    before(async () => {
+        env = requireLocalEnv();
+        cluster = Cluster.require();
+        cluster.kubectl(["create", "namespace", NAMESPACE]);
+        project = await ReleaseProject.create(env, REPOSITORY, { namespace: NAMESPACE });
+        const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
+        await project.release(A);
+        assert.strictEqual(project.up(A).status, 0);
+        await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-race"') });
+        assert.strictEqual(project.up(B).status, 0);
+        digests = { [A]: String(project.stackConfig(A)["pinned:imageDigest"]), [B]: String(project.stackConfig(B)["pinned:imageDigest"]) };
+        lock = lockPath(`${path.join(cacheDir(), "kubeconfig")}#${NAMESPACE}/pinned-app`);
+    });
+    after(() => {
+        project?.remove();
+        cluster?.kubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
+    });
+
+    it("a second pinned up waits for the first, then runs; state stays clean", async () => {
+        const first = project.pinnedAsync(["up", "--release", A]);
+        await untilExists(lock);
+        const second = project.pinnedAsync(["up", "--release", B]);
+        const [one, two] = await Promise.all([first, second]);
+        assert.strictEqual(one.status, 0, one.output);
+        assert.strictEqual(two.status, 0, two.output);
+        assert.match(two.output, new RegExp(`waiting for "pinned up --release ${A}" \\(pid \\d+`));
+        assert.match(two.output, /✓ waiting for .* \(\d+s\)/);
+        // The second ran after the first, so its release is the one live.
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digests[B]);
+        assert.strictEqual(project.pinned(["status"]).status, 0);
+        assertCleanState(A);
+        assertCleanState(B);
+        assert.ok(!fs.existsSync(lock), "the lock is released");
+    });
+
+    it("with PINNED_LOCK_TIMEOUT=0 the second refuses at once, naming the holder, and changes nothing", async () => {
+        const stackFileB = fs.readFileSync(path.join(project.dir, "stacks", `Pulumi.${B}.yaml`), "utf8");
+        const first = project.pinnedAsync(["rollback", "--to", A]);
+        await untilExists(lock);
+        const second = project.pinned(["up", "--release", B], { PINNED_LOCK_TIMEOUT: "0" });
+        assert.strictEqual(second.status, 1, second.output);
+        assert.match(second.output, new RegExp(`another release is in progress on this environment: "pinned rollback --to ${A}" \\(pid \\d+`));
+        assert.match(second.output, /fix: let it finish/);
+        const one = await first;
+        assert.strictEqual(one.status, 0, one.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digests[A]);
+        assert.strictEqual(fs.readFileSync(path.join(project.dir, "stacks", `Pulumi.${B}.yaml`), "utf8"), stackFileB);
+        assertCleanState(A);
+        assertCleanState(B);
+    });
+
+    it("a lock left by a process that died is taken over, not waited for", () => {
+        fs.mkdirSync(path.dirname(lock), { recursive: true });
+        // PID 2^22+1 is above Linux's pid_max, so no process has it.
+        fs.writeFileSync(lock, JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: require("os").hostname(), since: "2026-01-01T00:00:00Z", token: "x" }));
+        const up = project.up(B, { env: { PINNED_LOCK_TIMEOUT: "0" } });
+        assert.strictEqual(up.status, 0, up.output);
+        assert.match(up.output, /taking over a stale lock: "pinned up --release X" \(pid 4194305/);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digests[B]);
+        assert.ok(!fs.existsSync(lock));
+    });
+});

@@ -1,0 +1,147 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { Cluster } from "./support/cluster";
+import { LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
+import { ReleaseProject } from "./support/releaseProject";
+
+const A = "2026-11-27-001";
+const B = "2026-12-04-001";
+const NAMESPACE = `pinned-walk-${process.pid}`;
+const REPOSITORY = `pinned/e2e-walk-${process.pid}`;
+const DIGEST = /@sha256:[0-9a-f]{64}/;
+
+/**
+ * The README's walkthrough, step by step, on the real engine, registry and
+ * API server: tag, up, change the app, preview --markdown, second release,
+ * releases, rollback, status.
+ */
+describe("README walkthrough (real engine, registry, API server)", function () {
+    this.timeout(30 * 60 * 1000);
+    let env: LocalEnv;
+    let cluster: Cluster;
+    let project: ReleaseProject;
+    let digestA: string;
+    let previewed: string;
+
+    before(async () => {
+        env = requireLocalEnv();
+        cluster = Cluster.require();
+        cluster.kubectl(["create", "namespace", NAMESPACE]);
+        project = await ReleaseProject.create(env, REPOSITORY, { namespace: NAMESPACE });
+    });
+    after(() => {
+        project?.remove();
+        cluster?.kubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
+    });
+
+    it("1. git tag + pinned up: builds, deploys by digest, shows progress as plain lines", async () => {
+        await project.release(A);
+        const up = project.up(A, { atHead: true });
+        assert.strictEqual(up.status, 0, up.output);
+        digestA = String(project.stackConfig(A)["pinned:imageDigest"]);
+        assert.match(digestA, DIGEST);
+        assert.ok(up.output.includes(`live: ${digestA}`), up.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        // CI=true: steps as plain lines, no spinner, no colour.
+        assert.match(up.output, /^building and pushing the image …$/m);
+        assert.match(up.output, /^✓ building and pushing the image \(\d+s\): .*@sha256:/m);
+        assert.match(up.output, /^✓ rolling out Deployment pinned-app \(\d+s\)$/m);
+        assert.doesNotMatch(up.output, /\r|\u001b\[/);
+    });
+
+    it("2. change the app; pinned preview --markdown shows the live digest before and the built digest after", async () => {
+        const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
+        const commit = await project.commit("say hello differently", { "app/server.py": server.replace('"pinned-example"', '"pinned-example-2"') });
+        const preview = project.pinned(["preview", "--markdown"]);
+        assert.strictEqual(preview.status, 3, preview.output); // 3: the image changes
+        const body = preview.stdout;
+        assert.match(body, /^<!-- pinned-preview -->$/m);
+        const before = /^\| Before \| `([^`]+)`/m.exec(body)?.[1];
+        const after = /^\| After \| `([^`]+)`/m.exec(body)?.[1];
+        assert.strictEqual(before, digestA, body);
+        assert.match(after ?? "", DIGEST, body);
+        assert.notStrictEqual(after, digestA);
+        previewed = after as string;
+        assert.ok(body.includes(`| Git hash | \`${commit}\` |`), body);
+        assert.match(body, /\| Policy \| ✅ no findings \|/);
+        assert.match(body, /\| Base image \| `[^`]+@sha256:[0-9a-f]{64}` \|/);
+        // The digest after is real: the registry holds it under the preview's tag.
+        const tag = `preview-${commit.slice(0, 12)}`;
+        assert.strictEqual(await registryDigest(env, REPOSITORY, tag), previewed.slice(previewed.indexOf("@") + 1));
+        // Nothing was deployed or recorded by the preview.
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.deepStrictEqual(fs.readdirSync(path.join(project.dir, "stacks")), [`Pulumi.${A}.yaml`]);
+    });
+
+    it("3. second release: tag + pinned up deploys B; preview of B then says no change", async () => {
+        await project.git.addTag(B);
+        const up = project.up(B, { atHead: true });
+        assert.strictEqual(up.status, 0, up.output);
+        const digestB = String(project.stackConfig(B)["pinned:imageDigest"]);
+        assert.match(digestB, DIGEST);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestB);
+
+        const again = project.pinned(["preview"]);
+        assert.strictEqual(again.status, 0, again.output); // 0: nothing would change
+        assert.match(again.stdout, /no change: the Deployment already runs this image/);
+        assert.ok(again.stdout.includes(`recorded for ${B}: no build`), again.stdout);
+    });
+
+    it("4. pinned releases lists both, B live", () => {
+        const table = project.pinned(["releases"]);
+        assert.strictEqual(table.status, 0, table.output);
+        assert.match(table.output, new RegExp(`^${A}\\s+[0-9a-f]{12}\\s+sha256:[0-9a-f]{12}\\s+\\S+$`, "m"));
+        assert.match(table.output, new RegExp(`^${B}\\s.*\\*$`, "m"));
+    });
+
+    it("5. pinned rollback goes back to the release before the live one, with no build, and checks the rollout", () => {
+        const rollback = project.pinned(["rollback"]);
+        assert.strictEqual(rollback.status, 0, rollback.output);
+        assert.match(rollback.output, new RegExp(`rolling back ${NAMESPACE}/pinned-app: ${B} → ${A}`));
+        assert.match(rollback.output, /recorded digest: no build/);
+        assert.doesNotMatch(rollback.output, /building and pushing/);
+        assert.match(rollback.output, /✓ checking the rollout of .*: live runs the recorded digest/);
+        assert.ok(rollback.output.includes(`rolled back to ${A}; live: ${digestA}`), rollback.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.ok(cluster.rolledOut(NAMESPACE));
+    });
+
+    it("6. pinned status is clean after the rollback; releases marks A live", () => {
+        const status = project.pinned(["status"]);
+        assert.strictEqual(status.status, 0, status.output);
+        assert.match(status.output, new RegExp(`in sync: ${NAMESPACE}/pinned-app runs release ${A}`));
+        const rows = JSON.parse(project.pinned(["releases", "--json"]).stdout) as Array<{ release: string; live: boolean }>;
+        assert.deepStrictEqual(rows.map((r) => [r.release, r.live]), [[A, true], [B, false]]);
+    });
+
+    it("rollback refuses a release with no recorded digest, before any change", () => {
+        const C = "2026-12-11-001";
+        const file = path.join(project.dir, "stacks", `Pulumi.${C}.yaml`);
+        const text = `config:\n  pinned:commit: ${"c".repeat(40)}\n`;
+        fs.writeFileSync(file, text);
+        const refused = project.pinned(["rollback", "--to", C]);
+        assert.strictEqual(refused.status, 1, refused.output);
+        assert.match(refused.output, new RegExp(`release ${C} has no recorded digest`));
+        assert.match(refused.output, /fix: /);
+        assert.strictEqual(fs.readFileSync(file, "utf8"), text);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        fs.rmSync(file);
+    });
+
+    it("rollback refuses a digest the registry no longer has, and leaves stack file, state and cluster as they were", () => {
+        const D = "2026-12-18-001";
+        const file = path.join(project.dir, "stacks", `Pulumi.${D}.yaml`);
+        const gone = `${env.registry.server}/${REPOSITORY}@sha256:${"0".repeat(64)}`;
+        const text = `config:\n  pinned:commit: ${"d".repeat(40)}\n  pinned:imageDigest: ${gone}\n`;
+        fs.writeFileSync(file, text);
+        const refused = project.pinned(["rollback", "--to", D]);
+        assert.strictEqual(refused.status, 1, refused.output);
+        assert.match(refused.output, /the registry no longer has it/);
+        assert.doesNotMatch(refused.output, /rolling out/);
+        assert.strictEqual(fs.readFileSync(file, "utf8"), text, "the stack file is unchanged");
+        assert.doesNotMatch(project.pulumi(["stack", "ls", "--json"]).output, new RegExp(D), "no stack was left in the backend");
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        fs.rmSync(file);
+    });
+});
