@@ -142,7 +142,7 @@ async function buildImage(source: GitSource, release: string | undefined, record
     } catch (err) {
         step.fail();
         const reason = (err as Error).message.split("\n").slice(0, 6).join(" ").slice(0, 500);
-        return { ...base, unknownBecause: `the build failed: ${reason}` };
+        return { ...base, buildFailed: true, unknownBecause: `the build failed: ${reason}` };
     }
 }
 

@@ -13,6 +13,8 @@ export type PreviewImage =
           /** Known once the preview built and pushed; otherwise `unknownBecause` says why. */
           readonly digest?: string;
           readonly unknownBecause?: string;
+          /** The build or push itself failed: a release would fail the same way. */
+          readonly buildFailed?: boolean;
           readonly buildSeconds?: number;
       }
     | { readonly kind: "recorded"; readonly digest: string };
@@ -46,7 +48,7 @@ export const PREVIEW_EXIT: Record<PreviewOutcome, number> = { "no-change": 0, ch
  * digest after is known and equal to the one running.
  */
 export function previewOutcome(plan: PreviewPlan): PreviewOutcome {
-    if (plan.image.kind === "build" && (hasErrors(plan.image.findings) || (!plan.image.digest && plan.image.unknownBecause?.startsWith("the build failed")))) {
+    if (plan.image.kind === "build" && (hasErrors(plan.image.findings) || plan.image.buildFailed)) {
         return "error";
     }
     const after = plan.image.digest;

@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/main";
+import { defaultRegistry } from "../../cli/environment";
 import { parseUpArgs } from "../../cli/up";
+import { baseImagesOf } from "../../components/policy/recipePolicy";
 
 /** Runs the CLI in-process, capturing what it writes. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -67,6 +69,33 @@ describe("pinned CLI", () => {
         assert.strictEqual((await run(["lint"])).code, 2);
         assert.strictEqual((await run(["env", "sideways"])).code, 2);
         assert.strictEqual((await run(["up", "--bogus"])).code, 2);
+        for (const argv of [["preview", "--bogus"], ["rollback", "--to"], ["status", "x"], ["releases", "--yaml"]]) {
+            const r = await run(argv);
+            assert.strictEqual(r.code, 2, argv.join(" "));
+            assert.match(r.err, new RegExp(`^usage: pinned ${argv[0]}`), argv.join(" "));
+        }
+    });
+
+    it("help lists every command", async () => {
+        const r = await run(["--help"]);
+        assert.strictEqual(r.code, 0);
+        for (const command of ["env", "lint", "tag", "up", "preview", "rollback", "status", "releases"]) {
+            assert.match(r.out, new RegExp(`^  ${command} `, "m"), command);
+        }
+    });
+
+    it("the registry for new releases: PINNED_REGISTRY when set, else the embedded one", () => {
+        assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "10.0.0.5:5000", PINNED_REGISTRY_USER: "ci", PINNED_REGISTRY_PASSWORD: "s" }), {
+            server: "10.0.0.5:5000",
+            username: "ci",
+            password: "s",
+        });
+        assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "127.0.0.1:5001" }), { server: "127.0.0.1:5001", username: undefined, password: undefined });
+    });
+
+    it("base images of a recipe, stages left out", () => {
+        const text = "FROM a/b:1@sha256:x AS build\nRUN true\nFROM build\nFROM c:2\n";
+        assert.deepStrictEqual(baseImagesOf(text), ["a/b:1@sha256:x", "c:2"]);
     });
 
     it("up takes --release R or --release=R and nothing else", () => {

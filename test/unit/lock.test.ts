@@ -1,0 +1,96 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PinnedError } from "../../components/errors";
+import { lockPath, lockWaitMs, withEnvironmentLock } from "../../cli/lock";
+import { Progress } from "../../cli/progress";
+
+describe("environment lock", () => {
+    let dir: string;
+    let file: string;
+    let text: string;
+    let progress: Progress;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-lock-"));
+        file = lockPath("/k/kubeconfig#ns/pinned-app", dir);
+        text = "";
+        progress = new Progress({ write: (t: string) => (text += t) }, { interactive: false });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("one file per environment, readable and distinct", () => {
+        assert.strictEqual(path.dirname(file), dir);
+        assert.match(path.basename(file), /^_k_kubeconfig_ns_pinned-app-[0-9a-f]{12}\.lock$/);
+        assert.notStrictEqual(lockPath("/k/kubeconfig#ns/other", dir), file);
+        assert.strictEqual(lockPath("/k/kubeconfig#ns/pinned-app", dir), file);
+    });
+
+    it("holds the file while the work runs and removes it after, also on failure", async () => {
+        await withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
+            const holder = JSON.parse(fs.readFileSync(file, "utf8"));
+            assert.strictEqual(holder.command, "pinned up --release A");
+            assert.strictEqual(holder.pid, process.pid);
+        });
+        assert.ok(!fs.existsSync(file));
+        await assert.rejects(withEnvironmentLock(file, "x", { waitMs: 0 }, async () => Promise.reject(new Error("boom"))), /boom/);
+        assert.ok(!fs.existsSync(file));
+    });
+
+    it("refuses at once with waitMs 0, naming the holder; the holder's lock stays", async () => {
+        await withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
+            await assert.rejects(
+                withEnvironmentLock(file, "pinned up --release B", { waitMs: 0 }, async () => assert.fail("must not run")),
+                (err: unknown) => err instanceof PinnedError && /another release is in progress on this environment: "pinned up --release A" \(pid \d+/.test(err.problem) && /PINNED_LOCK_TIMEOUT/.test(err.fix),
+            );
+            assert.ok(fs.existsSync(file));
+        });
+    });
+
+    it("a waiter runs after the holder finishes, and says whom it waited for", async () => {
+        const order: string[] = [];
+        let release!: () => void;
+        const first = withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, () => new Promise<void>((r) => (release = () => (order.push("A"), r()))));
+        const second = withEnvironmentLock(file, "pinned up --release B", { waitMs: 10_000, pollMs: 10, progress }, async () => {
+            order.push("B");
+        });
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepStrictEqual(order, []);
+        release();
+        await Promise.all([first, second]);
+        assert.deepStrictEqual(order, ["A", "B"]);
+        assert.match(text, /^waiting for "pinned up --release A" \(pid \d+ on .*\) to finish …$/m);
+        assert.match(text, /^✓ waiting for/m);
+    });
+
+    it("gives up after waitMs", async () => {
+        fs.writeFileSync(file, JSON.stringify({ command: "pinned rollback", pid: process.pid, host: os.hostname(), since: "t", token: "other" }));
+        await assert.rejects(withEnvironmentLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined), /Waited 0s|Waited 1s|Waited \d+s/);
+        assert.match(text, /✗ waiting for "pinned rollback"/);
+        assert.ok(fs.existsSync(file), "another process's lock is never removed");
+    });
+
+    it("takes over a lock whose process on this host is gone", async () => {
+        fs.writeFileSync(file, JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: os.hostname(), since: "t", token: "dead" }));
+        let ran = false;
+        await withEnvironmentLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => {
+            ran = true;
+        });
+        assert.ok(ran);
+        assert.match(text, /taking over a stale lock: "pinned up --release X" \(pid 4194305/);
+    });
+
+    it("never takes over another host's lock", async () => {
+        fs.writeFileSync(file, JSON.stringify({ command: "pinned up", pid: 4194305, host: "elsewhere", since: "t", token: "x" }));
+        await assert.rejects(withEnvironmentLock(file, "b", { waitMs: 0 }, async () => undefined), /pid 4194305 on elsewhere/);
+    });
+
+    it("reads PINNED_LOCK_TIMEOUT in seconds, 600 by default, and refuses anything else", () => {
+        assert.strictEqual(lockWaitMs({}), 600_000);
+        assert.strictEqual(lockWaitMs({ PINNED_LOCK_TIMEOUT: "0" }), 0);
+        assert.strictEqual(lockWaitMs({ PINNED_LOCK_TIMEOUT: "45" }), 45_000);
+        for (const bad of ["-1", "1.5", "ten"]) {
+            assert.throws(() => lockWaitMs({ PINNED_LOCK_TIMEOUT: bad }), (e: unknown) => e instanceof PinnedError && e.problem.includes(bad));
+        }
+    });
+});

@@ -1,0 +1,121 @@
+import * as assert from "assert";
+import { PinnedError } from "../../components/errors";
+import { Finding } from "../../components/policy/finding";
+import { parsePreviewArgs, previewTag } from "../../cli/preview";
+import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../cli/previewPlan";
+import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText, MARKDOWN_MARKER } from "../../cli/previewReport";
+
+const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
+const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
+const COMMIT = "c".repeat(40);
+const BASE = `127.0.0.1:5000/pinned/python:3.11.2-bookworm@sha256:${"d".repeat(64)}`;
+
+const finding = (severity: Finding["severity"]): Finding => ({ file: "app/Dockerfile", line: 1, rule: "base-no-digest", severity, message: "base has no digest", fix: "pin it" });
+
+function plan(over: { digest?: string; unknownBecause?: string; buildFailed?: boolean; findings?: Finding[]; before?: PreviewPlan["before"]; recorded?: boolean } = {}): PreviewPlan {
+    return {
+        release: "2026-12-04-001",
+        commit: COMMIT,
+        deployment: "default/pinned-app",
+        image: over.recorded
+            ? { kind: "recorded", digest: over.digest ?? NEW }
+            : {
+                  kind: "build",
+                  recipe: "app/Dockerfile",
+                  baseImages: [BASE],
+                  findings: over.findings ?? [],
+                  imageName: "127.0.0.1:5000/pinned/app:2026-12-04-001",
+                  digest: "digest" in over ? over.digest : NEW,
+                  unknownBecause: over.unknownBecause,
+                  buildFailed: over.buildFailed,
+                  buildSeconds: 12,
+              },
+        before: over.before ?? { digest: OLD, release: "2026-11-27-001", source: "live" },
+    };
+}
+
+describe("pinned preview", () => {
+    it("parses --release R, --release=R and --markdown in any order; refuses the rest", () => {
+        assert.deepStrictEqual(parsePreviewArgs([]), { markdown: false });
+        assert.deepStrictEqual(parsePreviewArgs(["--markdown", "--release", "2026-12-04-001"]), { markdown: true, release: "2026-12-04-001" });
+        assert.deepStrictEqual(parsePreviewArgs(["--release=2026-12-04-001", "--markdown"]), { markdown: true, release: "2026-12-04-001" });
+        for (const bad of [["--release"], ["--markdown", "--markdown"], ["--json"], ["--release", "a", "--release", "b"], ["--release="], ["x"]]) {
+            assert.strictEqual(parsePreviewArgs(bad), undefined, bad.join(" "));
+        }
+    });
+
+    it("exit codes: 0 no change, 3 the image changes, 1 the release would fail", () => {
+        assert.deepStrictEqual(PREVIEW_EXIT, { "no-change": 0, change: 3, error: 1 });
+        assert.strictEqual(previewOutcome(plan()), "change");
+        assert.strictEqual(previewOutcome(plan({ digest: OLD })), "no-change");
+        assert.strictEqual(previewOutcome(plan({ recorded: true, digest: OLD })), "no-change");
+        assert.strictEqual(previewOutcome(plan({ findings: [finding("error")], digest: undefined, unknownBecause: "the recipe breaks the pinning policy" })), "error");
+        assert.strictEqual(previewOutcome(plan({ digest: undefined, buildFailed: true, unknownBecause: "the build failed: docker build failed (exit 1)" })), "error");
+        // A digest not known yet is a change, never "no change".
+        assert.strictEqual(previewOutcome(plan({ digest: undefined, unknownBecause: "no registry is configured" })), "change");
+        assert.strictEqual(previewOutcome(plan({ findings: [finding("warning")] })), "change");
+        assert.strictEqual(previewOutcome(plan({ before: { source: "none", note: "no Deployment yet" } })), "change");
+    });
+
+    it("text: recipe, base, git hash, policy, before and after with full digests", () => {
+        const text = formatPreviewText(plan(), "change");
+        assert.match(text, /^preview of release 2026-12-04-001 → Deployment default\/pinned-app$/m);
+        assert.match(text, /^ {2}recipe {4}app\/Dockerfile$/m);
+        assert.ok(text.includes(`  base      ${BASE}`));
+        assert.ok(text.includes(`  git hash  ${COMMIT}`));
+        assert.ok(text.includes(`  before    ${OLD} (live, release 2026-11-27-001)`));
+        assert.ok(text.includes(`  after     ${NEW} (built and pushed by this preview in 12s)`));
+        assert.match(text, /^change: the Deployment's image changes$/m);
+    });
+
+    it("text: says why a digest is not known, and lists the findings", () => {
+        const text = formatPreviewText(plan({ findings: [finding("error")], digest: undefined, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" }), "error");
+        assert.match(text, /after {5}not known yet: the recipe breaks the pinning policy/);
+        assert.match(text, /^ {4}app\/Dockerfile:1: base-no-digest: \[error\] base has no digest — pin it$/m);
+        assert.match(text, /^error: this release would fail$/m);
+    });
+
+    it("markdown: marker first, before → after table with both digests, image facts", () => {
+        const md = formatPreviewMarkdown(plan(), "change");
+        assert.strictEqual(md.split("\n")[0], MARKDOWN_MARKER);
+        assert.ok(md.includes(`| Before | \`${OLD}\` (live, release 2026-11-27-001) |`), md);
+        assert.ok(md.includes(`| After | \`${NEW}\` (built and pushed by this preview in 12s) |`), md);
+        assert.ok(md.includes(`| Git hash | \`${COMMIT}\` |`));
+        assert.ok(md.includes(`| Base image | \`${BASE}\` |`));
+        assert.match(md, /\| Policy \| ✅ no findings \|/);
+        assert.match(md, /\*\*change\*\*: the Deployment's image changes/);
+    });
+
+    it("markdown: a recorded release shows no build; findings go in a code block", () => {
+        assert.match(formatPreviewMarkdown(plan({ recorded: true }), "change"), /\| Build \| none: release 2026-12-04-001 recorded its digest \|/);
+        const md = formatPreviewMarkdown(plan({ findings: [finding("warning")] }), "change");
+        assert.match(md, /\| Policy \| ⚠️ 1 finding\(s\) \|/);
+        assert.match(md, /```\napp\/Dockerfile:1: base-no-digest: \[warning\]/);
+    });
+
+    it("markdown: the before side falls back to the newest recorded release, saying why", () => {
+        const md = formatPreviewMarkdown(plan({ before: { digest: OLD, release: "2026-11-27-001", source: "recorded", note: "no cluster to read (no cluster configured)" } }), "change");
+        assert.ok(md.includes(`| Before | \`${OLD}\` (newest recorded release 2026-11-27-001; no cluster to read (no cluster configured)) |`), md);
+    });
+
+    it("markdown: a table cell never breaks on a pipe or newline", () => {
+        const md = formatPreviewMarkdown(plan({ digest: undefined, unknownBecause: "no registry | x\ny" }), "change");
+        assert.match(md, /\| After \| not known yet: no registry \\\| x y \|/);
+    });
+
+    it("markdown: a refused preview is a comment too, with the fix", () => {
+        const md = formatPreviewErrorMarkdown(new PinnedError("the working tree has uncommitted changes (app/x)", "commit or stash them"));
+        assert.strictEqual(md.split("\n")[0], MARKDOWN_MARKER);
+        assert.match(md, /Pinned preview failed/);
+        assert.match(md, /\*\*Fix:\*\* commit or stash them/);
+    });
+
+    it("tags a preview image after the release, the branch convention, or the commit", () => {
+        const source = { commit: "0123456789ab".padEnd(40, "0"), branch: "feature/login" };
+        assert.strictEqual(previewTag(source, "2026-12-04-001", {}), "2026-12-04-001");
+        assert.strictEqual(previewTag(source, undefined, {}), "feature-login");
+        assert.strictEqual(previewTag({ ...source, branch: undefined }, undefined, { GITHUB_HEAD_REF: "feature/a/b" }), "feature-a-b");
+        assert.strictEqual(previewTag({ ...source, branch: "main" }, undefined, {}), "preview-0123456789ab");
+        assert.strictEqual(previewTag({ ...source, branch: undefined }, undefined, {}), "preview-0123456789ab");
+    });
+});

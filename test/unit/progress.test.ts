@@ -1,0 +1,102 @@
+import * as assert from "assert";
+import { EngineEvent } from "@pulumi/pulumi/automation";
+import { describeStep, EngineProgress, summarizeChanges } from "../../cli/engineProgress";
+import { Progress } from "../../cli/progress";
+
+/** A stream that keeps what is written, and a clock the test moves. */
+function harness(interactive: boolean) {
+    let text = "";
+    let now = 0;
+    const stream = { write: (t: string) => (text += t), isTTY: interactive };
+    const progress = new Progress(stream, { interactive, heartbeatMs: 30_000, now: () => now });
+    return { progress, text: () => text, advance: (ms: number) => (now += ms) };
+}
+
+const URN = "urn:pulumi:R::pinned::pinned:index:Release$pinned:index:ReleaseImage$pulumi-nodejs:dynamic/pinned:ImageBuild::R-image-build";
+const DEP_URN = "urn:pulumi:R::pinned::pinned:index:Release$kubernetes:apps/v1:Deployment::R-app-deployment";
+
+function pre(op: string, urn: string, type: string, inputs: Record<string, unknown> = {}): EngineEvent {
+    return { sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op, urn, type, new: { inputs } } } } as unknown as EngineEvent;
+}
+function outputs(urn: string, type: string, outs: Record<string, unknown> = {}): EngineEvent {
+    return { sequence: 0, timestamp: 0, resOutputsEvent: { metadata: { op: "create", urn, type, new: { outputs: outs } } } } as unknown as EngineEvent;
+}
+
+describe("progress output", () => {
+    it("in CI: plain start, heartbeat and end lines; no carriage returns, no escapes", () => {
+        const h = harness(false);
+        const step = h.progress.start("building and pushing the image");
+        h.advance(30_000);
+        h.progress.tick();
+        h.advance(35_000);
+        step.done("127.0.0.1:5000/pinned/app@sha256:abc");
+        assert.strictEqual(
+            h.text(),
+            "building and pushing the image …\n" +
+                "  still building and pushing the image (30s)\n" +
+                "✓ building and pushing the image (1m05s): 127.0.0.1:5000/pinned/app@sha256:abc\n",
+        );
+        h.progress.close();
+    });
+
+    it("a failed step says so; close reports steps that never finished", () => {
+        const h = harness(false);
+        h.progress.start("rolling out Deployment pinned-app").fail("timed out");
+        h.progress.start("applying Service pinned-app");
+        h.advance(2000);
+        h.progress.close();
+        assert.match(h.text(), /^✗ rolling out Deployment pinned-app failed \(0s\): timed out$/m);
+        assert.match(h.text(), /^… applying Service pinned-app did not finish \(2s\)$/m);
+    });
+
+    it("at a terminal: one spinner line, erased before other text", () => {
+        const h = harness(true);
+        const step = h.progress.start("building and pushing the image");
+        h.progress.tick();
+        step.done();
+        const text = h.text();
+        assert.match(text, /\r\u001b\[2K⠋ building and pushing the image \(0s\)/);
+        assert.match(text, /\r\u001b\[2K⠙ building/);
+        // The mark is green unless CI=true or NO_COLOR (see output.useColour).
+        assert.match(text, /\r\u001b\[2K(\u001b\[32m)?✓(\u001b\[0m)? building and pushing the image \(0s\)\n$/);
+        h.progress.close();
+    });
+
+    it("names engine steps as people read them", () => {
+        assert.strictEqual(describeStep("pulumi-nodejs:dynamic/pinned:ImageBuild", URN, "create"), "building and pushing the image");
+        assert.strictEqual(describeStep("kubernetes:apps/v1:Deployment", DEP_URN, "update", "pinned-app"), "rolling out Deployment pinned-app");
+        assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "create"), "applying Service svc");
+        assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "delete"), "deleting Service svc");
+        for (const quiet of ["pulumi:pulumi:Stack", "pulumi:providers:kubernetes", "pinned:index:Release"]) {
+            assert.strictEqual(describeStep(quiet, "urn:x::y", "create"), undefined, quiet);
+        }
+        assert.strictEqual(summarizeChanges({ update: 1, same: 3, delete: 0 }), "1 updated, 3 unchanged");
+        assert.strictEqual(summarizeChanges({}), "no resources");
+    });
+
+    it("turns engine events into steps, warnings and a summary", () => {
+        const h = harness(false);
+        const engine = new EngineProgress(h.progress);
+        engine.onEvent({ resourcePreEvent: { metadata: { op: "refresh", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" } } } as unknown as EngineEvent);
+        engine.onEvent(pre("create", URN, "pulumi-nodejs:dynamic/pinned:ImageBuild"));
+        engine.onEvent(outputs(URN, "pulumi-nodejs:dynamic/pinned:ImageBuild", { repoDigest: "r@sha256:1" }));
+        engine.onEvent(pre("same", "urn:x::svc", "kubernetes:core/v1:Service"));
+        engine.onEvent(pre("update", DEP_URN, "kubernetes:apps/v1:Deployment", { metadata: { name: "pinned-app" } }));
+        engine.onEvent({ diagnosticEvent: { message: "\u001b[33mbase image has no digest\u001b[0m\n", severity: "warning", color: "always" } } as unknown as EngineEvent);
+        engine.onEvent({ diagnosticEvent: { message: "base image has no digest", severity: "warning", color: "always" } } as unknown as EngineEvent);
+        engine.onEvent({ diagnosticEvent: { message: "debug chatter", severity: "info", color: "always" } } as unknown as EngineEvent);
+        engine.onEvent({ resOpFailedEvent: { metadata: { op: "update", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" }, status: 1, steps: 1 } } as unknown as EngineEvent);
+        engine.onEvent({ summaryEvent: { resourceChanges: { update: 1, same: 2 }, durationSeconds: 7, maybeCorrupt: false, policyPacks: {} } } as unknown as EngineEvent);
+        engine.close();
+        assert.deepStrictEqual(h.text().trim().split("\n"), [
+            "reading the cluster (refresh) …",
+            "✓ reading the cluster (refresh) (0s)",
+            "building and pushing the image …",
+            "✓ building and pushing the image (0s): r@sha256:1",
+            "rolling out Deployment pinned-app …",
+            "warning: base image has no digest",
+            "✗ rolling out Deployment pinned-app failed (0s)",
+            "engine: 1 updated, 2 unchanged (7s)",
+        ]);
+    });
+});
