@@ -1,6 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
+import { workflowStep } from "../support/workflow";
 import { Cluster } from "./support/cluster";
 import { LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
@@ -72,6 +75,30 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         // Nothing was deployed or recorded by the preview.
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
         assert.deepStrictEqual(fs.readdirSync(path.join(project.dir, "stacks")), [`Pulumi.${A}.yaml`]);
+    });
+
+    it("2b. the pull-request workflow's preview step, run as CI runs it, writes the comment body and passes", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-ci-"));
+        const output = path.join(out, "github-output");
+        // Unset repository variables and secrets reach the step as empty strings.
+        const empty = Object.fromEntries(Object.keys(workflowStep("pinned preview").env ?? {}).map((k) => [k, ""]));
+        const step = project.bash(workflowStep("pinned preview").run ?? "false", { ...empty, GITHUB_OUTPUT: output, RUNNER_TEMP: out });
+        assert.strictEqual(step.status, 0, step.output);
+        assert.strictEqual(fs.readFileSync(output, "utf8"), "exit-code=3\n");
+        const body = fs.readFileSync(path.join(out, "pinned-preview.md"), "utf8");
+        assert.match(body, /^<!-- pinned-preview -->\n/);
+        assert.ok(body.includes(`| Before | \`${digestA}\``), body);
+        fs.rmSync(out, { recursive: true });
+    });
+
+    it("2c. a preview of uncommitted work is refused, and says so in the comment body too", () => {
+        fs.appendFileSync(path.join(project.dir, "app", "server.py"), "\n# not committed\n");
+        const refused = project.pinned(["preview", "--markdown"]);
+        assert.strictEqual(refused.status, 1, refused.output);
+        assert.match(refused.stdout, /^<!-- pinned-preview -->\n### 🔴 Pinned preview failed/);
+        assert.match(refused.stdout, /uncommitted changes \(app\/server\.py\)/);
+        assert.match(refused.output, /fix: commit or stash them/);
+        spawnSync("git", ["checkout", "--", "app/server.py"], { cwd: project.dir });
     });
 
     it("3. second release: tag + pinned up deploys B; preview of B then says no change", async () => {

@@ -8,7 +8,7 @@ import { cacheDir, PROJECT_DIR } from "../../../cli/environment";
 import { LocalEnv } from "./localEnv";
 
 /** What the project is made of; copied into each test's own repository. */
-const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "cli", "bin", "app", "scripts"];
+const PROJECT_FILES = [".github", "Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "cli", "bin", "app", "scripts"];
 
 export interface RunResult {
     readonly status: number;
@@ -89,6 +89,17 @@ export class ReleaseProject {
     /** Runs this copy's `pinned`, as a user would. */
     pinned(args: string[], extraEnv: Record<string, string> = {}): RunResult {
         const r = spawnSync(path.join(this.dir, "bin", "pinned"), args, {
+            cwd: this.dir,
+            encoding: "utf8",
+            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
+            timeout: 15 * 60 * 1000,
+        });
+        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+    }
+
+    /** Runs a shell script in this copy as a CI runner would (`bash -e`), with `npx` on PATH. */
+    bash(script: string, extraEnv: Record<string, string> = {}): RunResult {
+        const r = spawnSync("bash", ["-e", "-c", script], {
             cwd: this.dir,
             encoding: "utf8",
             env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
