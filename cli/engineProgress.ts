@@ -63,8 +63,9 @@ export class EngineProgress {
         if (outputs && !outputs.planning) {
             const step = this.steps.get(outputs.metadata.urn);
             this.steps.delete(outputs.metadata.urn);
-            const digest = outputs.metadata.new?.outputs?.repoDigest;
-            step?.done(typeof digest === "string" ? digest : undefined);
+            const outs = outputs.metadata.new?.outputs ?? {};
+            const digest = typeof outs.repoDigest === "string" ? outs.repoDigest : undefined;
+            step?.done(digest && outs.reused ? `${digest} (the registry had this exact build: reused, not rebuilt)` : digest);
             return;
         }
         if (event.resOpFailedEvent) {

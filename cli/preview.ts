@@ -138,7 +138,7 @@ async function buildImage(source: GitSource, release: string | undefined, record
         });
         const digest = String(built.outs.repoDigest);
         step.done(digest);
-        return { ...base, digest, buildSeconds: Math.round((Date.now() - started) / 1000) };
+        return { ...base, digest, reused: built.outs.reused === true, buildSeconds: Math.round((Date.now() - started) / 1000) };
     } catch (err) {
         step.fail();
         const reason = (err as Error).message.split("\n").slice(0, 6).join(" ").slice(0, 500);

@@ -16,6 +16,8 @@ export type PreviewImage =
           /** The build or push itself failed: a release would fail the same way. */
           readonly buildFailed?: boolean;
           readonly buildSeconds?: number;
+          /** The registry already had an image from exactly these inputs: reused, not rebuilt. */
+          readonly reused?: boolean;
       }
     | { readonly kind: "recorded"; readonly digest: string };
 

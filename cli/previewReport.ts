@@ -37,7 +37,9 @@ function after(plan: PreviewPlan): Side {
         return { digest: i.digest, note: `recorded for ${plan.release}: no build` };
     }
     if (i.digest) {
-        return { digest: i.digest, note: `built and pushed by this preview${i.buildSeconds !== undefined ? ` in ${i.buildSeconds}s` : ""}` };
+        const how = i.reused ? "already in the registry from an identical build" : `built and pushed by this preview${i.buildSeconds !== undefined ? ` in ${i.buildSeconds}s` : ""}`;
+        // Only a release's own build is reused by pinned up (its name is one of the inputs).
+        return { digest: i.digest, note: plan.release ? `${how}; pinned up ships this digest` : `${how}; a release of this commit is built under its own name` };
     }
     return { note: `not known yet: ${i.unknownBecause}` };
 }

@@ -97,6 +97,28 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
             );
         }
         const image = String(inputs.imageName);
+        const repository = image.slice(0, image.lastIndexOf(":") > image.lastIndexOf("/") ? image.lastIndexOf(":") : image.length);
+        const outs: Record<string, unknown> = {};
+        for (const key of STATE_KEYS) {
+            outs[key] = inputs[key];
+        }
+
+        // An image already under this name that was built from the very same
+        // inputs (a `pinned preview` of this release pushed it) is reused, so
+        // the digest the preview showed is the digest that ships.
+        const wanted = ((inputs.labels ?? {}) as Record<string, string>)["pinned.build-inputs"];
+        if (wanted) {
+            const pulled = await run(["pull", "--quiet", image], env).then(() => true, () => false);
+            if (pulled) {
+                const inspected = await run(["image", "inspect", "--format", '{{index .Config.Labels "pinned.build-inputs"}} {{json .RepoDigests}}', image], env);
+                const [label, digestsJson] = inspected.trim().split(/\s+/, 2);
+                const reused = (JSON.parse(digestsJson || "[]") as string[]).find((d) => d.startsWith(`${repository}@sha256:`));
+                if (label === wanted && reused) {
+                    return { ...outs, repoDigest: reused, reused: true };
+                }
+            }
+        }
+
         const args = ["build", "--file", String(inputs.dockerfile), "--tag", image];
         for (const [k, v] of Object.entries((inputs.buildArgs ?? {}) as Record<string, string>).sort()) {
             args.push("--build-arg", `${k}=${v}`);
@@ -112,13 +134,7 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
         if (!digest) {
             throw new Error(`docker push ${image} reported no digest; nothing is deployed. Output:\n${pushed.trim()}`);
         }
-        const repository = image.slice(0, image.lastIndexOf(":") > image.lastIndexOf("/") ? image.lastIndexOf(":") : image.length);
-        const outs: Record<string, unknown> = {};
-        for (const key of STATE_KEYS) {
-            outs[key] = inputs[key];
-        }
-        outs.repoDigest = `${repository}@${digest}`;
-        return outs;
+        return { ...outs, repoDigest: `${repository}@${digest}`, reused: false };
     } finally {
         fs.rmSync(dockerConfig, { recursive: true, force: true });
     }

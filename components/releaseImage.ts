@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contextHash } from "./contextHash";
@@ -78,15 +79,27 @@ export interface RecipeBuild {
     readonly labels: Record<string, string>;
 }
 
+/**
+ * The label that names a build's inputs: recipe and context content, build
+ * args and the other labels, no machine paths. An image in the registry
+ * carrying the same value was built from the same inputs, so it can be
+ * deployed instead of building again (see imageBuild.ts): the digest a
+ * `pinned preview` of a release showed is the one `pinned up` ships.
+ */
+export const BUILD_INPUTS_LABEL = "pinned.build-inputs";
+
 export function recipeBuild(args: Omit<ReleaseImageArgs, "registry" | "tag" | "strictPolicy">): RecipeBuild {
     const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
-    return {
-        context: path.resolve(args.appDir),
-        dockerfile,
-        contextHash: contextHash(args.appDir, dockerfile),
-        buildArgs: { ...(args.buildArgs ?? {}), git_hash: args.commit },
-        labels: releaseLabels(args),
-    };
+    const hash = contextHash(args.appDir, dockerfile);
+    const buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit };
+    const labels = releaseLabels(args);
+    const canonical = JSON.stringify([hash, path.relative(args.appDir, dockerfile), sorted(buildArgs), sorted(labels)]);
+    labels[BUILD_INPUTS_LABEL] = `sha256:${crypto.createHash("sha256").update(canonical).digest("hex")}`;
+    return { context: path.resolve(args.appDir), dockerfile, contextHash: hash, buildArgs, labels };
+}
+
+function sorted(record: Record<string, string>): Array<[string, string]> {
+    return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

@@ -101,12 +101,18 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         spawnSync("git", ["checkout", "--", "app/server.py"], { cwd: project.dir });
     });
 
-    it("3. second release: tag + pinned up deploys B; preview of B then says no change", async () => {
+    it("3. second release: tag, preview shows the digest pinned up then ships, unchanged; preview of B then says no change", async () => {
         await project.git.addTag(B);
+        const preview = project.pinned(["preview"]);
+        assert.strictEqual(preview.status, 3, preview.output);
+        const shown = / {2}after {5}(\S+) \(built and pushed by this preview in \d+s; pinned up ships this digest\)/.exec(preview.stdout)?.[1];
+        assert.match(shown ?? "", DIGEST, preview.stdout);
+
         const up = project.up(B, { atHead: true });
         assert.strictEqual(up.status, 0, up.output);
         const digestB = String(project.stackConfig(B)["pinned:imageDigest"]);
-        assert.match(digestB, DIGEST);
+        assert.strictEqual(digestB, shown, "pinned up deploys the digest the preview showed");
+        assert.match(up.output, /the registry had this exact build: reused, not rebuilt/);
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestB);
 
         const again = project.pinned(["preview"]);

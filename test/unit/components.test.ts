@@ -9,7 +9,7 @@ import { RecipePolicyError } from "../../components/errors";
 import { ANNOTATIONS, PinnedDeployment } from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
 import { imageBuildProvider } from "../../components/imageBuild";
-import { ReleaseImage } from "../../components/releaseImage";
+import { BUILD_INPUTS_LABEL, recipeBuild, ReleaseImage } from "../../components/releaseImage";
 import { STRICT_DOCKERFILE } from "../support/tempRepo";
 import { ofType, promiseOf, registered, setImageDigest, settle, useMocks } from "./mocks";
 
@@ -43,7 +43,9 @@ describe("ReleaseImage (mocks)", () => {
         const [build] = ofType(DYNAMIC);
         assert.strictEqual(build.inputs.imageName, "127.0.0.1:5000/pinned/app:2026-11-27-001");
         assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: COMMIT });
-        assert.deepStrictEqual(build.inputs.labels, {
+        const { [BUILD_INPUTS_LABEL]: inputsLabel, ...labels } = build.inputs.labels as Record<string, string>;
+        assert.match(inputsLabel, /^sha256:[0-9a-f]{64}$/);
+        assert.deepStrictEqual(labels, {
             git_hash: COMMIT,
             "org.opencontainers.image.revision": COMMIT,
             "org.opencontainers.image.version": "2026-11-27-001",
@@ -51,6 +53,19 @@ describe("ReleaseImage (mocks)", () => {
             "org.opencontainers.image.source": "https://git.example/team/app.git",
         });
         assert.match(String(build.inputs.contextHash), /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("names its build inputs by content: same in another checkout, different for another release or file", () => {
+        const args = { release: "2026-11-27-001", commit: COMMIT, commitTime: "2026-11-27T10:00:00.000Z" };
+        const one = appDir();
+        const two = appDir();
+        const label = (dir: string, over = {}) => recipeBuild({ appDir: dir, ...args, ...over }).labels[BUILD_INPUTS_LABEL];
+        assert.notStrictEqual(one, two);
+        assert.strictEqual(label(one), label(two));
+        assert.notStrictEqual(label(one, { release: "2026-12-04-001" }), label(one));
+        assert.notStrictEqual(label(one, { buildArgs: { extra: "1" } }), label(one));
+        fs.writeFileSync(path.join(two, "server.py"), "print('changed')\n");
+        assert.notStrictEqual(label(two), label(one));
     });
 
     it("hashes the context the same way twice, and differently after a change", () => {

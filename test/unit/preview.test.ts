@@ -64,7 +64,7 @@ describe("pinned preview", () => {
         assert.ok(text.includes(`  base      ${BASE}`));
         assert.ok(text.includes(`  git hash  ${COMMIT}`));
         assert.ok(text.includes(`  before    ${OLD} (live, release 2026-11-27-001)`));
-        assert.ok(text.includes(`  after     ${NEW} (built and pushed by this preview in 12s)`));
+        assert.ok(text.includes(`  after     ${NEW} (built and pushed by this preview in 12s; pinned up ships this digest)`), text);
         assert.match(text, /^change: the Deployment's image changes$/m);
     });
 
@@ -79,11 +79,19 @@ describe("pinned preview", () => {
         const md = formatPreviewMarkdown(plan(), "change");
         assert.strictEqual(md.split("\n")[0], MARKDOWN_MARKER);
         assert.ok(md.includes(`| Before | \`${OLD}\` (live, release 2026-11-27-001) |`), md);
-        assert.ok(md.includes(`| After | \`${NEW}\` (built and pushed by this preview in 12s) |`), md);
+        assert.ok(md.includes(`| After | \`${NEW}\` (built and pushed by this preview in 12s; pinned up ships this digest) |`), md);
         assert.ok(md.includes(`| Git hash | \`${COMMIT}\` |`));
         assert.ok(md.includes(`| Base image | \`${BASE}\` |`));
         assert.match(md, /\| Policy \| ✅ no findings \|/);
         assert.match(md, /\*\*change\*\*: the Deployment's image changes/);
+    });
+
+    it("after: says whether pinned up will ship that digest, and when the build was reused", () => {
+        const unreleased = { ...plan(), release: undefined };
+        assert.match(formatPreviewText(unreleased, "change"), /\(built and pushed by this preview in 12s; a release of this commit is built under its own name\)/);
+        const reused = plan();
+        const text = formatPreviewText({ ...reused, image: { ...(reused.image as Extract<PreviewPlan["image"], { kind: "build" }>), reused: true } }, "change");
+        assert.match(text, /\(already in the registry from an identical build; pinned up ships this digest\)/);
     });
 
     it("markdown: a recorded release shows no build; findings go in a code block", () => {
