@@ -5,6 +5,7 @@ import { parseDigestReference } from "../components/digestReference";
 import { PinnedError, RegistryError } from "../components/errors";
 import { ReleaseName } from "../components/git/releaseName";
 import { manifestExists } from "../components/registry";
+import { BuildProgress } from "./buildProgress";
 import { EngineProgress } from "./engineProgress";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { lockPath, lockWaitMs, withEnvironmentLock } from "./lock";
@@ -87,6 +88,8 @@ async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress)
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.openSync(logFile, "w");
     const events = new EngineProgress(progress);
+    const build = new BuildProgress(progress);
+    Object.assign(process.env, build.env());
     try {
         // Refresh first so a stack whose state predates another release sees
         // the cluster as it is. Rendered manifests have no cluster to read.
@@ -100,8 +103,10 @@ async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress)
         }
         throw err;
     } finally {
+        build.close();
         events.close();
         fs.closeSync(log);
+        delete process.env.PINNED_PROGRESS_FILE;
     }
 }
 

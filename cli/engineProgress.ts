@@ -9,7 +9,7 @@ export function describeStep(type: string, urn: string, op: OpType, objectName?:
     // Kubernetes objects by the name kubectl shows, others by their resource name.
     const name = objectName ?? urn.slice(urn.lastIndexOf("::") + 2);
     if (type === "pulumi-nodejs:dynamic/pinned:ImageBuild") {
-        return "building and pushing the image";
+        return undefined; // it reports its own phases: see buildProgress.ts
     }
     if (type.startsWith("pulumi:") || !type.includes(":") || type.startsWith("pinned:index:")) {
         return undefined; // the stack, providers and components: no work of their own
@@ -63,9 +63,7 @@ export class EngineProgress {
         if (outputs && !outputs.planning) {
             const step = this.steps.get(outputs.metadata.urn);
             this.steps.delete(outputs.metadata.urn);
-            const outs = outputs.metadata.new?.outputs ?? {};
-            const digest = typeof outs.repoDigest === "string" ? outs.repoDigest : undefined;
-            step?.done(digest && outs.reused ? `${digest} (the registry had this exact build: reused, not rebuilt)` : digest);
+            step?.done();
             return;
         }
         if (event.resOpFailedEvent) {

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../components/errors";
 import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../components/git/gitSource";
 import { containerTagFor } from "../components/git/refTag";
@@ -9,13 +9,14 @@ import { imageBuildProvider } from "../components/imageBuild";
 import { hasErrors } from "../components/policy/finding";
 import { baseImagesOf } from "../components/policy/recipePolicy";
 import { recipeBuild, recipeFindings } from "../components/releaseImage";
+import { BuildProgress } from "./buildProgress";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { readLive } from "./live";
 import { reportError } from "./output";
 import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "./previewPlan";
 import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "./previewReport";
 import { Progress } from "./progress";
-import { deploymentLocation, listReleaseRecords, projectConfigValue, readReleaseRecord, ReleaseRecord } from "./stackFile";
+import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSetting } from "./stackFile";
 
 export const PREVIEW_USAGE = `usage: pinned preview [--release R] [--markdown]
 
@@ -109,10 +110,11 @@ export function previewTag(source: Pick<GitSource, "commit" | "branch">, release
 }
 
 async function buildImage(source: GitSource, release: string | undefined, record: ReleaseRecord | undefined, progress: Progress): Promise<PreviewImage> {
-    const setting = (key: string) => record?.config[key]?.value ?? projectConfigValue(key);
+    const setting = (key: string) => releaseSetting(record, key);
     const appDir = path.resolve(PROJECT_DIR, setting("pinned:app") ?? "app");
     const dockerfile = path.join(appDir, "Dockerfile");
-    const findings = recipeFindings({ appDir, strictPolicy: setting("pinned:strictPolicy") !== "false" });
+    // Findings name the recipe as the repository does, for CI logs and comments.
+    const findings = recipeFindings({ appDir, strictPolicy: setting("pinned:strictPolicy") !== "false" }).map((f) => ({ ...f, file: path.relative(PROJECT_DIR, f.file) }));
     const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
     const registry = await previewRegistry(release, record);
     const tag = previewTag(source, release);
@@ -126,7 +128,8 @@ async function buildImage(source: GitSource, release: string | undefined, record
         return { ...base, unknownBecause: "no registry is configured (pinned env up starts one; PINNED_REGISTRY names another), so nothing was built" };
     }
     const recipe = recipeBuild({ appDir, release: release ?? tag, commit: source.commit, commitTime: source.commitTime, sourceUrl: source.remoteUrl });
-    const step = progress.start(`building and pushing ${imageName}`);
+    const phases = new BuildProgress(progress);
+    Object.assign(process.env, phases.env());
     const started = Date.now();
     try {
         const built = await imageBuildProvider.create!({
@@ -137,24 +140,36 @@ async function buildImage(source: GitSource, release: string | undefined, record
             registryPassword: registry.password,
         });
         const digest = String(built.outs.repoDigest);
-        step.done(digest);
         return { ...base, digest, reused: built.outs.reused === true, buildSeconds: Math.round((Date.now() - started) / 1000) };
     } catch (err) {
-        step.fail();
         const reason = (err as Error).message.split("\n").slice(0, 6).join(" ").slice(0, 500);
         return { ...base, buildFailed: true, unknownBecause: `the build failed: ${reason}` };
+    } finally {
+        phases.close();
+        delete process.env.PINNED_PROGRESS_FILE;
     }
 }
 
 /** The registry the release would push to: its stack's, else the default one. */
 async function previewRegistry(release: string | undefined, record: ReleaseRecord | undefined) {
-    if (release && record?.config["pinned:registry"]) {
+    const fallback = defaultRegistry();
+    const server = record?.config["pinned:registry"]?.value;
+    if (!release || !server) {
+        return fallback;
+    }
+    try {
         // The password is a stack secret: the engine decrypts it.
         const stack = await LocalWorkspace.selectStack({ stackName: release, workDir: PROJECT_DIR }, { envVars: engineEnv() });
         const config = await stack.getAllConfig();
-        return { server: config["pinned:registry"].value, username: config["pinned:registryUser"]?.value, password: config["pinned:registryPassword"]?.value };
+        return { server, username: config["pinned:registryUser"]?.value, password: config["pinned:registryPassword"]?.value };
+    } catch (err) {
+        if (!(err instanceof CommandError)) {
+            throw err;
+        }
+        // A stack file from git without its state here (a fresh CI runner):
+        // the default registry's credentials, when it is the same registry.
+        return { server, username: record?.config["pinned:registryUser"]?.value ?? fallback?.username, password: fallback?.server === server ? fallback.password : undefined };
     }
-    return defaultRegistry();
 }
 
 /**

@@ -58,6 +58,11 @@ export function projectConfigValue(key: string, projectDir = PROJECT_DIR): strin
     return typeof v === "string" ? v : typeof v?.value === "string" ? v.value : typeof v?.default === "string" ? v.default : undefined;
 }
 
+/** A release's setting as the program reads it: its stack file first, then Pulumi.yaml. */
+export function releaseSetting(record: ReleaseRecord | undefined, key: string, projectDir = PROJECT_DIR): string | undefined {
+    return record?.config[key]?.value ?? projectConfigValue(key, projectDir);
+}
+
 /** Where the live Deployment is: project config in Pulumi.yaml, else the defaults. */
 export function deploymentLocation(projectDir = PROJECT_DIR): { namespace: string; name: string } {
     return {

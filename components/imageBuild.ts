@@ -84,6 +84,23 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
             }
         });
 
+    // Phases are reported as JSON lines to PINNED_PROGRESS_FILE when set:
+    // this code runs in the engine's provider process, and the file is how
+    // `pinned` shows build and push as steps of their own (cli/buildProgress.ts).
+    const progressFile = process.env.PINNED_PROGRESS_FILE;
+    const phase = async <T>(name: "reuse" | "build" | "push", work: () => Promise<T>, detail: (result: T) => string | undefined = () => undefined): Promise<T> => {
+        const report = (state: string, text?: string) => progressFile && fs.appendFileSync(progressFile, `${JSON.stringify({ phase: name, state, image: String(inputs.imageName), detail: text })}\n`);
+        report("start");
+        try {
+            const result = await work();
+            report("done", detail(result));
+            return result;
+        } catch (err) {
+            report("failed");
+            throw err;
+        }
+    };
+
     // A private client config: the login stays out of the user's ~/.docker.
     const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-docker-"));
     const env = { ...process.env, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: "1" };
@@ -108,14 +125,21 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
         // the digest the preview showed is the digest that ships.
         const wanted = ((inputs.labels ?? {}) as Record<string, string>)["pinned.build-inputs"];
         if (wanted) {
-            const pulled = await run(["pull", "--quiet", image], env).then(() => true, () => false);
-            if (pulled) {
-                const inspected = await run(["image", "inspect", "--format", '{{index .Config.Labels "pinned.build-inputs"}} {{json .RepoDigests}}', image], env);
-                const [label, digestsJson] = inspected.trim().split(/\s+/, 2);
-                const reused = (JSON.parse(digestsJson || "[]") as string[]).find((d) => d.startsWith(`${repository}@sha256:`));
-                if (label === wanted && reused) {
-                    return { ...outs, repoDigest: reused, reused: true };
-                }
+            const found = await phase(
+                "reuse",
+                async () => {
+                    if (!(await run(["pull", "--quiet", image], env).then(() => true, () => false))) {
+                        return undefined;
+                    }
+                    const inspected = await run(["image", "inspect", "--format", '{{index .Config.Labels "pinned.build-inputs"}} {{json .RepoDigests}}', image], env);
+                    const [label, digestsJson] = inspected.trim().split(/\s+/, 2);
+                    const digest = (JSON.parse(digestsJson || "[]") as string[]).find((d) => d.startsWith(`${repository}@sha256:`));
+                    return label === wanted ? digest : undefined;
+                },
+                (digest) => (digest ? `found ${digest}: reused, not rebuilt` : "none: building"),
+            );
+            if (found) {
+                return { ...outs, repoDigest: found, reused: true };
             }
         }
 
@@ -127,9 +151,9 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
             args.push("--label", `${k}=${v}`);
         }
         args.push(String(inputs.context));
-        await run(args, env);
+        await phase("build", () => run(args, env));
 
-        const pushed = await run(["push", image], env);
+        const pushed = await phase("push", () => run(["push", image], env), (out) => /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1]);
         const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)?.[1];
         if (!digest) {
             throw new Error(`docker push ${image} reported no digest; nothing is deployed. Output:\n${pushed.trim()}`);

@@ -107,9 +107,29 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         const up = project.up(C);
         assert.notStrictEqual(up.status, 0);
         assert.match(up.output, /registry no longer has it/);
+        assert.doesNotMatch(up.output, /engine:/, "refused before the engine ran");
         assert.strictEqual(project.renderedDeployment(C), undefined, "nothing rendered");
         const exported = project.pulumi(["stack", "export", "--stack", C]);
         const resources = exported.status === 0 ? (JSON.parse(exported.output).deployment.resources ?? []) : [];
         assert.ok(!resources.some((r: { type: string }) => r.type.startsWith("kubernetes:apps")), "no Deployment in state");
+    });
+
+    it("the program refuses it too, when the engine is driven directly with pulumi up", async () => {
+        const D = "2026-11-30-001";
+        await project.release(D);
+        const missing = `${env.registry.server}/${REPOSITORY}@sha256:${"0".repeat(64)}`;
+        require("fs").writeFileSync(
+            `${project.dir}/stacks/Pulumi.${D}.yaml`,
+            `config:\n  pinned:commit: ${(await project.git.revparse([D])).trim()}\n  pinned:imageDigest: ${missing}\n` +
+                `  pinned:registry: ${env.registry.server}\n  pinned:registryUser: ${env.registry.username}\n  pinned:registryPassword: ${env.registry.password}\n` +
+                `  pinned:renderYamlTo: .pinned/rendered/${D}\n`,
+        );
+        assert.strictEqual(project.pulumi(["stack", "init", D]).status, 0);
+        const up = project.pulumi(["up", "--yes", "--skip-preview", "--stack", D]);
+        assert.notStrictEqual(up.status, 0);
+        assert.match(up.output, /registry no longer has it/);
+        assert.strictEqual(project.renderedDeployment(D), undefined, "nothing rendered");
+        const resources = JSON.parse(project.pulumi(["stack", "export", "--stack", D]).output).deployment.resources ?? [];
+        assert.ok(!resources.some((r: { type: string }) => r.type.startsWith("kubernetes:")), "no Kubernetes resource in state");
     });
 });

@@ -47,8 +47,9 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.ok(up.output.includes(`live: ${digestA}`), up.output);
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
         // CI=true: steps as plain lines, no spinner, no colour.
-        assert.match(up.output, /^building and pushing the image …$/m);
-        assert.match(up.output, /^✓ building and pushing the image \(\d+s\): .*@sha256:/m);
+        assert.match(up.output, /^building 127\.0\.0\.1:5000\/pinned\/e2e-walk-\d+:2026-11-27-001 …$/m);
+        assert.match(up.output, /^✓ building \S+ \(\d+s\)$/m);
+        assert.match(up.output, /^✓ pushing \S+ \(\d+s\): sha256:[0-9a-f]{64}$/m);
         assert.match(up.output, /^✓ rolling out Deployment pinned-app \(\d+s\)$/m);
         assert.doesNotMatch(up.output, /\r|\u001b\[/);
     });
@@ -112,7 +113,8 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.strictEqual(up.status, 0, up.output);
         const digestB = String(project.stackConfig(B)["pinned:imageDigest"]);
         assert.strictEqual(digestB, shown, "pinned up deploys the digest the preview showed");
-        assert.match(up.output, /the registry had this exact build: reused, not rebuilt/);
+        assert.ok(up.output.includes(`: found ${shown}: reused, not rebuilt`), up.output);
+        assert.doesNotMatch(up.output, /^building /m);
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestB);
 
         const again = project.pinned(["preview"]);
@@ -133,7 +135,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.strictEqual(rollback.status, 0, rollback.output);
         assert.match(rollback.output, new RegExp(`rolling back ${NAMESPACE}/pinned-app: ${B} → ${A}`));
         assert.match(rollback.output, /recorded digest: no build/);
-        assert.doesNotMatch(rollback.output, /building and pushing/);
+        assert.doesNotMatch(rollback.output, /^(building|pushing|looking for) /m);
         assert.match(rollback.output, /✓ checking the rollout of .*: live runs the recorded digest/);
         assert.ok(rollback.output.includes(`rolled back to ${A}; live: ${digestA}`), rollback.output);
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
@@ -176,5 +178,17 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.doesNotMatch(project.pulumi(["stack", "ls", "--json"]).output, new RegExp(D), "no stack was left in the backend");
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
         fs.rmSync(file);
+    });
+
+    it("up refuses a recipe that breaks the policy in seconds, before the engine, leaving no stack", async () => {
+        const E = "2026-12-25-001";
+        const dockerfile = fs.readFileSync(path.join(project.dir, "app", "Dockerfile"), "utf8");
+        await project.release(E, { "app/Dockerfile": dockerfile.replace(/^FROM \S+$/m, "FROM python") });
+        const up = project.up(E, { atHead: true });
+        assert.strictEqual(up.status, 1, up.output);
+        assert.match(up.output, /breaks the pinning policy:\n {2}app\/Dockerfile:\d+: base-unversioned: \[error\]/);
+        assert.doesNotMatch(up.output, /engine:|building/);
+        assert.ok(!fs.existsSync(path.join(project.dir, "stacks", `Pulumi.${E}.yaml`)));
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
     });
 });

@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { describeStep, EngineProgress, summarizeChanges } from "../../cli/engineProgress";
+import { BuildProgress } from "../../cli/buildProgress";
 import { Progress } from "../../cli/progress";
 
 /** A stream that keeps what is written, and a clock the test moves. */
@@ -23,6 +25,32 @@ function outputs(urn: string, type: string, outs: Record<string, unknown> = {}):
 }
 
 describe("progress output", () => {
+    it("build phases written by the image build become steps of their own", () => {
+        const h = harness(false);
+        const phases = new BuildProgress(h.progress, 60_000);
+        const write = (e: object) => fs.appendFileSync(phases.file, `${JSON.stringify(e)}\n`);
+        write({ phase: "reuse", state: "start", image: "r/app:R" });
+        write({ phase: "reuse", state: "done", image: "r/app:R", detail: "none: building" });
+        write({ phase: "build", state: "start", image: "r/app:R" });
+        phases.poll();
+        h.advance(42_000);
+        fs.appendFileSync(phases.file, `${JSON.stringify({ phase: "build", state: "done", image: "r/app:R" })}\n{"phase":"push","sta`);
+        phases.poll(); // half a line waits for the rest
+        fs.appendFileSync(phases.file, `te":"start","image":"r/app:R"}\n${JSON.stringify({ phase: "push", state: "failed", image: "r/app:R" })}\n`);
+        assert.strictEqual(phases.env().PINNED_PROGRESS_FILE, phases.file);
+        phases.close();
+        assert.ok(!fs.existsSync(phases.file));
+        assert.deepStrictEqual(h.text().trim().split("\n"), [
+            "looking for an identical build of r/app:R …",
+            "✓ looking for an identical build of r/app:R (0s): none: building",
+            "building r/app:R …",
+            "✓ building r/app:R (42s)",
+            "pushing r/app:R …",
+            "✗ pushing r/app:R failed (0s)",
+        ]);
+        h.progress.close();
+    });
+
     it("in CI: plain start, heartbeat and end lines; no carriage returns, no escapes", () => {
         const h = harness(false);
         const step = h.progress.start("building and pushing the image");
@@ -63,7 +91,8 @@ describe("progress output", () => {
     });
 
     it("names engine steps as people read them", () => {
-        assert.strictEqual(describeStep("pulumi-nodejs:dynamic/pinned:ImageBuild", URN, "create"), "building and pushing the image");
+        // The build reports its own phases through BuildProgress.
+        assert.strictEqual(describeStep("pulumi-nodejs:dynamic/pinned:ImageBuild", URN, "create"), undefined);
         assert.strictEqual(describeStep("kubernetes:apps/v1:Deployment", DEP_URN, "update", "pinned-app"), "rolling out Deployment pinned-app");
         assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "create"), "applying Service svc");
         assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "delete"), "deleting Service svc");
@@ -91,8 +120,6 @@ describe("progress output", () => {
         assert.deepStrictEqual(h.text().trim().split("\n"), [
             "reading the cluster (refresh) …",
             "✓ reading the cluster (refresh) (0s)",
-            "building and pushing the image …",
-            "✓ building and pushing the image (0s): r@sha256:1",
             "rolling out Deployment pinned-app …",
             "warning: base image has no digest",
             "✗ rolling out Deployment pinned-app failed (0s)",
