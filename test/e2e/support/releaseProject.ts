@@ -86,12 +86,17 @@ export class ReleaseProject {
         return commit;
     }
 
+    /** The environment this copy's commands run with: its own state backend, CI output. */
+    commandEnv(extraEnv: Record<string, string> = {}): Record<string, string> {
+        return { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv };
+    }
+
     /** Runs this copy's `pinned`, as a user would. */
     pinned(args: string[], extraEnv: Record<string, string> = {}): RunResult {
         const r = spawnSync(path.join(this.dir, "bin", "pinned"), args, {
             cwd: this.dir,
             encoding: "utf8",
-            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
+            env: this.commandEnv(extraEnv),
             timeout: 15 * 60 * 1000,
         });
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
@@ -102,7 +107,7 @@ export class ReleaseProject {
         const r = spawnSync("bash", ["-e", "-c", script], {
             cwd: this.dir,
             encoding: "utf8",
-            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
+            env: this.commandEnv(extraEnv),
             timeout: 15 * 60 * 1000,
         });
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
@@ -112,7 +117,7 @@ export class ReleaseProject {
     pinnedAsync(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
         const child = spawn(path.join(this.dir, "bin", "pinned"), args, {
             cwd: this.dir,
-            env: { ...this.env.env, PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`, CI: "true", ...extraEnv },
+            env: this.commandEnv(extraEnv),
         });
         let output = "";
         let stdout = "";
