@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import { PinnedError } from "../components/errors";
 import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
+import { parseOneOption } from "./args";
 import { bold, deployRelease } from "./deploy";
 import { engineEnv } from "./environment";
 import { LiveDeployment, readLive, readLiveDeployment } from "./live";
@@ -17,14 +18,8 @@ no recorded digest, or whose digest the registry no longer has.`;
 
 /** Parses `--to R`; anything else is a usage error. */
 export function parseRollbackArgs(args: string[]): { to?: string } | undefined {
-    if (args.length === 0) {
-        return {};
-    }
-    if (args.length === 2 && args[0] === "--to") {
-        return { to: args[1] };
-    }
-    const eq = args.length === 1 ? /^--to=(.+)$/.exec(args[0]) : null;
-    return eq ? { to: eq[1] } : undefined;
+    const parsed = parseOneOption(args, "--to");
+    return parsed && (parsed.value === undefined ? {} : { to: parsed.value });
 }
 
 /** A release rollback can deploy: it has a commit and a recorded digest. */

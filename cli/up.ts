@@ -4,6 +4,7 @@ import { formatFinding, hasErrors } from "../components/policy/finding";
 import { recipeFindings } from "../components/releaseImage";
 import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../components/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
+import { parseOneOption } from "./args";
 import { bold, deployRelease, DeployRequest } from "./deploy";
 import { PROJECT_DIR } from "./environment";
 import { reportError } from "./output";
@@ -21,14 +22,8 @@ Another pinned up or rollback on the same environment is waited for
 
 /** Parses `--release R`; anything else is a usage error. */
 export function parseUpArgs(args: string[]): { release?: string } | undefined {
-    if (args.length === 0) {
-        return {};
-    }
-    if (args.length === 2 && args[0] === "--release") {
-        return { release: args[1] };
-    }
-    const eq = args.length === 1 ? /^--release=(.+)$/.exec(args[0]) : null;
-    return eq ? { release: eq[1] } : undefined;
+    const parsed = parseOneOption(args, "--release");
+    return parsed && (parsed.value === undefined ? {} : { release: parsed.value });
 }
 
 export async function upCommand(args: string[]): Promise<number> {

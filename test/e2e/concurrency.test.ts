@@ -4,13 +4,11 @@ import * as path from "path";
 import { cacheDir } from "../../cli/environment";
 import { lockPath } from "../../cli/lock";
 import { Cluster } from "./support/cluster";
-import { LocalEnv, requireLocalEnv } from "./support/localEnv";
+import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
 
 const A = "2026-11-27-001";
 const B = "2026-12-04-001";
-const NAMESPACE = `pinned-race-${process.pid}`;
-const REPOSITORY = `pinned/e2e-race-${process.pid}`;
 
 /** Resolves once `file` exists: the first racer holds the environment. */
 async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
@@ -30,7 +28,8 @@ async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
  */
 describe("concurrent releases (real engine, registry, API server)", function () {
     this.timeout(30 * 60 * 1000);
-    let env: LocalEnv;
+    const suite = useClusterProject("race");
+    let NAMESPACE: string;
     let cluster: Cluster;
     let project: ReleaseProject;
     let digests: Record<string, string>;
@@ -46,10 +45,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
     };
 
     before(async () => {
-        env = requireLocalEnv();
-        cluster = Cluster.require();
-        cluster.kubectl(["create", "namespace", NAMESPACE]);
-        project = await ReleaseProject.create(env, REPOSITORY, { namespace: NAMESPACE });
+        ({ cluster, project, namespace: NAMESPACE } = suite);
         const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
         await project.release(A);
         assert.strictEqual(project.up(A).status, 0);
@@ -57,10 +53,6 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assert.strictEqual(project.up(B).status, 0);
         digests = { [A]: String(project.stackConfig(A)["pinned:imageDigest"]), [B]: String(project.stackConfig(B)["pinned:imageDigest"]) };
         lock = lockPath(`${path.join(cacheDir(), "kubeconfig")}#${NAMESPACE}/pinned-app`);
-    });
-    after(() => {
-        project?.remove();
-        cluster?.kubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
     });
 
     it("a second pinned up waits for the first, then runs; state stays clean", async () => {

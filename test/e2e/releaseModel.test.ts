@@ -2,13 +2,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Cluster } from "./support/cluster";
-import { LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
+import { useClusterProject } from "./support/clusterProject";
+import { LocalEnv, registryDigest } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
 
 const A = "2026-11-27-001";
 const B = "2026-12-04-001";
-const NAMESPACE = `pinned-e2e-${process.pid}`;
-const REPOSITORY = `pinned/e2e-model-${process.pid}`;
 
 /**
  * One stack per release, rollback by selecting an earlier stack: proven on
@@ -16,22 +15,16 @@ const REPOSITORY = `pinned/e2e-model-${process.pid}`;
  */
 describe("release model (real engine, registry, API server)", function () {
     this.timeout(30 * 60 * 1000);
+    const suite = useClusterProject("model");
     let env: LocalEnv;
     let cluster: Cluster;
     let project: ReleaseProject;
+    let NAMESPACE: string;
+    let REPOSITORY: string;
     let digestA: string;
     let digestB: string;
 
-    before(async () => {
-        env = requireLocalEnv();
-        cluster = Cluster.require();
-        cluster.kubectl(["create", "namespace", NAMESPACE]);
-        project = await ReleaseProject.create(env, REPOSITORY, { namespace: NAMESPACE });
-    });
-    after(() => {
-        project?.remove();
-        cluster?.kubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
-    });
+    before(() => ({ env, cluster, project, namespace: NAMESPACE, repository: REPOSITORY } = suite));
 
     it("release A: the live Deployment runs A's digest", async () => {
         await project.release(A);

@@ -5,13 +5,12 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { workflowStep } from "../support/workflow";
 import { Cluster } from "./support/cluster";
-import { LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
+import { useClusterProject } from "./support/clusterProject";
+import { LocalEnv, registryDigest } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
 
 const A = "2026-11-27-001";
 const B = "2026-12-04-001";
-const NAMESPACE = `pinned-walk-${process.pid}`;
-const REPOSITORY = `pinned/e2e-walk-${process.pid}`;
 const DIGEST = /@sha256:[0-9a-f]{64}/;
 
 /**
@@ -21,22 +20,16 @@ const DIGEST = /@sha256:[0-9a-f]{64}/;
  */
 describe("README walkthrough (real engine, registry, API server)", function () {
     this.timeout(30 * 60 * 1000);
+    const suite = useClusterProject("walk");
     let env: LocalEnv;
     let cluster: Cluster;
     let project: ReleaseProject;
+    let NAMESPACE: string;
+    let REPOSITORY: string;
     let digestA: string;
     let previewed: string;
 
-    before(async () => {
-        env = requireLocalEnv();
-        cluster = Cluster.require();
-        cluster.kubectl(["create", "namespace", NAMESPACE]);
-        project = await ReleaseProject.create(env, REPOSITORY, { namespace: NAMESPACE });
-    });
-    after(() => {
-        project?.remove();
-        cluster?.kubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
-    });
+    before(() => ({ env, cluster, project, namespace: NAMESPACE, repository: REPOSITORY } = suite));
 
     it("1. git tag + pinned up: builds, deploys by digest, shows progress as plain lines", async () => {
         await project.release(A);
