@@ -1,11 +1,11 @@
-import { envCommand } from "./env";
-import { lintCommand } from "./lint";
-import { previewCommand } from "./preview";
-import { releasesCommand } from "./releases";
-import { rollbackCommand } from "./rollback";
-import { statusCommand } from "./status";
-import { tagCommand } from "./tag";
-import { upCommand } from "./up";
+import { ENV_USAGE, envCommand } from "./env";
+import { LINT_USAGE, lintCommand } from "./lint";
+import { PREVIEW_USAGE, previewCommand } from "./preview";
+import { RELEASES_USAGE, releasesCommand } from "./releases";
+import { ROLLBACK_USAGE, rollbackCommand } from "./rollback";
+import { STATUS_USAGE, statusCommand } from "./status";
+import { TAG_USAGE, tagCommand } from "./tag";
+import { UP_USAGE, upCommand } from "./up";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
 
@@ -24,15 +24,15 @@ Run "pinned COMMAND --help" for details.`;
 
 type Command = (args: string[]) => number | Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-    env: envCommand,
-    lint: lintCommand,
-    preview: previewCommand,
-    releases: releasesCommand,
-    rollback: rollbackCommand,
-    status: statusCommand,
-    tag: tagCommand,
-    up: upCommand,
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+    env: { run: envCommand, usage: ENV_USAGE },
+    lint: { run: lintCommand, usage: LINT_USAGE },
+    preview: { run: previewCommand, usage: PREVIEW_USAGE },
+    releases: { run: releasesCommand, usage: RELEASES_USAGE },
+    rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
+    status: { run: statusCommand, usage: STATUS_USAGE },
+    tag: { run: tagCommand, usage: TAG_USAGE },
+    up: { run: upCommand, usage: UP_USAGE },
 };
 
 /** Runs one command line; resolves to the process exit code. */
@@ -47,5 +47,10 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`pinned: unknown command "${name}"\n\n${USAGE}\n`);
         return 2;
     }
-    return command(args);
+    // Asked for, help is an answer (stdout, exit 0), not a usage error.
+    if (args.includes("--help") || args.includes("-h")) {
+        process.stdout.write(`${command.usage}\n`);
+        return 0;
+    }
+    return command.run(args);
 }

@@ -76,6 +76,15 @@ describe("pinned CLI", () => {
         }
     });
 
+    it("COMMAND --help prints that command's usage on stdout and exits 0", async () => {
+        for (const command of ["env", "lint", "tag", "up", "preview", "rollback", "status", "releases"]) {
+            const r = await run([command, "--help"]);
+            assert.strictEqual(r.code, 0, command);
+            assert.match(r.out, new RegExp(`^usage: pinned ${command}`), command);
+            assert.strictEqual(r.err, "");
+        }
+    });
+
     it("help lists every command", async () => {
         const r = await run(["--help"]);
         assert.strictEqual(r.code, 0);
