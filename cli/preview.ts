@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as path from "path";
 import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../components/errors";
 import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../components/git/gitSource";
@@ -8,11 +7,12 @@ import { parseReleaseName } from "../components/git/releaseName";
 import { imageBuildProvider } from "../components/imageBuild";
 import { hasErrors } from "../components/policy/finding";
 import { baseImagesOf } from "../components/policy/recipePolicy";
-import { recipeBuild, recipeFindings } from "../components/releaseImage";
+import { recipeBuild } from "../components/releaseImage";
 import { BuildProgress } from "./buildProgress";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { readLive } from "./live";
 import { reportError } from "./output";
+import { releaseRecipe } from "./recipe";
 import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "./previewPlan";
 import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "./previewReport";
 import { Progress } from "./progress";
@@ -110,17 +110,13 @@ export function previewTag(source: Pick<GitSource, "commit" | "branch">, release
 }
 
 async function buildImage(source: GitSource, release: string | undefined, record: ReleaseRecord | undefined, progress: Progress): Promise<PreviewImage> {
-    const setting = (key: string) => releaseSetting(record, key);
-    const appDir = path.resolve(PROJECT_DIR, setting("pinned:app") ?? "app");
-    const dockerfile = path.join(appDir, "Dockerfile");
-    // Findings name the recipe as the repository does, for CI logs and comments.
-    const findings = recipeFindings({ appDir, strictPolicy: setting("pinned:strictPolicy") !== "false" }).map((f) => ({ ...f, file: path.relative(PROJECT_DIR, f.file) }));
+    const { appDir, dockerfile, recipe: recipePath, findings } = releaseRecipe(record);
     const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
     const registry = await previewRegistry(release, record);
     const tag = previewTag(source, release);
-    const repository = setting("pinned:repository") ?? "pinned/app";
+    const repository = releaseSetting(record, "pinned:repository") ?? "pinned/app";
     const imageName = `${registry?.server ?? "<registry>"}/${repository}:${tag}`;
-    const base = { kind: "build" as const, recipe: path.relative(PROJECT_DIR, dockerfile), baseImages, findings, imageName };
+    const base = { kind: "build" as const, recipe: recipePath, baseImages, findings, imageName };
     if (hasErrors(findings)) {
         return { ...base, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" };
     }

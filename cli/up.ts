@@ -1,15 +1,15 @@
 import * as path from "path";
-import { GitSourceError, RecipePolicyError } from "../components/errors";
-import { formatFinding, hasErrors } from "../components/policy/finding";
-import { recipeFindings } from "../components/releaseImage";
+import { GitSourceError } from "../components/errors";
 import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../components/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
+import { assertRecipePasses } from "../components/releaseImage";
 import { parseOneOption } from "./args";
 import { bold, deployRelease, DeployRequest } from "./deploy";
 import { PROJECT_DIR } from "./environment";
 import { reportError } from "./output";
 import { Progress } from "./progress";
-import { readReleaseRecord, ReleaseRecord, releaseSetting, stackFilePath } from "./stackFile";
+import { releaseRecipe } from "./recipe";
+import { readReleaseRecord, stackFilePath } from "./stackFile";
 
 export const UP_USAGE = `usage: pinned up [--release R]
 
@@ -66,25 +66,10 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
         await assertTagNotMoved(source.root, release, record.commit);
     } else {
         await assertReleaseSource(source, release, record?.commit);
-        assertRecipePasses(record);
+        // The program refuses a policy-breaking recipe too; refused here, it
+        // takes a second rather than an engine start.
+        const { recipe, findings } = releaseRecipe(record);
+        assertRecipePasses(findings, recipe);
     }
     return { release, record, commit: record?.commit ?? source.commit, command: `pinned up --release ${release}` };
-}
-
-/**
- * The program refuses a recipe that breaks the policy too; checking here
- * first refuses it in a second, before the engine starts.
- */
-function assertRecipePasses(record: ReleaseRecord | undefined): void {
-    const appDir = path.resolve(PROJECT_DIR, releaseSetting(record, "pinned:app") ?? "app");
-    const findings = recipeFindings({ appDir, strictPolicy: releaseSetting(record, "pinned:strictPolicy") !== "false" }).map((f) => ({
-        ...f,
-        file: path.relative(PROJECT_DIR, f.file),
-    }));
-    if (hasErrors(findings)) {
-        throw new RecipePolicyError(
-            `the recipe ${path.relative(PROJECT_DIR, path.join(appDir, "Dockerfile"))} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
-            "fix the findings above (pinned lint --strict shows them), commit, tag a new release, and run pinned up.",
-        );
-    }
 }

@@ -70,6 +70,16 @@ export function recipeFindings(args: Pick<ReleaseImageArgs, "appDir" | "dockerfi
     return lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
 }
 
+/** Refuses a recipe whose findings include errors, listing every finding. */
+export function assertRecipePasses(findings: readonly Finding[], recipe: string): void {
+    if (hasErrors(findings)) {
+        throw new RecipePolicyError(
+            `the recipe ${recipe} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
+            "fix the findings above (pinned lint --strict shows them), commit, and tag a new release.",
+        );
+    }
+}
+
 /** What one build of the recipe consumes, the same for `pinned up` and `pinned preview`. */
 export interface RecipeBuild {
     readonly context: string;
@@ -119,12 +129,7 @@ export class ReleaseImage extends pulumi.ComponentResource {
         super("pinned:index:ReleaseImage", name, {}, opts);
 
         const findings = recipeFindings(args);
-        if (hasErrors(findings)) {
-            throw new RecipePolicyError(
-                `the recipe ${path.resolve(args.appDir, args.dockerfile ?? "Dockerfile")} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
-                "fix the findings above (pinned lint --strict shows them), commit, and release again.",
-            );
-        }
+        assertRecipePasses(findings, path.resolve(args.appDir, args.dockerfile ?? "Dockerfile"));
         for (const f of findings) {
             pulumi.log.warn(formatFinding(f), this);
         }

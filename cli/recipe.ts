@@ -1,0 +1,27 @@
+import * as path from "path";
+import { Finding } from "../components/policy/finding";
+import { recipeFindings } from "../components/releaseImage";
+import { PROJECT_DIR } from "./environment";
+import { ReleaseRecord, releaseSetting } from "./stackFile";
+
+/** A release's recipe as the program will judge it, named as the repository names it. */
+export interface ReleaseRecipe {
+    readonly appDir: string;
+    /** Absolute path of the Dockerfile. */
+    readonly dockerfile: string;
+    /** The Dockerfile relative to the project, for messages, logs and comments. */
+    readonly recipe: string;
+    /** Policy findings, their file relative to the project. */
+    readonly findings: Finding[];
+}
+
+/** Reads the recipe with the release's settings (`pinned:app`, `pinned:strictPolicy`). */
+export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe {
+    const appDir = path.resolve(PROJECT_DIR, releaseSetting(record, "pinned:app") ?? "app");
+    const dockerfile = path.join(appDir, "Dockerfile");
+    const findings = recipeFindings({ appDir, strictPolicy: releaseSetting(record, "pinned:strictPolicy") !== "false" }).map((f) => ({
+        ...f,
+        file: path.relative(PROJECT_DIR, f.file),
+    }));
+    return { appDir, dockerfile, recipe: path.relative(PROJECT_DIR, dockerfile), findings };
+}
