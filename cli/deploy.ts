@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandError, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { CommandError, ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { parseDigestReference } from "../components/digestReference";
 import { PinnedError, RegistryError } from "../components/errors";
 import { ReleaseName } from "../components/git/releaseName";
@@ -8,7 +8,7 @@ import { manifestExists } from "../components/registry";
 import { BuildProgress } from "./buildProgress";
 import { EngineProgress } from "./engineProgress";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
-import { lockPath, lockWaitMs, withEnvironmentLock } from "./lock";
+import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
 import { paint } from "./output";
 import { Progress } from "./progress";
 import { deploymentLocation, ReleaseRecord, stackFilePath } from "./stackFile";
@@ -27,17 +27,13 @@ export interface DeployRequest {
     readonly command: string;
 }
 
-export interface Deployed {
-    readonly digest: string;
-    readonly target: DeployTarget;
-}
-
 /**
  * Selects (or creates) the release's stack and runs one update under the
  * environment lock: build once or reuse the recorded digest, apply, record
  * the digest. A failed first update leaves no stack behind.
  */
-export async function deployRelease(req: DeployRequest, progress: Progress): Promise<Deployed> {
+/** Resolves to the digest reference that is now live (or rendered). */
+export async function deployRelease(req: DeployRequest, progress: Progress): Promise<string> {
     const { release, record, commit } = req;
     Object.assign(process.env, engineEnv());
     ensureLocalBackend(process.env.PULUMI_BACKEND_URL ?? "");
@@ -46,17 +42,15 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
-    const { namespace, name } = deploymentLocation();
-    const environment = target.kind === "cluster" ? `${target.kubeconfig ?? "kubeconfig"}#${namespace}/${name}` : path.resolve(target.dir);
-    return withEnvironmentLock(lockPath(environment), req.command, { waitMs: lockWaitMs(), progress }, async () => {
+    return withEnvironmentLock(environmentLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
         const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR, envVars: engineEnv() });
         const existed = (await workspace.listStacks()).some((s) => s.name === release);
         const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: release, workDir: PROJECT_DIR }, { envVars: engineEnv() });
+        const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
         try {
-            await configure(stack, commit);
+            const config = await configure(stack, commit);
             if (record?.imageDigest) {
-                await assertStillInRegistry(stack, release, record.imageDigest, progress);
+                await assertStillInRegistry(config, release, record.imageDigest, progress);
             }
             Object.assign(process.env, targetEnv(target));
             progress.line(`${bold("pinned:")} ${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
@@ -69,7 +63,7 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
                 await stack.setConfig("pinned:imageDigest", { value: digest });
             }
             await forgetBuild(stack);
-            return { digest, target };
+            return digest;
         } catch (err) {
             if (!existed) {
                 await forgetNewStack(stack, fileBefore);
@@ -114,8 +108,7 @@ async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress)
  * A recorded digest is only worth deploying while the registry has it;
  * checked here, before the engine starts, so the refusal is immediate.
  */
-export async function assertStillInRegistry(stack: Stack, release: string, digest: string, progress: Progress): Promise<void> {
-    const config = await stack.getAllConfig();
+async function assertStillInRegistry(config: ConfigMap, release: string, digest: string, progress: Progress): Promise<void> {
     const step = progress.start(`checking the registry for ${digest}`);
     const found = await manifestExists(parseDigestReference(digest), {
         username: config["pinned:registryUser"]?.value,
@@ -138,8 +131,11 @@ function ensureLocalBackend(url: string): void {
     }
 }
 
-/** Records release and commit, and on first use the registry (see defaultRegistry). */
-async function configure(stack: Stack, commit: string): Promise<void> {
+/**
+ * Records release and commit, and on first use the registry (see
+ * defaultRegistry). Resolves to the stack's config as it now is.
+ */
+async function configure(stack: Stack, commit: string): Promise<ConfigMap> {
     const current = await stack.getAllConfig();
     const values: Record<string, { value: string; secret?: boolean }> = {
         "pinned:commit": { value: commit },
@@ -156,6 +152,7 @@ async function configure(stack: Stack, commit: string): Promise<void> {
     }
     // One write, so a failure leaves no partly configured stack file.
     await stack.setAllConfig(values);
+    return { ...current, ...values };
 }
 
 /**

@@ -5,6 +5,7 @@ import * as path from "path";
 import { PinnedError } from "../components/errors";
 import { cacheDir } from "./environment";
 import { Progress } from "./progress";
+import { DeployTarget } from "./target";
 
 /** Who holds the environment, written into the lock file for the next one to read. */
 export interface LockHolder {
@@ -45,6 +46,12 @@ export function lockPath(environment: string, dir = path.join(cacheDir(), "locks
     const readable = environment.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
     const hash = crypto.createHash("sha256").update(environment).digest("hex").slice(0, 12);
     return path.join(dir, `${readable}-${hash}.lock`);
+}
+
+/** The lock of where a release goes: a Deployment in a cluster, or a render directory. */
+export function environmentLockPath(target: DeployTarget, deployment: { namespace: string; name: string }, dir?: string): string {
+    const environment = target.kind === "cluster" ? `${target.kubeconfig ?? "kubeconfig"}#${deployment.namespace}/${deployment.name}` : path.resolve(target.dir);
+    return lockPath(environment, dir);
 }
 
 function isAlive(pid: number): boolean {

@@ -35,7 +35,7 @@ export async function upCommand(args: string[]): Promise<number> {
     const progress = new Progress(process.stdout);
     try {
         const request = await chooseRelease(parsed.release);
-        const { digest } = await deployRelease(request, progress);
+        const digest = await deployRelease(request, progress);
         progress.line(`${bold("pinned:")} live: ${digest}`);
         progress.line(`${bold("pinned:")} recorded in ${path.relative(process.cwd(), stackFilePath(request.release))}: commit it with the release.`);
         return 0;

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { cacheDir } from "../../cli/environment";
-import { lockPath } from "../../cli/lock";
+import { environmentLockPath } from "../../cli/lock";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
@@ -52,7 +52,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-race"') });
         assert.strictEqual(project.up(B).status, 0);
         digests = { [A]: String(project.stackConfig(A)["pinned:imageDigest"]), [B]: String(project.stackConfig(B)["pinned:imageDigest"]) };
-        lock = lockPath(`${path.join(cacheDir(), "kubeconfig")}#${NAMESPACE}/pinned-app`);
+        lock = environmentLockPath({ kind: "cluster", kubeconfig: path.join(cacheDir(), "kubeconfig"), source: "test" }, { namespace: NAMESPACE, name: "pinned-app" });
     });
 
     it("a second pinned up waits for the first, then runs; state stays clean", async () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../components/errors";
-import { lockPath, lockWaitMs, withEnvironmentLock } from "../../cli/lock";
+import { environmentLockPath, lockPath, lockWaitMs, withEnvironmentLock } from "../../cli/lock";
 import { Progress } from "../../cli/progress";
 
 describe("environment lock", () => {
@@ -24,6 +24,16 @@ describe("environment lock", () => {
         assert.match(path.basename(file), /^_k_kubeconfig_ns_pinned-app-[0-9a-f]{12}\.lock$/);
         assert.notStrictEqual(lockPath("/k/kubeconfig#ns/other", dir), file);
         assert.strictEqual(lockPath("/k/kubeconfig#ns/pinned-app", dir), file);
+    });
+
+    it("keys a cluster target by kubeconfig and Deployment, a render target by its directory", () => {
+        const cluster = (kubeconfig: string) => ({ kind: "cluster" as const, kubeconfig, source: "test" });
+        const at = { namespace: "ns", name: "pinned-app" };
+        assert.strictEqual(environmentLockPath(cluster("/k/kubeconfig"), at, dir), file);
+        assert.notStrictEqual(environmentLockPath(cluster("/other/kubeconfig"), at, dir), file);
+        assert.notStrictEqual(environmentLockPath(cluster("/k/kubeconfig"), { ...at, namespace: "other" }, dir), file);
+        const render = environmentLockPath({ kind: "render", dir: "out/r", source: "test" }, at, dir);
+        assert.strictEqual(render, lockPath(path.resolve("out/r"), dir));
     });
 
     it("holds the file while the work runs and removes it after, also on failure", async () => {
