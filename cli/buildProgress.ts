@@ -32,11 +32,14 @@ export class BuildProgress {
     constructor(private readonly progress: Progress, pollMs = 250) {
         this.file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-progress-")), "build.jsonl");
         fs.writeFileSync(this.file, "");
+        // Published while open: the build, in this process or the engine's
+        // provider process (which inherits the environment), finds it here.
+        Object.assign(process.env, this.env());
         this.timer = setInterval(() => this.poll(), pollMs);
         this.timer.unref();
     }
 
-    /** What the build process needs in its environment. */
+    /** What the build process needs in its environment (set in process.env while open). */
     env(): Record<string, string> {
         return { PINNED_PROGRESS_FILE: this.file };
     }
@@ -79,10 +82,11 @@ export class BuildProgress {
         }
     }
 
-    /** A last read, then the file goes. */
+    /** A last read, then the file and its variable go. */
     close(): void {
         clearInterval(this.timer);
         this.poll();
+        delete process.env.PINNED_PROGRESS_FILE;
         fs.rmSync(path.dirname(this.file), { recursive: true, force: true });
     }
 }

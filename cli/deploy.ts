@@ -83,7 +83,6 @@ async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress)
     const log = fs.openSync(logFile, "w");
     const events = new EngineProgress(progress);
     const build = new BuildProgress(progress);
-    Object.assign(process.env, build.env());
     try {
         // Refresh first so a stack whose state predates another release sees
         // the cluster as it is. Rendered manifests have no cluster to read.
@@ -100,7 +99,6 @@ async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress)
         build.close();
         events.close();
         fs.closeSync(log);
-        delete process.env.PINNED_PROGRESS_FILE;
     }
 }
 

@@ -125,7 +125,6 @@ async function buildImage(source: GitSource, release: string | undefined, record
     }
     const recipe = recipeBuild({ appDir, release: release ?? tag, commit: source.commit, commitTime: source.commitTime, sourceUrl: source.remoteUrl });
     const phases = new BuildProgress(progress);
-    Object.assign(process.env, phases.env());
     const started = Date.now();
     try {
         const built = await imageBuildProvider.create!({
@@ -142,7 +141,6 @@ async function buildImage(source: GitSource, release: string | undefined, record
         return { ...base, buildFailed: true, unknownBecause: `the build failed: ${reason}` };
     } finally {
         phases.close();
-        delete process.env.PINNED_PROGRESS_FILE;
     }
 }
 

@@ -38,8 +38,10 @@ describe("progress output", () => {
         phases.poll(); // half a line waits for the rest
         fs.appendFileSync(phases.file, `te":"start","image":"r/app:R"}\n${JSON.stringify({ phase: "push", state: "failed", image: "r/app:R" })}\n`);
         assert.strictEqual(phases.env().PINNED_PROGRESS_FILE, phases.file);
+        assert.strictEqual(process.env.PINNED_PROGRESS_FILE, phases.file);
         phases.close();
         assert.ok(!fs.existsSync(phases.file));
+        assert.strictEqual(process.env.PINNED_PROGRESS_FILE, undefined);
         assert.deepStrictEqual(h.text().trim().split("\n"), [
             "looking for an identical build of r/app:R …",
             "✓ looking for an identical build of r/app:R (0s): none: building",
