@@ -123,6 +123,8 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
         // An image already under this name that was built from the very same
         // inputs (a `pinned preview` of this release pushed it) is reused, so
         // the digest the preview showed is the digest that ships.
+        // The label's name is releaseImage.BUILD_INPUTS_LABEL, written out:
+        // this function is serialized into the provider and imports nothing.
         const wanted = ((inputs.labels ?? {}) as Record<string, string>)["pinned.build-inputs"];
         if (wanted) {
             const found = await phase(
@@ -153,8 +155,9 @@ async function buildAndPush(inputs: BuildState): Promise<BuildState> {
         args.push(String(inputs.context));
         await phase("build", () => run(args, env));
 
-        const pushed = await phase("push", () => run(["push", image], env), (out) => /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1]);
-        const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)?.[1];
+        const pushedDigest = (out: string) => /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+        const pushed = await phase("push", () => run(["push", image], env), pushedDigest);
+        const digest = pushedDigest(pushed);
         if (!digest) {
             throw new Error(`docker push ${image} reported no digest; nothing is deployed. Output:\n${pushed.trim()}`);
         }
