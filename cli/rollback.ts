@@ -87,7 +87,7 @@ export async function rollbackCommand(args: string[]): Promise<number> {
         }
         progress.line(`${bold("pinned:")} rolling back ${namespace}/${name}: ${live.release ?? live.image} → ${release}`);
         const digest = await deployRelease({ release, record, commit: record.commit, command: `pinned rollback --to ${release}` }, progress);
-        await verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
+        verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
         progress.line(`${bold("pinned:")} rolled back to ${release}; live: ${digest}`);
         return 0;
     } catch (err) {
