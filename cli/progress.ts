@@ -43,7 +43,7 @@ export class Progress {
         private readonly out: ProgressStream,
         opts: ProgressOptions = {},
     ) {
-        this.interactive = opts.interactive ?? (useColour(out as NodeJS.WriteStream) && Boolean(out.isTTY));
+        this.interactive = opts.interactive ?? useColour(out as NodeJS.WriteStream); // a terminal, not CI, colour allowed
         this.heartbeatMs = opts.heartbeatMs ?? 30_000;
         this.now = opts.now ?? Date.now;
     }
