@@ -2,25 +2,25 @@ import * as fs from "fs";
 import * as path from "path";
 import { CommandError, ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { parseDigestReference } from "../components/digestReference";
-import { PinnedError, RegistryError } from "../components/errors";
+import { ConfigError, PinnedError, RegistryError } from "../components/errors";
+import { GitSource } from "../components/git/gitSource";
 import { ReleaseName } from "../components/git/releaseName";
 import { manifestExists } from "../components/registry";
-import { BuildProgress } from "./buildProgress";
 import { EngineProgress } from "./engineProgress";
+import { buildImage, ImageRequest } from "./imageBuild";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
 import { paint } from "./output";
 import { Progress } from "./progress";
-import { deploymentLocation, ReleaseRecord, stackFilePath } from "./stackFile";
-import { chooseTarget, DeployTarget, targetEnv } from "./target";
-
-/** The engine's type names of the build: the ReleaseImage component and its ImageBuild. */
-const BUILD_TYPES = new Set(["pinned:index:ReleaseImage", "pulumi-nodejs:dynamic/pinned:ImageBuild"]);
+import { deploymentLocation, projectConfigValue, ReleaseRecord, stackFilePath } from "./stackFile";
+import { chooseTarget, targetEnv } from "./target";
 
 /** A release that passed every check its command makes, ready to deploy. */
 export interface DeployRequest {
     readonly release: ReleaseName;
     readonly record?: ReleaseRecord;
+    /** The checked-out source at the release's commit; needed when the release has no recorded digest yet. */
+    readonly source?: GitSource;
     /** The commit to record: the one already recorded, else HEAD (which the tag points at). */
     readonly commit: string;
     /** The command line, as the lock shows it to a second caller. */
@@ -28,11 +28,12 @@ export interface DeployRequest {
 }
 
 /**
- * Selects (or creates) the release's stack and runs one update under the
- * environment lock: build once or reuse the recorded digest, apply, record
- * the digest. A failed first update leaves no stack behind.
+ * Selects (or creates) the release's stack and, under the environment lock,
+ * builds and pushes the image (unless a digest is recorded), runs one
+ * update of the stack, and records the digest. A failed first update
+ * leaves no stack behind. Resolves to the digest reference that is now live
+ * (or rendered).
  */
-/** Resolves to the digest reference that is now live (or rendered). */
 export async function deployRelease(req: DeployRequest, progress: Progress): Promise<string> {
     const { release, record, commit } = req;
     Object.assign(process.env, engineEnv());
@@ -51,10 +52,14 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
             const config = await configure(stack, commit);
             if (record?.imageDigest) {
                 await assertStillInRegistry(config, release, record.imageDigest, progress);
+            } else {
+                // Built before the update, so the stack deploys a digest and
+                // its state never holds build resources (see imageBuild.ts).
+                await buildImage(imageRequest(release, config, req), progress);
             }
             Object.assign(process.env, targetEnv(target));
             progress.line(`${bold("pinned:")} ${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
-            const result = await runUpdate(stack, target, progress);
+            const result = await runUpdate(stack, progress);
             const digest = result.outputs.digestReference?.value as string | undefined;
             if (!digest) {
                 throw new Error("the update finished without a digestReference output");
@@ -62,7 +67,6 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
             if (record?.imageDigest !== digest) {
                 await stack.setConfig("pinned:imageDigest", { value: digest });
             }
-            await forgetBuild(stack);
             return digest;
         } catch (err) {
             if (!existed) {
@@ -77,16 +81,15 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
  * One `pulumi up`, shown as progress steps; the engine's full text goes to
  * .pinned/logs/<release>.log for when the steps are not enough.
  */
-async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress): Promise<UpResult> {
+async function runUpdate(stack: Stack, progress: Progress): Promise<UpResult> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.openSync(logFile, "w");
     const events = new EngineProgress(progress);
-    const build = new BuildProgress(progress);
     try {
-        // Refresh first so a stack whose state predates another release sees
-        // the cluster as it is. Rendered manifests have no cluster to read.
-        return await stack.up({ refresh: target.kind === "cluster", onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
+        // The engine refreshes first (Pulumi.yaml: options.refresh), so a
+        // stack whose state predates another release sees the cluster as it is.
+        return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
     } catch (err) {
         if (err instanceof CommandError) {
             throw new PinnedError(
@@ -96,7 +99,6 @@ async function runUpdate(stack: Stack, target: DeployTarget, progress: Progress)
         }
         throw err;
     } finally {
-        build.close();
         events.close();
         fs.closeSync(log);
     }
@@ -153,38 +155,24 @@ async function configure(stack: Stack, commit: string): Promise<ConfigMap> {
     return { ...current, ...values };
 }
 
-/**
- * Once the digest is recorded the stack never builds again, so the build
- * resource leaves its state here rather than showing up as a deletion in
- * the next preview (its delete would be a no-op: images are kept). The
- * Deployment's dependency on it goes too; `pulumi state delete` refuses
- * resources that others depend on, so this edits the exported state.
- */
-async function forgetBuild(stack: Stack): Promise<void> {
-    const state = await stack.exportStack();
-    const deployment = state.deployment as { resources?: StateResource[] };
-    const builds = new Set((deployment.resources ?? []).filter((r) => BUILD_TYPES.has(r.type)).map((r) => r.urn));
-    if (builds.size === 0) {
-        return;
+/** What the build needs, from the stack's settings as the program reads them. */
+function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
+    if (!req.source) {
+        throw new Error("deployRelease: a release without a recorded digest needs its source");
     }
-    deployment.resources = (deployment.resources ?? [])
-        .filter((r) => !builds.has(r.urn))
-        .map((r) => ({
-            ...r,
-            dependencies: r.dependencies?.filter((d) => !builds.has(d)),
-            propertyDependencies: r.propertyDependencies
-                ? Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.filter((d) => !builds.has(d))]))
-                : undefined,
-        }));
-    await stack.importStack(state);
-}
-
-/** The parts of a state resource this file touches. */
-interface StateResource {
-    urn: string;
-    type: string;
-    dependencies?: string[];
-    propertyDependencies?: Record<string, string[]>;
+    const setting = (key: string) => config[key]?.value ?? projectConfigValue(key);
+    const server = setting("pinned:registry");
+    if (!server) {
+        throw new ConfigError("pinned:registry is not set, so there is nowhere to push the image.", "run pinned env up (the embedded registry), or set PINNED_REGISTRY.");
+    }
+    return {
+        appDir: path.resolve(PROJECT_DIR, setting("pinned:app") ?? "app"),
+        tag: release,
+        release,
+        source: req.source,
+        strictPolicy: setting("pinned:strictPolicy") !== "false",
+        registry: { server, repository: setting("pinned:repository") ?? "pinned/app", username: setting("pinned:registryUser"), password: setting("pinned:registryPassword") },
+    };
 }
 
 /**

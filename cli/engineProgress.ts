@@ -4,12 +4,19 @@ import { Progress, Step } from "./progress";
 /** Operations that do work worth watching; "same" and "read" are not. */
 const WORKING_OPS: ReadonlySet<OpType> = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 
+/** The Docker provider's types: RemoteImage builds, RegistryImage pushes. */
+export const DOCKER_BUILD = "docker:index/remoteImage:RemoteImage";
+export const DOCKER_PUSH = "docker:index/registryImage:RegistryImage";
+
 /** What a resource step means to the person releasing. */
 export function describeStep(type: string, urn: string, op: OpType, objectName?: string): string | undefined {
     // Kubernetes objects by the name kubectl shows, others by their resource name.
     const name = objectName ?? urn.slice(urn.lastIndexOf("::") + 2);
-    if (type === "pulumi-nodejs:dynamic/pinned:ImageBuild") {
-        return undefined; // it reports its own phases: see buildProgress.ts
+    if (type === DOCKER_BUILD) {
+        return op === "delete" || op === "delete-replaced" ? undefined : `building ${name}`;
+    }
+    if (type === DOCKER_PUSH) {
+        return op === "delete" || op === "delete-replaced" ? undefined : `pushing ${name}`;
     }
     if (type.startsWith("pulumi:") || !type.includes(":") || type.startsWith("pinned:index:")) {
         return undefined; // the stack, providers and components: no work of their own
@@ -40,7 +47,11 @@ export class EngineProgress {
     private refresh?: Step;
     private readonly said = new Set<string>();
 
-    constructor(private readonly progress: Progress) {}
+    constructor(
+        private readonly progress: Progress,
+        /** `summary: false` leaves out the engine's closing count (for a step inside a larger command). */
+        private readonly opts: { summary?: boolean } = {},
+    ) {}
 
     readonly onEvent = (event: EngineEvent): void => {
         const pre = event.resourcePreEvent;
@@ -52,7 +63,9 @@ export class EngineProgress {
             }
             this.endRefresh();
             const state = pre.metadata.new ?? pre.metadata.old;
-            const objectName = (state?.inputs as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
+            // Kubernetes objects by metadata.name, images by their name.
+            const inputs = state?.inputs as { metadata?: { name?: unknown }; name?: unknown } | undefined;
+            const objectName = inputs?.metadata?.name ?? inputs?.name;
             const label = WORKING_OPS.has(op) ? describeStep(type, urn, op, typeof objectName === "string" ? objectName : undefined) : undefined;
             if (label) {
                 this.steps.set(urn, this.progress.start(label));
@@ -84,6 +97,9 @@ export class EngineProgress {
         }
         if (event.summaryEvent) {
             this.endRefresh();
+            if (this.opts.summary === false) {
+                return;
+            }
             const seconds = event.summaryEvent.durationSeconds;
             this.progress.line(`engine: ${summarizeChanges(event.summaryEvent.resourceChanges as Record<string, number>)} (${seconds}s)`);
         }

@@ -1,15 +1,14 @@
 import * as fs from "fs";
+import { simpleGit } from "simple-git";
 import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../components/errors";
 import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../components/git/gitSource";
 import { containerTagFor } from "../components/git/refTag";
-import { parseReleaseName } from "../components/git/releaseName";
-import { imageBuildProvider } from "../components/imageBuild";
+import { nextReleaseName, parseReleaseName } from "../components/git/releaseName";
 import { hasErrors } from "../components/policy/finding";
 import { baseImagesOf } from "../components/policy/recipePolicy";
-import { recipeBuild } from "../components/releaseImage";
-import { BuildProgress } from "./buildProgress";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
+import { buildImage } from "./imageBuild";
 import { readLive } from "./live";
 import { reportError } from "./output";
 import { releaseRecipe } from "./recipe";
@@ -17,15 +16,20 @@ import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome 
 import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "./previewReport";
 import { Progress } from "./progress";
 import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSetting } from "./stackFile";
+import { previewStack } from "./stackPreview";
+import { chooseTarget } from "./target";
 
 export const PREVIEW_USAGE = `usage: pinned preview [--release R] [--markdown]
 
 Shows what pinned up would change, for a pull request or before a release:
-the image (recipe, base, git hash, policy findings) and the Deployment's
-image before → after. A new image is built and pushed now, so the digest
-after is real. R defaults to the release tag at HEAD; with none, HEAD is
-previewed as an unreleased commit. --markdown prints a PR comment body.
-Exit codes: 0 no change, 3 the image changes, 1 the release would fail.`;
+the engine's preview of the release's stack against what runs now (each
+resource's operation and changed properties, old → new), the Deployment's
+image before → after, and the image's recipe, base, git hash and policy
+findings. A new image is built and pushed first, so its digest is real.
+R defaults to the release tag at HEAD; with none, HEAD is previewed as the
+next release of today. Nothing of yours changes: the engine runs on a
+temporary copy of the stack. --markdown prints a PR comment body.
+Exit codes: 0 no change, 3 changes, 1 the release would fail.`;
 
 /** Parses `[--release R] [--markdown]` in any order; anything else is a usage error. */
 export function parsePreviewArgs(args: string[]): { release?: string; markdown: boolean } | undefined {
@@ -68,7 +72,11 @@ export async function previewCommand(args: string[]): Promise<number> {
     }
 }
 
-/** Gathers every fact of the preview; builds and pushes when a new image is needed. */
+/**
+ * Gathers every fact of the preview: the image (recorded, or built and
+ * pushed now so its digest is known), then the engine's preview of the
+ * stack the change would be released as, against what runs now.
+ */
 async function planPreview(requested: string | undefined, progress: Progress): Promise<PreviewPlan> {
     Object.assign(process.env, engineEnv());
     const source = await readGitSource(PROJECT_DIR);
@@ -86,10 +94,35 @@ async function planPreview(requested: string | undefined, progress: Progress): P
         } else {
             assertCleanTree(source, "a preview describes a commit", "preview again");
         }
-        image = await buildImage(source, release, record, progress);
+        image = await previewImage(source, release, record, progress);
     }
     const { namespace, name } = deploymentLocation();
-    return { release, commit, deployment: `${namespace}/${name}`, image, before: readBefore(release) };
+    const before = readBefore(release);
+    // An unreleased commit is previewed as the release it would become next.
+    const stack = release ?? nextReleaseName(await allTags(source.root));
+    const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
+    if (!image.digest) {
+        return plan;
+    }
+    const step = progress.start(`previewing stack ${stack} with the engine`);
+    try {
+        const engine = previewStack({
+            stack,
+            commit,
+            digest: image.digest,
+            stateFrom: [stack, ...(before.release && before.release !== stack ? [before.release] : [])],
+            target: chooseTarget(stack, record?.config ?? {}),
+        });
+        step.done(engine.errors.length > 0 ? "failed" : `${engine.changes.length} resource change(s)`);
+        return { ...plan, engine };
+    } catch (err) {
+        step.fail();
+        throw err;
+    }
+}
+
+async function allTags(root: string): Promise<string[]> {
+    return (await simpleGit({ baseDir: root }).tags()).all;
 }
 
 /** The tag a preview pushes: the release's name, else the branch convention, else the commit. */
@@ -109,7 +142,8 @@ export function previewTag(source: Pick<GitSource, "commit" | "branch">, release
     return `preview-${source.commit.slice(0, 12)}`;
 }
 
-async function buildImage(source: GitSource, release: string | undefined, record: ReleaseRecord | undefined, progress: Progress): Promise<PreviewImage> {
+/** Builds and pushes the image a release of this commit would ship, with the same component `pinned up` uses. */
+async function previewImage(source: GitSource, release: string | undefined, record: ReleaseRecord | undefined, progress: Progress): Promise<PreviewImage> {
     const { appDir, dockerfile, recipe: recipePath, findings } = releaseRecipe(record);
     const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
     const registry = await previewRegistry(release, record);
@@ -123,24 +157,24 @@ async function buildImage(source: GitSource, release: string | undefined, record
     if (!registry) {
         return { ...base, unknownBecause: "no registry is configured (pinned env up starts one; PINNED_REGISTRY names another), so nothing was built" };
     }
-    const recipe = recipeBuild({ appDir, release: release ?? tag, commit: source.commit, commitTime: source.commitTime, sourceUrl: source.remoteUrl });
-    const phases = new BuildProgress(progress);
-    const started = Date.now();
     try {
-        const built = await imageBuildProvider.create!({
-            ...recipe,
-            imageName,
-            registryServer: registry.server,
-            registryUsername: registry.username,
-            registryPassword: registry.password,
-        });
-        const digest = String(built.outs.repoDigest);
-        return { ...base, digest, reused: built.outs.reused === true, buildSeconds: Math.round((Date.now() - started) / 1000) };
+        const built = await buildImage(
+            {
+                appDir,
+                tag,
+                release: release ?? tag,
+                source,
+                strictPolicy: releaseSetting(record, "pinned:strictPolicy") !== "false",
+                registry: { server: registry.server, repository, username: registry.username, password: registry.password },
+            },
+            progress,
+        );
+        return { ...base, digest: built.digest, reused: built.reused, buildSeconds: built.seconds };
     } catch (err) {
-        const reason = (err as Error).message.split("\n").slice(0, 6).join(" ").slice(0, 500);
-        return { ...base, buildFailed: true, unknownBecause: `the build failed: ${reason}` };
-    } finally {
-        phases.close();
+        if (!(err instanceof PinnedError)) {
+            throw err;
+        }
+        return { ...base, buildFailed: true, unknownBecause: `the build failed: ${err.problem}` };
     }
 }
 

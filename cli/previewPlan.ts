@@ -1,4 +1,5 @@
 import { Finding, hasErrors } from "../components/policy/finding";
+import { StackPreview } from "./stackPreview";
 
 /** The image side of a preview: built now from the recipe, or recorded by an earlier up. */
 export type PreviewImage =
@@ -33,25 +34,33 @@ export interface PreviewBefore {
 export interface PreviewPlan {
     /** The release being previewed; undefined for a commit not tagged yet (a pull request). */
     readonly release?: string;
+    /** The stack the change would be released as: the release, or the next release name of today. */
+    readonly stack: string;
     readonly commit: string;
     readonly deployment: string;
     readonly image: PreviewImage;
     readonly before: PreviewBefore;
+    /** The engine's preview of the stack; absent when the image could not be made. */
+    readonly engine?: StackPreview;
 }
 
 export type PreviewOutcome = "no-change" | "change" | "error";
 
-/** Exit codes: 0 no change, 3 the Deployment's image changes, 1 an up would fail. */
+/** Exit codes: 0 no change, 3 the stack changes, 1 an up would fail. */
 export const PREVIEW_EXIT: Record<PreviewOutcome, number> = { "no-change": 0, change: 3, error: 1 };
 
 /**
- * A recipe the policy refuses, or a build that failed, means the release
- * would fail: that is an error. Otherwise the image changes unless the
- * digest after is known and equal to the one running.
+ * A recipe the policy refuses, a build that failed, or an engine preview
+ * that failed means the release would fail: that is an error. Otherwise the
+ * engine's preview decides; without one (no registry to build into) the
+ * image changes unless the digest after is known and equal to the one running.
  */
 export function previewOutcome(plan: PreviewPlan): PreviewOutcome {
     if (plan.image.kind === "build" && (hasErrors(plan.image.findings) || plan.image.buildFailed)) {
         return "error";
+    }
+    if (plan.engine) {
+        return plan.engine.errors.length > 0 ? "error" : plan.engine.changes.length > 0 ? "change" : "no-change";
     }
     const after = plan.image.digest;
     return after !== undefined && after === plan.before.digest ? "no-change" : "change";

@@ -1,5 +1,6 @@
 import { formatFinding } from "../components/policy/finding";
 import { PinnedError } from "../components/errors";
+import { ChangeOp } from "./engineDiff";
 import { PreviewOutcome, PreviewPlan } from "./previewPlan";
 
 /** The hidden first line by which a CI job finds its earlier comment to update. */
@@ -7,13 +8,63 @@ export const MARKDOWN_MARKER = "<!-- pinned-preview -->";
 
 const LABEL: Record<PreviewOutcome, string> = { "no-change": "no change", change: "change", error: "error" };
 const VERDICT: Record<PreviewOutcome, string> = {
-    "no-change": "the Deployment already runs this image",
-    change: "the Deployment's image changes",
+    "no-change": "no changes: the cluster already runs this release as it would be deployed",
+    change: "the release changes what runs",
     error: "this release would fail",
 };
 
+const OP_SIGN: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+
+/** The engine's preview, as text lines: one per resource change and per changed property. */
+function engineLines(plan: PreviewPlan): string[] {
+    const e = plan.engine;
+    if (!e) {
+        return [];
+    }
+    const lines = [`engine preview of stack ${plan.stack} (against ${e.basis}):`];
+    for (const c of e.changes) {
+        lines.push(`  ${OP_SIGN[c.op]} ${c.op} ${c.kind} ${c.name}`);
+        for (const p of c.properties) {
+            lines.push(`      ${p.path}: ${p.before ?? "(none)"} → ${p.after ?? "(none)"}`);
+        }
+    }
+    if (e.changes.length === 0 && e.errors.length === 0) {
+        lines.push("  no changes");
+    }
+    lines.push(...e.errors.map((m) => `  error: ${m}`));
+    return lines;
+}
+
+/** The engine's preview as a Markdown table: resource, operation, property, before, after. */
+function engineMarkdown(plan: PreviewPlan): string[] {
+    const e = plan.engine;
+    if (!e) {
+        return [];
+    }
+    const out = ["", `**Engine preview** of stack ${code(plan.stack)}, against ${cell(e.basis)}:`, ""];
+    if (e.changes.length === 0 && e.errors.length === 0) {
+        out.push("No changes.");
+    } else if (e.changes.length > 0) {
+        out.push("| Resource | Operation | Property | Before | After |", "|---|---|---|---|---|");
+        for (const c of e.changes) {
+            const resource = `${c.kind} ${code(c.name)}`;
+            if (c.properties.length === 0) {
+                out.push(`| ${resource} | ${c.op} | | | |`);
+            }
+            c.properties.forEach((p, i) => {
+                const value = (v?: string) => (v === undefined ? "" : code(cell(v)));
+                out.push(`| ${i === 0 ? resource : ""} | ${i === 0 ? c.op : ""} | ${code(p.path)} | ${value(p.before)} | ${value(p.after)} |`);
+            });
+        }
+    }
+    if (e.errors.length > 0) {
+        out.push("", "```", ...e.errors, "```");
+    }
+    return out;
+}
+
 function subject(plan: PreviewPlan): string {
-    return plan.release ? `release ${plan.release}` : `commit ${plan.commit.slice(0, 12)} (not released yet)`;
+    return plan.release ? `release ${plan.release}` : `commit ${plan.commit.slice(0, 12)} (not released yet; previewed as the next release, ${plan.stack})`;
 }
 
 /** A side of the before → after: the digest when known, and how it is known. */
@@ -67,6 +118,7 @@ export function formatPreviewText(plan: PreviewPlan, outcome: PreviewOutcome): s
             lines.push(...i.findings.map((f) => `    ${formatFinding(f)}`));
         }
     }
+    lines.push(...engineLines(plan));
     lines.push(`${LABEL[outcome]}: ${VERDICT[outcome]}`);
     return lines.join("\n");
 }
@@ -84,7 +136,8 @@ function cell(text: string): string {
 export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome): string {
     const icon = { "no-change": "⚪", change: "🔵", error: "🔴" }[outcome];
     const i = plan.image;
-    const out = [MARKDOWN_MARKER, `### ${icon} Pinned preview: ${subject(plan)}`, "", `**${LABEL[outcome]}**: ${VERDICT[outcome]} (Deployment ${code(plan.deployment)})`, ""];
+    const out = [MARKDOWN_MARKER, `### ${icon} Pinned preview: ${subject(plan)}`, "", `**${LABEL[outcome]}**: ${VERDICT[outcome]} (Deployment ${code(plan.deployment)})`];
+    out.push(...engineMarkdown(plan), "");
     out.push("| Deployment image | |", "|---|---|");
     const sideCell = (side: Side) => (side.digest ? `${code(side.digest)} (${cell(side.note)})` : cell(side.note));
     out.push(`| Before | ${sideCell(before(plan))} |`, `| After | ${sideCell(after(plan))} |`);

@@ -71,5 +71,5 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
         const { recipe, findings } = releaseRecipe(record);
         assertRecipePasses(findings, recipe);
     }
-    return { release, record, commit: record?.commit ?? source.commit, command: `pinned up --release ${release}` };
+    return { release, record, source, commit: record?.commit ?? source.commit, command: `pinned up --release ${release}` };
 }

@@ -1,9 +1,11 @@
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryError } from "./errors";
 import { assertReleaseSource, readGitSource } from "./git/gitSource";
 import { manifestExists } from "./registry";
 import { Release } from "./release";
+import { assertRecipePasses, findIdenticalBuild, recipeBuild, recipeFindings } from "./releaseImage";
 import { readReleaseConfig } from "./releaseConfig";
 
 /** The stack outputs of a release. */
@@ -19,19 +21,23 @@ export interface ReleaseOutputs {
  *
  * Checks run before any resource is registered, so a refused release
  * changes nothing: a recorded digest must still be in the registry, and a
- * build must come from a clean tree at exactly the release's tagged commit.
+ * build must come from a clean tree at exactly the release's tagged commit,
+ * with a recipe that passes the policy. An identical build already in the
+ * registry is deployed instead of building again.
  */
 export async function releaseProgram(): Promise<ReleaseOutputs> {
     const config = readReleaseConfig();
     const password = config.registryPassword ? await unsecret(config.registryPassword) : undefined;
 
+    const creds = { username: config.registryUser, password };
+
     let commitTime: string | undefined;
     let sourceUrl: string | undefined;
-    if (config.imageDigest) {
-        const found = await manifestExists(config.imageDigest, { username: config.registryUser, password });
-        if (!found) {
+    let digest = config.imageDigest;
+    if (digest) {
+        if (!(await manifestExists(digest, creds))) {
             throw new RegistryError(
-                `release ${config.release} recorded ${config.imageDigest}, but the registry no longer has it.`,
+                `release ${config.release} recorded ${digest}, but the registry no longer has it.`,
                 "restore the image to the registry (or pick another release); rebuilding would not give the same bytes.",
             );
         }
@@ -40,6 +46,14 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
         await assertReleaseSource(source, config.release, config.commit);
         commitTime = source.commitTime;
         sourceUrl = source.remoteUrl;
+        // The recipe is judged before the registry is asked, so a policy
+        // refusal does not depend on what happens to be pushed already.
+        assertRecipePasses(recipeFindings({ appDir: config.appDir, strictPolicy: config.strictPolicy }), path.join(config.appDir, "Dockerfile"));
+        const recipe = recipeBuild({ appDir: config.appDir, release: config.release, commit: config.commit, commitTime, sourceUrl });
+        digest = await findIdenticalBuild(`${config.registry}/${config.repository}`, config.release, recipe, creds);
+        if (digest) {
+            pulumi.log.info(`release ${config.release}: ${digest} in the registry was built from these very inputs; deploying it, building nothing.`);
+        }
     }
 
     const provider = new k8s.Provider("cluster", {
@@ -47,12 +61,12 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
         renderYamlToDirectory: config.renderYamlTo,
         enableServerSideApply: true,
     });
-    const release = new Release(config.release, {
+    const release = new Release("release", {
         release: config.release,
         commit: config.commit,
         commitTime,
         sourceUrl,
-        recordedDigest: config.imageDigest,
+        digest,
         appDir: config.appDir,
         registry: {
             server: config.registry,

@@ -1,5 +1,5 @@
 import { RegistryError } from "./errors";
-import { DigestReference, splitDigestReference } from "./digestReference";
+import { DigestReference, parseDigestReference, splitDigestReference } from "./digestReference";
 
 /** Credentials for one registry; both absent for an anonymous one. */
 export interface RegistryCredentials {
@@ -14,47 +14,92 @@ const MANIFEST_TYPES = [
     "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
 
-/**
- * Asks the registry (Distribution API) whether it holds the manifest a
- * digest reference names. Loopback registries are spoken to over HTTP, the
- * rest over HTTPS, as the Docker engine does.
- */
-export async function manifestExists(ref: DigestReference, creds: RegistryCredentials = {}): Promise<boolean> {
-    const { repository, digest } = splitDigestReference(ref);
+/** A repository in a registry: `host[:port]` and the path inside it. */
+interface Repository {
+    readonly host: string;
+    readonly name: string;
+}
+
+/** Splits `host[:port]/path`; a reference without a registry host cannot be looked up. */
+function repositoryOf(repository: string, shown: string): Repository {
     const slash = repository.indexOf("/");
     const host = repository.slice(0, slash);
-    const name = repository.slice(slash + 1);
-    if (slash < 0 || !/[.:]/.test(host) && host !== "localhost") {
+    if (slash < 0 || (!/[.:]/.test(host) && host !== "localhost")) {
         throw new RegistryError(
-            `"${ref}" names no registry host, so its digest cannot be checked.`,
+            `"${shown}" names no registry host, so it cannot be looked up.`,
             "record the full reference, e.g. 127.0.0.1:5000/pinned/app@sha256:….",
         );
     }
-    const scheme = /^(127\.|localhost|\[::1\])/.test(host) ? "http" : "https";
-    const url = `${scheme}://${host}/v2/${name}/manifests/${digest}`;
-    let response = await request(url, {});
+    return { host, name: repository.slice(slash + 1) };
+}
+
+/** Loopback registries are spoken to over HTTP, the rest over HTTPS, as the Docker engine does. */
+export function registryScheme(host: string): "http" | "https" {
+    return /^(127\.|localhost(:|$)|\[::1\])/.test(host) ? "http" : "https";
+}
+
+/**
+ * Asks the registry (Distribution API) whether it holds the manifest a
+ * digest reference names.
+ */
+export async function manifestExists(ref: DigestReference, creds: RegistryCredentials = {}): Promise<boolean> {
+    const { repository, digest } = splitDigestReference(ref);
+    const repo = repositoryOf(repository, ref);
+    const response = await get(repo, `manifests/${digest}`, creds, "HEAD", ref);
+    return response.status === 200;
+}
+
+/** An image found in the registry under a tag: its digest reference and its labels. */
+export interface TaggedImage {
+    readonly digestReference: DigestReference;
+    readonly labels: Record<string, string>;
+}
+
+/**
+ * Reads the image `repository:tag` points at: the manifest's digest and the
+ * labels of its config. Undefined when the tag does not exist. Only
+ * single-platform images are read (a tag on an index has no one config).
+ */
+export async function findTaggedImage(repository: string, tag: string, creds: RegistryCredentials = {}): Promise<TaggedImage | undefined> {
+    const shown = `${repository}:${tag}`;
+    const repo = repositoryOf(repository, shown);
+    const manifest = await get(repo, `manifests/${tag}`, creds, "GET", shown);
+    if (manifest.status === 404) {
+        return undefined;
+    }
+    const digest = manifest.headers.get("docker-content-digest");
+    const body = (await manifest.json()) as { config?: { digest?: string } };
+    if (!digest || !body.config?.digest) {
+        return undefined;
+    }
+    const config = await get(repo, `blobs/${body.config.digest}`, creds, "GET", shown);
+    const image = (await config.json()) as { config?: { Labels?: Record<string, string> | null } };
+    return { digestReference: parseDigestReference(`${repository}@${digest}`), labels: image.config?.Labels ?? {} };
+}
+
+/** One Distribution API request, authenticated on a 401 challenge; 200 and 404 are answers, the rest errors. */
+async function get(repo: Repository, what: string, creds: RegistryCredentials, method: "GET" | "HEAD", shown: string): Promise<Response> {
+    const url = `${registryScheme(repo.host)}://${repo.host}/v2/${repo.name}/${what}`;
+    let response = await request(url, method, {});
     if (response.status === 401) {
-        const auth = await authorization(response.headers.get("www-authenticate") ?? "", creds, host);
-        response = await request(url, { authorization: auth });
+        const auth = await authorization(response.headers.get("www-authenticate") ?? "", creds, repo.host);
+        response = await request(url, method, { authorization: auth });
     }
-    if (response.status === 200) {
-        return true;
-    }
-    if (response.status === 404) {
-        return false;
+    if (response.status === 200 || response.status === 404) {
+        return response;
     }
     if (response.status === 401 || response.status === 403) {
         throw new RegistryError(
-            `registry ${host} refused the credentials (HTTP ${response.status}) while checking ${ref}.`,
+            `registry ${repo.host} refused the credentials (HTTP ${response.status}) while looking up ${shown}.`,
             "set pinned:registryUser and the secret pinned:registryPassword for this stack.",
         );
     }
-    throw new RegistryError(`registry ${host} answered HTTP ${response.status} for ${url}.`, "check that the registry is healthy (pinned env status).");
+    throw new RegistryError(`registry ${repo.host} answered HTTP ${response.status} for ${url}.`, "check that the registry is healthy (pinned env status).");
 }
 
-async function request(url: string, headers: Record<string, string>): Promise<Response> {
+async function request(url: string, method: "GET" | "HEAD", headers: Record<string, string>): Promise<Response> {
     try {
-        return await fetch(url, { method: "HEAD", headers: { accept: MANIFEST_TYPES, ...headers } });
+        return await fetch(url, { method, headers: { accept: MANIFEST_TYPES, ...headers } });
     } catch (e) {
         const host = new URL(url).host;
         throw new RegistryError(

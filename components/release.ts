@@ -11,10 +11,11 @@ export interface ReleaseArgs {
     readonly commitTime?: string;
     readonly sourceUrl?: string;
     /**
-     * The digest this release already shipped. When given, nothing is built:
-     * the stack redeploys exactly these bytes (this is what rollback runs).
+     * The image to deploy as it is: the digest this release recorded (what
+     * rollback runs), or an identical build already in the registry. When
+     * given, nothing is built: the stack deploys exactly these bytes.
      */
-    readonly recordedDigest?: DigestReference;
+    readonly digest?: DigestReference;
     readonly appDir: string;
     readonly registry: { server: string; repository: string; username?: string; password?: pulumi.Input<string> };
     readonly strictPolicy?: boolean;
@@ -34,9 +35,12 @@ export class Release extends pulumi.ComponentResource {
     readonly deployment: PinnedDeployment;
 
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pinned:index:Release", name, {}, opts);
-        if (args.recordedDigest) {
-            this.digestReference = pulumi.output(args.recordedDigest);
+        // Children are named after the component, so the alias of a stack
+        // from before names were stable (the component was named after its
+        // release) carries over to every child.
+        super("pinned:index:Release", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.release }] });
+        if (args.digest) {
+            this.digestReference = pulumi.output(args.digest);
         } else {
             if (!args.commitTime) {
                 throw new Error("Release: commitTime is required when building an image");

@@ -1,12 +1,13 @@
 import * as crypto from "crypto";
 import * as path from "path";
+import * as dockerProvider from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { contextHash } from "./contextHash";
 import { DigestReference, parseDigestReference } from "./digestReference";
 import { RecipePolicyError } from "./errors";
-import { ImageBuild } from "./imageBuild";
 import { Finding, formatFinding, hasErrors } from "./policy/finding";
 import { lintDockerfileFile } from "./policy/recipePolicy";
+import { findTaggedImage, RegistryCredentials, registryScheme } from "./registry";
 
 /** Where the image is pushed, and as whom. */
 export interface RegistryArgs {
@@ -93,7 +94,7 @@ export interface RecipeBuild {
  * The label that names a build's inputs: recipe and context content, build
  * args and the other labels, no machine paths. An image in the registry
  * carrying the same value was built from the same inputs, so it can be
- * deployed instead of building again (see imageBuild.ts): the digest a
+ * deployed instead of building again (see findIdenticalBuild): the digest a
  * `pinned preview` of a release showed is the one `pinned up` ships.
  */
 export const BUILD_INPUTS_LABEL = "pinned.build-inputs";
@@ -113,9 +114,37 @@ function sorted(record: Record<string, string>): Array<[string, string]> {
 }
 
 /**
- * Builds the app's image from its pinned recipe, stamps it with the commit,
- * pushes it, and exposes the one thing a deployment may use: the digest
- * reference of what the registry stored.
+ * An image already in the registry under `repository:tag` whose
+ * `pinned.build-inputs` label equals this build's: it was built from exactly
+ * these inputs (by a `pinned preview` or an earlier `up`), so it is deployed
+ * as it is. Rebuilding would give other bytes (the image's `created` time is
+ * the build's clock), so this is what makes a previewed digest the shipped one.
+ */
+export async function findIdenticalBuild(
+    repository: string,
+    tag: string,
+    recipe: Pick<RecipeBuild, "labels">,
+    creds: RegistryCredentials,
+): Promise<DigestReference | undefined> {
+    const found = await findTaggedImage(repository, tag, creds);
+    const wanted = recipe.labels[BUILD_INPUTS_LABEL];
+    return found && wanted && found.labels[BUILD_INPUTS_LABEL] === wanted ? found.digestReference : undefined;
+}
+
+/**
+ * The address the Docker provider keys a registry's credentials by. It
+ * carries the scheme: without `http://` the provider looks the pushed
+ * digest up over HTTPS, which a plain-HTTP loopback registry cannot answer.
+ */
+export function registryAddress(server: string): string {
+    return `${registryScheme(server)}://${server}`;
+}
+
+/**
+ * Builds the app's image from its pinned recipe with the Docker provider
+ * (`RemoteImage` builds, `RegistryImage` pushes), stamps it with the commit,
+ * and exposes the one thing a deployment may use: the digest reference of
+ * what the registry stored.
  */
 export class ReleaseImage extends pulumi.ComponentResource {
     /** `repository@sha256:…` of the pushed image. An empty digest fails the run. */
@@ -136,21 +165,57 @@ export class ReleaseImage extends pulumi.ComponentResource {
 
         const recipe = recipeBuild(args);
         this.buildArgs = recipe.buildArgs;
-        this.imageName = pulumi.interpolate`${args.registry.server}/${args.registry.repository}:${args.tag}`;
-        const build = new ImageBuild(
-            `${name}-build`,
+        const repository = pulumi.interpolate`${args.registry.server}/${args.registry.repository}`;
+        this.imageName = pulumi.interpolate`${repository}:${args.tag}`;
+
+        // The registry's credentials go to this provider only, as secrets:
+        // the build pulls the base image with them, the push uses them.
+        const docker = new dockerProvider.Provider(
+            `${name}-docker`,
             {
-                ...recipe,
-                imageName: this.imageName,
-                registryServer: args.registry.server,
-                registryUsername: args.registry.username,
-                registryPassword: args.registry.password ? pulumi.secret(args.registry.password) : undefined,
+                registryAuth: [
+                    {
+                        address: pulumi.output(args.registry.server).apply(registryAddress),
+                        username: args.registry.username,
+                        password: args.registry.password ? pulumi.secret(args.registry.password) : undefined,
+                    },
+                ],
             },
             { parent: this },
         );
+        const built = new dockerProvider.RemoteImage(
+            `${name}-build`,
+            {
+                name: this.imageName,
+                build: {
+                    context: recipe.context,
+                    dockerfile: recipe.dockerfile,
+                    buildArgs: recipe.buildArgs,
+                    label: recipe.labels,
+                },
+                // The build context's content, so an edit rebuilds and a fresh
+                // checkout of the same commit does not.
+                triggers: { contextHash: recipe.contextHash },
+                // Older releases' stacks may still deploy this image.
+                keepLocally: true,
+            },
+            { parent: this, provider: docker },
+        );
+        const pushed = new dockerProvider.RegistryImage(
+            `${name}-push`,
+            {
+                name: built.name,
+                // Rollback redeploys an older digest: the registry keeps it.
+                keepRemotely: true,
+                triggers: { imageId: built.imageId },
+            },
+            { parent: this, provider: docker },
+        );
         // parseDigestReference throws on "", "<none>@<none>" or a tag, which
         // fails the run before anything can deploy it.
-        this.digestReference = build.repoDigest.apply((d) => parseDigestReference(d));
+        this.digestReference = pulumi
+            .all([repository, pushed.sha256Digest])
+            .apply(([repo, digest]) => parseDigestReference(digest ? `${repo}@${digest}` : ""));
         this.registerOutputs({ digestReference: this.digestReference, imageName: this.imageName });
     }
 }

@@ -49,3 +49,18 @@ export const CONTAINER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Pulumi stack names allow letters, digits, `-`, `_` and `.`. */
 export const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * The name the next release made on `day` gets: that date with the first
+ * number no existing name uses (`2026-11-28-001`, then `-002`, …).
+ */
+export function nextReleaseName(existing: readonly string[], day: Date = new Date()): ReleaseName {
+    const date = day.toISOString().slice(0, 10);
+    const used = new Set(existing.filter((n) => n.startsWith(`${date}-`) && isReleaseName(n)).map((n) => Number(n.slice(11))));
+    for (let n = 1; n <= 999; n++) {
+        if (!used.has(n)) {
+            return parseReleaseName(`${date}-${String(n).padStart(3, "0")}`);
+        }
+    }
+    throw new InvalidInputError(`all 999 release numbers of ${date} are taken.`, "make the release tomorrow, or name it by hand.");
+}

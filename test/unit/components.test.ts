@@ -8,14 +8,12 @@ import { parseDigestReference } from "../../components/digestReference";
 import { RecipePolicyError } from "../../components/errors";
 import { ANNOTATIONS, PinnedDeployment } from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
-import { imageBuildProvider } from "../../components/imageBuild";
 import { BUILD_INPUTS_LABEL, recipeBuild, ReleaseImage } from "../../components/releaseImage";
 import { STRICT_DOCKERFILE } from "../support/tempRepo";
-import { ofType, promiseOf, registered, setImageDigest, settle, useMocks } from "./mocks";
+import { ofType, promiseOf, registered, REGISTRY_IMAGE, REMOTE_IMAGE, setImageDigest, settle, useMocks } from "./mocks";
 
 const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
 const DIGEST = parseDigestReference(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
-const DYNAMIC = "pulumi-nodejs:dynamic/pinned:ImageBuild";
 
 function appDir(dockerfile = STRICT_DOCKERFILE): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-app-"));
@@ -37,13 +35,17 @@ const imageArgs = (dir: string) => ({
 describe("ReleaseImage (mocks)", () => {
     beforeEach(() => useMocks("2026-11-27-001"));
 
-    it("builds with explicit args and commit-time labels, and outputs the pushed digest", async () => {
+    it("builds with the Docker provider, explicit args and commit-time labels, and outputs the pushed digest", async () => {
         const image = new ReleaseImage("img", imageArgs(appDir()));
         assert.strictEqual(await promiseOf(image.digestReference), `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`);
-        const [build] = ofType(DYNAMIC);
-        assert.strictEqual(build.inputs.imageName, "127.0.0.1:5000/pinned/app:2026-11-27-001");
+        const [remote] = ofType(REMOTE_IMAGE);
+        const [push] = ofType(REGISTRY_IMAGE);
+        assert.strictEqual(remote.inputs.name, "127.0.0.1:5000/pinned/app:2026-11-27-001");
+        assert.strictEqual(push.inputs.name, "127.0.0.1:5000/pinned/app:2026-11-27-001");
+        assert.strictEqual(push.inputs.keepRemotely, true, "rollback needs the pushed image kept");
+        const build = { inputs: remote.inputs.build as Record<string, unknown> };
         assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: COMMIT });
-        const { [BUILD_INPUTS_LABEL]: inputsLabel, ...labels } = build.inputs.labels as Record<string, string>;
+        const { [BUILD_INPUTS_LABEL]: inputsLabel, ...labels } = build.inputs.label as Record<string, string>;
         assert.match(inputsLabel, /^sha256:[0-9a-f]{64}$/);
         assert.deepStrictEqual(labels, {
             git_hash: COMMIT,
@@ -52,7 +54,7 @@ describe("ReleaseImage (mocks)", () => {
             "org.opencontainers.image.created": "2026-11-27T10:00:00.000Z",
             "org.opencontainers.image.source": "https://git.example/team/app.git",
         });
-        assert.match(String(build.inputs.contextHash), /^sha256:[0-9a-f]{64}$/);
+        assert.match(String((remote.inputs.triggers as Record<string, string>).contextHash), /^sha256:[0-9a-f]{64}$/);
     });
 
     it("names its build inputs by content: same in another checkout, different for another release or file", () => {
@@ -75,17 +77,17 @@ describe("ReleaseImage (mocks)", () => {
         fs.writeFileSync(path.join(dir, "server.py"), "print('changed')\n");
         new ReleaseImage("c", imageArgs(dir));
         return settle().then(() => {
-            const [a, b, c] = ofType(DYNAMIC).map((r) => r.inputs.contextHash);
+            const [a, b, c] = ofType(REMOTE_IMAGE).map((r) => (r.inputs.triggers as Record<string, string>).contextHash);
             assert.strictEqual(a, b);
             assert.notStrictEqual(a, c);
         });
     });
 
-    for (const bad of ["", "<none>@<none>", "127.0.0.1:5000/pinned/app:2026-11-27-001"]) {
-        it(`stops the run when the push reports ${JSON.stringify(bad)}`, async () => {
+    for (const bad of ["", "<none>", "sha256:", "2026-11-27-001"]) {
+        it(`stops the run when the push reports ${JSON.stringify(bad)} as its digest`, async () => {
             setImageDigest(() => bad);
             const image = new ReleaseImage("img", imageArgs(appDir()));
-            await assert.rejects(promiseOf(image.digestReference), /empty|no digest/);
+            await assert.rejects(promiseOf(image.digestReference), /empty|not a sha256 digest/);
         });
     }
 
@@ -95,16 +97,23 @@ describe("ReleaseImage (mocks)", () => {
             () => new ReleaseImage("img", imageArgs(dir)),
             (e: unknown) => e instanceof RecipePolicyError && /Dockerfile:1: base-unversioned/.test(e.problem) && /Dockerfile:2: pip-unpinned/.test(e.problem),
         );
-        return settle().then(() => assert.strictEqual(ofType(DYNAMIC).length, 0, "nothing was built"));
+        return settle().then(() => assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "nothing was built"));
     });
 
-    it("diffs on what makes the image, never on credentials", async () => {
-        const olds = { imageName: "r/a:1", context: "/c", dockerfile: "/c/Dockerfile", contextHash: "sha256:1", buildArgs: { git_hash: COMMIT }, labels: {}, repoDigest: DIGEST, registryPassword: "old" };
-        const diff = (news: Record<string, unknown>) => imageBuildProvider.diff!("id", olds, { ...olds, ...news });
-        assert.strictEqual((await diff({ registryPassword: "rotated", registryUsername: "other" })).changes, false);
-        assert.strictEqual((await diff({ contextHash: "sha256:2" })).changes, true);
-        assert.strictEqual((await diff({ buildArgs: { git_hash: "f".repeat(40) } })).changes, true);
-        assert.strictEqual((await diff({ labels: { a: "b" } })).changes, true);
+    it("gives the registry's credentials to its Docker provider only, keyed by an address with a scheme", async () => {
+        const image = new ReleaseImage("img", imageArgs(appDir()));
+        await promiseOf(image.digestReference);
+        const [provider] = ofType("pulumi:providers:docker");
+        // The password makes the whole setting a secret (encrypted in state);
+        // provider config reaches the engine JSON-encoded.
+        const secret = provider.inputs.registryAuth as Record<string, string>;
+        assert.strictEqual(secret["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "registryAuth is a secret");
+        const [auth] = JSON.parse(secret.value) as Array<Record<string, unknown>>;
+        assert.strictEqual(auth.address, "http://127.0.0.1:5000", "plain HTTP on loopback, or the digest lookup after the push fails");
+        assert.strictEqual(auth.username, "pinned");
+        for (const r of [...ofType(REMOTE_IMAGE), ...ofType(REGISTRY_IMAGE)]) {
+            assert.ok(!JSON.stringify(r.inputs).includes("s3cret"), `${r.type} holds no password`);
+        }
     });
 });
 
@@ -165,6 +174,7 @@ describe("Release (mocks)", () => {
     it("deploys the image component's digest output, exactly", async () => {
         const r = new Release("2026-11-27-001", { ...args(appDir()), provider: provider() });
         const built = await promiseOf(r.image!.digestReference);
+        assert.match(built, /^127\.0\.0\.1:5000\/pinned\/app@sha256:/);
         const deployed = await promiseOf(r.deployment.image);
         assert.strictEqual(deployed, built);
         await promiseOf(r.deployment.deployment.id);
@@ -174,11 +184,11 @@ describe("Release (mocks)", () => {
     });
 
     it("builds nothing when a digest is recorded", async () => {
-        const r = new Release("2026-11-27-001", { ...args(appDir()), recordedDigest: DIGEST, provider: provider() });
+        const r = new Release("2026-11-27-001", { ...args(appDir()), digest: DIGEST, provider: provider() });
         assert.strictEqual(r.image, undefined);
         assert.strictEqual(await promiseOf(r.deployment.image), DIGEST);
         await promiseOf(r.deployment.deployment.id);
-        assert.strictEqual(ofType(DYNAMIC).length, 0);
+        assert.strictEqual(ofType(REMOTE_IMAGE).length + ofType(REGISTRY_IMAGE).length, 0);
         assert.ok(registered.some((x) => x.type === "kubernetes:apps/v1:Deployment"));
     });
 

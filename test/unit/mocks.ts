@@ -8,9 +8,14 @@ export interface Registered {
     readonly inputs: Record<string, unknown>;
 }
 
-/** What the mock engine answers for an image build; tests swap it. */
-export let imageDigestFor: (inputs: Record<string, unknown>) => string = (inputs) =>
-    `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"ab".repeat(32)}`;
+/** The RegistryImage type: its `sha256Digest` is what the mock engine makes up. */
+export const REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage";
+export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+
+const PUSHED = `sha256:${"ab".repeat(32)}`;
+
+/** What the mock engine answers for a push (`sha256Digest`); tests swap it. */
+export let imageDigestFor: (inputs: Record<string, unknown>) => string = () => PUSHED;
 
 export function setImageDigest(f: (inputs: Record<string, unknown>) => string): void {
     imageDigestFor = f;
@@ -24,15 +29,18 @@ export const registered: Registered[] = [];
  */
 export function useMocks(stack: string, config: Record<string, string> = {}): void {
     registered.length = 0;
-    setImageDigest((inputs) => `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"ab".repeat(32)}`);
+    setImageDigest(() => PUSHED);
     pulumi.runtime.setAllConfig(config);
     pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-                const state = args.type.startsWith("pulumi-nodejs:dynamic")
-                    ? { ...args.inputs, repoDigest: imageDigestFor(args.inputs) }
-                    : args.inputs;
+                const state =
+                    args.type === REGISTRY_IMAGE
+                        ? { ...args.inputs, sha256Digest: imageDigestFor(args.inputs) }
+                        : args.type === REMOTE_IMAGE
+                          ? { ...args.inputs, imageId: `sha256:${"ef".repeat(32)}` }
+                          : args.inputs;
                 return { id: `${args.name}-id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {

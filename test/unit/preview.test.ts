@@ -15,6 +15,7 @@ const finding = (severity: Finding["severity"]): Finding => ({ file: "app/Docker
 function plan(over: { digest?: string; unknownBecause?: string; buildFailed?: boolean; findings?: Finding[]; before?: PreviewPlan["before"]; recorded?: boolean } = {}): PreviewPlan {
     return {
         release: "2026-12-04-001",
+        stack: "2026-12-04-001",
         commit: COMMIT,
         deployment: "default/pinned-app",
         image: over.recorded
@@ -65,7 +66,49 @@ describe("pinned preview", () => {
         assert.ok(text.includes(`  git hash  ${COMMIT}`));
         assert.ok(text.includes(`  before    ${OLD} (live, release 2026-11-27-001)`));
         assert.ok(text.includes(`  after     ${NEW} (built and pushed by this preview in 12s; pinned up ships this digest)`), text);
-        assert.match(text, /^change: the Deployment's image changes$/m);
+        assert.match(text, /^change: the release changes what runs$/m);
+    });
+
+    it("with an engine preview: its changes decide the outcome, and an engine error is a failing release", () => {
+        const change = { op: "update" as const, urn: "urn:pulumi:R::pinned::kubernetes:apps/v1:Deployment::release-app-deployment", kind: "Deployment", name: "default/pinned-app", properties: [] };
+        const withEngine = (engine: Partial<NonNullable<PreviewPlan["engine"]>>) => ({ ...plan({ digest: OLD }), engine: { changes: [], errors: [], warnings: [], basis: "b", ...engine } });
+        assert.strictEqual(previewOutcome(withEngine({})), "no-change");
+        // Same image, other changes (replicas, a probe): still a change.
+        assert.strictEqual(previewOutcome(withEngine({ changes: [change] })), "change");
+        assert.strictEqual(previewOutcome(withEngine({ errors: ["boom"] })), "error");
+    });
+
+    it("text and markdown: each resource's operation and changed properties, old → new", () => {
+        const engine = {
+            basis: "the live release 2026-11-27-001's state, refreshed from the cluster",
+            errors: [],
+            warnings: [],
+            changes: [
+                {
+                    op: "update" as const,
+                    urn: "urn:x",
+                    kind: "Deployment",
+                    name: "default/pinned-app",
+                    properties: [
+                        { path: "spec.replicas", kind: "update" as const, before: "1", after: "2" },
+                        { path: "spec.template.spec.containers[0].image", kind: "update" as const, before: OLD, after: NEW },
+                    ],
+                },
+                { op: "create" as const, urn: "urn:y", kind: "ConfigMap", name: "default/extra", properties: [] },
+            ],
+        };
+        const p = { ...plan(), engine };
+        const text = formatPreviewText(p, "change");
+        assert.ok(text.includes("engine preview of stack 2026-12-04-001 (against the live release 2026-11-27-001's state, refreshed from the cluster):"), text);
+        assert.ok(text.includes("  ~ update Deployment default/pinned-app\n      spec.replicas: 1 → 2\n"), text);
+        assert.ok(text.includes(`      spec.template.spec.containers[0].image: ${OLD} → ${NEW}`), text);
+        assert.ok(text.includes("  + create ConfigMap default/extra"), text);
+        const md = formatPreviewMarkdown(p, "change");
+        assert.ok(md.includes("| Resource | Operation | Property | Before | After |"), md);
+        assert.ok(md.includes("| Deployment `default/pinned-app` | update | `spec.replicas` | `1` | `2` |"), md);
+        assert.ok(md.includes(`|  |  | \`spec.template.spec.containers[0].image\` | \`${OLD}\` | \`${NEW}\` |`), md);
+        assert.ok(md.includes("| ConfigMap `default/extra` | create | | | |"), md);
+        assert.match(formatPreviewMarkdown({ ...plan(), engine: { ...engine, changes: [] } }, "no-change"), /\nNo changes\.\n/);
     });
 
     it("text: says why a digest is not known, and lists the findings", () => {
@@ -83,7 +126,7 @@ describe("pinned preview", () => {
         assert.ok(md.includes(`| Git hash | \`${COMMIT}\` |`));
         assert.ok(md.includes(`| Base image | \`${BASE}\` |`));
         assert.match(md, /\| Policy \| ✅ no findings \|/);
-        assert.match(md, /\*\*change\*\*: the Deployment's image changes/);
+        assert.match(md, /\*\*change\*\*: the release changes what runs/);
     });
 
     it("after: says whether pinned up will ship that digest, and when the build was reused", () => {

@@ -3,9 +3,11 @@ import * as assert from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
+import { execSync } from "child_process";
 import { ConfigError, GitSourceError, RegistryError } from "../../components/errors";
+import { BUILD_INPUTS_LABEL, recipeBuild } from "../../components/releaseImage";
 import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
-import { ofType, promiseOf, registered, useMocks } from "./mocks";
+import { ofType, promiseOf, registered, REMOTE_IMAGE, useMocks } from "./mocks";
 
 // Loaded after the mocks, as the Pulumi testing guide asks.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,10 +15,12 @@ const program: () => Promise<Record<string, unknown>> = require("../../index");
 
 const R = "2026-11-27-001";
 const HEX = "cd".repeat(32);
-const DYNAMIC = "pulumi-nodejs:dynamic/pinned:ImageBuild";
 
-/** A loopback stand-in for a registry's manifest endpoint, with basic auth. */
-async function fakeRegistry(digests: string[]): Promise<{ host: string; requests: string[]; close(): void }> {
+/**
+ * A loopback stand-in for a registry's Distribution API, with basic auth:
+ * manifests by digest, and tags whose image config carries `labels`.
+ */
+async function fakeRegistry(digests: string[], tags: Record<string, { digest: string; labels: Record<string, string> }> = {}): Promise<{ host: string; requests: string[]; close(): void }> {
     const requests: string[] = [];
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
@@ -25,7 +29,15 @@ async function fakeRegistry(digests: string[]): Promise<{ host: string; requests
             return;
         }
         const digest = /\/manifests\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? "")?.[1];
-        res.writeHead(digest && digests.includes(digest) ? 200 : 404).end();
+        const tag = /\/manifests\/([^/:]+)$/.exec(req.url ?? "")?.[1];
+        const blob = /\/blobs\/config-(.+)$/.exec(req.url ?? "")?.[1];
+        if (tag && tags[tag]) {
+            res.writeHead(200, { "docker-content-digest": tags[tag].digest, "content-type": "application/json" }).end(JSON.stringify({ config: { digest: `config-${tag}` } }));
+        } else if (blob && tags[blob]) {
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ config: { Labels: tags[blob].labels } }));
+        } else {
+            res.writeHead(digest && digests.includes(digest) ? 200 : 404).end();
+        }
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
@@ -60,20 +72,47 @@ describe("program (mocks)", function () {
     });
 
     it("builds at the release tag and deploys the built digest; outputs say what runs", async () => {
-        useMocks(R, config());
-        const out = await outputsOf(await program());
-        const [build] = ofType(DYNAMIC);
-        assert.ok(build, "an image is built");
-        assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: commit });
-        assert.deepStrictEqual(out, {
-            release: R,
-            commit,
-            digestReference: `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`,
-            deployment: "default/pinned-app",
-        });
-        const [dep] = ofType("kubernetes:apps/v1:Deployment");
-        const image = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image;
-        assert.strictEqual(image, out.digestReference);
+        const reg = await fakeRegistry([]);
+        try {
+            useMocks(R, config({ "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            const out = await outputsOf(await program());
+            const [build] = ofType(REMOTE_IMAGE);
+            assert.ok(build, "an image is built");
+            assert.deepStrictEqual((build.inputs.build as { buildArgs: unknown }).buildArgs, { git_hash: commit });
+            assert.deepStrictEqual(out, {
+                release: R,
+                commit,
+                digestReference: `${reg.host}/pinned/app@sha256:${"ab".repeat(32)}`,
+                deployment: "default/pinned-app",
+            });
+            const [dep] = ofType("kubernetes:apps/v1:Deployment");
+            const image = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image;
+            assert.strictEqual(image, out.digestReference);
+            assert.ok(reg.requests.includes(`GET /v2/pinned/app/manifests/${R}`), "it looked for an identical build first");
+        } finally {
+            reg.close();
+        }
+    });
+
+    it("deploys an identical build already in the registry, building nothing; another build under the tag is rebuilt", async () => {
+        const label = (c: string) => recipeBuild({ appDir: `${repo.dir}/app`, release: R, commit: c, commitTime: new Date(Number(execSync(`git -C ${repo.dir} show -s --format=%ct ${c}`).toString().trim()) * 1000).toISOString() }).labels[BUILD_INPUTS_LABEL];
+        const same = await fakeRegistry([], { [R]: { digest: `sha256:${HEX}`, labels: { [BUILD_INPUTS_LABEL]: label(commit) } } });
+        try {
+            useMocks(R, config({ "pinned:registry": same.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            const out = await outputsOf(await program());
+            assert.strictEqual(out.digestReference, `${same.host}/pinned/app@sha256:${HEX}`);
+            assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "nothing built");
+        } finally {
+            same.close();
+        }
+        const other = await fakeRegistry([], { [R]: { digest: `sha256:${HEX}`, labels: { [BUILD_INPUTS_LABEL]: "sha256:other" } } });
+        try {
+            useMocks(R, config({ "pinned:registry": other.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            await outputsOf(await program());
+            assert.strictEqual(ofType(REMOTE_IMAGE).length, 1, "built again");
+        } finally {
+            other.close();
+        }
     });
 
     it("with a recorded digest: checks the registry, builds nothing, deploys that digest", async () => {
@@ -83,7 +122,7 @@ describe("program (mocks)", function () {
             useMocks(R, config({ "pinned:imageDigest": recorded, "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
             const out = await outputsOf(await program());
             assert.strictEqual(out.digestReference, recorded);
-            assert.strictEqual(ofType(DYNAMIC).length, 0, "no image resource");
+            assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "no image resource");
             assert.deepStrictEqual(reg.requests, [`HEAD /v2/pinned/app/manifests/sha256:${HEX}`, `HEAD /v2/pinned/app/manifests/sha256:${HEX}`]);
         } finally {
             reg.close();

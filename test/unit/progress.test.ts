@@ -1,8 +1,6 @@
 import * as assert from "assert";
-import * as fs from "fs";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { describeStep, EngineProgress, summarizeChanges } from "../../cli/engineProgress";
-import { BuildProgress } from "../../cli/buildProgress";
+import { describeStep, DOCKER_BUILD, DOCKER_PUSH, EngineProgress, summarizeChanges } from "../../cli/engineProgress";
 import { Progress } from "../../cli/progress";
 
 /** A stream that keeps what is written, and a clock the test moves. */
@@ -14,7 +12,8 @@ function harness(interactive: boolean) {
     return { progress, text: () => text, advance: (ms: number) => (now += ms) };
 }
 
-const URN = "urn:pulumi:R::pinned::pinned:index:Release$pinned:index:ReleaseImage$pulumi-nodejs:dynamic/pinned:ImageBuild::R-image-build";
+const BUILD_URN = "urn:pulumi:build::pinned-image::pinned:index:ReleaseImage$docker:index/remoteImage:RemoteImage::image-build";
+const PUSH_URN = "urn:pulumi:build::pinned-image::pinned:index:ReleaseImage$docker:index/registryImage:RegistryImage::image-push";
 const DEP_URN = "urn:pulumi:R::pinned::pinned:index:Release$kubernetes:apps/v1:Deployment::R-app-deployment";
 
 function pre(op: string, urn: string, type: string, inputs: Record<string, unknown> = {}): EngineEvent {
@@ -25,32 +24,22 @@ function outputs(urn: string, type: string, outs: Record<string, unknown> = {}):
 }
 
 describe("progress output", () => {
-    it("build phases written by the image build become steps of their own", () => {
+    it("the Docker provider's build and push become steps named after the image", () => {
         const h = harness(false);
-        const phases = new BuildProgress(h.progress, 60_000);
-        const write = (e: object) => fs.appendFileSync(phases.file, `${JSON.stringify(e)}\n`);
-        write({ phase: "reuse", state: "start", image: "r/app:R" });
-        write({ phase: "reuse", state: "done", image: "r/app:R", detail: "none: building" });
-        write({ phase: "build", state: "start", image: "r/app:R" });
-        phases.poll();
+        const engine = new EngineProgress(h.progress, { summary: false });
+        engine.onEvent(pre("create", BUILD_URN, DOCKER_BUILD, { name: "r/app:R" }));
         h.advance(42_000);
-        fs.appendFileSync(phases.file, `${JSON.stringify({ phase: "build", state: "done", image: "r/app:R" })}\n{"phase":"push","sta`);
-        phases.poll(); // half a line waits for the rest
-        fs.appendFileSync(phases.file, `te":"start","image":"r/app:R"}\n${JSON.stringify({ phase: "push", state: "failed", image: "r/app:R" })}\n`);
-        assert.strictEqual(phases.env().PINNED_PROGRESS_FILE, phases.file);
-        assert.strictEqual(process.env.PINNED_PROGRESS_FILE, phases.file);
-        phases.close();
-        assert.ok(!fs.existsSync(phases.file));
-        assert.strictEqual(process.env.PINNED_PROGRESS_FILE, undefined);
+        engine.onEvent(outputs(BUILD_URN, DOCKER_BUILD));
+        engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
+        engine.onEvent({ resOpFailedEvent: { metadata: { op: "create", urn: PUSH_URN, type: DOCKER_PUSH }, status: 1, steps: 1 } } as unknown as EngineEvent);
+        engine.onEvent({ summaryEvent: { resourceChanges: { create: 3 }, durationSeconds: 50, maybeCorrupt: false, policyPacks: {} } } as unknown as EngineEvent);
+        engine.close();
         assert.deepStrictEqual(h.text().trim().split("\n"), [
-            "looking for an identical build of r/app:R …",
-            "✓ looking for an identical build of r/app:R (0s): none: building",
             "building r/app:R …",
             "✓ building r/app:R (42s)",
             "pushing r/app:R …",
             "✗ pushing r/app:R failed (0s)",
         ]);
-        h.progress.close();
     });
 
     it("in CI: plain start, heartbeat and end lines; no carriage returns, no escapes", () => {
@@ -93,12 +82,13 @@ describe("progress output", () => {
     });
 
     it("names engine steps as people read them", () => {
-        // The build reports its own phases through BuildProgress.
-        assert.strictEqual(describeStep("pulumi-nodejs:dynamic/pinned:ImageBuild", URN, "create"), undefined);
+        assert.strictEqual(describeStep(DOCKER_BUILD, BUILD_URN, "create", "r/app:R"), "building r/app:R");
+        assert.strictEqual(describeStep(DOCKER_PUSH, PUSH_URN, "create", "r/app:R"), "pushing r/app:R");
+        assert.strictEqual(describeStep(DOCKER_PUSH, PUSH_URN, "delete", "r/app:R"), undefined, "deleting a push removes nothing");
         assert.strictEqual(describeStep("kubernetes:apps/v1:Deployment", DEP_URN, "update", "pinned-app"), "rolling out Deployment pinned-app");
         assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "create"), "applying Service svc");
         assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "delete"), "deleting Service svc");
-        for (const quiet of ["pulumi:pulumi:Stack", "pulumi:providers:kubernetes", "pinned:index:Release"]) {
+        for (const quiet of ["pulumi:pulumi:Stack", "pulumi:providers:kubernetes", "pulumi:providers:docker", "pinned:index:Release"]) {
             assert.strictEqual(describeStep(quiet, "urn:x::y", "create"), undefined, quiet);
         }
         assert.strictEqual(summarizeChanges({ update: 1, same: 3, delete: 0 }), "1 updated, 3 unchanged");
@@ -109,8 +99,6 @@ describe("progress output", () => {
         const h = harness(false);
         const engine = new EngineProgress(h.progress);
         engine.onEvent({ resourcePreEvent: { metadata: { op: "refresh", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" } } } as unknown as EngineEvent);
-        engine.onEvent(pre("create", URN, "pulumi-nodejs:dynamic/pinned:ImageBuild"));
-        engine.onEvent(outputs(URN, "pulumi-nodejs:dynamic/pinned:ImageBuild", { repoDigest: "r@sha256:1" }));
         engine.onEvent(pre("same", "urn:x::svc", "kubernetes:core/v1:Service"));
         engine.onEvent(pre("update", DEP_URN, "kubernetes:apps/v1:Deployment", { metadata: { name: "pinned-app" } }));
         engine.onEvent({ diagnosticEvent: { message: "\u001b[33mbase image has no digest\u001b[0m\n", severity: "warning", color: "always" } } as unknown as EngineEvent);

@@ -1,0 +1,107 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { DigestReference, parseDigestReference } from "../components/digestReference";
+import { PinnedError } from "../components/errors";
+import { GitSource } from "../components/git/gitSource";
+import { findIdenticalBuild, recipeBuild, ReleaseImage } from "../components/releaseImage";
+import { EngineProgress } from "./engineProgress";
+import { engineEnv } from "./environment";
+import { Progress } from "./progress";
+
+/** One image to build: the recipe at a commit, and where it goes. */
+export interface ImageRequest {
+    readonly appDir: string;
+    /** The container tag: the release's name, or the branch convention for an unreleased commit. */
+    readonly tag: string;
+    /** `org.opencontainers.image.version`: the release (or the tag, for an unreleased commit). */
+    readonly release: string;
+    readonly source: Pick<GitSource, "commit" | "commitTime" | "remoteUrl">;
+    readonly strictPolicy: boolean;
+    readonly registry: { readonly server: string; readonly repository: string; readonly username?: string; readonly password?: string };
+}
+
+export interface BuiltImage {
+    readonly digest: DigestReference;
+    /** `registry/repository:tag`. */
+    readonly imageName: string;
+    /** Already in the registry from identical inputs: nothing was built. */
+    readonly reused: boolean;
+    readonly seconds: number;
+}
+
+/**
+ * Builds and pushes a release's image before its stack is updated, so the
+ * release stack itself only ever deploys a digest: its state holds no build
+ * resources, and a preview of it shows the very digest the update ships.
+ *
+ * The build is the program's own ReleaseImage component (the Docker
+ * provider's RemoteImage and RegistryImage), run by the engine as a small
+ * inline program whose state lives in a temporary directory: the image is
+ * what lasts, in the registry, under its tag and digest.
+ */
+export async function buildImage(req: ImageRequest, progress: Progress): Promise<BuiltImage> {
+    const started = Date.now();
+    const repository = `${req.registry.server}/${req.registry.repository}`;
+    const imageName = `${repository}:${req.tag}`;
+    const recipe = recipeBuild({ appDir: req.appDir, release: req.release, commit: req.source.commit, commitTime: req.source.commitTime, sourceUrl: req.source.remoteUrl });
+    const creds = { username: req.registry.username, password: req.registry.password };
+
+    const look = progress.start(`looking for an identical build of ${imageName}`);
+    const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {
+        look.fail();
+        throw err;
+    });
+    look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
+    if (found) {
+        return { digest: found, imageName, reused: true, seconds: seconds(started) };
+    }
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
+    const events = new EngineProgress(progress, { summary: false });
+    try {
+        const program = async () => {
+            const image = new ReleaseImage("image", {
+                appDir: req.appDir,
+                tag: req.tag,
+                release: req.release,
+                commit: req.source.commit,
+                commitTime: req.source.commitTime,
+                sourceUrl: req.source.remoteUrl,
+                strictPolicy: req.strictPolicy,
+                registry: { ...req.registry, password: req.registry.password === undefined ? undefined : pulumi.secret(req.registry.password) },
+            });
+            return { digestReference: image.digestReference };
+        };
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: "build", projectName: "pinned-image", program },
+            {
+                workDir: dir,
+                projectSettings: { name: "pinned-image", runtime: "nodejs", backend: { url: `file://${dir}` } },
+                // This state is thrown away with its directory; its passphrase too.
+                envVars: { ...engineEnv(), PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex") },
+            },
+        );
+        const result = await stack.up({ onEvent: events.onEvent, onOutput: (out) => fs.appendFileSync(path.join(dir, "engine.log"), out) });
+        const digest = parseDigestReference(String(result.outputs.digestReference?.value ?? ""));
+        return { digest, imageName, reused: false, seconds: seconds(started) };
+    } catch (err) {
+        if (err instanceof CommandError) {
+            throw new PinnedError(
+                `building or pushing ${imageName} failed (the error above says why); nothing was deployed.`,
+                "fix the recipe or the registry, commit, and run the command again.",
+            );
+        }
+        throw err;
+    } finally {
+        events.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function seconds(since: number): number {
+    return Math.round((Date.now() - since) / 1000);
+}

@@ -1,0 +1,190 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { PinnedError } from "../components/errors";
+import { EngineDiff, parseEngineDiff } from "./engineDiff";
+import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
+import { stackFilePath } from "./stackFile";
+import { DeployTarget, targetEnv } from "./target";
+
+/** What the preview asks the engine about. */
+export interface StackPreviewRequest {
+    /** The stack the change would be released as. */
+    readonly stack: string;
+    readonly commit: string;
+    /** The image the release deploys: recorded, or built and pushed just now. */
+    readonly digest: string;
+    /**
+     * Stacks whose state describes what runs now, best first: the release's
+     * own stack, then the live release's. The first one the backend has is
+     * copied as the starting state.
+     */
+    readonly stateFrom: readonly string[];
+    readonly target: DeployTarget;
+}
+
+export interface StackPreview extends EngineDiff {
+    /** Whose state the engine compared with, in words. */
+    readonly basis: string;
+}
+
+/** The project's parts the program needs; the temporary project links to them. */
+const PROGRAM_FILES = ["index.ts", "components", "cli", "app", "node_modules", "package.json", "tsconfig.json"];
+
+/**
+ * A real `pulumi preview` of the release's stack, run in a temporary
+ * project and backend so nothing of the user's changes: no stack file in
+ * `stacks/`, no stack in the backend, no lock held.
+ *
+ * The temporary stack starts from the state of the stack that describes
+ * what runs now (the release's own, else the live release's), so the
+ * engine — refreshing first, as Pulumi.yaml asks — shows what this
+ * release changes in the cluster: per resource, the operation and each
+ * property old → new. The stack's config is the release's stack file with
+ * the commit and the digest set, so the program deploys exactly the image
+ * built for it and builds nothing.
+ */
+export function previewStack(req: StackPreviewRequest): StackPreview {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-preview-"));
+    try {
+        const project = path.join(tmp, "project");
+        makeProject(project);
+        const realEnv = engineEnv();
+        const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}` };
+        fs.mkdirSync(path.join(tmp, "state"));
+
+        const source = req.stateFrom.find((s) => stackExists(s, realEnv));
+        const ownFile = stackFilePath(req.stack);
+        if (fs.existsSync(ownFile)) {
+            // Its encryption salt comes along, so its secrets still decrypt.
+            fs.copyFileSync(ownFile, path.join(project, "stacks", path.basename(ownFile)));
+        }
+        pulumi(["stack", "init", req.stack, "--non-interactive"], project, tempEnv);
+        configure(req, project, tempEnv);
+        let renderedTo: string | undefined;
+        if (source) {
+            const state = pulumi(["stack", "export", "--show-secrets", "--stack", source], PROJECT_DIR, realEnv).stdout;
+            const seed = path.join(tmp, "seed.json");
+            fs.writeFileSync(seed, renameStack(state, source, req.stack), { mode: 0o600 });
+            pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
+            renderedTo = renderDirectoryOf(state);
+        }
+        // Rendering: the directory the state already renders to, so the
+        // preview compares manifests rather than directories (a preview
+        // writes no manifest).
+        const renderEnv =
+            req.target.kind === "render" ? { PINNED_RENDER_YAML_TO: renderedTo ?? path.resolve(PROJECT_DIR, req.target.dir) } : targetEnv(req.target);
+        const run = spawnSync(resolvePulumi(tempEnv), ["preview", "--json", "--stack", req.stack, "--non-interactive"], {
+            cwd: project,
+            encoding: "utf8",
+            env: { ...process.env, ...tempEnv, ...renderEnv },
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        let diff: EngineDiff;
+        try {
+            diff = parseEngineDiff(run.stdout);
+        } catch {
+            throw new PinnedError(`pulumi preview gave no readable result (exit ${run.status}): ${tail(run.stderr || run.stdout)}`, "run pulumi preview --stack yourself to see why.");
+        }
+        if (run.status !== 0 && diff.errors.length === 0) {
+            diff = { ...diff, errors: [tail(run.stderr) || `pulumi preview exited ${run.status}`] };
+        }
+        const basis = !source
+            ? "no stack state on this machine describes what runs, so every resource shows as a create"
+            : source === req.stack
+              ? `stack ${source}'s state, refreshed from the ${req.target.kind === "cluster" ? "cluster" : "rendered manifests"}`
+              : `the live release ${source}'s state, refreshed from the ${req.target.kind === "cluster" ? "cluster" : "rendered manifests"}`;
+        return { ...diff, basis };
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+/** A project of links to the real one, with its own Pulumi.yaml and stacks/. */
+function makeProject(dir: string): void {
+    fs.mkdirSync(path.join(dir, "stacks"), { recursive: true });
+    for (const entry of PROGRAM_FILES) {
+        if (fs.existsSync(path.join(PROJECT_DIR, entry))) {
+            fs.symlinkSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
+        }
+    }
+    const doc = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    delete doc.backend; // the temporary backend comes from PULUMI_BACKEND_URL
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(doc));
+}
+
+/** The release's commit and image, and the registry it was pushed to if the file names none. */
+function configure(req: StackPreviewRequest, project: string, env: Record<string, string>): void {
+    const file = path.join(project, "stacks", `Pulumi.${req.stack}.yaml`);
+    const current = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ?? {}) as Record<string, unknown>;
+    const set = (key: string, value: string, secret = false) =>
+        pulumi(["config", "set", ...(secret ? ["--secret"] : []), "--stack", req.stack, key, ...(secret ? [] : [value])], project, env, secret ? value : undefined);
+    set("pinned:commit", req.commit);
+    set("pinned:imageDigest", req.digest);
+    const registry = defaultRegistry();
+    if (current["pinned:registry"] === undefined && registry) {
+        set("pinned:registry", registry.server);
+        if (registry.username) {
+            set("pinned:registryUser", registry.username);
+        }
+        if (registry.password) {
+            // Read from stdin: a secret never goes on a command line.
+            set("pinned:registryPassword", registry.password, true);
+        }
+    }
+}
+
+/** Whether the real backend has this stack. */
+function stackExists(stack: string, env: Record<string, string>): boolean {
+    const r = spawnSync(resolvePulumi(env), ["stack", "ls", "--json"], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, ...env } });
+    if (r.status !== 0) {
+        return false;
+    }
+    return (JSON.parse(r.stdout) as Array<{ name: string }>).some((s) => s.name === stack);
+}
+
+/**
+ * A state exported from stack `from` as stack `to`: the stack's name is part
+ * of every URN (resource names are the same in every release's stack).
+ */
+export function renameStack(state: string, from: string, to: string): string {
+    const doc = JSON.parse(state) as { deployment?: { secrets_providers?: unknown } };
+    // Secrets are exported in plain text; the new stack encrypts them its own way.
+    delete doc.deployment?.secrets_providers;
+    return JSON.stringify(doc)
+        .split(`urn:pulumi:${from}::`)
+        .join(`urn:pulumi:${to}::`)
+        .split(`pulumi:pulumi:Stack::pinned-${from}"`)
+        .join(`pulumi:pulumi:Stack::pinned-${to}"`);
+}
+
+/** The directory a stack's Kubernetes provider renders to, if it renders. */
+function renderDirectoryOf(state: string): string | undefined {
+    const resources = (JSON.parse(state) as { deployment?: { resources?: Array<{ type: string; inputs?: { renderYamlToDirectory?: unknown } }> } }).deployment?.resources ?? [];
+    const dir = resources.find((r) => r.type === "pulumi:providers:kubernetes")?.inputs?.renderYamlToDirectory;
+    return typeof dir === "string" && dir !== "" ? dir : undefined;
+}
+
+function resolvePulumi(env: Record<string, string>): string {
+    for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+        const candidate = path.join(dir, "pulumi");
+        if (dir && fs.existsSync(candidate)) {
+            return candidate;
+        }
+    }
+    throw new PinnedError("no pulumi CLI on PATH.", "run pinned env up (it builds one).");
+}
+
+function pulumi(args: string[], cwd: string, env: Record<string, string>, input?: string): { stdout: string } {
+    const r = spawnSync(resolvePulumi(env), args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, input, maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) {
+        throw new PinnedError(`pulumi ${args.slice(0, 2).join(" ")} failed while preparing the preview: ${tail(r.stderr || r.stdout)}`, "run pinned env status, then try again.");
+    }
+    return { stdout: r.stdout };
+}
+
+function tail(text: string): string {
+    return text.trim().split("\n").slice(-4).join(" ").slice(0, 600);
+}
