@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { paint } from "./output";
 import { PROJECT_DIR } from "./environment";
+import { formatShellSettings, shellSettings } from "./envShell";
 
 /**
  * The parts of the embedded local environment, in the order they start.
@@ -11,15 +12,22 @@ import { PROJECT_DIR } from "./environment";
 export const PARTS = ["docker", "registry", "base-image", "pulumi", "provider-kubernetes", "cluster"] as const;
 
 export const ENV_USAGE = `usage: pinned env up|status|down [PART...]
+       pinned env shell
 
   up      install, build (cached) and start what is missing; idempotent
   status  one line per part: version, where it runs, healthy or not
   down    stop what "up" started; caches are kept
+  shell   print the settings to drive pulumi and kubectl by hand here:
+          eval "$(npx pinned env shell)"
 
 parts: ${PARTS.join(", ")}`;
 
 export function envCommand(args: string[]): number {
     const [action, ...only] = args;
+    if (action === "shell" && only.length === 0) {
+        process.stdout.write(`${formatShellSettings(shellSettings())}\n`);
+        return 0;
+    }
     if (!["up", "status", "down"].includes(action ?? "") || only.some((p) => !(PARTS as readonly string[]).includes(p))) {
         process.stderr.write(`${ENV_USAGE}\n`);
         return 2;

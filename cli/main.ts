@@ -1,6 +1,7 @@
 import { ENV_USAGE, envCommand } from "./env";
 import { LINT_USAGE, lintCommand } from "./lint";
 import { PREVIEW_USAGE, previewCommand } from "./preview";
+import { RELEASE_USAGE, releaseCommand } from "./release";
 import { RELEASES_USAGE, releasesCommand } from "./releases";
 import { ROLLBACK_USAGE, rollbackCommand } from "./rollback";
 import { STATUS_USAGE, statusCommand } from "./status";
@@ -10,12 +11,13 @@ import { UP_USAGE, upCommand } from "./up";
 const USAGE = `usage: pinned COMMAND [ARGS]
 
 commands:
-  env up|status|down           the embedded local environment (engine, registry, …)
+  env up|status|down|shell     the embedded local environment (engine, registry, …)
   lint [--strict] DOCKERFILE   check a recipe for unpinned inputs
   tag REF                      print the container tag for a git ref
+  release                      tag HEAD as the next release of today and deploy it
   up [--release R]             build (once) and deploy a release by digest
   preview [--release R] [--markdown]
-                               what an up would change: image, digests, policy
+                               what an up would change: the engine's preview, digests, policy
   rollback [--to R]            redeploy an earlier release's digest (no build)
   status                       live Deployment vs the recorded digest (drift)
   releases [--json]            every release: commit, digest, deployed at, live
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     env: { run: envCommand, usage: ENV_USAGE },
     lint: { run: lintCommand, usage: LINT_USAGE },
     preview: { run: previewCommand, usage: PREVIEW_USAGE },
+    release: { run: releaseCommand, usage: RELEASE_USAGE },
     releases: { run: releasesCommand, usage: RELEASES_USAGE },
     rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
     status: { run: statusCommand, usage: STATUS_USAGE },

@@ -57,7 +57,7 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
         const today = new Date().toISOString().slice(0, 10);
         throw new GitSourceError(
             `HEAD (${source.commit.slice(0, 12)}) has no release tag, so there is no release to deploy.`,
-            `a release is a git tag named yyyy-mm-dd-NNN: git tag ${today}-001, then run pinned up again.`,
+            `pinned release tags HEAD as the next release of today and deploys it (or tag it yourself, git tag ${today}-001, and run pinned up again).`,
         );
     }
     const record = readReleaseRecord(release);

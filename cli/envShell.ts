@@ -1,0 +1,41 @@
+import * as fs from "fs";
+import * as path from "path";
+import { cacheDir, passphrase, PROJECT_DIR } from "./environment";
+
+/**
+ * The shell settings that let a person drive `pulumi` and `kubectl` by hand
+ * on the embedded environment, as `pinned` itself does: the project's engine
+ * first on PATH, nothing fetched from the network, the stacks' passphrase
+ * read from its file (never printed), the embedded cluster's kubeconfig.
+ * Values the user already set (their own backend, passphrase or cluster)
+ * are left alone.
+ */
+export function shellSettings(env: NodeJS.ProcessEnv = process.env): Array<[string, string]> {
+    const cache = cacheDir();
+    const out: Array<[string, string]> = [
+        // Prepended to the PATH of the shell that evals this.
+        ["PATH", path.join(cache, "bin")],
+        ["PULUMI_SKIP_UPDATE_CHECK", "true"],
+        ["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true"],
+        // Providers come from the plugin cache, where their versions are checked.
+        ["PULUMI_IGNORE_AMBIENT_PLUGINS", "true"],
+    ];
+    if (env.PULUMI_BACKEND_URL === undefined) {
+        out.push(["PULUMI_BACKEND_URL", `file://${path.join(PROJECT_DIR, ".pulumi")}`]);
+    }
+    if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
+        passphrase(); // made once if missing, so the file exists
+        out.push(["PULUMI_CONFIG_PASSPHRASE_FILE", path.join(cache, "passphrase")]);
+    }
+    const kubeconfig = path.join(cache, "kubeconfig");
+    if (env.KUBECONFIG === undefined && fs.existsSync(kubeconfig)) {
+        out.push(["KUBECONFIG", kubeconfig]);
+    }
+    return out;
+}
+
+/** `export NAME='value'` lines a POSIX shell can eval. */
+export function formatShellSettings(settings: Array<[string, string]>): string {
+    const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+    return settings.map(([k, v]) => (k === "PATH" ? `export PATH=${quote(v)}:"$PATH"` : `export ${k}=${quote(v)}`)).join("\n");
+}

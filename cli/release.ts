@@ -1,0 +1,70 @@
+import * as path from "path";
+import { simpleGit } from "simple-git";
+import { assertCleanTree, readGitSource } from "../components/git/gitSource";
+import { nextReleaseName, ReleaseName } from "../components/git/releaseName";
+import { assertRecipePasses } from "../components/releaseImage";
+import { bold, deployRelease } from "./deploy";
+import { PROJECT_DIR } from "./environment";
+import { reportError } from "./output";
+import { Progress } from "./progress";
+import { releaseRecipe } from "./recipe";
+import { readReleaseRecord, stackFilePath } from "./stackFile";
+
+export const RELEASE_USAGE = `usage: pinned release
+
+Makes a release of HEAD and deploys it: tags HEAD with the next release
+name of today (yyyy-mm-dd-NNN) unless it already has a release tag, then
+does what pinned up does. If the deploy fails, a tag this command made is
+removed again. Run on a fresh clone after pinned env up, it releases the
+example app onto the embedded cluster.`;
+
+export async function releaseCommand(args: string[]): Promise<number> {
+    if (args.length > 0) {
+        process.stderr.write(`${RELEASE_USAGE}\n`);
+        return 2;
+    }
+    const progress = new Progress(process.stdout);
+    let made: ReleaseName | undefined;
+    try {
+        const source = await readGitSource(PROJECT_DIR);
+        let release = source.releases[0];
+        if (!release) {
+            assertCleanTree(source, "a release is a commit", "run pinned release again");
+            // Refused before a tag exists: a bad recipe leaves no tag behind.
+            const { recipe, findings } = releaseRecipe(undefined);
+            assertRecipePasses(findings, recipe);
+            release = nextReleaseName((await simpleGit({ baseDir: source.root }).tags()).all);
+            await simpleGit({ baseDir: source.root }).addTag(release);
+            made = release;
+            progress.line(`${bold("pinned:")} tagged HEAD (${source.commit.slice(0, 12)}) as ${release}`);
+        }
+        const record = readReleaseRecord(release);
+        const digest = await deployRelease(
+            { release, record, source, commit: record?.commit ?? source.commit, command: `pinned release (${release})` },
+            progress,
+        );
+        progress.line(`${bold("pinned:")} live: ${digest}`);
+        progress.line(`${bold("pinned:")} recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release${made ? `, and push the tag (git push origin ${release})` : ""}.`);
+        progress.line(nextSteps());
+        return 0;
+    } catch (err) {
+        progress.close();
+        if (made) {
+            await simpleGit({ baseDir: PROJECT_DIR }).tag(["-d", made]).catch(() => undefined);
+            process.stderr.write(`pinned: removed the tag ${made} this run made; nothing was released.\n`);
+        }
+        return reportError(err, 1);
+    }
+}
+
+function nextSteps(): string {
+    return [
+        "",
+        "next:",
+        "  npx pinned status                 what runs, and whether it matches its release",
+        "  (edit app/, commit)               then: npx pinned preview   what the next release would change",
+        "  npx pinned release                release HEAD again as the next release of today",
+        "  npx pinned releases               every release; npx pinned rollback goes back one",
+        '  eval "$(npx pinned env shell)"    then pulumi stack ls, kubectl get deployments: the same state by hand',
+    ].join("\n");
+}
