@@ -76,7 +76,9 @@ export class EngineProgress {
         if (outputs && !outputs.planning) {
             const step = this.steps.get(outputs.metadata.urn);
             this.steps.delete(outputs.metadata.urn);
-            step?.done();
+            // A push's step ends with the digest the registry gave it.
+            const pushed = outputs.metadata.type === DOCKER_PUSH ? (outputs.metadata.new?.outputs as { sha256Digest?: unknown } | undefined)?.sha256Digest : undefined;
+            step?.done(typeof pushed === "string" ? pushed : undefined);
             return;
         }
         if (event.resOpFailedEvent) {

@@ -75,7 +75,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         assert.strictEqual(again.status, 0, again.output);
         const changes = project.lastUpdateChanges(A);
         assert.deepStrictEqual(Object.keys(changes).filter((k) => k !== "same"), [], JSON.stringify(changes));
-        assert.doesNotMatch(again.output, /ImageBuild/);
+        assert.doesNotMatch(again.output, /^(building|pushing) /m);
         assert.strictEqual(await registryDigest(env, REPOSITORY, A), before);
         assert.strictEqual(project.stackConfig(A)["pinned:imageDigest"], digestRef);
     });
@@ -93,7 +93,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         assert.strictEqual(project.renderedDeployment(B)?.spec.template.spec.containers[0].image, digestRef);
         assert.strictEqual(await registryDigest(env, REPOSITORY, B), undefined, "no image was pushed for B");
         const resources = JSON.parse(project.pulumi(["stack", "export", "--stack", B]).output).deployment.resources as Array<{ type: string }>;
-        assert.ok(!resources.some((r) => r.type.includes("ImageBuild")), "no build resource in B's state");
+        XX
     });
 
     it("a recorded digest missing from the registry fails before any Kubernetes change", async () => {

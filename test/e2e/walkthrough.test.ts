@@ -47,7 +47,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.doesNotMatch(up.output, /\r|\u001b\[/);
     });
 
-    it("2. change the app; pinned preview --markdown shows the live digest before and the built digest after", async () => {
+    it("2. change the app; pinned preview --markdown shows the engine's Deployment update, live digest before, built digest after", async () => {
         const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
         const commit = await project.commit("say hello differently", { "app/server.py": server.replace('"pinned-example"', '"pinned-example-2"') });
         const preview = project.pinned(["preview", "--markdown"]);
@@ -60,6 +60,9 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.match(after ?? "", DIGEST, body);
         assert.notStrictEqual(after, digestA);
         previewed = after as string;
+        // The engine's preview of the next release's stack, against the live release's state.
+        assert.match(body, new RegExp(`\\*\\*Engine preview\\*\\* of stack \`\\d{4}-\\d{2}-\\d{2}-\\d{3}\`, against the live release ${A}'s state, refreshed from the cluster:`));
+        assert.ok(body.includes(`| \`spec.template.spec.containers[0].image\` | \`${digestA}\` | \`${previewed}\` |`), body);
         assert.ok(body.includes(`| Git hash | \`${commit}\` |`), body);
         assert.match(body, /\| Policy \| ✅ no findings \|/);
         assert.match(body, /\| Base image \| `[^`]+@sha256:[0-9a-f]{64}` \|/);
@@ -112,7 +115,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
 
         const again = project.pinned(["preview"]);
         assert.strictEqual(again.status, 0, again.output); // 0: nothing would change
-        assert.match(again.stdout, /no change: the Deployment already runs this image/);
+        assert.match(again.stdout, /^no change: no changes/m);
         assert.ok(again.stdout.includes(`recorded for ${B}: no build`), again.stdout);
     });
 

@@ -31,12 +31,16 @@ describe("progress output", () => {
         h.advance(42_000);
         engine.onEvent(outputs(BUILD_URN, DOCKER_BUILD));
         engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
+        engine.onEvent(outputs(PUSH_URN, DOCKER_PUSH, { sha256Digest: `sha256:${"1".repeat(64)}` }));
+        engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
         engine.onEvent({ resOpFailedEvent: { metadata: { op: "create", urn: PUSH_URN, type: DOCKER_PUSH }, status: 1, steps: 1 } } as unknown as EngineEvent);
         engine.onEvent({ summaryEvent: { resourceChanges: { create: 3 }, durationSeconds: 50, maybeCorrupt: false, policyPacks: {} } } as unknown as EngineEvent);
         engine.close();
         assert.deepStrictEqual(h.text().trim().split("\n"), [
             "building r/app:R …",
             "✓ building r/app:R (42s)",
+            "pushing r/app:R …",
+            `✓ pushing r/app:R (0s): sha256:${"1".repeat(64)}`,
             "pushing r/app:R …",
             "✗ pushing r/app:R failed (0s)",
         ]);

@@ -15,6 +15,7 @@ export interface RunResult {
     /** stdout and stderr together, as a person sees them. */
     readonly output: string;
     readonly stdout: string;
+    readonly stderr?: string;
 }
 
 /**
@@ -147,6 +148,31 @@ export class ReleaseProject {
             },
         });
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+    }
+
+    /**
+     * Runs a shell script as a user who set nothing up but
+     * `eval "$(npx pinned env shell)"`: a bare environment (PATH without the
+     * project's engine, HOME, CI) plus what that prints. `input` is stdin.
+     */
+    userShell(script: string, input?: string): RunResult {
+        const cacheBin = path.join(cacheDir(), "bin");
+        const bare: Record<string, string> = {
+            PATH: (process.env.PATH ?? "").split(path.delimiter).filter((d) => d !== cacheBin).join(path.delimiter),
+            HOME: process.env.HOME ?? os.homedir(),
+            CI: "true",
+            ...(process.env.PINNED_CACHE ? { PINNED_CACHE: process.env.PINNED_CACHE } : {}),
+            ...(process.env.PULUMI_HOME ? { PULUMI_HOME: process.env.PULUMI_HOME } : {}),
+        };
+        const r = spawnSync("bash", ["-e", "-o", "pipefail", "-c", `eval "$(./bin/pinned env shell)"
+${script}`], {
+            cwd: this.dir,
+            encoding: "utf8",
+            env: bare,
+            input,
+            timeout: 15 * 60 * 1000,
+        });
+        return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
     }
 
     /** The `pinned:*` values of a release's stack file. */

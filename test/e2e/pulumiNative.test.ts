@@ -1,0 +1,165 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parseEngineDiff, ResourceChange } from "../../cli/engineDiff";
+import { Cluster } from "./support/cluster";
+import { useClusterProject } from "./support/clusterProject";
+import { docker, LocalEnv, registryDigest } from "./support/localEnv";
+import { ReleaseProject } from "./support/releaseProject";
+
+const A = "2026-11-27-001";
+const B = "2026-12-04-001";
+const C = "2026-12-11-001";
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+const IMAGE_PATH = "spec.template.spec.containers[0].image";
+
+/** The docker provider's resources in a stack's state. */
+function dockerResources(project: ReleaseProject, stack: string): string[] {
+    const exported = project.userShell(`pulumi stack export --stack ${stack}`);
+    assert.strictEqual(exported.status, 0, exported.output);
+    return ((JSON.parse(exported.stdout).deployment.resources ?? []) as Array<{ type: string }>).map((r) => r.type).filter((t) => t.startsWith("docker:"));
+}
+
+function deploymentChange(changes: readonly ResourceChange[]): ResourceChange | undefined {
+    return changes.find((c) => c.kind === "Deployment");
+}
+
+/**
+ * A user who never types `pinned` for the update itself: the pulumi CLI,
+ * with the settings `pinned env shell` prints, against the real engine,
+ * Docker provider, registry and API server.
+ */
+describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", function () {
+    this.timeout(30 * 60 * 1000);
+    const suite = useClusterProject("native");
+    let env: LocalEnv;
+    let cluster: Cluster;
+    let project: ReleaseProject;
+    let NAMESPACE: string;
+    let REPOSITORY: string;
+    let digestA: string;
+    let digestB: string;
+
+    before(async () => {
+        ({ env, cluster, project, namespace: NAMESPACE, repository: REPOSITORY } = suite);
+        await project.release(A);
+        assert.strictEqual(project.up(A).status, 0);
+        const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
+        await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-b"') });
+        assert.strictEqual(project.up(B).status, 0);
+        digestA = String(project.stackConfig(A)["pinned:imageDigest"]);
+        digestB = String(project.stackConfig(B)["pinned:imageDigest"]);
+        assert.match(digestA, DIGEST);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestB);
+    });
+
+    it("pinned env shell: pulumi and kubectl work by hand, with no warning", () => {
+        const r = project.userShell(`pulumi stack ls --json && kubectl get deployment pinned-app -n ${NAMESPACE} -o name`);
+        assert.strictEqual(r.status, 0, r.output);
+        const stacks = (JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf("]") + 1)) as Array<{ name: string }>).map((s) => s.name).sort();
+        assert.deepStrictEqual(stacks, [A, B]);
+        assert.match(r.stdout, /deployment\.apps\/pinned-app/);
+        assert.doesNotMatch(r.stderr ?? "", /warning/i, r.output);
+    });
+
+    it("after B is live, pulumi preview --stack A shows the Deployment's image going from B's digest to A's", () => {
+        const r = project.userShell(`pulumi preview --stack ${A} --json`);
+        assert.strictEqual(r.status, 0, r.output);
+        const change = deploymentChange(parseEngineDiff(r.stdout).changes);
+        assert.strictEqual(change?.op, "update", r.stdout);
+        const image = change?.properties.find((p) => p.path === IMAGE_PATH);
+        assert.deepStrictEqual([image?.before, image?.after], [digestB, digestA], JSON.stringify(change));
+        assert.doesNotMatch(r.stderr ?? "", /warning/i, r.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestB, "a preview changes nothing");
+    });
+
+    it("pulumi up --stack A puts A's digest live, building and pushing nothing", async () => {
+        const tagBefore = await registryDigest(env, REPOSITORY, A);
+        const r = project.userShell(`pulumi up --stack ${A} --yes --skip-preview`);
+        assert.strictEqual(r.status, 0, r.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.ok(cluster.rolledOut(NAMESPACE));
+        assert.deepStrictEqual(dockerResources(project, A), [], "A's stack holds no build resources");
+        assert.strictEqual(await registryDigest(env, REPOSITORY, A), tagBefore, "nothing was pushed");
+    });
+
+    it("pinned preview of the live release with nothing changed: no changes, exit 0", () => {
+        const r = project.pinned(["preview", "--release", A]);
+        assert.strictEqual(r.status, 0, r.output);
+        assert.match(r.stdout, /^engine preview of stack 2026-11-27-001 \(against stack 2026-11-27-001's state, refreshed from the cluster\):\n {2}no changes$/m);
+        assert.match(r.stdout, /^no change: no changes/m);
+    });
+
+    it("pinned preview shows a stack setting's change (pinned:replicas in the release's file), old → new", () => {
+        const file = path.join(project.dir, "stacks", `Pulumi.${A}.yaml`);
+        const text = fs.readFileSync(file, "utf8");
+        fs.writeFileSync(file, text.replace(/^config:\n/m, 'config:\n  pinned:replicas: "2"\n'));
+        try {
+            const r = project.pinned(["preview", "--release", A, "--markdown"]);
+            assert.strictEqual(r.status, 3, r.output);
+            assert.ok(r.stdout.includes(`| Deployment \`${NAMESPACE}/pinned-app\` | update | \`spec.replicas\` | \`1\` | \`2\` |`), r.stdout);
+            assert.ok(!r.stdout.includes(IMAGE_PATH), "the image does not change");
+        } finally {
+            fs.writeFileSync(file, text);
+        }
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA, "a preview changes nothing");
+    });
+
+    it("pinned preview shows a program change (the Service's port in components/), old → new, and no image change", async () => {
+        const file = path.join(project.dir, "components", "pinnedDeployment.ts");
+        const code = fs.readFileSync(file, "utf8");
+        assert.ok(code.includes("port: 80,"), "the Service port is where this test expects it");
+        await project.commit("serve on 8081", { "components/pinnedDeployment.ts": code.replace("port: 80,", "port: 8081,") });
+        try {
+            const r = project.pinned(["preview", "--release", A]);
+            assert.strictEqual(r.status, 3, r.output);
+            assert.match(r.stdout, new RegExp(`^ {2}~ update Service ${NAMESPACE}/pinned-app\n {6}spec\.ports\[0\]\.port: 80 → 8081$`, "m"));
+            assert.ok(!r.stdout.includes(IMAGE_PATH), r.stdout);
+        } finally {
+            await project.commit("serve on 80 again", { "components/pinnedDeployment.ts": code });
+        }
+    });
+
+    it("pulumi destroy --stack B keeps the live Deployment and Service", () => {
+        const r = project.userShell(`pulumi destroy --stack ${B} --yes --skip-preview`);
+        assert.strictEqual(r.status, 0, r.output);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        assert.match(cluster.kubectl(["get", "service", "pinned-app", "-n", NAMESPACE, "-o", "name"]), /service\/pinned-app/);
+    });
+
+    it("a new release made with pulumi alone: @pulumi/docker builds and pushes it, labels and digest are real; a second up pushes nothing", async () => {
+        const commit = await project.release(C);
+        const setup = project.userShell(
+            [
+                `pulumi stack init ${C}`,
+                `pulumi config set --stack ${C} pinned:commit ${commit}`,
+                `pulumi config set --stack ${C} pinned:registry ${env.registry.server}`,
+                `pulumi config set --stack ${C} pinned:registryUser ${env.registry.username}`,
+                // The password from stdin: never a command-line argument.
+                `pulumi config set --stack ${C} --secret pinned:registryPassword`,
+            ].join("\n"),
+            env.registry.password,
+        );
+        assert.strictEqual(setup.status, 0, setup.output);
+        const up = project.userShell(`pulumi up --stack ${C} --yes --skip-preview`);
+        assert.strictEqual(up.status, 0, up.output);
+        assert.deepStrictEqual(dockerResources(project, C).sort(), ["docker:index/registryImage:RegistryImage", "docker:index/remoteImage:RemoteImage"]);
+        const out = JSON.parse(project.userShell(`pulumi stack output --json --stack ${C}`).stdout) as { digestReference: string };
+        const pushed = await registryDigest(env, REPOSITORY, C);
+        assert.strictEqual(out.digestReference, `${env.registry.server}/${REPOSITORY}@${pushed}`, "the digest is the registry's");
+        assert.strictEqual(cluster.liveImage(NAMESPACE), out.digestReference);
+
+        docker(env, ["pull", "--quiet", out.digestReference]);
+        const labels = JSON.parse(docker(env, ["inspect", "--format", "{{json .Config.Labels}}", out.digestReference])) as Record<string, string>;
+        assert.strictEqual(labels.git_hash, commit);
+        assert.strictEqual(labels["org.opencontainers.image.revision"], commit);
+        assert.strictEqual(labels["org.opencontainers.image.version"], C);
+        assert.match(labels["pinned.build-inputs"] ?? "", /^sha256:[0-9a-f]{64}$/);
+
+        const again = project.userShell(`pulumi up --stack ${C} --yes --skip-preview`);
+        assert.strictEqual(again.status, 0, again.output);
+        assert.strictEqual(await registryDigest(env, REPOSITORY, C), pushed, "nothing was pushed");
+        assert.strictEqual(cluster.liveImage(NAMESPACE), out.digestReference);
+        assert.match(again.output, /built from these very inputs; deploying it, building nothing/);
+    });
+});
