@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import fc from "fast-check";
 import { InvalidInputError } from "../../components/errors";
-import { CONTAINER_TAG, isReleaseName, parseReleaseName, STACK_NAME } from "../../components/git/releaseName";
+import { CONTAINER_TAG, isReleaseName, nextReleaseName, parseReleaseName, STACK_NAME } from "../../components/git/releaseName";
 import { arbitraryReleaseName } from "../support/arbitraries";
 
 describe("release names", () => {
@@ -46,5 +46,17 @@ describe("release names", () => {
                 assert.strictEqual(isReleaseName(name), real, name);
             }),
         );
+    });
+});
+
+describe("nextReleaseName", () => {
+    const day = new Date("2026-11-28T15:00:00Z");
+    it("takes the first free number of the day, ignoring other days and other tags", () => {
+        assert.strictEqual(nextReleaseName([], day), "2026-11-28-001");
+        assert.strictEqual(nextReleaseName(["2026-11-28-001", "2026-11-28-003", "2026-11-27-002", "v1.0"], day), "2026-11-28-002");
+    });
+    it("refuses when the day is full", () => {
+        const all = Array.from({ length: 999 }, (_, i) => `2026-11-28-${String(i + 1).padStart(3, "0")}`);
+        assert.throws(() => nextReleaseName(all, day), /all 999 release numbers of 2026-11-28 are taken/);
     });
 });
