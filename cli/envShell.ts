@@ -16,7 +16,7 @@ export function shellSettings(env: NodeJS.ProcessEnv = process.env): Array<[stri
         // Prepended to the PATH of the shell that evals this.
         ["PATH", path.join(cache, "bin")],
         ["PULUMI_SKIP_UPDATE_CHECK", "true"],
-        ["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true"],
+        ["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true"],
         // Providers come from the plugin cache, where their versions are checked.
         ["PULUMI_IGNORE_AMBIENT_PLUGINS", "true"],
     ];

@@ -59,14 +59,14 @@ export function engineEnv(): Record<string, string> {
     return {
         PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Off unless the user turned it on: with internet access, the
+        // engine then fetches the official plugins at the same versions.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
         // Providers come from the plugin cache, where versions are checked,
         // not from whatever binary of that name is on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
         PULUMI_CONFIG_PASSPHRASE: passphrase(),
-        // Debian's client drives BuildKit without the buildx plugin.
-        ...(fs.existsSync("/usr/bin/docker") && !process.env.PINNED_DOCKER ? { PINNED_DOCKER: "/usr/bin/docker" } : {}),
     };
 }
 

@@ -215,18 +215,13 @@ build_langhost() {
   step "$PART" "language host built in $(fmt_duration $(( $(now_s) - t0 )))"
 }
 
-# The dynamic-provider plugin of the official distribution is a tiny shell
-# script that runs @pulumi/pulumi's dynamic provider with node.
-install_dynamic_provider() {
-  local f="$BIN/pulumi-resource-pulumi-nodejs"
-  cat >"$f.tmp" <<'SH'
-#!/bin/sh
-# Runs the dynamic provider of the project's own @pulumi/pulumi (resolved from the current directory).
-script="$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")" || exit 1
-exec node "$script" "$@"
-SH
-  chmod +x "$f.tmp"
-  mv -f "$f.tmp" "$f"
+# Only the engine and its language host live in "$BIN", which users put on
+# PATH (pinned env shell): a pulumi-resource-* there would be an ambient
+# plugin the engine warns about on every run. Providers go to the plugin
+# cache. An earlier version of this script installed the dynamic-provider
+# plugin here; the program no longer has dynamic resources.
+remove_ambient_plugins() {
+  rm -f "$BIN/pulumi-resource-pulumi-nodejs"
 }
 
 # --- choosing an engine ----------------------------------------------------
@@ -280,7 +275,7 @@ cmd_up() {
   else
     build_langhost
   fi
-  install_dynamic_provider
+  remove_ambient_plugins
   echo "$BIN" >"$RUN/engine-dir"
   step "$PART" "ready in $(fmt_duration $(( $(now_s) - t0 ))) — put $BIN first on PATH (scripts/env/pulumi.sh env)"
 }

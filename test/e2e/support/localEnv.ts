@@ -40,7 +40,7 @@ export async function registryDigest(env: LocalEnv, repository: string, referenc
     return res.status === 200 ? res.headers.get("docker-content-digest") ?? undefined : undefined;
 }
 
-/** Runs the docker client the build uses, returning stdout. */
+/** Runs the docker client against the embedded engine, returning stdout. */
 export function docker(env: LocalEnv, args: string[]): string {
-    return execFileSync(env.env.PINNED_DOCKER || "docker", args, { encoding: "utf8", env: env.env });
+    return execFileSync("docker", args, { encoding: "utf8", env: env.env });
 }
