@@ -9,7 +9,7 @@ import { formatShellSettings, shellSettings } from "./envShell";
  * Each is a script in scripts/env/ with up/status/down; this command only
  * sequences them and times them.
  */
-export const PARTS = ["docker", "registry", "base-image", "pulumi", "provider-kubernetes", "cluster"] as const;
+export const PARTS = ["docker", "registry", "base-image", "pulumi", "provider-kubernetes", "provider-docker", "cluster"] as const;
 
 export const ENV_USAGE = `usage: pinned env up|status|down [PART...]
        pinned env shell

@@ -141,6 +141,9 @@ smoke_test() {
   return 1
 }
 
+# to_log LOG CMD ARGS... : run a command with its output in LOG.
+to_log() { local log="$1"; shift; "$@" >"$log" 2>&1; }
+
 # A writable copy of the Terraform provider module plus our shim package.
 prepare_upstream() {
   if [ ! -f "$TF_DIR/go.mod" ]; then
@@ -195,9 +198,10 @@ prepare_wrapper() {
   if [ ! -f "$WRAP_DIR/go.sum" ] || [ "$(cat "$RUN_DIR/go-mod-pins" 2>/dev/null)" != "$pins" ]; then
     rm -f "$RUN_DIR/go-mod-pins"
     write_go_mod
-    step "$PART" "resolving modules (go mod tidy; cold: a few minutes of downloads)…"
-    (cd "$WRAP_DIR" && timed "$PART" nice -n 10 go mod tidy) \
-      || die "$PART" "go mod tidy in $WRAP_DIR failed" "see the output above; check the Go module proxy (go env GOPROXY) and re-run 'scripts/env/$PART.sh up'"
+    step "$PART" "resolving modules (go mod tidy; cold: ~10 min of downloads on a busy machine, log $RUN_DIR/go-mod-tidy.log)…"
+    (cd "$WRAP_DIR" && timed "$PART" to_log "$RUN_DIR/go-mod-tidy.log" nice -n 10 go mod tidy) \
+      || { grep -v '^go: downloading' "$RUN_DIR/go-mod-tidy.log" | tail -n 20 >&2
+           die "$PART" "go mod tidy in $WRAP_DIR failed (log $RUN_DIR/go-mod-tidy.log)" "see the output above; check the Go module proxy (go env GOPROXY) and re-run 'scripts/env/$PART.sh up'"; }
     echo "$pins" >"$RUN_DIR/go-mod-pins"
   fi
 }
@@ -238,12 +242,10 @@ has(s.types?.["docker:index/RemoteImageBuild:RemoteImageBuild"]?.properties,
     ["context", "dockerfile", "buildArgs", "label", "labels", "tags", "target", "platform", "cacheFroms", "extraHosts", "securityOpts", "ulimits", "authConfigs"], "RemoteImageBuild");
 has(rg?.inputProperties, ["name", "keepRemotely", "insecureSkipVerify", "triggers"], "RegistryImage");
 has(rg?.properties, ["sha256Digest"], "RegistryImage");
+has(s.resources?.["docker:index/container:Container"]?.inputProperties, ["name", "image", "command", "networksAdvanced"], "Container");
 if (miss.length) { console.error("missing in schema.json: " + miss.join(", ")); process.exit(1); }
 EOF
 }
-
-# to_log LOG CMD ARGS... : run a command with its output in LOG.
-to_log() { local log="$1"; shift; "$@" >"$log" 2>&1; }
 
 generate_schema() {
   local inputs="$1"

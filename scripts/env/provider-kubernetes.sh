@@ -3,7 +3,7 @@
 # (pulumi-resource-kubernetes), built from Go modules and installed where the
 # Pulumi engine finds it without any network.
 #
-#   up      build it into "$CACHE/bin" (cold: ~20 min on 2 cores) and, when a
+#   up      build it into "$CACHE/providers" (cold: ~20 min on 2 cores) and, when a
 #           `pulumi` CLI exists ($CACHE/bin/pulumi or on PATH), install it into
 #           the plugin cache for the exact version @pulumi/kubernetes asks for.
 #   status  one line: version, where, healthy or not (non-zero if not).
@@ -29,7 +29,10 @@ K8S_PROVIDER_PSEUDO="v4.0.0-20260115033456-f47bc2d6f199" # release commit of v4.
 K8S_SDK_MODULE="github.com/pulumi/pulumi-kubernetes/sdk/v4"
 K8S_SDK_VERSION="v4.25.0" # the same commit, published as a tagged module
 
-BIN="$CACHE/bin/pulumi-resource-kubernetes"
+# Not in "$CACHE/bin": that directory goes on users' PATH (pinned env shell),
+# where a pulumi-resource-* would be an ambient plugin the engine warns about.
+BIN="$CACHE/providers/pulumi-resource-kubernetes"
+OLD_BIN="$CACHE/bin/pulumi-resource-kubernetes"
 SRC="$CACHE/src/pulumi-kubernetes-provider-$K8S_PROVIDER_VERSION"
 RUN_DIR="$CACHE/run/$PART"
 PLUGIN_DIR="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION"
@@ -123,6 +126,7 @@ build() {
   prepare_source
   step "$PART" "building pulumi-resource-kubernetes v$K8S_PROVIDER_VERSION (cold: 15–40 minutes on 2 cores; warm: under a minute)…"
   local tmpbin="$BIN.tmp.$$"
+  mkdir -p "$(dirname "$BIN")"
   rm -f "$BIN".tmp.*    # left by an interrupted run
   (cd "$SRC" && GOFLAGS="$GOFLAGS -mod=mod" timed "$PART" nice -n 10 go build -trimpath \
       -ldflags "-s -w -X $K8S_PROVIDER_MODULE/pkg/version.Version=$K8S_PROVIDER_VERSION" \
@@ -137,7 +141,7 @@ install_plugin() {
   local pulumi
   pulumi="$(find_pulumi)"
   if [ -z "$pulumi" ]; then
-    step "$PART" "no pulumi CLI yet: skipped the plugin-cache install (the binary in $CACHE/bin still works from PATH); re-run 'up' after the pulumi part"
+    step "$PART" "no pulumi CLI yet: skipped the plugin-cache install; re-run 'up' after the pulumi part"
     return 0
   fi
   plugin_installed && return 0
@@ -154,7 +158,11 @@ cmd_up() {
   t0="$(now_s)"
   check_package_json
   command -v go >/dev/null 2>&1 || die "$PART" "no go toolchain on PATH" "install Go 1.24 or newer"
-  mkdir -p "$RUN_DIR"
+  mkdir -p "$RUN_DIR" "$(dirname "$BIN")"
+  # Moved from where earlier versions of this script built it (mv keeps the
+  # size and mtime the build stamp checks).
+  if [ -x "$OLD_BIN" ] && [ ! -e "$BIN" ]; then mv "$OLD_BIN" "$BIN"; fi
+  rm -f "$OLD_BIN"
   if [ "$(bin_version)" = "$K8S_PROVIDER_VERSION" ]; then
     step "$PART" "v$K8S_PROVIDER_VERSION already built at $BIN"
   else

@@ -67,6 +67,14 @@ func Provider() tfbridge.ProviderInfo {
 				Tok:    tfbridge.MakeResource(pkgName, mainMod, "RegistryImage"),
 				Fields: map[string]*tfbridge.SchemaInfo{"build": {Elem: &tfbridge.SchemaInfo{Fields: buildFields()}}},
 			},
+			// Lists the bridge would pluralise; the SDK keeps the singular.
+			"docker_container": {
+				Tok: tfbridge.MakeResource(pkgName, mainMod, "Container"),
+				Fields: map[string]*tfbridge.SchemaInfo{
+					"command":           {Name: "command"},
+					"networks_advanced": {Name: "networksAdvanced"},
+				},
+			},
 			// The SDK names docker_config "ServiceConfig".
 			"docker_config": {Tok: tfbridge.MakeResource(pkgName, mainMod, "ServiceConfig")},
 		},
