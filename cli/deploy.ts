@@ -11,6 +11,7 @@ import { buildImage, ImageRequest } from "./imageBuild";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
 import { paint } from "./output";
+import { renderingCommand } from "./renderCommand";
 import { Progress } from "./progress";
 import { deploymentLocation, projectConfigValue, ReleaseRecord, stackFilePath } from "./stackFile";
 import { chooseTarget, targetEnv } from "./target";
@@ -44,7 +45,11 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
     return withEnvironmentLock(environmentLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
-        const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR, envVars: engineEnv() });
+        const workspace = await LocalWorkspace.create({
+            workDir: PROJECT_DIR,
+            envVars: engineEnv(),
+            ...(target.kind === "render" ? { pulumiCommand: await renderingCommand() } : {}),
+        });
         const existed = (await workspace.listStacks()).some((s) => s.name === release);
         const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
         const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
@@ -88,7 +93,8 @@ async function runUpdate(stack: Stack, progress: Progress): Promise<UpResult> {
     const events = new EngineProgress(progress);
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
-        // stack whose state predates another release sees the cluster as it is.
+        // stack whose state predates another release sees the cluster as it
+        // is (rendering has no cluster: see renderCommand.ts).
         return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
     } catch (err) {
         if (err instanceof CommandError) {

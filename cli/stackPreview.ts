@@ -76,7 +76,9 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         // writes no manifest).
         const renderEnv =
             req.target.kind === "render" ? { PINNED_RENDER_YAML_TO: renderedTo ?? path.resolve(PROJECT_DIR, req.target.dir) } : targetEnv(req.target);
-        const run = spawnSync(resolvePulumi(tempEnv), ["preview", "--json", "--stack", req.stack, "--non-interactive"], {
+        // A rendering provider has no cluster to refresh from (see renderCommand.ts).
+        const refresh = req.target.kind === "render" ? ["--refresh=false"] : [];
+        const run = spawnSync(resolvePulumi(tempEnv), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
             cwd: project,
             encoding: "utf8",
             env: { ...process.env, ...tempEnv, ...renderEnv },
@@ -94,8 +96,8 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         const basis = !source
             ? "no stack state on this machine describes what runs, so every resource shows as a create"
             : source === req.stack
-              ? `stack ${source}'s state, refreshed from the ${req.target.kind === "cluster" ? "cluster" : "rendered manifests"}`
-              : `the live release ${source}'s state, refreshed from the ${req.target.kind === "cluster" ? "cluster" : "rendered manifests"}`;
+              ? `stack ${source}'s state${req.target.kind === "cluster" ? ", refreshed from the cluster" : " (rendered manifests: no cluster to refresh from)"}`
+              : `the live release ${source}'s state${req.target.kind === "cluster" ? ", refreshed from the cluster" : " (rendered manifests: no cluster to refresh from)"}`;
         return { ...diff, basis };
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
