@@ -8,7 +8,7 @@ export const MARKDOWN_MARKER = "<!-- pinned-preview -->";
 
 const LABEL: Record<PreviewOutcome, string> = { "no-change": "no change", change: "change", error: "error" };
 const VERDICT: Record<PreviewOutcome, string> = {
-    "no-change": "no changes: the cluster already runs this release as it would be deployed",
+    "no-change": "nothing would change",
     change: "the release changes what runs",
     error: "this release would fail",
 };

@@ -87,7 +87,7 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         const r = project.pinned(["preview", "--release", A]);
         assert.strictEqual(r.status, 0, r.output);
         assert.match(r.stdout, /^engine preview of stack 2026-11-27-001 \(against stack 2026-11-27-001's state, refreshed from the cluster\):\n {2}no changes$/m);
-        assert.match(r.stdout, /^no change: no changes/m);
+        assert.match(r.stdout, /^no change: nothing would change$/m);
     });
 
     it("pinned preview shows a stack setting's change (pinned:replicas in the release's file), old → new", () => {

@@ -115,7 +115,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
 
         const again = project.pinned(["preview"]);
         assert.strictEqual(again.status, 0, again.output); // 0: nothing would change
-        assert.match(again.stdout, /^no change: no changes/m);
+        assert.match(again.stdout, /^no change: nothing would change$/m);
         assert.ok(again.stdout.includes(`recorded for ${B}: no build`), again.stdout);
     });
 
