@@ -68,9 +68,16 @@ async function main(): Promise<void> {
         await project.git.addTag("2026-12-04-001");
         run("preview: release at HEAD (build, push)", ["preview"]);
         run("up: second release (reuses the preview's build)", ["up"]);
+        run("preview: live release, nothing changed (engine preview)", ["preview"]);
         run("releases", ["releases"]);
         run("rollback (refresh, patch, rollout check)", ["rollback"]);
         run("status", ["status"]);
+        // The same stacks through the pulumi CLI itself, as a user drives them.
+        const plain = (step: string, script: string) =>
+            measure(rows, step, project.dir, ["bash", "-c", `eval "$(./bin/pinned env shell)" && ${script}`], project.commandEnv());
+        plain("pulumi preview --stack (B over live A)", "pulumi preview --stack 2026-12-04-001 > /dev/null");
+        plain("pulumi up --stack (back to B, no build)", "pulumi up --stack 2026-12-04-001 --yes --skip-preview > /dev/null");
+        plain("pulumi preview --stack (no change)", "pulumi preview --stack 2026-12-04-001 > /dev/null");
         const dockerfile = fs.readFileSync(path.join(project.dir, "app", "Dockerfile"), "utf8");
         await project.release("2026-12-11-001", { "app/Dockerfile": dockerfile.replace(/^FROM \S+$/m, "FROM python") });
         run("up refused: recipe breaks the policy", ["up"]);

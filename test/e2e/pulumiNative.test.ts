@@ -105,18 +105,19 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestA, "a preview changes nothing");
     });
 
-    it("pinned preview shows a program change (the Service's port in components/), old → new, and no image change", async () => {
+    it("pinned preview shows a program change (the readiness probe in components/), old → new, and no image change", async () => {
         const file = path.join(project.dir, "components", "pinnedDeployment.ts");
         const code = fs.readFileSync(file, "utf8");
-        assert.ok(code.includes("port: 80,"), "the Service port is where this test expects it");
-        await project.commit("serve on 8081", { "components/pinnedDeployment.ts": code.replace("port: 80,", "port: 8081,") });
+        const probe = 'readinessProbe: { httpGet: { path: "/", port: "http" } }';
+        assert.ok(code.includes(probe), "the probe is where this test expects it");
+        await project.commit("probe /healthz", { "components/pinnedDeployment.ts": code.replace(probe, probe.replace('"/"', '"/healthz"')) });
         try {
             const r = project.pinned(["preview", "--release", A]);
             assert.strictEqual(r.status, 3, r.output);
-            assert.match(r.stdout, new RegExp(`^ {2}~ update Service ${NAMESPACE}/pinned-app\n {6}spec\.ports\[0\]\.port: 80 → 8081$`, "m"));
+            assert.match(r.stdout, new RegExp(`^ {2}~ update Deployment ${NAMESPACE}/pinned-app\n {6}spec\.template\.spec\.containers\[0\]\.readinessProbe\.httpGet\.path: / → /healthz$`, "m"));
             assert.ok(!r.stdout.includes(IMAGE_PATH), r.stdout);
         } finally {
-            await project.commit("serve on 80 again", { "components/pinnedDeployment.ts": code });
+            await project.commit("probe / again", { "components/pinnedDeployment.ts": code });
         }
     });
 
