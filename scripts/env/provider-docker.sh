@@ -30,6 +30,8 @@ set -euo pipefail
 PART=provider-docker
 # shellcheck source=scripts/env/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/env/plugin.sh
+source "$(dirname "${BASH_SOURCE[0]}")/plugin.sh"
 
 DOCKER_PLUGIN_VERSION="4.6.2" # = "pulumi": {"version"} of npm @pulumi/docker 4.6.2
 
@@ -56,6 +58,8 @@ TFGEN="$SRC/bin/tfgen"
 BIN="$CACHE/providers/pulumi-resource-docker"
 RUN_DIR="$CACHE/run/$PART"
 PLUGIN_DIR="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-docker-v$DOCKER_PLUGIN_VERSION"
+PLUGIN_NAME=docker
+PLUGIN_VERSION="$DOCKER_PLUGIN_VERSION"
 
 export GOTOOLCHAIN=local   # never download a Go toolchain
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false -mod=mod"
@@ -108,38 +112,6 @@ stamp_write() { # STAMPFILE FILE INPUTS
 bin_version() {
   [ -x "$BIN" ] && stamp_ok "$STAMP" "$BIN" "$(inputs_id)" && echo "$DOCKER_PLUGIN_VERSION"
   return 0
-}
-
-# The pulumi CLI to install the plugin with, or "".
-find_pulumi() {
-  if [ -x "$CACHE/bin/pulumi" ]; then echo "$CACHE/bin/pulumi"
-  elif command -v pulumi >/dev/null 2>&1; then command -v pulumi
-  fi
-}
-
-plugin_installed() {
-  [ -x "$PLUGIN_DIR/pulumi-resource-docker" ] && [ ! -e "$PLUGIN_DIR.partial" ] \
-    && cmp -s "$PLUGIN_DIR/pulumi-resource-docker" "$BIN"
-}
-
-# Start the plugin the way the engine does and wait (up to 15 s) for the port
-# it prints first; stop it again by its PID.
-smoke_test() {
-  local log="$RUN_DIR/smoke.out" pid i
-  mkdir -p "$RUN_DIR"
-  "$BIN" 127.0.0.1:1 >"$log" 2>&1 &
-  pid=$!
-  for i in $(seq 1 150); do
-    if head -n1 "$log" | grep -Eq '^[0-9]+$'; then
-      kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  head -c 500 "$log"
-  return 1
 }
 
 # to_log LOG CMD ARGS... : run a command with its output in LOG.
@@ -283,22 +255,6 @@ build() {
   build_provider "$inputs"
 }
 
-install_plugin() {
-  local pulumi
-  pulumi="$(find_pulumi)"
-  if [ -z "$pulumi" ]; then
-    step "$PART" "no pulumi CLI yet: skipped the plugin-cache install; re-run 'up' after the pulumi part"
-    return 0
-  fi
-  plugin_installed && return 0
-  step "$PART" "installing into the plugin cache ($PLUGIN_DIR)"
-  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
-    "$pulumi" plugin install resource docker "$DOCKER_PLUGIN_VERSION" --file "$BIN" --reinstall \
-    >"$RUN_DIR/plugin-install.log" 2>&1 \
-    || { cat "$RUN_DIR/plugin-install.log" >&2; die "$PART" "'pulumi plugin install resource docker $DOCKER_PLUGIN_VERSION --file $BIN' failed" "see the output above; re-run 'up'"; }
-  plugin_installed || die "$PART" "plugin cache has no matching binary at $PLUGIN_DIR after install" "remove $PLUGIN_DIR and re-run 'up'"
-}
-
 cmd_up() {
   local t0
   t0="$(now_s)"
@@ -324,7 +280,7 @@ cmd_up() {
 }
 
 cmd_status() {
-  local v plugin="plugin cache: no pulumi CLI"
+  local v
   v="$(bin_version)"
   if [ -z "$v" ]; then
     if [ -x "$BIN" ]; then
@@ -334,17 +290,7 @@ cmd_status() {
     fi
     return 1
   fi
-  if [ -n "$(find_pulumi)" ]; then
-    if plugin_installed; then plugin="plugin cache: $PLUGIN_DIR"; else
-      echo "$PART: v$v at $BIN, not in the plugin cache ($PLUGIN_DIR) — unhealthy; run scripts/env/$PART.sh up"
-      return 1
-    fi
-  fi
-  if ! smoke_test >/dev/null; then
-    echo "$PART: v$v at $BIN does not start — unhealthy; run scripts/env/$PART.sh up"
-    return 1
-  fi
-  echo "$PART: v$v at $BIN, $plugin — healthy"
+  plugin_status "$v"
 }
 
 cmd_down() {

@@ -22,6 +22,8 @@ set -euo pipefail
 PART=provider-kubernetes
 # shellcheck source=scripts/env/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/env/plugin.sh
+source "$(dirname "${BASH_SOURCE[0]}")/plugin.sh"
 
 K8S_PROVIDER_VERSION="4.25.0"
 K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
@@ -36,6 +38,8 @@ OLD_BIN="$CACHE/bin/pulumi-resource-kubernetes"
 SRC="$CACHE/src/pulumi-kubernetes-provider-$K8S_PROVIDER_VERSION"
 RUN_DIR="$CACHE/run/$PART"
 PLUGIN_DIR="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION"
+PLUGIN_NAME=kubernetes
+PLUGIN_VERSION="$K8S_PROVIDER_VERSION"
 
 export GOTOOLCHAIN=local   # never download a Go toolchain
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
@@ -64,38 +68,6 @@ bin_version() {
   read -r v p id <"$STAMP" || true
   [ "$p" = "$K8S_PROVIDER_PSEUDO" ] && [ "$id" = "$(bin_id | tr ' ' '/')" ] && echo "$v"
   return 0
-}
-
-# The pulumi CLI to install the plugin with, or "".
-find_pulumi() {
-  if [ -x "$CACHE/bin/pulumi" ]; then echo "$CACHE/bin/pulumi"
-  elif command -v pulumi >/dev/null 2>&1; then command -v pulumi
-  fi
-}
-
-plugin_installed() {
-  [ -x "$PLUGIN_DIR/pulumi-resource-kubernetes" ] && [ ! -e "$PLUGIN_DIR.partial" ] \
-    && cmp -s "$PLUGIN_DIR/pulumi-resource-kubernetes" "$BIN"
-}
-
-# Start the plugin the way the engine does and wait (up to 15 s) for the port
-# it prints first; stop it again by its PID.
-smoke_test() {
-  local log="$RUN_DIR/smoke.out" pid i
-  mkdir -p "$RUN_DIR"
-  "$BIN" 127.0.0.1:1 >"$log" 2>&1 &
-  pid=$!
-  for i in $(seq 1 150); do
-    if head -n1 "$log" | grep -Eq '^[0-9]+$'; then
-      kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  head -c 500 "$log"
-  return 1
 }
 
 prepare_source() {
@@ -137,22 +109,6 @@ build() {
   echo "$K8S_PROVIDER_VERSION $K8S_PROVIDER_PSEUDO $(bin_id | tr ' ' '/')" >"$STAMP"
 }
 
-install_plugin() {
-  local pulumi
-  pulumi="$(find_pulumi)"
-  if [ -z "$pulumi" ]; then
-    step "$PART" "no pulumi CLI yet: skipped the plugin-cache install; re-run 'up' after the pulumi part"
-    return 0
-  fi
-  plugin_installed && return 0
-  step "$PART" "installing into the plugin cache ($PLUGIN_DIR)"
-  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
-    "$pulumi" plugin install resource kubernetes "$K8S_PROVIDER_VERSION" --file "$BIN" --reinstall \
-    >"$RUN_DIR/plugin-install.log" 2>&1 \
-    || { cat "$RUN_DIR/plugin-install.log" >&2; die "$PART" "'pulumi plugin install resource kubernetes $K8S_PROVIDER_VERSION --file $BIN' failed" "see the output above; re-run 'up'"; }
-  plugin_installed || die "$PART" "plugin cache has no matching binary at $PLUGIN_DIR after install" "remove $PLUGIN_DIR and re-run 'up'"
-}
-
 cmd_up() {
   local t0
   t0="$(now_s)"
@@ -175,7 +131,7 @@ cmd_up() {
 }
 
 cmd_status() {
-  local v where="$BIN" plugin="plugin cache: no pulumi CLI"
+  local v
   v="$(bin_version)"
   if [ -z "$v" ]; then
     echo "$PART: v$K8S_PROVIDER_VERSION not built ($BIN) — unhealthy; run scripts/env/$PART.sh up"
@@ -185,17 +141,7 @@ cmd_status() {
     echo "$PART: $BIN is v$v, want v$K8S_PROVIDER_VERSION — unhealthy; run scripts/env/$PART.sh up"
     return 1
   fi
-  if [ -n "$(find_pulumi)" ]; then
-    if plugin_installed; then plugin="plugin cache: $PLUGIN_DIR"; else
-      echo "$PART: v$v at $where, not in the plugin cache ($PLUGIN_DIR) — unhealthy; run scripts/env/$PART.sh up"
-      return 1
-    fi
-  fi
-  if ! smoke_test >/dev/null; then
-    echo "$PART: v$v at $where does not start — unhealthy; run scripts/env/$PART.sh up"
-    return 1
-  fi
-  echo "$PART: v$v at $where, $plugin — healthy"
+  plugin_status "$v"
 }
 
 cmd_down() {
