@@ -114,7 +114,7 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         try {
             const r = project.pinned(["preview", "--release", A]);
             assert.strictEqual(r.status, 3, r.output);
-            assert.match(r.stdout, new RegExp(`^ {2}~ update Deployment ${NAMESPACE}/pinned-app\n {6}spec\.template\.spec\.containers\[0\]\.readinessProbe\.httpGet\.path: / → /healthz$`, "m"));
+            assert.ok(r.stdout.includes(`\n  ~ update Deployment ${NAMESPACE}/pinned-app\n      spec.template.spec.containers[0].readinessProbe.httpGet.path: / → /healthz\n`), r.stdout);
             assert.ok(!r.stdout.includes(IMAGE_PATH), r.stdout);
         } finally {
             await project.commit("probe / again", { "components/pinnedDeployment.ts": code });
