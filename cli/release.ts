@@ -61,10 +61,10 @@ function nextSteps(): string {
     return [
         "",
         "next:",
-        "  npx pinned status                 what runs, and whether it matches its release",
-        "  (edit app/, commit)               then: npx pinned preview   what the next release would change",
-        "  npx pinned release                release HEAD again as the next release of today",
-        "  npx pinned releases               every release; npx pinned rollback goes back one",
-        '  eval "$(npx pinned env shell)"    then pulumi stack ls, kubectl get deployments: the same state by hand',
+        "  npx pinned status                        what runs, and whether it matches its release",
+        "  edit app/, commit, npx pinned preview    what releasing that commit would change",
+        "  npx pinned release                       release that commit (the next release of today)",
+        "  npx pinned releases                      every release; npx pinned rollback goes back one",
+        '  eval "$(npx pinned env shell)"           then pulumi stack ls, kubectl get deployments',
     ].join("\n");
 }
