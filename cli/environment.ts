@@ -66,7 +66,10 @@ export function engineEnv(): Record<string, string> {
         // not from whatever binary of that name is on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
-        PULUMI_CONFIG_PASSPHRASE: passphrase(),
+        // The user's passphrase file wins over the embedded default's passphrase.
+        ...(process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE
+            ? {}
+            : { PULUMI_CONFIG_PASSPHRASE: passphrase() }),
     };
 }
 
