@@ -1,12 +1,12 @@
-import { ENV_USAGE, envCommand } from "./env";
-import { LINT_USAGE, lintCommand } from "./lint";
-import { PREVIEW_USAGE, previewCommand } from "./preview";
-import { RELEASE_USAGE, releaseCommand } from "./release";
-import { RELEASES_USAGE, releasesCommand } from "./releases";
-import { ROLLBACK_USAGE, rollbackCommand } from "./rollback";
-import { STATUS_USAGE, statusCommand } from "./status";
-import { TAG_USAGE, tagCommand } from "./tag";
-import { UP_USAGE, upCommand } from "./up";
+import { ENV_USAGE, envCommand } from "./commands/env";
+import { LINT_USAGE, lintCommand } from "./commands/lint";
+import { PREVIEW_USAGE, previewCommand } from "./commands/preview";
+import { RELEASE_USAGE, releaseCommand } from "./commands/release";
+import { RELEASES_USAGE, releasesCommand } from "./commands/releases";
+import { ROLLBACK_USAGE, rollbackCommand } from "./commands/rollback";
+import { STATUS_USAGE, statusCommand } from "./commands/status";
+import { TAG_USAGE, tagCommand } from "./commands/tag";
+import { UP_USAGE, upCommand } from "./commands/up";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DigestReference } from "./digestReference";
+import { DigestReference } from "../core/digestReference";
 import { PinnedDeployment } from "./pinnedDeployment";
 import { ReleaseImage } from "./releaseImage";
 

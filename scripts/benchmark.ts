@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir, PROJECT_DIR } from "../cli/environment";
+import { cacheDir, PROJECT_DIR } from "../release/environment";
 import { requireLocalEnv } from "../test/e2e/support/localEnv";
 import { ReleaseProject } from "../test/e2e/support/releaseProject";
 

@@ -1,7 +1,7 @@
 // Compiled by test/unit/digestTypes.test.ts with tsc, which must report an
 // error on exactly the lines marked "expect-error" and on no other line.
 import * as pulumi from "@pulumi/pulumi";
-import { parseDigestReference } from "../../components/digestReference";
+import { parseDigestReference } from "../../core/digestReference";
 import { PinnedDeployment } from "../../components/pinnedDeployment";
 
 const common = { release: "2026-11-27-001", gitHash: "532aa0fe568c79c59e5cececc18732b2a3cf8995" };

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../../cli/environment";
-import { environmentLockPath } from "../../cli/lock";
+import { cacheDir } from "../../release/environment";
+import { environmentLockPath } from "../../release/lock";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";

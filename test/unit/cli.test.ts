@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/main";
-import { defaultRegistry } from "../../cli/environment";
-import { parseUpArgs } from "../../cli/up";
-import { baseImagesOf } from "../../components/policy/recipePolicy";
+import { defaultRegistry } from "../../release/environment";
+import { parseUpArgs } from "../../cli/commands/up";
+import { baseImagesOf } from "../../core/policy/recipePolicy";
 
 /** Runs the CLI in-process, capturing what it writes. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -4,11 +4,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
-import { parseDigestReference } from "../../components/digestReference";
-import { RecipePolicyError } from "../../components/errors";
+import { parseDigestReference } from "../../core/digestReference";
+import { RecipePolicyError } from "../../core/errors";
 import { ANNOTATIONS, PinnedDeployment } from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
-import { BUILD_INPUTS_LABEL, recipeBuild, ReleaseImage } from "../../components/releaseImage";
+import { ReleaseImage } from "../../components/releaseImage";
+import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
 import { STRICT_DOCKERFILE } from "../support/tempRepo";
 import { ofType, promiseOf, registered, REGISTRY_IMAGE, REMOTE_IMAGE, setImageDigest, settle, useMocks } from "./mocks";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import fc from "fast-check";
-import { parseDigestReference, splitDigestReference } from "../../components/digestReference";
-import { InvalidInputError } from "../../components/errors";
+import { parseDigestReference, splitDigestReference } from "../../core/digestReference";
+import { InvalidInputError } from "../../core/errors";
 import { hex64 } from "../support/arbitraries";
 
 const D = `sha256:${"a1".repeat(32)}`;

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { GitSourceError } from "../../components/errors";
-import { assertReleaseSource, readGitSource } from "../../components/git/gitSource";
-import { containerTagFor } from "../../components/git/refTag";
-import { parseReleaseName } from "../../components/git/releaseName";
+import { GitSourceError } from "../../core/errors";
+import { assertReleaseSource, readGitSource } from "../../core/git/gitSource";
+import { containerTagFor } from "../../core/git/refTag";
+import { parseReleaseName } from "../../core/git/releaseName";
 import { makeTempRepo, TempRepo } from "../support/tempRepo";
 
 const R1 = parseReleaseName("2026-11-27-001");

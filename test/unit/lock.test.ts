@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PinnedError } from "../../components/errors";
-import { environmentLockPath, lockPath, lockWaitMs, withEnvironmentLock } from "../../cli/lock";
-import { Progress } from "../../cli/progress";
+import { PinnedError } from "../../core/errors";
+import { environmentLockPath, lockPath, lockWaitMs, withEnvironmentLock } from "../../release/lock";
+import { Progress } from "../../cli/ui/progress";
 
 describe("environment lock", () => {
     let dir: string;

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { PinnedError } from "../../components/errors";
-import { Finding } from "../../components/policy/finding";
-import { parsePreviewArgs, previewTag } from "../../cli/preview";
-import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../cli/previewPlan";
-import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText, MARKDOWN_MARKER } from "../../cli/previewReport";
+import { PinnedError } from "../../core/errors";
+import { Finding } from "../../core/policy/finding";
+import { parsePreviewArgs, previewTag } from "../../cli/commands/preview";
+import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../release/previewPlan";
+import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText, MARKDOWN_MARKER } from "../../cli/ui/previewReport";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;

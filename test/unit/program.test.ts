@@ -4,14 +4,14 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { execSync } from "child_process";
-import { ConfigError, GitSourceError, RegistryError } from "../../components/errors";
-import { BUILD_INPUTS_LABEL, recipeBuild } from "../../components/releaseImage";
+import { ConfigError, GitSourceError, RegistryError } from "../../core/errors";
+import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
 import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
 import { ofType, promiseOf, registered, REMOTE_IMAGE, useMocks } from "./mocks";
 
 // Loaded after the mocks, as the Pulumi testing guide asks.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const program: () => Promise<Record<string, unknown>> = require("../../index");
+const program: () => Promise<Record<string, unknown>> = require("../..");
 
 const R = "2026-11-27-001";
 const HEX = "cd".repeat(32);

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { describeStep, DOCKER_BUILD, DOCKER_PUSH, EngineProgress, summarizeChanges } from "../../cli/engineProgress";
-import { Progress } from "../../cli/progress";
+import { describeStep, DOCKER_BUILD, DOCKER_PUSH, EngineProgress, summarizeChanges } from "../../release/engineProgress";
+import { Progress } from "../../cli/ui/progress";
 
 /** A stream that keeps what is written, and a clock the test moves. */
 function harness(interactive: boolean) {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
-import { formatFinding, hasErrors } from "../../components/policy/finding";
-import { lintDockerfile, lintDockerfileFile } from "../../components/policy/recipePolicy";
+import { formatFinding, hasErrors } from "../../core/policy/finding";
+import { lintDockerfile, lintDockerfileFile } from "../../core/policy/recipePolicy";
 
 const D = `sha256:${"e3".repeat(32)}`;
 const BASE = `python:3.11.7-bookworm@${D}`;

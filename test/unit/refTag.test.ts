@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import fc from "fast-check";
-import { InvalidInputError } from "../../components/errors";
-import { containerTagFor, parseGitRef } from "../../components/git/refTag";
-import { CONTAINER_TAG } from "../../components/git/releaseName";
+import { InvalidInputError } from "../../core/errors";
+import { containerTagFor, parseGitRef } from "../../core/git/refTag";
+import { CONTAINER_TAG } from "../../core/git/releaseName";
 import { arbitraryReleaseName } from "../support/arbitraries";
 
 describe("ref -> container tag", () => {

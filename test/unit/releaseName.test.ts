@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import fc from "fast-check";
-import { InvalidInputError } from "../../components/errors";
-import { CONTAINER_TAG, isReleaseName, nextReleaseName, parseReleaseName, STACK_NAME } from "../../components/git/releaseName";
+import { InvalidInputError } from "../../core/errors";
+import { CONTAINER_TAG, isReleaseName, nextReleaseName, parseReleaseName, STACK_NAME } from "../../core/git/releaseName";
 import { arbitraryReleaseName } from "../support/arbitraries";
 
 describe("release names", () => {

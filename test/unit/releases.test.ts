@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { formatReleases, releaseRows } from "../../cli/releases";
+import { formatReleases, releaseRows } from "../../cli/commands/releases";
 
 const D1 = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const D2 = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { PinnedError } from "../../components/errors";
-import { chooseRollbackTarget, parseRollbackArgs } from "../../cli/rollback";
-import { ReleaseRecord } from "../../cli/stackFile";
+import { PinnedError } from "../../core/errors";
+import { chooseRollbackTarget, parseRollbackArgs } from "../../cli/commands/rollback";
+import { ReleaseRecord } from "../../release/stackFile";
 
 const digest = (c: string) => `127.0.0.1:5000/pinned/app@sha256:${c.repeat(64)}`;
 const record = (release: string, imageDigest?: string): ReleaseRecord => ({

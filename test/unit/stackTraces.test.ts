@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as util from "util";
-import { breaksInspect, repairStackFormatter } from "../../components/stackTraces";
+import { breaksInspect, repairStackFormatter } from "../../core/stackTraces";
 
 /** A CallSite stand-in: only toString is used for repaired frames. */
 const site = (text: string) => ({ toString: () => text }) as unknown as NodeJS.CallSite;

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import { MARKDOWN_MARKER } from "../../cli/previewReport";
+import { MARKDOWN_MARKER } from "../../cli/ui/previewReport";
 import { Step, WORKFLOW, workflowStep } from "../support/workflow";
 
 describe("pull-request workflow (.github/workflows/pinned-preview.yml)", () => {

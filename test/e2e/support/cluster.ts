@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, PROJECT_DIR } from "../../../cli/environment";
+import { cacheDir, PROJECT_DIR } from "../../../release/environment";
 
 /** The embedded API server, through kubectl; fails (never skips) when it is down. */
 export class Cluster {

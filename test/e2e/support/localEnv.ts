@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { cacheDir, engineEnv, localRegistry, PROJECT_DIR, readEnvFile } from "../../../cli/environment";
+import { cacheDir, engineEnv, localRegistry, PROJECT_DIR, readEnvFile } from "../../../release/environment";
 
 /** The embedded environment's facts the end-to-end tests need. */
 export interface LocalEnv {

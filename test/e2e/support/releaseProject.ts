@@ -4,11 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { simpleGit, SimpleGit } from "simple-git";
-import { cacheDir, PROJECT_DIR } from "../../../cli/environment";
+import { cacheDir, PROJECT_DIR } from "../../../release/environment";
 import { LocalEnv } from "./localEnv";
 
 /** What the project is made of; copied into each test's own repository. */
-const PROJECT_FILES = [".github", "Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "cli", "bin", "app", "scripts"];
+const PROJECT_FILES = [".github", "Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "core", "components", "program", "release", "cli", "bin", "app", "scripts"];
 
 export interface RunResult {
     readonly status: number;

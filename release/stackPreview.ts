@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PinnedError } from "../components/errors";
+import { PinnedError } from "../core/errors";
 import { EngineDiff, parseEngineDiff } from "./engineDiff";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { stackFilePath } from "./stackFile";
@@ -31,7 +31,7 @@ export interface StackPreview extends EngineDiff {
 }
 
 /** The project's parts the program needs; the temporary project links to them. */
-const PROGRAM_FILES = ["index.ts", "components", "cli", "app", "node_modules", "package.json", "tsconfig.json"];
+const PROGRAM_FILES = ["index.ts", "core", "components", "program", "app", "node_modules", "package.json", "tsconfig.json"];
 
 /**
  * A real `pulumi preview` of the release's stack, run in a temporary

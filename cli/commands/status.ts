@@ -1,7 +1,7 @@
-import { engineEnv } from "./environment";
-import { readLive } from "./live";
-import { paint, reportError } from "./output";
-import { readReleaseRecord } from "./stackFile";
+import { engineEnv } from "../../release/environment";
+import { readLive } from "../../release/live";
+import { paint, reportError } from "../ui/output";
+import { readReleaseRecord } from "../../release/stackFile";
 
 export const STATUS_USAGE = `usage: pinned status
 

@@ -1,13 +1,13 @@
 import { spawnSync } from "child_process";
-import { PinnedError } from "../components/errors";
-import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
-import { parseOneOption } from "./args";
-import { bold, deployRelease } from "./deploy";
-import { engineEnv } from "./environment";
-import { LiveDeployment, readLive, readLiveDeployment } from "./live";
-import { reportError } from "./output";
-import { Progress } from "./progress";
-import { listReleaseRecords, ReleaseRecord } from "./stackFile";
+import { PinnedError } from "../../core/errors";
+import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
+import { parseOneOption } from "../args";
+import { deployRelease } from "../../release/deploy";
+import { engineEnv } from "../../release/environment";
+import { LiveDeployment, readLive, readLiveDeployment } from "../../release/live";
+import { reportError } from "../ui/output";
+import { Progress } from "../ui/progress";
+import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
 
 export const ROLLBACK_USAGE = `usage: pinned rollback [--to R]
 
@@ -82,13 +82,13 @@ export async function rollbackCommand(args: string[]): Promise<number> {
         }
         const { release, record } = chooseRollbackTarget(listReleaseRecords(), live, parsed.to);
         if (live.release === release && live.image === record.imageDigest) {
-            progress.line(`${bold("pinned:")} release ${release} is already live (${record.imageDigest}); nothing to do.`);
+            progress.note(`release ${release} is already live (${record.imageDigest}); nothing to do.`);
             return 0;
         }
-        progress.line(`${bold("pinned:")} rolling back ${namespace}/${name}: ${live.release ?? live.image} → ${release}`);
+        progress.note(`rolling back ${namespace}/${name}: ${live.release ?? live.image} → ${release}`);
         const digest = await deployRelease({ release, record, commit: record.commit, command: `pinned rollback --to ${release}` }, progress);
         verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
-        progress.line(`${bold("pinned:")} rolled back to ${release}; live: ${digest}`);
+        progress.note(`rolled back to ${release}; live: ${digest}`);
         return 0;
     } catch (err) {
         progress.close();

@@ -1,6 +1,6 @@
-import { formatFinding, hasErrors, summarize } from "../components/policy/finding";
-import { lintDockerfileFile } from "../components/policy/recipePolicy";
-import { paint } from "./output";
+import { formatFinding, hasErrors, summarize } from "../../core/policy/finding";
+import { lintDockerfileFile } from "../../core/policy/recipePolicy";
+import { paint } from "../ui/output";
 
 export const LINT_USAGE = `usage: pinned lint [--strict] PATH/Dockerfile
 

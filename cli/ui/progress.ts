@@ -1,4 +1,7 @@
+import { Step, Steps } from "../../release/steps";
 import { paint, useColour } from "./output";
+
+export type { Step };
 
 /** Where progress goes; a WriteStream in the CLI, a buffer in tests. */
 export interface ProgressStream {
@@ -16,11 +19,6 @@ export interface ProgressOptions {
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/** A step that may take a while: started, then done or failed. */
-export interface Step {
-    done(detail?: string): void;
-    fail(detail?: string): void;
-}
 
 /**
  * Long steps for people. At a terminal one spinner line shows every step
@@ -28,7 +26,7 @@ export interface Step {
  * step prints a plain start line, a "still …" line every heartbeat, and an
  * end line — nothing is redrawn, so logs read top to bottom.
  */
-export class Progress {
+export class Progress implements Steps {
     private readonly running = new Map<number, { label: string; started: number }>();
     private nextId = 0;
     private timer?: NodeJS.Timeout;
@@ -46,6 +44,11 @@ export class Progress {
         this.interactive = opts.interactive ?? useColour(out as NodeJS.WriteStream); // a terminal, not CI, colour allowed
         this.heartbeatMs = opts.heartbeatMs ?? 30_000;
         this.now = opts.now ?? Date.now;
+    }
+
+    /** A line saying what pinned is doing, after a `pinned:` mark (bold at a terminal). */
+    note(text: string): void {
+        this.line(`${paint(this.out as NodeJS.WriteStream, "bold", "pinned:")} ${text}`);
     }
 
     /** A one-off line between steps. */

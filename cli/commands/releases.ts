@@ -1,8 +1,8 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { engineEnv, PROJECT_DIR } from "./environment";
-import { LiveDeployment, readLive } from "./live";
-import { paint, reportError } from "./output";
-import { listReleaseRecords, ReleaseRecord } from "./stackFile";
+import { engineEnv, PROJECT_DIR } from "../../release/environment";
+import { LiveDeployment, readLive } from "../../release/live";
+import { paint, reportError } from "../ui/output";
+import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
 
 export const RELEASES_USAGE = `usage: pinned releases [--json]
 

@@ -1,15 +1,15 @@
 import * as path from "path";
-import { GitSourceError } from "../components/errors";
-import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../components/git/gitSource";
-import { parseReleaseName, ReleaseName } from "../components/git/releaseName";
-import { assertRecipePasses } from "../components/releaseImage";
-import { parseOneOption } from "./args";
-import { bold, deployRelease, DeployRequest } from "./deploy";
-import { PROJECT_DIR } from "./environment";
-import { reportError } from "./output";
-import { Progress } from "./progress";
-import { releaseRecipe } from "./recipe";
-import { readReleaseRecord, stackFilePath } from "./stackFile";
+import { GitSourceError } from "../../core/errors";
+import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../../core/git/gitSource";
+import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
+import { assertRecipePasses } from "../../core/recipe";
+import { parseOneOption } from "../args";
+import { deployRelease, DeployRequest } from "../../release/deploy";
+import { PROJECT_DIR } from "../../release/environment";
+import { reportError } from "../ui/output";
+import { Progress } from "../ui/progress";
+import { releaseRecipe } from "../../release/recipe";
+import { readReleaseRecord, stackFilePath } from "../../release/stackFile";
 
 export const UP_USAGE = `usage: pinned up [--release R]
 
@@ -36,8 +36,8 @@ export async function upCommand(args: string[]): Promise<number> {
     try {
         const request = await chooseRelease(parsed.release);
         const digest = await deployRelease(request, progress);
-        progress.line(`${bold("pinned:")} live: ${digest}`);
-        progress.line(`${bold("pinned:")} recorded in ${path.relative(process.cwd(), stackFilePath(request.release))}: commit it with the release.`);
+        progress.note(`live: ${digest}`);
+        progress.note(`recorded in ${path.relative(process.cwd(), stackFilePath(request.release))}: commit it with the release.`);
         return 0;
     } catch (err) {
         progress.close();

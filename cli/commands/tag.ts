@@ -1,5 +1,5 @@
-import { containerTagFor } from "../components/git/refTag";
-import { reportError } from "./output";
+import { containerTagFor } from "../../core/git/refTag";
+import { reportError } from "../ui/output";
 
 export const TAG_USAGE = `usage: pinned tag REF
 

@@ -1,8 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { DigestReference, parseDigestReference } from "./digestReference";
-import { ConfigError, PinnedError } from "./errors";
-import { parseReleaseName, ReleaseName } from "./git/releaseName";
+import { DigestReference, parseDigestReference } from "../core/digestReference";
+import { ConfigError, PinnedError } from "../core/errors";
+import { parseReleaseName, ReleaseName } from "../core/git/releaseName";
 
 /** Everything a release stack's configuration says, validated. */
 export interface ReleaseConfig {

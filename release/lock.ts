@@ -2,9 +2,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PinnedError } from "../components/errors";
+import { PinnedError } from "../core/errors";
 import { cacheDir } from "./environment";
-import { Progress } from "./progress";
+import { Steps } from "./steps";
 import { DeployTarget } from "./target";
 
 /** Who holds the environment, written into the lock file for the next one to read. */
@@ -21,7 +21,7 @@ export interface LockOptions {
     /** How long to wait for another holder. 0 refuses at once. */
     readonly waitMs: number;
     readonly pollMs?: number;
-    readonly progress?: Progress;
+    readonly progress?: Steps;
 }
 
 /** Seconds to wait from PINNED_LOCK_TIMEOUT; 10 minutes, a slow build, by default. */
@@ -90,7 +90,7 @@ export async function withEnvironmentLock<T>(file: string, command: string, opts
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const deadline = Date.now() + opts.waitMs;
-    let waiting: ReturnType<Progress["start"]> | undefined;
+    let waiting: ReturnType<Steps["start"]> | undefined;
     for (;;) {
         try {
             fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });

@@ -1,11 +1,11 @@
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryError } from "./errors";
-import { assertReleaseSource, readGitSource } from "./git/gitSource";
-import { manifestExists } from "./registry";
-import { Release } from "./release";
-import { assertRecipePasses, findIdenticalBuild, recipeBuild, recipeFindings } from "./releaseImage";
+import { RegistryError } from "../core/errors";
+import { assertReleaseSource, readGitSource } from "../core/git/gitSource";
+import { manifestExists } from "../core/registry";
+import { Release } from "../components/release";
+import { assertRecipePasses, findIdenticalBuild, recipeBuild, recipeFindings } from "../core/recipe";
 import { readReleaseConfig } from "./releaseConfig";
 
 /** The stack outputs of a release. */

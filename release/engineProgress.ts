@@ -1,5 +1,5 @@
 import { EngineEvent, OpType } from "@pulumi/pulumi/automation";
-import { Progress, Step } from "./progress";
+import { Step, Steps } from "./steps";
 
 /** Operations that do work worth watching; "same" and "read" are not. */
 const WORKING_OPS: ReadonlySet<OpType> = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
@@ -38,7 +38,7 @@ export function summarizeChanges(changes: Record<string, number>): string {
 }
 
 /**
- * Turns the engine's event stream into Progress steps: one per resource
+ * Turns the engine's event stream into steps: one per resource
  * that does real work, one for the refresh, and the engine's warnings and
  * errors as plain lines. The raw engine text goes to a log file instead.
  */
@@ -48,7 +48,7 @@ export class EngineProgress {
     private readonly said = new Set<string>();
 
     constructor(
-        private readonly progress: Progress,
+        private readonly progress: Steps,
         /** `summary: false` leaves out the engine's closing count (for a step inside a larger command). */
         private readonly opts: { summary?: boolean } = {},
     ) {}

@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { PinnedError } from "../components/errors";
+import { PinnedError } from "../core/errors";
 import { ANNOTATIONS } from "../components/pinnedDeployment";
 import { deploymentLocation } from "./stackFile";
 import { chooseTarget, DeployTarget } from "./target";

@@ -1,8 +1,8 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { paint } from "./output";
-import { PROJECT_DIR } from "./environment";
-import { formatShellSettings, shellSettings } from "./envShell";
+import { paint } from "../ui/output";
+import { PROJECT_DIR } from "../../release/environment";
+import { formatShellSettings, shellSettings } from "../../release/envShell";
 
 /**
  * The parts of the embedded local environment, in the order they start.

@@ -1,14 +1,14 @@
 import * as path from "path";
 import { simpleGit } from "simple-git";
-import { assertCleanTree, readGitSource } from "../components/git/gitSource";
-import { nextReleaseName, ReleaseName } from "../components/git/releaseName";
-import { assertRecipePasses } from "../components/releaseImage";
-import { bold, deployRelease } from "./deploy";
-import { PROJECT_DIR } from "./environment";
-import { reportError } from "./output";
-import { Progress } from "./progress";
-import { releaseRecipe } from "./recipe";
-import { readReleaseRecord, stackFilePath } from "./stackFile";
+import { assertCleanTree, readGitSource } from "../../core/git/gitSource";
+import { nextReleaseName, ReleaseName } from "../../core/git/releaseName";
+import { assertRecipePasses } from "../../core/recipe";
+import { deployRelease } from "../../release/deploy";
+import { PROJECT_DIR } from "../../release/environment";
+import { reportError } from "../ui/output";
+import { Progress } from "../ui/progress";
+import { releaseRecipe } from "../../release/recipe";
+import { readReleaseRecord, stackFilePath } from "../../release/stackFile";
 
 export const RELEASE_USAGE = `usage: pinned release
 
@@ -36,15 +36,15 @@ export async function releaseCommand(args: string[]): Promise<number> {
             release = nextReleaseName((await simpleGit({ baseDir: source.root }).tags()).all);
             await simpleGit({ baseDir: source.root }).addTag(release);
             made = release;
-            progress.line(`${bold("pinned:")} tagged HEAD (${source.commit.slice(0, 12)}) as ${release}`);
+            progress.note(`tagged HEAD (${source.commit.slice(0, 12)}) as ${release}`);
         }
         const record = readReleaseRecord(release);
         const digest = await deployRelease(
             { release, record, source, commit: record?.commit ?? source.commit, command: `pinned release (${release})` },
             progress,
         );
-        progress.line(`${bold("pinned:")} live: ${digest}`);
-        progress.line(`${bold("pinned:")} recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release${made ? `, and push the tag (git push origin ${release})` : ""}.`);
+        progress.note(`live: ${digest}`);
+        progress.note(`recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release${made ? `, and push the tag (git push origin ${release})` : ""}.`);
         progress.line(nextSteps());
         return 0;
     } catch (err) {

@@ -1,7 +1,7 @@
-import { formatFinding } from "../components/policy/finding";
-import { PinnedError } from "../components/errors";
-import { ChangeOp } from "./engineDiff";
-import { PreviewOutcome, PreviewPlan } from "./previewPlan";
+import { formatFinding } from "../../core/policy/finding";
+import { PinnedError } from "../../core/errors";
+import { ChangeOp } from "../../release/engineDiff";
+import { PreviewOutcome, PreviewPlan } from "../../release/previewPlan";
 
 /** The hidden first line by which a CI job finds its earlier comment to update. */
 export const MARKDOWN_MARKER = "<!-- pinned-preview -->";

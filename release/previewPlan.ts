@@ -1,4 +1,4 @@
-import { Finding, hasErrors } from "../components/policy/finding";
+import { Finding, hasErrors } from "../core/policy/finding";
 import { StackPreview } from "./stackPreview";
 
 /** The image side of a preview: built now from the recipe, or recorded by an earlier up. */

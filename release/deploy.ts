@@ -1,18 +1,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandError, ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { parseDigestReference } from "../components/digestReference";
-import { ConfigError, PinnedError, RegistryError } from "../components/errors";
-import { GitSource } from "../components/git/gitSource";
-import { ReleaseName } from "../components/git/releaseName";
-import { manifestExists } from "../components/registry";
+import { parseDigestReference } from "../core/digestReference";
+import { ConfigError, PinnedError, RegistryError } from "../core/errors";
+import { GitSource } from "../core/git/gitSource";
+import { ReleaseName } from "../core/git/releaseName";
+import { manifestExists } from "../core/registry";
 import { EngineProgress } from "./engineProgress";
 import { buildImage, ImageRequest } from "./imageBuild";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
-import { paint } from "./output";
 import { renderingCommand } from "./renderCommand";
-import { Progress } from "./progress";
+import { Steps } from "./steps";
 import { deploymentLocation, projectConfigValue, ReleaseRecord, stackFilePath } from "./stackFile";
 import { chooseTarget, targetEnv } from "./target";
 
@@ -35,11 +34,11 @@ export interface DeployRequest {
  * leaves no stack behind. Resolves to the digest reference that is now live
  * (or rendered).
  */
-export async function deployRelease(req: DeployRequest, progress: Progress): Promise<string> {
+export async function deployRelease(req: DeployRequest, progress: Steps): Promise<string> {
     const { release, record, commit } = req;
     Object.assign(process.env, engineEnv());
     ensureLocalBackend(process.env.PULUMI_BACKEND_URL ?? "");
-    progress.line(`${bold("pinned:")} release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
+    progress.note(`release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
 
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
@@ -63,7 +62,7 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
                 await buildImage(imageRequest(release, config, req), progress);
             }
             Object.assign(process.env, targetEnv(target));
-            progress.line(`${bold("pinned:")} ${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
+            progress.note(`${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
             const result = await runUpdate(stack, progress);
             const digest = result.outputs.digestReference?.value as string | undefined;
             if (!digest) {
@@ -86,7 +85,7 @@ export async function deployRelease(req: DeployRequest, progress: Progress): Pro
  * One `pulumi up`, shown as progress steps; the engine's full text goes to
  * .pinned/logs/<release>.log for when the steps are not enough.
  */
-async function runUpdate(stack: Stack, progress: Progress): Promise<UpResult> {
+async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.openSync(logFile, "w");
@@ -114,7 +113,7 @@ async function runUpdate(stack: Stack, progress: Progress): Promise<UpResult> {
  * A recorded digest is only worth deploying while the registry has it;
  * checked here, before the engine starts, so the refusal is immediate.
  */
-async function assertStillInRegistry(config: ConfigMap, release: string, digest: string, progress: Progress): Promise<void> {
+async function assertStillInRegistry(config: ConfigMap, release: string, digest: string, progress: Steps): Promise<void> {
     const step = progress.start(`checking the registry for ${digest}`);
     const found = await manifestExists(parseDigestReference(digest), {
         username: config["pinned:registryUser"]?.value,
@@ -197,8 +196,4 @@ async function forgetNewStack(stack: Stack, fileBefore: string | undefined): Pro
     } else {
         fs.writeFileSync(stackFilePath(stack.name), fileBefore);
     }
-}
-
-export function bold(text: string): string {
-    return paint(process.stdout, "bold", text);
 }

@@ -1,4 +1,4 @@
-import { PinnedError } from "../components/errors";
+import { PinnedError } from "../../core/errors";
 
 /** Colour only for people at a terminal; plain text in CI logs and pipes. */
 export function useColour(stream: NodeJS.WriteStream): boolean {

@@ -1,6 +1,6 @@
 import * as path from "path";
-import { Finding } from "../components/policy/finding";
-import { recipeFindings } from "../components/releaseImage";
+import { Finding } from "../core/policy/finding";
+import { recipeFindings } from "../core/recipe";
 import { PROJECT_DIR } from "./environment";
 import { ReleaseRecord, releaseSetting } from "./stackFile";
 

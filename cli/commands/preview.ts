@@ -1,23 +1,23 @@
 import * as fs from "fs";
 import { simpleGit } from "simple-git";
 import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
-import { PinnedError } from "../components/errors";
-import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../components/git/gitSource";
-import { containerTagFor } from "../components/git/refTag";
-import { nextReleaseName, parseReleaseName } from "../components/git/releaseName";
-import { hasErrors } from "../components/policy/finding";
-import { baseImagesOf } from "../components/policy/recipePolicy";
-import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
-import { buildImage } from "./imageBuild";
-import { readLive } from "./live";
-import { reportError } from "./output";
-import { releaseRecipe } from "./recipe";
-import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "./previewPlan";
-import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "./previewReport";
-import { Progress } from "./progress";
-import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSetting } from "./stackFile";
-import { previewStack } from "./stackPreview";
-import { chooseTarget } from "./target";
+import { PinnedError } from "../../core/errors";
+import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../../core/git/gitSource";
+import { containerTagFor } from "../../core/git/refTag";
+import { nextReleaseName, parseReleaseName } from "../../core/git/releaseName";
+import { hasErrors } from "../../core/policy/finding";
+import { baseImagesOf } from "../../core/policy/recipePolicy";
+import { defaultRegistry, engineEnv, PROJECT_DIR } from "../../release/environment";
+import { buildImage } from "../../release/imageBuild";
+import { readLive } from "../../release/live";
+import { reportError } from "../ui/output";
+import { releaseRecipe } from "../../release/recipe";
+import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "../../release/previewPlan";
+import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "../ui/previewReport";
+import { Progress } from "../ui/progress";
+import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSetting } from "../../release/stackFile";
+import { previewStack } from "../../release/stackPreview";
+import { chooseTarget } from "../../release/target";
 
 export const PREVIEW_USAGE = `usage: pinned preview [--release R] [--markdown]
 

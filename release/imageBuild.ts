@@ -4,13 +4,14 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
-import { DigestReference, parseDigestReference } from "../components/digestReference";
-import { PinnedError } from "../components/errors";
-import { GitSource } from "../components/git/gitSource";
-import { findIdenticalBuild, recipeBuild, ReleaseImage } from "../components/releaseImage";
+import { DigestReference, parseDigestReference } from "../core/digestReference";
+import { PinnedError } from "../core/errors";
+import { GitSource } from "../core/git/gitSource";
+import { ReleaseImage } from "../components/releaseImage";
+import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { EngineProgress } from "./engineProgress";
 import { engineEnv } from "./environment";
-import { Progress } from "./progress";
+import { Steps } from "./steps";
 
 /** One image to build: the recipe at a commit, and where it goes. */
 export interface ImageRequest {
@@ -43,7 +44,7 @@ export interface BuiltImage {
  * inline program whose state lives in a temporary directory: the image is
  * what lasts, in the registry, under its tag and digest.
  */
-export async function buildImage(req: ImageRequest, progress: Progress): Promise<BuiltImage> {
+export async function buildImage(req: ImageRequest, progress: Steps): Promise<BuiltImage> {
     const started = Date.now();
     const repository = `${req.registry.server}/${req.registry.repository}`;
     const imageName = `${repository}:${req.tag}`;

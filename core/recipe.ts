@@ -1,0 +1,126 @@
+import * as crypto from "crypto";
+import * as path from "path";
+import { contextHash } from "./contextHash";
+import { DigestReference } from "./digestReference";
+import { RecipePolicyError } from "./errors";
+import { Finding, formatFinding, hasErrors } from "./policy/finding";
+import { lintDockerfileFile } from "./policy/recipePolicy";
+import { findTaggedImage, RegistryCredentials, registryScheme } from "./registry";
+
+/** What a release image is made from: the recipe at a commit, and what it is called. */
+export interface RecipeInputs {
+    /** Directory holding the recipe; it is also the build context. */
+    readonly appDir: string;
+    /**
+     * The recipe, relative to `appDir`.
+     * @default "Dockerfile"
+     */
+    readonly dockerfile?: string;
+    /** The release the image belongs to: `org.opencontainers.image.version`. */
+    readonly release: string;
+    /** Full commit hash: the `git_hash` build arg and label. */
+    readonly commit: string;
+    /** Commit time (ISO 8601): `org.opencontainers.image.created`, never the clock. */
+    readonly commitTime: string;
+    /** Where the code lives: `org.opencontainers.image.source`. */
+    readonly sourceUrl?: string;
+    /**
+     * Further build args. Recorded in state; never put secrets here.
+     * @default {}
+     */
+    readonly buildArgs?: Record<string, string>;
+    /**
+     * Refuse warnings too, notably a base image without a digest.
+     * @default true
+     */
+    readonly strictPolicy?: boolean;
+}
+
+/** The labels every release image carries; none comes from the clock. */
+export function releaseLabels(args: Pick<RecipeInputs, "commit" | "commitTime" | "release" | "sourceUrl">): Record<string, string> {
+    const labels: Record<string, string> = {
+        git_hash: args.commit,
+        "org.opencontainers.image.revision": args.commit,
+        "org.opencontainers.image.version": args.release,
+        "org.opencontainers.image.created": args.commitTime,
+    };
+    if (args.sourceUrl) {
+        labels["org.opencontainers.image.source"] = args.sourceUrl;
+    }
+    return labels;
+}
+
+/** The recipe's policy findings, judged as a release build judges them. */
+export function recipeFindings(args: Pick<RecipeInputs, "appDir" | "dockerfile" | "strictPolicy">): Finding[] {
+    const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
+    return lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
+}
+
+/** Refuses a recipe whose findings include errors, listing every finding. */
+export function assertRecipePasses(findings: readonly Finding[], recipe: string): void {
+    if (hasErrors(findings)) {
+        throw new RecipePolicyError(
+            `the recipe ${recipe} breaks the pinning policy:\n  ${findings.map(formatFinding).join("\n  ")}`,
+            "fix the findings above (pinned lint --strict shows them), commit, and tag a new release.",
+        );
+    }
+}
+
+/** What one build of the recipe consumes, the same for `pinned up` and `pinned preview`. */
+export interface RecipeBuild {
+    readonly context: string;
+    readonly dockerfile: string;
+    readonly contextHash: string;
+    readonly buildArgs: Record<string, string>;
+    readonly labels: Record<string, string>;
+}
+
+/**
+ * The label that names a build's inputs: recipe and context content, build
+ * args and the other labels, no machine paths. An image in the registry
+ * carrying the same value was built from the same inputs, so it can be
+ * deployed instead of building again (see findIdenticalBuild): the digest a
+ * `pinned preview` of a release showed is the one `pinned up` ships.
+ */
+export const BUILD_INPUTS_LABEL = "pinned.build-inputs";
+
+export function recipeBuild(args: Omit<RecipeInputs, "strictPolicy">): RecipeBuild {
+    const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
+    const hash = contextHash(args.appDir, dockerfile);
+    const buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit };
+    const labels = releaseLabels(args);
+    const canonical = JSON.stringify([hash, path.relative(args.appDir, dockerfile), sorted(buildArgs), sorted(labels)]);
+    labels[BUILD_INPUTS_LABEL] = `sha256:${crypto.createHash("sha256").update(canonical).digest("hex")}`;
+    return { context: path.resolve(args.appDir), dockerfile, contextHash: hash, buildArgs, labels };
+}
+
+function sorted(record: Record<string, string>): Array<[string, string]> {
+    return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * An image already in the registry under `repository:tag` whose
+ * `pinned.build-inputs` label equals this build's: it was built from exactly
+ * these inputs (by a `pinned preview` or an earlier `up`), so it is deployed
+ * as it is. Rebuilding would give other bytes (the image's `created` time is
+ * the build's clock), so this is what makes a previewed digest the shipped one.
+ */
+export async function findIdenticalBuild(
+    repository: string,
+    tag: string,
+    recipe: Pick<RecipeBuild, "labels">,
+    creds: RegistryCredentials,
+): Promise<DigestReference | undefined> {
+    const found = await findTaggedImage(repository, tag, creds);
+    const wanted = recipe.labels[BUILD_INPUTS_LABEL];
+    return found && wanted && found.labels[BUILD_INPUTS_LABEL] === wanted ? found.digestReference : undefined;
+}
+
+/**
+ * The address the Docker provider keys a registry's credentials by. It
+ * carries the scheme: without `http://` the provider looks the pushed
+ * digest up over HTTPS, which a plain-HTTP loopback registry cannot answer.
+ */
+export function registryAddress(server: string): string {
+    return `${registryScheme(server)}://${server}`;
+}
