@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandError, ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { CommandError, ConfigMap, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { parseDigestReference } from "../core/digestReference";
 import { ConfigError, PinnedError, RegistryError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
@@ -10,7 +10,7 @@ import { EngineProgress } from "./engineProgress";
 import { buildImage, ImageRequest } from "./imageBuild";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
-import { renderingCommand } from "./renderCommand";
+import { projectWorkspace } from "./engine";
 import { Steps } from "./steps";
 import { deploymentLocation, projectConfigValue, ReleaseRecord, stackFilePath } from "./stackFile";
 import { chooseTarget, targetEnv } from "./target";
@@ -36,19 +36,16 @@ export interface DeployRequest {
  */
 export async function deployRelease(req: DeployRequest, progress: Steps): Promise<string> {
     const { release, record, commit } = req;
-    Object.assign(process.env, engineEnv());
-    ensureLocalBackend(process.env.PULUMI_BACKEND_URL ?? "");
+    const env = engineEnv();
+    ensureLocalBackend(env.PULUMI_BACKEND_URL);
     progress.note(`release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
 
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
     return withEnvironmentLock(environmentLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
-        const workspace = await LocalWorkspace.create({
-            workDir: PROJECT_DIR,
-            envVars: engineEnv(),
-            ...(target.kind === "render" ? { pulumiCommand: await renderingCommand() } : {}),
-        });
+        // The engine reaches the target through its own environment.
+        const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
         const existed = (await workspace.listStacks()).some((s) => s.name === release);
         const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
         const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
@@ -61,7 +58,6 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
                 // its state never holds build resources (see imageBuild.ts).
                 await buildImage(imageRequest(release, config, req), progress);
             }
-            Object.assign(process.env, targetEnv(target));
             progress.note(`${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
             const result = await runUpdate(stack, progress);
             const digest = result.outputs.digestReference?.value as string | undefined;
@@ -93,7 +89,7 @@ async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
         // stack whose state predates another release sees the cluster as it
-        // is (rendering has no cluster: see renderCommand.ts).
+        // is (rendering has no cluster: see engine.ts).
         return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
     } catch (err) {
         if (err instanceof CommandError) {

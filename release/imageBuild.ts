@@ -10,6 +10,7 @@ import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { EngineProgress } from "./engineProgress";
+import { engineCommand } from "./engine";
 import { engineEnv } from "./environment";
 import { Steps } from "./steps";
 
@@ -84,6 +85,7 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
                 projectSettings: { name: "pinned-image", runtime: "nodejs", backend: { url: `file://${dir}` } },
                 // This state is thrown away with its directory; its passphrase too.
                 envVars: { ...engineEnv(), PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex") },
+                pulumiCommand: await engineCommand(),
             },
         );
         const result = await stack.up({ onEvent: events.onEvent, onOutput: (out) => fs.appendFileSync(path.join(dir, "engine.log"), out) });

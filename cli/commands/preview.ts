@@ -1,13 +1,14 @@
 import * as fs from "fs";
 import { simpleGit } from "simple-git";
-import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { CommandError, Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../../core/git/gitSource";
 import { containerTagFor } from "../../core/git/refTag";
 import { nextReleaseName, parseReleaseName } from "../../core/git/releaseName";
 import { hasErrors } from "../../core/policy/finding";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
-import { defaultRegistry, engineEnv, PROJECT_DIR } from "../../release/environment";
+import { projectWorkspace } from "../../release/engine";
+import { defaultRegistry, PROJECT_DIR } from "../../release/environment";
 import { buildImage } from "../../release/imageBuild";
 import { readLive } from "../../release/live";
 import { reportError } from "../ui/output";
@@ -78,7 +79,6 @@ export async function previewCommand(args: string[]): Promise<number> {
  * stack the change would be released as, against what runs now.
  */
 async function planPreview(requested: string | undefined, progress: Progress): Promise<PreviewPlan> {
-    Object.assign(process.env, engineEnv());
     const source = await readGitSource(PROJECT_DIR);
     const release = requested !== undefined ? parseReleaseName(requested) : source.releases[0];
     const record = release ? readReleaseRecord(release) : undefined;
@@ -187,7 +187,7 @@ async function previewRegistry(release: string | undefined, record: ReleaseRecor
     }
     try {
         // The password is a stack secret: the engine decrypts it.
-        const stack = await LocalWorkspace.selectStack({ stackName: release, workDir: PROJECT_DIR }, { envVars: engineEnv() });
+        const stack = await Stack.select(release, await projectWorkspace());
         const config = await stack.getAllConfig();
         return { server, username: config["pinned:registryUser"]?.value, password: config["pinned:registryPassword"]?.value };
     } catch (err) {

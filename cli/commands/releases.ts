@@ -1,5 +1,4 @@
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { engineEnv, PROJECT_DIR } from "../../release/environment";
+import { projectWorkspace } from "../../release/engine";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
@@ -52,8 +51,7 @@ export async function releasesCommand(args: string[]): Promise<number> {
         return 2;
     }
     try {
-        Object.assign(process.env, engineEnv());
-        const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR, envVars: engineEnv() });
+        const workspace = await projectWorkspace();
         const lastUpdates = new Map(
             (await workspace.listStacks()).filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]),
         );

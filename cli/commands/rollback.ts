@@ -3,7 +3,6 @@ import { PinnedError } from "../../core/errors";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { parseOneOption } from "../args";
 import { deployRelease } from "../../release/deploy";
-import { engineEnv } from "../../release/environment";
 import { LiveDeployment, readLive, readLiveDeployment } from "../../release/live";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
@@ -72,7 +71,6 @@ export async function rollbackCommand(args: string[]): Promise<number> {
     }
     const progress = new Progress(process.stdout);
     try {
-        Object.assign(process.env, engineEnv());
         const { target, namespace, name, deployment: live } = readLive();
         if (target.kind !== "cluster") {
             throw new PinnedError(`no cluster is configured (${target.source}), so nothing is live to roll back.`, "start the embedded one (pinned env up) or set KUBECONFIG.");

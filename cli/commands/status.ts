@@ -1,4 +1,3 @@
-import { engineEnv } from "../../release/environment";
 import { readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { readReleaseRecord } from "../../release/stackFile";
@@ -15,7 +14,6 @@ export function statusCommand(args: string[]): number {
         return 2;
     }
     try {
-        Object.assign(process.env, engineEnv());
         const { target, namespace, name, deployment: live } = readLive();
         if (target.kind !== "cluster") {
             process.stdout.write(`no cluster configured (${target.source}): nothing is live.\n`);
