@@ -11,5 +11,7 @@ export function parseOneOption(args: string[], flag: string): { value?: string }
         return { value: args[1] };
     }
     const prefix = `${flag}=`;
-    return args.length === 1 && args[0].startsWith(prefix) && args[0].length > prefix.length ? { value: args[0].slice(prefix.length) } : undefined;
+    return args.length === 1 && args[0].startsWith(prefix) && args[0].length > prefix.length
+        ? { value: args[0].slice(prefix.length) }
+        : undefined;
 }

@@ -42,10 +42,7 @@ export function splitDigestReference(value: string): DigestReferenceParts {
     }
     const at = text.indexOf("@");
     if (at < 0) {
-        throw new InvalidInputError(
-            `"${value}" has no digest: a tag can move, so it cannot be deployed.`,
-            `give ${FORM}.`,
-        );
+        throw new InvalidInputError(`"${value}" has no digest: a tag can move, so it cannot be deployed.`, `give ${FORM}.`);
     }
     const repository = text.slice(0, at);
     const digest = text.slice(at + 1);

@@ -94,7 +94,10 @@ async function get(repo: Repository, what: string, creds: RegistryCredentials, m
             "set pinned:registryUser and the secret pinned:registryPassword for this stack.",
         );
     }
-    throw new RegistryError(`registry ${repo.host} answered HTTP ${response.status} for ${url}.`, "check that the registry is healthy (pinned env status).");
+    throw new RegistryError(
+        `registry ${repo.host} answered HTTP ${response.status} for ${url}.`,
+        "check that the registry is healthy (pinned env status).",
+    );
 }
 
 async function request(url: string, method: "GET" | "HEAD", headers: Record<string, string>): Promise<Response> {

@@ -48,11 +48,16 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
         sourceUrl = source.remoteUrl;
         // The recipe is judged before the registry is asked, so a policy
         // refusal does not depend on what happens to be pushed already.
-        assertRecipePasses(recipeFindings({ appDir: config.appDir, strictPolicy: config.strictPolicy }), path.join(config.appDir, "Dockerfile"));
+        assertRecipePasses(
+            recipeFindings({ appDir: config.appDir, strictPolicy: config.strictPolicy }),
+            path.join(config.appDir, "Dockerfile"),
+        );
         const recipe = recipeBuild({ appDir: config.appDir, release: config.release, commit: config.commit, commitTime, sourceUrl });
         digest = await findIdenticalBuild(`${config.registry}/${config.repository}`, config.release, recipe, creds);
         if (digest) {
-            pulumi.log.info(`release ${config.release}: ${digest} in the registry was built from these very inputs; deploying it, building nothing.`);
+            pulumi.log.info(
+                `release ${config.release}: ${digest} in the registry was built from these very inputs; deploying it, building nothing.`,
+            );
         }
     }
 

@@ -43,38 +43,45 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
-    return withEnvironmentLock(environmentLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
-        // The engine reaches the target through its own environment.
-        const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
-        const existed = (await workspace.listStacks()).some((s) => s.name === release);
-        const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
-        const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
-        try {
-            const config = await configure(stack, commit);
-            if (record?.imageDigest) {
-                await assertStillInRegistry(config, release, record.imageDigest, progress);
-            } else {
-                // Built before the update, so the stack deploys a digest and
-                // its state never holds build resources (see imageBuild.ts).
-                await buildImage(imageRequest(release, config, req), progress);
+    return withEnvironmentLock(
+        environmentLockPath(target, deploymentLocation()),
+        req.command,
+        { waitMs: lockWaitMs(), progress },
+        async () => {
+            // The engine reaches the target through its own environment.
+            const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
+            const existed = (await workspace.listStacks()).some((s) => s.name === release);
+            const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
+            const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
+            try {
+                const config = await configure(stack, commit);
+                if (record?.imageDigest) {
+                    await assertStillInRegistry(config, release, record.imageDigest, progress);
+                } else {
+                    // Built before the update, so the stack deploys a digest and
+                    // its state never holds build resources (see imageBuild.ts).
+                    await buildImage(imageRequest(release, config, req), progress);
+                }
+                progress.note(
+                    `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
+                );
+                const result = await runUpdate(stack, progress);
+                const digest = result.outputs.digestReference?.value as string | undefined;
+                if (!digest) {
+                    throw new Error("the update finished without a digestReference output");
+                }
+                if (record?.imageDigest !== digest) {
+                    await stack.setConfig("pinned:imageDigest", { value: digest });
+                }
+                return digest;
+            } catch (err) {
+                if (!existed) {
+                    await forgetNewStack(stack, fileBefore);
+                }
+                throw err;
             }
-            progress.note(`${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`);
-            const result = await runUpdate(stack, progress);
-            const digest = result.outputs.digestReference?.value as string | undefined;
-            if (!digest) {
-                throw new Error("the update finished without a digestReference output");
-            }
-            if (record?.imageDigest !== digest) {
-                await stack.setConfig("pinned:imageDigest", { value: digest });
-            }
-            return digest;
-        } catch (err) {
-            if (!existed) {
-                await forgetNewStack(stack, fileBefore);
-            }
-            throw err;
-        }
-    });
+        },
+    );
 }
 
 /**
@@ -164,7 +171,10 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
     const setting = (key: string) => config[key]?.value ?? projectConfigValue(key);
     const server = setting("pinned:registry");
     if (!server) {
-        throw new ConfigError("pinned:registry is not set, so there is nowhere to push the image.", "run pinned env up (the embedded registry), or set PINNED_REGISTRY.");
+        throw new ConfigError(
+            "pinned:registry is not set, so there is nowhere to push the image.",
+            "run pinned env up (the embedded registry), or set PINNED_REGISTRY.",
+        );
     }
     return {
         appDir: path.resolve(PROJECT_DIR, setting("pinned:app") ?? "app"),
@@ -172,7 +182,12 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
         release,
         source: req.source,
         strictPolicy: setting("pinned:strictPolicy") !== "false",
-        registry: { server, repository: setting("pinned:repository") ?? "pinned/app", username: setting("pinned:registryUser"), password: setting("pinned:registryPassword") },
+        registry: {
+            server,
+            repository: setting("pinned:repository") ?? "pinned/app",
+            username: setting("pinned:registryUser"),
+            password: setting("pinned:registryPassword"),
+        },
     };
 }
 

@@ -25,11 +25,16 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     }
     const run = (base as unknown as { run: Run }).run.bind(base);
     const command = Object.create(base) as PulumiCommand & { run: Run };
-    command.run = (args: string[], ...rest: unknown[]) => run(["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args, ...rest);
+    command.run = (args: string[], ...rest: unknown[]) =>
+        run(["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args, ...rest);
     return command;
 }
 
 /** A workspace on the project, with the engine's environment plus `extraEnv`. */
 export async function projectWorkspace(extraEnv: Record<string, string> = {}, opts: { render?: boolean } = {}): Promise<LocalWorkspace> {
-    return LocalWorkspace.create({ workDir: PROJECT_DIR, envVars: { ...engineEnv(), ...extraEnv }, pulumiCommand: await engineCommand(opts) });
+    return LocalWorkspace.create({
+        workDir: PROJECT_DIR,
+        envVars: { ...engineEnv(), ...extraEnv },
+        pulumiCommand: await engineCommand(opts),
+    });
 }

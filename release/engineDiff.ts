@@ -82,7 +82,9 @@ export function parseEngineDiff(text: string): EngineDiff {
     }
     const diags = doc.diagnostics ?? [];
     const text_ = (severity: string) =>
-        diags.filter((d) => d.severity === severity && d.message).map((d) => d.message!.replace(/\u001b\[[0-9;]*m|<\{%[^%]*%\}>/g, "").trim());
+        diags
+            .filter((d) => d.severity === severity && d.message)
+            .map((d) => d.message!.replace(/\u001b\[[0-9;]*m|<\{%[^%]*%\}>/g, "").trim());
     return { changes, errors: [...new Set(text_("error"))], warnings: [...new Set(text_("warning"))] };
 }
 

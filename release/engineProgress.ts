@@ -30,7 +30,13 @@ export function describeStep(type: string, urn: string, op: OpType, objectName?:
 
 /** "1 updated, 3 unchanged" from the engine's change counts. */
 export function summarizeChanges(changes: Record<string, number>): string {
-    const words: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", same: "unchanged" };
+    const words: Record<string, string> = {
+        create: "created",
+        update: "updated",
+        delete: "deleted",
+        replace: "replaced",
+        same: "unchanged",
+    };
     const parts = Object.entries(changes)
         .filter(([, n]) => n > 0)
         .map(([op, n]) => `${n} ${words[op] ?? op}`);
@@ -66,7 +72,9 @@ export class EngineProgress {
             // Kubernetes objects by metadata.name, images by their name.
             const inputs = state?.inputs as { metadata?: { name?: unknown }; name?: unknown } | undefined;
             const objectName = inputs?.metadata?.name ?? inputs?.name;
-            const label = WORKING_OPS.has(op) ? describeStep(type, urn, op, typeof objectName === "string" ? objectName : undefined) : undefined;
+            const label = WORKING_OPS.has(op)
+                ? describeStep(type, urn, op, typeof objectName === "string" ? objectName : undefined)
+                : undefined;
             if (label) {
                 this.steps.set(urn, this.progress.start(label));
             }
@@ -77,7 +85,10 @@ export class EngineProgress {
             const step = this.steps.get(outputs.metadata.urn);
             this.steps.delete(outputs.metadata.urn);
             // A push's step ends with the digest the registry gave it.
-            const pushed = outputs.metadata.type === DOCKER_PUSH ? (outputs.metadata.new?.outputs as { sha256Digest?: unknown } | undefined)?.sha256Digest : undefined;
+            const pushed =
+                outputs.metadata.type === DOCKER_PUSH
+                    ? (outputs.metadata.new?.outputs as { sha256Digest?: unknown } | undefined)?.sha256Digest
+                    : undefined;
             step?.done(typeof pushed === "string" ? pushed : undefined);
             return;
         }

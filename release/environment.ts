@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -42,9 +43,15 @@ export function localRegistry(): { server: string; username: string; password: s
  * PINNED_REGISTRY_USER and PINNED_REGISTRY_PASSWORD) when set, as a CI job
  * sets them from its secrets, else the embedded one.
  */
-export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): { server: string; username?: string; password?: string } | undefined {
+export function defaultRegistry(
+    env: NodeJS.ProcessEnv = process.env,
+): { server: string; username?: string; password?: string } | undefined {
     if (env.PINNED_REGISTRY) {
-        return { server: env.PINNED_REGISTRY, username: env.PINNED_REGISTRY_USER || undefined, password: env.PINNED_REGISTRY_PASSWORD || undefined };
+        return {
+            server: env.PINNED_REGISTRY,
+            username: env.PINNED_REGISTRY_USER || undefined,
+            password: env.PINNED_REGISTRY_PASSWORD || undefined,
+        };
     }
     return localRegistry();
 }
@@ -84,7 +91,7 @@ export function passphrase(): string {
     const file = path.join(cacheDir(), "passphrase");
     if (!fs.existsSync(file)) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, require("crypto").randomBytes(24).toString("base64url"), { mode: 0o600, flag: "wx" });
+        fs.writeFileSync(file, crypto.randomBytes(24).toString("base64url"), { mode: 0o600, flag: "wx" });
     }
     return fs.readFileSync(file, "utf8").trim();
 }

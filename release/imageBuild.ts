@@ -49,7 +49,13 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
     const started = Date.now();
     const repository = `${req.registry.server}/${req.registry.repository}`;
     const imageName = `${repository}:${req.tag}`;
-    const recipe = recipeBuild({ appDir: req.appDir, release: req.release, commit: req.source.commit, commitTime: req.source.commitTime, sourceUrl: req.source.remoteUrl });
+    const recipe = recipeBuild({
+        appDir: req.appDir,
+        release: req.release,
+        commit: req.source.commit,
+        commitTime: req.source.commitTime,
+        sourceUrl: req.source.remoteUrl,
+    });
     const creds = { username: req.registry.username, password: req.registry.password };
 
     const look = progress.start(`looking for an identical build of ${imageName}`);
@@ -74,7 +80,10 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
                 commitTime: req.source.commitTime,
                 sourceUrl: req.source.remoteUrl,
                 strictPolicy: req.strictPolicy,
-                registry: { ...req.registry, password: req.registry.password === undefined ? undefined : pulumi.secret(req.registry.password) },
+                registry: {
+                    ...req.registry,
+                    password: req.registry.password === undefined ? undefined : pulumi.secret(req.registry.password),
+                },
             });
             return { digestReference: image.digestReference };
         };
@@ -84,7 +93,11 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
                 workDir: dir,
                 projectSettings: { name: "pinned-image", runtime: "nodejs", backend: { url: `file://${dir}` } },
                 // This state is thrown away with its directory; its passphrase too.
-                envVars: { ...engineEnv(), PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex") },
+                envVars: {
+                    ...engineEnv(),
+                    PULUMI_BACKEND_URL: `file://${dir}`,
+                    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+                },
                 pulumiCommand: await engineCommand(),
             },
         );

@@ -16,13 +16,19 @@ export function readLiveDeployment(kubeconfig: string | undefined, namespace: st
     const args = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "get", "deployment", name, "-n", namespace, "-o", "json"];
     const r = spawnSync("kubectl", args, { encoding: "utf8" });
     if (r.error) {
-        throw new PinnedError("kubectl is not on PATH, so the live Deployment cannot be read.", "install kubectl (apt-get install kubectl) and try again.");
+        throw new PinnedError(
+            "kubectl is not on PATH, so the live Deployment cannot be read.",
+            "install kubectl (apt-get install kubectl) and try again.",
+        );
     }
     if (r.status !== 0) {
         if (/NotFound/.test(r.stderr)) {
             return undefined;
         }
-        throw new PinnedError(`kubectl could not read deployment ${namespace}/${name}: ${r.stderr.trim()}`, "check the cluster (pinned env status) and the kubeconfig.");
+        throw new PinnedError(
+            `kubectl could not read deployment ${namespace}/${name}: ${r.stderr.trim()}`,
+            "check the cluster (pinned env status) and the kubeconfig.",
+        );
     }
     const d = JSON.parse(r.stdout) as {
         metadata: { annotations?: Record<string, string> };

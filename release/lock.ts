@@ -31,7 +31,10 @@ export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
         return 600_000;
     }
     if (!/^\d+$/.test(raw)) {
-        throw new PinnedError(`PINNED_LOCK_TIMEOUT="${raw}" is not a number of seconds.`, "set it to a whole number of seconds, e.g. PINNED_LOCK_TIMEOUT=0 to refuse at once.");
+        throw new PinnedError(
+            `PINNED_LOCK_TIMEOUT="${raw}" is not a number of seconds.`,
+            "set it to a whole number of seconds, e.g. PINNED_LOCK_TIMEOUT=0 to refuse at once.",
+        );
     }
     return Number(raw) * 1000;
 }
@@ -50,7 +53,10 @@ export function lockPath(environment: string, dir = path.join(cacheDir(), "locks
 
 /** The lock of where a release goes: a Deployment in a cluster, or a render directory. */
 export function environmentLockPath(target: DeployTarget, deployment: { namespace: string; name: string }, dir?: string): string {
-    const environment = target.kind === "cluster" ? `${target.kubeconfig ?? "kubeconfig"}#${deployment.namespace}/${deployment.name}` : path.resolve(target.dir);
+    const environment =
+        target.kind === "cluster"
+            ? `${target.kubeconfig ?? "kubeconfig"}#${deployment.namespace}/${deployment.name}`
+            : path.resolve(target.dir);
     return lockPath(environment, dir);
 }
 

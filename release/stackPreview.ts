@@ -75,7 +75,9 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         // preview compares manifests rather than directories (a preview
         // writes no manifest).
         const renderEnv =
-            req.target.kind === "render" ? { PINNED_RENDER_YAML_TO: renderedTo ?? path.resolve(PROJECT_DIR, req.target.dir) } : targetEnv(req.target);
+            req.target.kind === "render"
+                ? { PINNED_RENDER_YAML_TO: renderedTo ?? path.resolve(PROJECT_DIR, req.target.dir) }
+                : targetEnv(req.target);
         // A rendering provider has no cluster to refresh from (see renderCommand.ts).
         const refresh = req.target.kind === "render" ? ["--refresh=false"] : [];
         const run = spawnSync(resolvePulumi(tempEnv), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
@@ -88,7 +90,10 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         try {
             diff = parseEngineDiff(run.stdout);
         } catch {
-            throw new PinnedError(`pulumi preview gave no readable result (exit ${run.status}): ${tail(run.stderr || run.stdout)}`, "run pulumi preview --stack yourself to see why.");
+            throw new PinnedError(
+                `pulumi preview gave no readable result (exit ${run.status}): ${tail(run.stderr || run.stdout)}`,
+                "run pulumi preview --stack yourself to see why.",
+            );
         }
         if (run.status !== 0 && diff.errors.length === 0) {
             diff = { ...diff, errors: [tail(run.stderr) || `pulumi preview exited ${run.status}`] };
@@ -120,9 +125,15 @@ function makeProject(dir: string): void {
 /** The release's commit and image, and the registry it was pushed to if the file names none. */
 function configure(req: StackPreviewRequest, project: string, env: Record<string, string>): void {
     const file = path.join(project, "stacks", `Pulumi.${req.stack}.yaml`);
-    const current = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ?? {}) as Record<string, unknown>;
+    const current = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ??
+        {}) as Record<string, unknown>;
     const set = (key: string, value: string, secret = false) =>
-        pulumi(["config", "set", ...(secret ? ["--secret"] : []), "--stack", req.stack, key, ...(secret ? [] : [value])], project, env, secret ? value : undefined);
+        pulumi(
+            ["config", "set", ...(secret ? ["--secret"] : []), "--stack", req.stack, key, ...(secret ? [] : [value])],
+            project,
+            env,
+            secret ? value : undefined,
+        );
     set("pinned:commit", req.commit);
     set("pinned:imageDigest", req.digest);
     const registry = defaultRegistry();
@@ -140,7 +151,11 @@ function configure(req: StackPreviewRequest, project: string, env: Record<string
 
 /** Whether the real backend has this stack. */
 function stackExists(stack: string, env: Record<string, string>): boolean {
-    const r = spawnSync(resolvePulumi(env), ["stack", "ls", "--json"], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, ...env } });
+    const r = spawnSync(resolvePulumi(env), ["stack", "ls", "--json"], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+    });
     if (r.status !== 0) {
         return false;
     }
@@ -164,7 +179,9 @@ export function renameStack(state: string, from: string, to: string): string {
 
 /** The directory a stack's Kubernetes provider renders to, if it renders. */
 function renderDirectoryOf(state: string): string | undefined {
-    const resources = (JSON.parse(state) as { deployment?: { resources?: Array<{ type: string; inputs?: { renderYamlToDirectory?: unknown } }> } }).deployment?.resources ?? [];
+    const resources =
+        (JSON.parse(state) as { deployment?: { resources?: Array<{ type: string; inputs?: { renderYamlToDirectory?: unknown } }> } })
+            .deployment?.resources ?? [];
     const dir = resources.find((r) => r.type === "pulumi:providers:kubernetes")?.inputs?.renderYamlToDirectory;
     return typeof dir === "string" && dir !== "" ? dir : undefined;
 }
@@ -180,9 +197,18 @@ function resolvePulumi(env: Record<string, string>): string {
 }
 
 function pulumi(args: string[], cwd: string, env: Record<string, string>, input?: string): { stdout: string } {
-    const r = spawnSync(resolvePulumi(env), args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, input, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(resolvePulumi(env), args, {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        input,
+        maxBuffer: 64 * 1024 * 1024,
+    });
     if (r.status !== 0) {
-        throw new PinnedError(`pulumi ${args.slice(0, 2).join(" ")} failed while preparing the preview: ${tail(r.stderr || r.stdout)}`, "run pinned env status, then try again.");
+        throw new PinnedError(
+            `pulumi ${args.slice(0, 2).join(" ")} failed while preparing the preview: ${tail(r.stderr || r.stdout)}`,
+            "run pinned env status, then try again.",
+        );
     }
     return { stdout: r.stdout };
 }

@@ -42,7 +42,10 @@ function measure(rows: Row[], step: string, cwd: string, command: string[], env:
 }
 
 function table(rows: Row[]): string {
-    const cells = [["STEP", "SECONDS", "MAX RSS MiB", "EXIT"], ...rows.map((r) => [r.step, r.seconds.toFixed(1), r.maxRssMiB?.toFixed(0) ?? "-", String(r.exit)])];
+    const cells = [
+        ["STEP", "SECONDS", "MAX RSS MiB", "EXIT"],
+        ...rows.map((r) => [r.step, r.seconds.toFixed(1), r.maxRssMiB?.toFixed(0) ?? "-", String(r.exit)]),
+    ];
     const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
     return cells.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ")).join("\n");
 }
@@ -86,7 +89,9 @@ async function main(): Promise<void> {
         spawnSync("kubectl", ["--kubeconfig", KUBECONFIG, "delete", "namespace", NAMESPACE, "--wait=false"]);
     }
     process.stdout.write(`${table(rows)}\n`);
-    process.stdout.write(`\n${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`);
+    process.stdout.write(
+        `\n${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
+    );
 }
 
 main().catch((err) => {

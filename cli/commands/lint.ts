@@ -21,7 +21,9 @@ export function lintCommand(args: string[]): number {
         const findings = lintDockerfileFile(file, { strict });
         for (const f of findings) {
             const line = formatFinding(f);
-            process.stdout.write(`${f.severity === "error" ? paint(process.stdout, "red", line) : paint(process.stdout, "yellow", line)}\n`);
+            process.stdout.write(
+                `${f.severity === "error" ? paint(process.stdout, "red", line) : paint(process.stdout, "yellow", line)}\n`,
+            );
         }
         process.stdout.write(`${file}: ${summarize(findings)}\n`);
         failed ||= hasErrors(findings);

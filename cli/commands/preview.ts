@@ -143,7 +143,12 @@ export function previewTag(source: Pick<GitSource, "commit" | "branch">, release
 }
 
 /** Builds and pushes the image a release of this commit would ship, with the same component `pinned up` uses. */
-async function previewImage(source: GitSource, release: string | undefined, record: ReleaseRecord | undefined, progress: Progress): Promise<PreviewImage> {
+async function previewImage(
+    source: GitSource,
+    release: string | undefined,
+    record: ReleaseRecord | undefined,
+    progress: Progress,
+): Promise<PreviewImage> {
     const { appDir, dockerfile, recipe: recipePath, findings } = releaseRecipe(record);
     const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
     const registry = await previewRegistry(release, record);
@@ -155,7 +160,10 @@ async function previewImage(source: GitSource, release: string | undefined, reco
         return { ...base, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" };
     }
     if (!registry) {
-        return { ...base, unknownBecause: "no registry is configured (pinned env up starts one; PINNED_REGISTRY names another), so nothing was built" };
+        return {
+            ...base,
+            unknownBecause: "no registry is configured (pinned env up starts one; PINNED_REGISTRY names another), so nothing was built",
+        };
     }
     try {
         const built = await buildImage(
@@ -196,7 +204,11 @@ async function previewRegistry(release: string | undefined, record: ReleaseRecor
         }
         // A stack file from git without its state here (a fresh CI runner):
         // the default registry's credentials, when it is the same registry.
-        return { server, username: record?.config["pinned:registryUser"]?.value ?? fallback?.username, password: fallback?.server === server ? fallback.password : undefined };
+        return {
+            server,
+            username: record?.config["pinned:registryUser"]?.value ?? fallback?.username,
+            password: fallback?.server === server ? fallback.password : undefined,
+        };
     }
 }
 
@@ -223,5 +235,7 @@ function readBefore(release: string | undefined): PreviewBefore {
     }
     const recorded = listReleaseRecords().filter((r) => r.imageDigest && r.release !== release);
     const newest = recorded[recorded.length - 1];
-    return newest ? { digest: newest.imageDigest, release: newest.release, source: "recorded", note: why } : { source: "none", note: `${why}, and no release has recorded a digest yet` };
+    return newest
+        ? { digest: newest.imageDigest, release: newest.release, source: "recorded", note: why }
+        : { source: "none", note: `${why}, and no release has recorded a digest yet` };
 }

@@ -44,13 +44,17 @@ export async function releaseCommand(args: string[]): Promise<number> {
             progress,
         );
         progress.note(`live: ${digest}`);
-        progress.note(`recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release${made ? `, and push the tag (git push origin ${release})` : ""}.`);
+        progress.note(
+            `recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release${made ? `, and push the tag (git push origin ${release})` : ""}.`,
+        );
         progress.line(nextSteps());
         return 0;
     } catch (err) {
         progress.close();
         if (made) {
-            await simpleGit({ baseDir: PROJECT_DIR }).tag(["-d", made]).catch(() => undefined);
+            await simpleGit({ baseDir: PROJECT_DIR })
+                .tag(["-d", made])
+                .catch(() => undefined);
             process.stderr.write(`pinned: removed the tag ${made} this run made; nothing was released.\n`);
         }
         return reportError(err, 1);

@@ -41,7 +41,14 @@ export function formatReleases(rows: ReleaseRow[]): string {
         ]);
     }
     const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+    return table
+        .map((row) =>
+            row
+                .map((cell, i) => cell.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
 }
 
 export async function releasesCommand(args: string[]): Promise<number> {

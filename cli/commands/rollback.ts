@@ -39,16 +39,25 @@ export function chooseRollbackTarget(records: readonly ReleaseRecord[], live: Li
         const release = parseReleaseName(to);
         record = records.find((r) => r.release === release);
         if (!record) {
-            throw new PinnedError(`release ${release} has no stack file (stacks/Pulumi.${release}.yaml); releases here: ${known}.`, "pick one of those with --to, or check out the branch that has its stack file.");
+            throw new PinnedError(
+                `release ${release} has no stack file (stacks/Pulumi.${release}.yaml); releases here: ${known}.`,
+                "pick one of those with --to, or check out the branch that has its stack file.",
+            );
         }
     } else {
         if (!live.release) {
-            throw new PinnedError("the live Deployment has no pinned/release annotation, so the release before it is unknown.", "name the release to go back to: pinned rollback --to R (pinned releases lists them).");
+            throw new PinnedError(
+                "the live Deployment has no pinned/release annotation, so the release before it is unknown.",
+                "name the release to go back to: pinned rollback --to R (pinned releases lists them).",
+            );
         }
         const older = records.filter((r) => r.release < (live.release as string) && r.imageDigest);
         record = older[older.length - 1];
         if (!record) {
-            throw new PinnedError(`no release before the live one (${live.release}) recorded a digest; releases here: ${known}.`, "there is nothing older to go back to; pinned rollback --to R picks one explicitly.");
+            throw new PinnedError(
+                `no release before the live one (${live.release}) recorded a digest; releases here: ${known}.`,
+                "there is nothing older to go back to; pinned rollback --to R picks one explicitly.",
+            );
         }
     }
     if (!record.imageDigest) {
@@ -58,7 +67,10 @@ export function chooseRollbackTarget(records: readonly ReleaseRecord[], live: Li
         );
     }
     if (!record.commit) {
-        throw new PinnedError(`stacks/Pulumi.${record.release}.yaml records no pinned:commit.`, "restore the stack file from git (git checkout -- stacks/) and try again.");
+        throw new PinnedError(
+            `stacks/Pulumi.${record.release}.yaml records no pinned:commit.`,
+            "restore the stack file from git (git checkout -- stacks/) and try again.",
+        );
     }
     return { release: record.release as ReleaseName, record: record as RollbackTarget["record"] };
 }
@@ -73,10 +85,16 @@ export async function rollbackCommand(args: string[]): Promise<number> {
     try {
         const { target, namespace, name, deployment: live } = readLive();
         if (target.kind !== "cluster") {
-            throw new PinnedError(`no cluster is configured (${target.source}), so nothing is live to roll back.`, "start the embedded one (pinned env up) or set KUBECONFIG.");
+            throw new PinnedError(
+                `no cluster is configured (${target.source}), so nothing is live to roll back.`,
+                "start the embedded one (pinned env up) or set KUBECONFIG.",
+            );
         }
         if (!live) {
-            throw new PinnedError(`no live Deployment ${namespace}/${name}, so there is nothing to roll back.`, "deploy a release with pinned up first.");
+            throw new PinnedError(
+                `no live Deployment ${namespace}/${name}, so there is nothing to roll back.`,
+                "deploy a release with pinned up first.",
+            );
         }
         const { release, record } = chooseRollbackTarget(listReleaseRecords(), live, parsed.to);
         if (live.release === release && live.image === record.imageDigest) {
@@ -84,7 +102,10 @@ export async function rollbackCommand(args: string[]): Promise<number> {
             return 0;
         }
         progress.note(`rolling back ${namespace}/${name}: ${live.release ?? live.image} → ${release}`);
-        const digest = await deployRelease({ release, record, commit: record.commit, command: `pinned rollback --to ${release}` }, progress);
+        const digest = await deployRelease(
+            { release, record, commit: record.commit, command: `pinned rollback --to ${release}` },
+            progress,
+        );
         verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
         progress.note(`rolled back to ${release}; live: ${digest}`);
         return 0;
@@ -99,13 +120,31 @@ export async function rollbackCommand(args: string[]): Promise<number> {
  * from the outside, as a person would: the rollout is complete and the
  * live template runs exactly the release's digest.
  */
-function verifyRollout(kubeconfig: string | undefined, namespace: string, name: string, release: string, digest: string, progress: Progress): void {
+function verifyRollout(
+    kubeconfig: string | undefined,
+    namespace: string,
+    name: string,
+    release: string,
+    digest: string,
+    progress: Progress,
+): void {
     const step = progress.start(`checking the rollout of ${namespace}/${name}`);
-    const args = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "rollout", "status", `deployment/${name}`, "-n", namespace, "--timeout=300s"];
+    const args = [
+        ...(kubeconfig ? ["--kubeconfig", kubeconfig] : []),
+        "rollout",
+        "status",
+        `deployment/${name}`,
+        "-n",
+        namespace,
+        "--timeout=300s",
+    ];
     const rollout = spawnSync("kubectl", args, { encoding: "utf8" });
     if (rollout.status !== 0) {
         step.fail();
-        throw new PinnedError(`the rollout of ${namespace}/${name} did not complete: ${(rollout.stderr || rollout.stdout).trim()}`, `look at the pods (kubectl describe deployment/${name} -n ${namespace}); the stack records ${digest}.`);
+        throw new PinnedError(
+            `the rollout of ${namespace}/${name} did not complete: ${(rollout.stderr || rollout.stdout).trim()}`,
+            `look at the pods (kubectl describe deployment/${name} -n ${namespace}); the stack records ${digest}.`,
+        );
     }
     const live = readLiveDeployment(kubeconfig, namespace, name);
     if (live?.image !== digest || live.release !== release) {

@@ -25,7 +25,9 @@ export function statusCommand(args: string[]): number {
         }
         const record = live.release ? readReleaseRecord(live.release) : undefined;
         if (record?.imageDigest === live.image) {
-            process.stdout.write(`${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n`);
+            process.stdout.write(
+                `${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n`,
+            );
             return 0;
         }
         const expected = record?.imageDigest ?? "(no recorded digest)";

@@ -53,7 +53,9 @@ function engineMarkdown(plan: PreviewPlan): string[] {
             }
             c.properties.forEach((p, i) => {
                 const value = (v?: string) => (v === undefined ? "" : code(cell(v)));
-                out.push(`| ${i === 0 ? resource : ""} | ${i === 0 ? c.op : ""} | ${code(p.path)} | ${value(p.before)} | ${value(p.after)} |`);
+                out.push(
+                    `| ${i === 0 ? resource : ""} | ${i === 0 ? c.op : ""} | ${code(p.path)} | ${value(p.before)} | ${value(p.after)} |`,
+                );
             });
         }
     }
@@ -64,7 +66,9 @@ function engineMarkdown(plan: PreviewPlan): string[] {
 }
 
 function subject(plan: PreviewPlan): string {
-    return plan.release ? `release ${plan.release}` : `commit ${plan.commit.slice(0, 12)} (not released yet; previewed as the next release, ${plan.stack})`;
+    return plan.release
+        ? `release ${plan.release}`
+        : `commit ${plan.commit.slice(0, 12)} (not released yet; previewed as the next release, ${plan.stack})`;
 }
 
 /** A side of the before → after: the digest when known, and how it is known. */
@@ -78,7 +82,10 @@ function before(plan: PreviewPlan): Side {
     if (!b.digest) {
         return { note: `nothing${b.note ? ` (${b.note})` : ""}` };
     }
-    const note = b.source === "live" ? `live${b.release ? `, release ${b.release}` : ""}` : `newest recorded release ${b.release}${b.note ? `; ${b.note}` : ""}`;
+    const note =
+        b.source === "live"
+            ? `live${b.release ? `, release ${b.release}` : ""}`
+            : `newest recorded release ${b.release}${b.note ? `; ${b.note}` : ""}`;
     return { digest: b.digest, note };
 }
 
@@ -88,9 +95,14 @@ function after(plan: PreviewPlan): Side {
         return { digest: i.digest, note: `recorded for ${plan.release}: no build` };
     }
     if (i.digest) {
-        const how = i.reused ? "already in the registry from an identical build" : `built and pushed by this preview${i.buildSeconds !== undefined ? ` in ${i.buildSeconds}s` : ""}`;
+        const how = i.reused
+            ? "already in the registry from an identical build"
+            : `built and pushed by this preview${i.buildSeconds !== undefined ? ` in ${i.buildSeconds}s` : ""}`;
         // Only a release's own build is reused by pinned up (its name is one of the inputs).
-        return { digest: i.digest, note: plan.release ? `${how}; pinned up ships this digest` : `${how}; a release of this commit is built under its own name` };
+        return {
+            digest: i.digest,
+            note: plan.release ? `${how}; pinned up ships this digest` : `${how}; a release of this commit is built under its own name`,
+        };
     }
     return { note: `not known yet: ${i.unknownBecause}` };
 }
@@ -136,7 +148,12 @@ function cell(text: string): string {
 export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome): string {
     const icon = { "no-change": "⚪", change: "🔵", error: "🔴" }[outcome];
     const i = plan.image;
-    const out = [MARKDOWN_MARKER, `### ${icon} Pinned preview: ${subject(plan)}`, "", `**${LABEL[outcome]}**: ${VERDICT[outcome]} (Deployment ${code(plan.deployment)})`];
+    const out = [
+        MARKDOWN_MARKER,
+        `### ${icon} Pinned preview: ${subject(plan)}`,
+        "",
+        `**${LABEL[outcome]}**: ${VERDICT[outcome]} (Deployment ${code(plan.deployment)})`,
+    ];
     out.push(...engineMarkdown(plan), "");
     out.push("| Deployment image | |", "|---|---|");
     const sideCell = (side: Side) => (side.digest ? `${code(side.digest)} (${cell(side.note)})` : cell(side.note));
@@ -146,7 +163,9 @@ export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome
         out.push(`| Recipe | ${code(i.recipe)} |`);
         out.push(`| Base image | ${i.baseImages.map(code).join("<br>") || "(none)"} |`);
         out.push(`| Tag | ${code(i.imageName)} |`);
-        out.push(`| Policy | ${i.findings.length === 0 ? "✅ no findings" : `${i.findings.some((f) => f.severity === "error") ? "❌" : "⚠️"} ${i.findings.length} finding(s)`} |`);
+        out.push(
+            `| Policy | ${i.findings.length === 0 ? "✅ no findings" : `${i.findings.some((f) => f.severity === "error") ? "❌" : "⚠️"} ${i.findings.length} finding(s)`} |`,
+        );
         if (i.findings.length > 0) {
             out.push("", "```", ...i.findings.map(formatFinding), "```");
         }

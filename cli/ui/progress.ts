@@ -19,7 +19,6 @@ export interface ProgressOptions {
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-
 /**
  * Long steps for people. At a terminal one spinner line shows every step
  * that is running and its elapsed time; elsewhere (CI=true, a pipe) each

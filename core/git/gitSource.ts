@@ -46,15 +46,14 @@ export async function readGitSource(dir: string): Promise<GitSource> {
     const commitTime = new Date((await git.show(["-s", "--format=%cI", commit])).trim()).toISOString();
     const status = await git.status();
     const branchName = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
-    const tags = (await git.tag(["--points-at", "HEAD"])).split("\n").map((t) => t.trim()).filter((t) => t !== "");
+    const tags = (await git.tag(["--points-at", "HEAD"]))
+        .split("\n")
+        .map((t) => t.trim())
+        .filter((t) => t !== "");
     const releases = tags.filter(isReleaseName).sort().reverse();
     const remoteUrl = await originUrl(dir);
     const ref: GitRef | undefined =
-        releases.length > 0
-            ? { kind: "tag", name: releases[0] }
-            : branchName
-              ? { kind: "branch", name: branchName }
-              : undefined;
+        releases.length > 0 ? { kind: "tag", name: releases[0] } : branchName ? { kind: "branch", name: branchName } : undefined;
     return {
         root,
         commit,
@@ -85,11 +84,7 @@ export async function commitOfTag(dir: string, tag: string): Promise<string | un
  * since the release was recorded would ship different code under the same
  * name.
  */
-export async function assertReleaseSource(
-    source: GitSource,
-    release: ReleaseName,
-    recordedCommit?: string,
-): Promise<void> {
+export async function assertReleaseSource(source: GitSource, release: ReleaseName, recordedCommit?: string): Promise<void> {
     assertCleanTree(source, "a release must be built from a commit", "release again");
     const tagged = await assertTagNotMoved(source.root, release, recordedCommit);
     if (tagged === undefined) {

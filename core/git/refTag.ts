@@ -69,8 +69,5 @@ export function containerTagFor(ref: GitRef | string): string {
 }
 
 function refused(problem: string): InvalidInputError {
-    return new InvalidInputError(
-        `${problem}.`,
-        `use one of these refs:\n    ${ACCEPTED_REFS.join("\n    ")}`,
-    );
+    return new InvalidInputError(`${problem}.`, `use one of these refs:\n    ${ACCEPTED_REFS.join("\n    ")}`);
 }

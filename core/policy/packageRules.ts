@@ -46,9 +46,31 @@ export function packageProblems(argv: readonly string[], readRequirements: Requi
 }
 
 const PIP_VALUED = new Set([
-    "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
-    "-t", "--target", "--prefix", "--root", "--platform", "--python-version", "--implementation", "--abi",
-    "--trusted-host", "--cache-dir", "--src", "--progress-bar", "--log", "-e", "--editable", "--config-settings",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--trusted-host",
+    "--cache-dir",
+    "--src",
+    "--progress-bar",
+    "--log",
+    "-e",
+    "--editable",
+    "--config-settings",
 ]);
 
 /** `name==1.2.3` or `name[extra]==1.2.3`; `==1.*` is a range, not a pin. */
@@ -192,7 +214,10 @@ function apkProblems(args: readonly string[]): Problem[] {
 }
 
 function list(items: readonly string[]): string {
-    const shown = items.slice(0, 4).map((i) => `"${i}"`).join(", ");
+    const shown = items
+        .slice(0, 4)
+        .map((i) => `"${i}"`)
+        .join(", ");
     return items.length > 4 ? `${shown} and ${items.length - 4} more` : shown;
 }
 

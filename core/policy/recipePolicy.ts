@@ -27,11 +27,13 @@ export function lintDockerfileFile(file: string, options: PolicyOptions = {}): F
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
         const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
-        return [finding(file, 1, "error", {
-            rule: "recipe-unreadable",
-            message: `${file} ${reason}`,
-            fix: "give the path of the app's Dockerfile, e.g. pinned lint app/Dockerfile",
-        })];
+        return [
+            finding(file, 1, "error", {
+                rule: "recipe-unreadable",
+                message: `${file} ${reason}`,
+                fix: "give the path of the app's Dockerfile, e.g. pinned lint app/Dockerfile",
+            }),
+        ];
     }
     return lintDockerfile(text, file, { contextDir: path.dirname(file), ...options });
 }
@@ -66,11 +68,13 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
 
     for (const directive of df.getDirectives()) {
         if (directive.getName().toLowerCase() === "syntax" && !/@sha256:[0-9a-f]{64}$/.test(directive.getValue())) {
-            findings.push(finding(file, directive.getRange().start.line + 1, "warning", {
-                rule: "syntax-directive",
-                message: `"# syntax=${directive.getValue()}" pulls a frontend image at build time`,
-                fix: "remove the directive, or pin the frontend by digest",
-            }));
+            findings.push(
+                finding(file, directive.getRange().start.line + 1, "warning", {
+                    rule: "syntax-directive",
+                    message: `"# syntax=${directive.getValue()}" pulls a frontend image at build time`,
+                    fix: "remove the directive, or pin the frontend by digest",
+                }),
+            );
         }
     }
 
@@ -127,7 +131,11 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
 type BaseProblem = Problem & { severity: Severity };
 
 function baseImageProblem(from: From, globalArgs: Map<string, string>, stages: readonly string[]): BaseProblem | undefined {
-    const written = from.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith("--"))[0] ?? "";
+    const written =
+        from
+            .getArguments()
+            .map((a) => a.getValue())
+            .filter((a) => !a.startsWith("--"))[0] ?? "";
     const image = written.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => globalArgs.get(name) ?? m);
     if (image.includes("$")) {
         return {
@@ -193,11 +201,13 @@ function isExactVersion(tag: string): boolean {
 function gitHashProblems(instructions: Instruction[], froms: From[], file: string): Finding[] {
     const last = froms[froms.length - 1];
     if (!last) {
-        return [finding(file, 1, "error", {
-            rule: "no-from",
-            message: "the recipe has no FROM instruction",
-            fix: "start the recipe with FROM <image>:<exact version>@sha256:<digest>",
-        })];
+        return [
+            finding(file, 1, "error", {
+                rule: "no-from",
+                message: "the recipe has no FROM instruction",
+                fix: "start the recipe with FROM <image>:<exact version>@sha256:<digest>",
+            }),
+        ];
     }
     const finalStage = instructions.filter((i) => i.getRange().start.line > last.getRange().start.line);
     const line = last.getRange().start.line + 1;
@@ -208,25 +218,31 @@ function gitHashProblems(instructions: Instruction[], froms: From[], file: strin
         .find((p) => p.getName() === "git_hash");
     const out: Finding[] = [];
     if (!hasArg) {
-        out.push(finding(file, line, "error", {
-            rule: "git-hash-missing",
-            message: "the final stage declares no ARG git_hash, so the image cannot record its commit",
-            fix: "add after the last FROM: ARG git_hash (pinned passes the commit as this build arg)",
-        }));
+        out.push(
+            finding(file, line, "error", {
+                rule: "git-hash-missing",
+                message: "the final stage declares no ARG git_hash, so the image cannot record its commit",
+                fix: "add after the last FROM: ARG git_hash (pinned passes the commit as this build arg)",
+            }),
+        );
     }
     const value = label?.getValue() ?? undefined;
     if (!label) {
-        out.push(finding(file, line, "error", {
-            rule: "git-hash-missing",
-            message: "the final stage has no LABEL git_hash, so the image does not say which commit it is",
-            fix: "add after ARG git_hash: LABEL git_hash=$git_hash",
-        }));
+        out.push(
+            finding(file, line, "error", {
+                rule: "git-hash-missing",
+                message: "the final stage has no LABEL git_hash, so the image does not say which commit it is",
+                fix: "add after ARG git_hash: LABEL git_hash=$git_hash",
+            }),
+        );
     } else if (value !== "$git_hash" && value !== "${git_hash}") {
-        out.push(finding(file, label.getRange().start.line + 1, "error", {
-            rule: "git-hash-missing",
-            message: `LABEL git_hash is "${value}", not the build arg`,
-            fix: "write LABEL git_hash=$git_hash",
-        }));
+        out.push(
+            finding(file, label.getRange().start.line + 1, "error", {
+                rule: "git-hash-missing",
+                message: `LABEL git_hash is "${value}", not the build arg`,
+                fix: "write LABEL git_hash=$git_hash",
+            }),
+        );
     }
     return out;
 }
@@ -271,7 +287,10 @@ function argDefaults(args: Arg[]): Map<string, string> {
 }
 
 function copySources(copy: Instruction): string[] {
-    const args = copy.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith("--"));
+    const args = copy
+        .getArguments()
+        .map((a) => a.getValue())
+        .filter((a) => !a.startsWith("--"));
     return args.slice(0, -1);
 }
 
@@ -282,11 +301,7 @@ function copySources(copy: Instruction): string[] {
 function requirementsReader(contextDir: string, copied: string[][]): RequirementsReader {
     return (inImage) => {
         const base = path.basename(inImage);
-        const candidates = [
-            inImage.replace(/^\/+/, ""),
-            base,
-            ...copied.flat().filter((src) => path.basename(src) === base),
-        ];
+        const candidates = [inImage.replace(/^\/+/, ""), base, ...copied.flat().filter((src) => path.basename(src) === base)];
         for (const candidate of candidates) {
             const full = path.join(contextDir, candidate);
             if (fs.existsSync(full) && fs.statSync(full).isFile()) {

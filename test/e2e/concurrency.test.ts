@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/environment";
 import { environmentLockPath } from "../../release/lock";
@@ -41,7 +42,10 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assert.strictEqual(exported.status, 0, exported.output);
         const deployment = JSON.parse(exported.output).deployment as { pending_operations?: unknown[]; resources: Array<{ type: string }> };
         assert.deepStrictEqual(deployment.pending_operations ?? [], [], `pending operations in ${release}`);
-        assert.ok(deployment.resources.some((r) => r.type === "kubernetes:apps/v1:Deployment"), `no Deployment in ${release}'s state`);
+        assert.ok(
+            deployment.resources.some((r) => r.type === "kubernetes:apps/v1:Deployment"),
+            `no Deployment in ${release}'s state`,
+        );
     };
 
     before(async () => {
@@ -52,7 +56,10 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-race"') });
         assert.strictEqual(project.up(B).status, 0);
         digests = { [A]: String(project.stackConfig(A)["pinned:imageDigest"]), [B]: String(project.stackConfig(B)["pinned:imageDigest"]) };
-        lock = environmentLockPath({ kind: "cluster", kubeconfig: path.join(cacheDir(), "kubeconfig"), source: "test" }, { namespace: NAMESPACE, name: "pinned-app" });
+        lock = environmentLockPath(
+            { kind: "cluster", kubeconfig: path.join(cacheDir(), "kubeconfig"), source: "test" },
+            { namespace: NAMESPACE, name: "pinned-app" },
+        );
     });
 
     it("a second pinned up waits for the first, then runs; state stays clean", async () => {
@@ -78,7 +85,10 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         await untilExists(lock);
         const second = project.pinned(["up", "--release", B], { PINNED_LOCK_TIMEOUT: "0" });
         assert.strictEqual(second.status, 1, second.output);
-        assert.match(second.output, new RegExp(`another release is in progress on this environment: "pinned rollback --to ${A}" \\(pid \\d+`));
+        assert.match(
+            second.output,
+            new RegExp(`another release is in progress on this environment: "pinned rollback --to ${A}" \\(pid \\d+`),
+        );
         assert.match(second.output, /fix: let it finish/);
         const one = await first;
         assert.strictEqual(one.status, 0, one.output);
@@ -91,7 +101,16 @@ describe("concurrent releases (real engine, registry, API server)", function () 
     it("a lock left by a process that died is taken over, not waited for", () => {
         fs.mkdirSync(path.dirname(lock), { recursive: true });
         // PID 2^22+1 is above Linux's pid_max, so no process has it.
-        fs.writeFileSync(lock, JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: require("os").hostname(), since: "2026-01-01T00:00:00Z", token: "x" }));
+        fs.writeFileSync(
+            lock,
+            JSON.stringify({
+                command: "pinned up --release X",
+                pid: 4194305,
+                host: os.hostname(),
+                since: "2026-01-01T00:00:00Z",
+                token: "x",
+            }),
+        );
         const up = project.up(B, { env: { PINNED_LOCK_TIMEOUT: "0" } });
         assert.strictEqual(up.status, 0, up.output);
         assert.match(up.output, /taking over a stale lock: "pinned up --release X" \(pid 4194305/);

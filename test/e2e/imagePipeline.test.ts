@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import { docker, LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
 
@@ -74,7 +75,11 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         const again = project.up(A, { atHead: true });
         assert.strictEqual(again.status, 0, again.output);
         const changes = project.lastUpdateChanges(A);
-        assert.deepStrictEqual(Object.keys(changes).filter((k) => k !== "same"), [], JSON.stringify(changes));
+        assert.deepStrictEqual(
+            Object.keys(changes).filter((k) => k !== "same"),
+            [],
+            JSON.stringify(changes),
+        );
         assert.doesNotMatch(again.output, /^(building|pushing) /m);
         assert.strictEqual(await registryDigest(env, REPOSITORY, A), before);
         assert.strictEqual(project.stackConfig(A)["pinned:imageDigest"], digestRef);
@@ -84,7 +89,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         const B = "2026-11-28-001";
         await project.release(B, { "app/server.py": "print('never built')\n" });
         // A hand-written descriptor: release B ships A's bytes.
-        require("fs").writeFileSync(
+        fs.writeFileSync(
             `${project.dir}/stacks/Pulumi.${B}.yaml`,
             `config:\n  pinned:commit: ${(await project.git.revparse([B])).trim()}\n  pinned:imageDigest: ${digestRef}\n`,
         );
@@ -92,7 +97,9 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         assert.strictEqual(up.status, 0, up.output);
         assert.strictEqual(project.renderedDeployment(B)?.spec.template.spec.containers[0].image, digestRef);
         assert.strictEqual(await registryDigest(env, REPOSITORY, B), undefined, "no image was pushed for B");
-        const resources = JSON.parse(project.pulumi(["stack", "export", "--stack", B]).output).deployment.resources as Array<{ type: string }>;
+        const resources = JSON.parse(project.pulumi(["stack", "export", "--stack", B]).output).deployment.resources as Array<{
+            type: string;
+        }>;
         assert.ok(!resources.some((r) => r.type.startsWith("docker:")), "no build resource in B's state");
     });
 
@@ -100,7 +107,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         const C = "2026-11-29-001";
         await project.release(C);
         const missing = `${env.registry.server}/${REPOSITORY}@sha256:${"0".repeat(64)}`;
-        require("fs").writeFileSync(
+        fs.writeFileSync(
             `${project.dir}/stacks/Pulumi.${C}.yaml`,
             `config:\n  pinned:commit: ${(await project.git.revparse([C])).trim()}\n  pinned:imageDigest: ${missing}\n`,
         );
@@ -118,7 +125,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         const D = "2026-11-30-001";
         await project.release(D);
         const missing = `${env.registry.server}/${REPOSITORY}@sha256:${"0".repeat(64)}`;
-        require("fs").writeFileSync(
+        fs.writeFileSync(
             `${project.dir}/stacks/Pulumi.${D}.yaml`,
             `config:\n  pinned:commit: ${(await project.git.revparse([D])).trim()}\n  pinned:imageDigest: ${missing}\n` +
                 `  pinned:registry: ${env.registry.server}\n  pinned:registryUser: ${env.registry.username}\n  pinned:registryPassword: ${env.registry.password}\n` +

@@ -17,7 +17,9 @@ const IMAGE_PATH = "spec.template.spec.containers[0].image";
 function dockerResources(project: ReleaseProject, stack: string): string[] {
     const exported = project.userShell(`pulumi stack export --stack ${stack}`);
     assert.strictEqual(exported.status, 0, exported.output);
-    return ((JSON.parse(exported.stdout).deployment.resources ?? []) as Array<{ type: string }>).map((r) => r.type).filter((t) => t.startsWith("docker:"));
+    return ((JSON.parse(exported.stdout).deployment.resources ?? []) as Array<{ type: string }>)
+        .map((r) => r.type)
+        .filter((t) => t.startsWith("docker:"));
 }
 
 function deploymentChange(changes: readonly ResourceChange[]): ResourceChange | undefined {
@@ -86,7 +88,10 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
     it("pinned preview of the live release with nothing changed: no changes, exit 0", () => {
         const r = project.pinned(["preview", "--release", A]);
         assert.strictEqual(r.status, 0, r.output);
-        assert.match(r.stdout, /^engine preview of stack 2026-11-27-001 \(against stack 2026-11-27-001's state, refreshed from the cluster\):\n {2}no changes$/m);
+        assert.match(
+            r.stdout,
+            /^engine preview of stack 2026-11-27-001 \(against stack 2026-11-27-001's state, refreshed from the cluster\):\n {2}no changes$/m,
+        );
         assert.match(r.stdout, /^no change: nothing would change$/m);
     });
 
@@ -97,7 +102,10 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         try {
             const r = project.pinned(["preview", "--release", A, "--markdown"]);
             assert.strictEqual(r.status, 3, r.output);
-            assert.ok(r.stdout.includes(`| Deployment \`${NAMESPACE}/pinned-app\` | update | \`spec.replicas\` | \`1\` | \`2\` |`), r.stdout);
+            assert.ok(
+                r.stdout.includes(`| Deployment \`${NAMESPACE}/pinned-app\` | update | \`spec.replicas\` | \`1\` | \`2\` |`),
+                r.stdout,
+            );
             assert.ok(!r.stdout.includes(IMAGE_PATH), "the image does not change");
         } finally {
             fs.writeFileSync(file, text);
@@ -110,11 +118,18 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         const code = fs.readFileSync(file, "utf8");
         const probe = 'readinessProbe: { httpGet: { path: "/", port: "http" } }';
         assert.ok(code.includes(probe), "the probe is where this test expects it");
-        await project.commit("probe /healthz", { "components/pinnedDeployment.ts": code.replace(probe, probe.replace('"/"', '"/healthz"')) });
+        await project.commit("probe /healthz", {
+            "components/pinnedDeployment.ts": code.replace(probe, probe.replace('"/"', '"/healthz"')),
+        });
         try {
             const r = project.pinned(["preview", "--release", A]);
             assert.strictEqual(r.status, 3, r.output);
-            assert.ok(r.stdout.includes(`\n  ~ update Deployment ${NAMESPACE}/pinned-app\n      spec.template.spec.containers[0].readinessProbe.httpGet.path: / → /healthz\n`), r.stdout);
+            assert.ok(
+                r.stdout.includes(
+                    `\n  ~ update Deployment ${NAMESPACE}/pinned-app\n      spec.template.spec.containers[0].readinessProbe.httpGet.path: / → /healthz\n`,
+                ),
+                r.stdout,
+            );
             assert.ok(!r.stdout.includes(IMAGE_PATH), r.stdout);
         } finally {
             await project.commit("probe / again", { "components/pinnedDeployment.ts": code });
@@ -144,14 +159,20 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         assert.strictEqual(setup.status, 0, setup.output);
         const up = project.userShell(`pulumi up --stack ${C} --yes --skip-preview`);
         assert.strictEqual(up.status, 0, up.output);
-        assert.deepStrictEqual(dockerResources(project, C).sort(), ["docker:index/registryImage:RegistryImage", "docker:index/remoteImage:RemoteImage"]);
+        assert.deepStrictEqual(dockerResources(project, C).sort(), [
+            "docker:index/registryImage:RegistryImage",
+            "docker:index/remoteImage:RemoteImage",
+        ]);
         const out = JSON.parse(project.userShell(`pulumi stack output --json --stack ${C}`).stdout) as { digestReference: string };
         const pushed = await registryDigest(env, REPOSITORY, C);
         assert.strictEqual(out.digestReference, `${env.registry.server}/${REPOSITORY}@${pushed}`, "the digest is the registry's");
         assert.strictEqual(cluster.liveImage(NAMESPACE), out.digestReference);
 
         docker(env, ["pull", "--quiet", out.digestReference]);
-        const labels = JSON.parse(docker(env, ["inspect", "--format", "{{json .Config.Labels}}", out.digestReference])) as Record<string, string>;
+        const labels = JSON.parse(docker(env, ["inspect", "--format", "{{json .Config.Labels}}", out.digestReference])) as Record<
+            string,
+            string
+        >;
         assert.strictEqual(labels.git_hash, commit);
         assert.strictEqual(labels["org.opencontainers.image.revision"], commit);
         assert.strictEqual(labels["org.opencontainers.image.version"], C);

@@ -84,8 +84,20 @@ describe("release model (real engine, registry, API server)", function () {
     it("releases: both releases with commit and digest, A marked live", () => {
         const listed = project.pinned(["releases", "--json"]);
         assert.strictEqual(listed.status, 0, listed.output);
-        const rows = JSON.parse(listed.output) as Array<{ release: string; digest: string; live: boolean; deployedAt?: string; commit: string }>;
-        assert.deepStrictEqual(rows.map((r) => [r.release, r.digest, r.live]), [[A, digestA, true], [B, digestB, false]]);
+        const rows = JSON.parse(listed.output) as Array<{
+            release: string;
+            digest: string;
+            live: boolean;
+            deployedAt?: string;
+            commit: string;
+        }>;
+        assert.deepStrictEqual(
+            rows.map((r) => [r.release, r.digest, r.live]),
+            [
+                [A, digestA, true],
+                [B, digestB, false],
+            ],
+        );
         assert.ok(rows.every((r) => /^[0-9a-f]{40}$/.test(r.commit) && r.deployedAt && !Number.isNaN(Date.parse(r.deployedAt))));
         const table = project.pinned(["releases"]);
         assert.match(table.output, /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+LIVE$/m);

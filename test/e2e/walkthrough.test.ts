@@ -49,7 +49,9 @@ describe("README walkthrough (real engine, registry, API server)", function () {
 
     it("2. change the app; pinned preview --markdown shows the engine's Deployment update, live digest before, built digest after", async () => {
         const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
-        const commit = await project.commit("say hello differently", { "app/server.py": server.replace('"pinned-example"', '"pinned-example-2"') });
+        const commit = await project.commit("say hello differently", {
+            "app/server.py": server.replace('"pinned-example"', '"pinned-example-2"'),
+        });
         const preview = project.pinned(["preview", "--markdown"]);
         assert.strictEqual(preview.status, 3, preview.output); // 3: the image changes
         const body = preview.stdout;
@@ -61,7 +63,12 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.notStrictEqual(after, digestA);
         previewed = after as string;
         // The engine's preview of the next release's stack, against the live release's state.
-        assert.match(body, new RegExp(`\\*\\*Engine preview\\*\\* of stack \`\\d{4}-\\d{2}-\\d{2}-\\d{3}\`, against the live release ${A}'s state, refreshed from the cluster:`));
+        assert.match(
+            body,
+            new RegExp(
+                `\\*\\*Engine preview\\*\\* of stack \`\\d{4}-\\d{2}-\\d{2}-\\d{3}\`, against the live release ${A}'s state, refreshed from the cluster:`,
+            ),
+        );
         assert.ok(body.includes(`| \`spec.template.spec.containers[0].image\` | \`${digestA}\` | \`${previewed}\` |`), body);
         assert.ok(body.includes(`| Git hash | \`${commit}\` |`), body);
         assert.match(body, /\| Policy \| ✅ no findings \|/);
@@ -102,7 +109,9 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         await project.git.addTag(B);
         const preview = project.pinned(["preview"]);
         assert.strictEqual(preview.status, 3, preview.output);
-        const shown = / {2}after {5}(\S+) \(built and pushed by this preview in \d+s; pinned up ships this digest\)/.exec(preview.stdout)?.[1];
+        const shown = / {2}after {5}(\S+) \(built and pushed by this preview in \d+s; pinned up ships this digest\)/.exec(
+            preview.stdout,
+        )?.[1];
         assert.match(shown ?? "", DIGEST, preview.stdout);
 
         const up = project.up(B, { atHead: true });
@@ -143,7 +152,13 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.strictEqual(status.status, 0, status.output);
         assert.match(status.output, new RegExp(`in sync: ${NAMESPACE}/pinned-app runs release ${A}`));
         const rows = JSON.parse(project.pinned(["releases", "--json"]).stdout) as Array<{ release: string; live: boolean }>;
-        assert.deepStrictEqual(rows.map((r) => [r.release, r.live]), [[A, true], [B, false]]);
+        assert.deepStrictEqual(
+            rows.map((r) => [r.release, r.live]),
+            [
+                [A, true],
+                [B, false],
+            ],
+        );
     });
 
     it("rollback refuses a release with no recorded digest, before any change", () => {

@@ -23,4 +23,3 @@ export function workflowStep(name: string): Step {
     assert.ok(step, `no step named "${name}"`);
     return step;
 }
-

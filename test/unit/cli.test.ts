@@ -69,7 +69,12 @@ describe("pinned CLI", () => {
         assert.strictEqual((await run(["lint"])).code, 2);
         assert.strictEqual((await run(["env", "sideways"])).code, 2);
         assert.strictEqual((await run(["up", "--bogus"])).code, 2);
-        for (const argv of [["preview", "--bogus"], ["rollback", "--to"], ["status", "x"], ["releases", "--yaml"]]) {
+        for (const argv of [
+            ["preview", "--bogus"],
+            ["rollback", "--to"],
+            ["status", "x"],
+            ["releases", "--yaml"],
+        ]) {
             const r = await run(argv);
             assert.strictEqual(r.code, 2, argv.join(" "));
             assert.match(r.err, new RegExp(`^usage: pinned ${argv[0]}`), argv.join(" "));
@@ -94,12 +99,19 @@ describe("pinned CLI", () => {
     });
 
     it("the registry for new releases: PINNED_REGISTRY when set, else the embedded one", () => {
-        assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "10.0.0.5:5000", PINNED_REGISTRY_USER: "ci", PINNED_REGISTRY_PASSWORD: "s" }), {
-            server: "10.0.0.5:5000",
-            username: "ci",
-            password: "s",
+        assert.deepStrictEqual(
+            defaultRegistry({ PINNED_REGISTRY: "10.0.0.5:5000", PINNED_REGISTRY_USER: "ci", PINNED_REGISTRY_PASSWORD: "s" }),
+            {
+                server: "10.0.0.5:5000",
+                username: "ci",
+                password: "s",
+            },
+        );
+        assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "127.0.0.1:5001" }), {
+            server: "127.0.0.1:5001",
+            username: undefined,
+            password: undefined,
         });
-        assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "127.0.0.1:5001" }), { server: "127.0.0.1:5001", username: undefined, password: undefined });
     });
 
     it("base images of a recipe, stages left out", () => {

@@ -96,7 +96,10 @@ describe("ReleaseImage (mocks)", () => {
         const dir = appDir("FROM python\nRUN pip install numpy\n");
         assert.throws(
             () => new ReleaseImage("img", imageArgs(dir)),
-            (e: unknown) => e instanceof RecipePolicyError && /Dockerfile:1: base-unversioned/.test(e.problem) && /Dockerfile:2: pip-unpinned/.test(e.problem),
+            (e: unknown) =>
+                e instanceof RecipePolicyError &&
+                /Dockerfile:1: base-unversioned/.test(e.problem) &&
+                /Dockerfile:2: pip-unpinned/.test(e.problem),
         );
         return settle().then(() => assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "nothing was built"));
     });
@@ -127,7 +130,13 @@ describe("PinnedDeployment (mocks)", () => {
         await promiseOf(d.deployment.id);
         await promiseOf(d.service.id);
         const [dep] = ofType("kubernetes:apps/v1:Deployment");
-        const spec = dep.inputs.spec as { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: Array<{ image: string }> } } };
+        const spec = dep.inputs.spec as {
+            selector: { matchLabels: Record<string, string> };
+            template: {
+                metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+                spec: { containers: Array<{ image: string }> };
+            };
+        };
         assert.strictEqual(spec.template.spec.containers[0].image, DIGEST);
         assert.deepStrictEqual(spec.selector.matchLabels, { "app.kubernetes.io/name": "pinned-app" });
         assert.strictEqual(spec.template.metadata.labels["app.kubernetes.io/version"], "2026-11-27-001");
@@ -201,4 +210,3 @@ describe("Release (mocks)", () => {
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 });
-

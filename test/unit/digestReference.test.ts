@@ -7,7 +7,13 @@ import { hex64 } from "../support/arbitraries";
 const D = `sha256:${"a1".repeat(32)}`;
 
 describe("digest references", () => {
-    for (const ok of [`127.0.0.1:5000/pinned/app@${D}`, `registry.example/team/app@${D}`, `app@${D}`, `localhost:5000/a/b/c@${D}`, `[::1]:5000/app@${D}`]) {
+    for (const ok of [
+        `127.0.0.1:5000/pinned/app@${D}`,
+        `registry.example/team/app@${D}`,
+        `app@${D}`,
+        `localhost:5000/a/b/c@${D}`,
+        `[::1]:5000/app@${D}`,
+    ]) {
         it(`accepts ${ok.slice(0, 40)}…`, () => assert.strictEqual(parseDigestReference(ok), ok));
     }
     const bad: Array<[string, RegExp]> = [
@@ -25,7 +31,10 @@ describe("digest references", () => {
     ];
     for (const [value, why] of bad) {
         it(`refuses "${value.slice(0, 50)}"`, () => {
-            assert.throws(() => parseDigestReference(value), (e: unknown) => e instanceof InvalidInputError && why.test(e.problem));
+            assert.throws(
+                () => parseDigestReference(value),
+                (e: unknown) => e instanceof InvalidInputError && why.test(e.problem),
+            );
         });
     }
 

@@ -17,7 +17,10 @@ describe("DigestReference at compile time", function () {
             [...result.stdout.matchAll(/tagToDeployment\.ts\((\d+),\d+\): error TS\d+: (.*)/g)].map((m) => Number(m[1])),
         );
         const expected = new Set(
-            fs.readFileSync(FILE, "utf8").split("\n").flatMap((line, i) => (line.endsWith("// expect-error") ? [i + 1] : [])),
+            fs
+                .readFileSync(FILE, "utf8")
+                .split("\n")
+                .flatMap((line, i) => (line.endsWith("// expect-error") ? [i + 1] : [])),
         );
         assert.strictEqual(expected.size, 3);
         assert.deepStrictEqual([...errorLines].sort(), [...expected].sort(), result.stdout);

@@ -5,7 +5,8 @@ import { renameStack } from "../../release/stackPreview";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
-const DEP = "urn:pulumi:R::pinned::pinned:index:Release$pinned:index:PinnedDeployment$kubernetes:apps/v1:Deployment::release-app-deployment";
+const DEP =
+    "urn:pulumi:R::pinned::pinned:index:Release$pinned:index:PinnedDeployment$kubernetes:apps/v1:Deployment::release-app-deployment";
 
 const deployment = (image: string, replicas: number) => ({
     type: "kubernetes:apps/v1:Deployment",
@@ -32,12 +33,35 @@ describe("engine preview (pulumi preview --json)", () => {
                         'metadata.annotations["pinned/release"]': { kind: "update", inputDiff: true },
                     },
                 },
-                { op: "create", urn: "urn:pulumi:R::pinned::kubernetes:core/v1:ConfigMap::extra", newState: { type: "kubernetes:core/v1:ConfigMap", inputs: { metadata: { name: "extra" } } } },
-                { op: "create-replacement", urn: "urn:x::svc", newState: { type: "kubernetes:core/v1:Service", inputs: { metadata: { name: "s", namespace: "n" }, spec: { type: "ClusterIP" } } }, oldState: { type: "kubernetes:core/v1:Service", inputs: { metadata: { name: "s", namespace: "n" }, spec: { type: "NodePort" } } }, diffReasons: ["spec.type"] },
+                {
+                    op: "create",
+                    urn: "urn:pulumi:R::pinned::kubernetes:core/v1:ConfigMap::extra",
+                    newState: { type: "kubernetes:core/v1:ConfigMap", inputs: { metadata: { name: "extra" } } },
+                },
+                {
+                    op: "create-replacement",
+                    urn: "urn:x::svc",
+                    newState: {
+                        type: "kubernetes:core/v1:Service",
+                        inputs: { metadata: { name: "s", namespace: "n" }, spec: { type: "ClusterIP" } },
+                    },
+                    oldState: {
+                        type: "kubernetes:core/v1:Service",
+                        inputs: { metadata: { name: "s", namespace: "n" }, spec: { type: "NodePort" } },
+                    },
+                    diffReasons: ["spec.type"],
+                },
                 { op: "delete-replaced", urn: "urn:x::svc", oldState: { type: "kubernetes:core/v1:Service" } },
-                { op: "delete", urn: "urn:pulumi:R::pinned::docker:index/remoteImage:RemoteImage::image-build", oldState: { type: "docker:index/remoteImage:RemoteImage", inputs: { name: "r/app:R" } } },
+                {
+                    op: "delete",
+                    urn: "urn:pulumi:R::pinned::docker:index/remoteImage:RemoteImage::image-build",
+                    oldState: { type: "docker:index/remoteImage:RemoteImage", inputs: { name: "r/app:R" } },
+                },
             ],
-            diagnostics: [{ severity: "warning", message: "\u001b[33mheads up\u001b[0m\n" }, { severity: "info", message: "chatter" }],
+            diagnostics: [
+                { severity: "warning", message: "\u001b[33mheads up\u001b[0m\n" },
+                { severity: "info", message: "chatter" },
+            ],
         });
         const diff = parseEngineDiff(`some text before\n${json}\n`);
         assert.deepStrictEqual(
@@ -60,7 +84,15 @@ describe("engine preview (pulumi preview --json)", () => {
     });
 
     it("reports the engine's errors, once each", () => {
-        const diff = parseEngineDiff(JSON.stringify({ steps: [], diagnostics: [{ severity: "error", message: "boom" }, { severity: "error", message: "boom" }] }));
+        const diff = parseEngineDiff(
+            JSON.stringify({
+                steps: [],
+                diagnostics: [
+                    { severity: "error", message: "boom" },
+                    { severity: "error", message: "boom" },
+                ],
+            }),
+        );
         assert.deepStrictEqual(diff.errors, ["boom"]);
     });
 
@@ -97,9 +129,16 @@ describe("stack state copied for a preview", () => {
         });
         const renamed = JSON.parse(renameStack(state, "2026-11-27-001", "2026-12-04-001"));
         assert.strictEqual(renamed.deployment.secrets_providers, undefined);
-        assert.strictEqual(renamed.deployment.resources[0].urn, "urn:pulumi:2026-12-04-001::pinned::pulumi:pulumi:Stack::pinned-2026-12-04-001");
+        assert.strictEqual(
+            renamed.deployment.resources[0].urn,
+            "urn:pulumi:2026-12-04-001::pinned::pulumi:pulumi:Stack::pinned-2026-12-04-001",
+        );
         assert.strictEqual(renamed.deployment.resources[1].parent, renamed.deployment.resources[0].urn);
-        assert.strictEqual(renamed.deployment.resources[1].inputs.annotation, "2026-11-27-001", "the old release's values are the 'before' of the diff");
+        assert.strictEqual(
+            renamed.deployment.resources[1].inputs.annotation,
+            "2026-11-27-001",
+            "the old release's values are the 'before' of the diff",
+        );
     });
 });
 
@@ -107,12 +146,20 @@ describe("pinned env shell", () => {
     it("prints the engine, plugin, backend, passphrase-file and kubeconfig settings, leaving the user's own alone", () => {
         const mine = shellSettings({ PATH: "/usr/bin", PULUMI_BACKEND_URL: "s3://mine", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG: "/k" });
         const names = mine.map(([k]) => k);
-        assert.deepStrictEqual(names, ["PATH", "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "PULUMI_IGNORE_AMBIENT_PLUGINS"]);
+        assert.deepStrictEqual(names, [
+            "PATH",
+            "PULUMI_SKIP_UPDATE_CHECK",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
+            "PULUMI_IGNORE_AMBIENT_PLUGINS",
+        ]);
         const text = formatShellSettings([...mine, ["X", "it's"]]);
         assert.match(text, /^export PATH='[^']+\/bin':"\$PATH"$/m);
         assert.match(text, /^export X='it'\\''s'$/m);
         const fresh = shellSettings({ PATH: "/usr/bin" }).map(([k]) => k);
         assert.ok(fresh.includes("PULUMI_BACKEND_URL") && fresh.includes("PULUMI_CONFIG_PASSPHRASE_FILE"), fresh.join(" "));
-        assert.ok(!formatShellSettings(shellSettings({ PATH: "/usr/bin" })).includes("PULUMI_CONFIG_PASSPHRASE="), "the passphrase itself is never printed");
+        assert.ok(
+            !formatShellSettings(shellSettings({ PATH: "/usr/bin" })).includes("PULUMI_CONFIG_PASSPHRASE="),
+            "the passphrase itself is never printed",
+        );
     });
 });

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { GitSourceError } from "../../core/errors";
 import { assertReleaseSource, readGitSource } from "../../core/git/gitSource";
@@ -46,7 +47,7 @@ describe("git source (real repositories)", () => {
     ];
     for (const [ref, kind, tag] of rows) {
         it(`checked-out ${kind} ${ref} gives container tag ${tag}`, async () => {
-            await repo.commit({ "README": "x\n" });
+            await repo.commit({ README: "x\n" });
             if (kind === "branch") {
                 await repo.git.checkoutLocalBranch(ref);
             } else {
@@ -65,7 +66,10 @@ describe("git source (real repositories)", () => {
         fs.writeFileSync(path.join(repo.dir, "app/server.py"), "v2\n");
         const src = await readGitSource(repo.dir);
         assert.strictEqual(src.dirty, true);
-        await assert.rejects(assertReleaseSource(src, R1), (e: unknown) => e instanceof GitSourceError && /uncommitted changes/.test(e.problem) && /commit or stash/.test(e.fix));
+        await assert.rejects(
+            assertReleaseSource(src, R1),
+            (e: unknown) => e instanceof GitSourceError && /uncommitted changes/.test(e.problem) && /commit or stash/.test(e.fix),
+        );
     });
 
     it("refuses a dirty tree for a release (untracked file)", async () => {
@@ -108,19 +112,22 @@ describe("git source (real repositories)", () => {
     });
 
     it("refuses a release with no tag, naming the command that makes one", async () => {
-        await repo.commit({ "a": "1" });
-        await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1), (e: unknown) => e instanceof GitSourceError && e.fix.includes(`git tag ${R1}`));
+        await repo.commit({ a: "1" });
+        await assert.rejects(
+            assertReleaseSource(await readGitSource(repo.dir), R1),
+            (e: unknown) => e instanceof GitSourceError && e.fix.includes(`git tag ${R1}`),
+        );
     });
 
     it("refuses to build when HEAD is not the tagged commit", async () => {
-        const first = await repo.commit({ "a": "1" });
+        const first = await repo.commit({ a: "1" });
         await repo.git.addTag(R1);
-        await repo.commit({ "a": "2" });
+        await repo.commit({ a: "2" });
         await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1, first), /HEAD is [0-9a-f]{12}, but tag/);
     });
 
     it("says clearly when the directory is not a repository", async () => {
-        const outside = fs.mkdtempSync(path.join(fs.realpathSync(require("os").tmpdir()), "pinned-norepo-"));
+        const outside = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "pinned-norepo-"));
         try {
             await assert.rejects(readGitSource(outside), /not inside a git repository/);
         } finally {
@@ -129,7 +136,7 @@ describe("git source (real repositories)", () => {
     });
 
     it("strips credentials from the origin URL", async () => {
-        await repo.commit({ "a": "1" });
+        await repo.commit({ a: "1" });
         await repo.git.addRemote("origin", "https://user:secret@git.example/team/app.git");
         assert.strictEqual((await readGitSource(repo.dir)).remoteUrl, "https://git.example/team/app.git");
     });

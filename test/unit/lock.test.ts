@@ -43,7 +43,10 @@ describe("environment lock", () => {
             assert.strictEqual(holder.pid, process.pid);
         });
         assert.ok(!fs.existsSync(file));
-        await assert.rejects(withEnvironmentLock(file, "x", { waitMs: 0 }, async () => Promise.reject(new Error("boom"))), /boom/);
+        await assert.rejects(
+            withEnvironmentLock(file, "x", { waitMs: 0 }, async () => Promise.reject(new Error("boom"))),
+            /boom/,
+        );
         assert.ok(!fs.existsSync(file));
     });
 
@@ -51,7 +54,10 @@ describe("environment lock", () => {
         await withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
             await assert.rejects(
                 withEnvironmentLock(file, "pinned up --release B", { waitMs: 0 }, async () => assert.fail("must not run")),
-                (err: unknown) => err instanceof PinnedError && /another release is in progress on this environment: "pinned up --release A" \(pid \d+/.test(err.problem) && /PINNED_LOCK_TIMEOUT/.test(err.fix),
+                (err: unknown) =>
+                    err instanceof PinnedError &&
+                    /another release is in progress on this environment: "pinned up --release A" \(pid \d+/.test(err.problem) &&
+                    /PINNED_LOCK_TIMEOUT/.test(err.fix),
             );
             assert.ok(fs.existsSync(file));
         });
@@ -60,7 +66,12 @@ describe("environment lock", () => {
     it("a waiter runs after the holder finishes, and says whom it waited for", async () => {
         const order: string[] = [];
         let release!: () => void;
-        const first = withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, () => new Promise<void>((r) => (release = () => (order.push("A"), r()))));
+        const first = withEnvironmentLock(
+            file,
+            "pinned up --release A",
+            { waitMs: 0 },
+            () => new Promise<void>((r) => (release = () => (order.push("A"), r()))),
+        );
         const second = withEnvironmentLock(file, "pinned up --release B", { waitMs: 10_000, pollMs: 10, progress }, async () => {
             order.push("B");
         });
@@ -74,14 +85,23 @@ describe("environment lock", () => {
     });
 
     it("gives up after waitMs", async () => {
-        fs.writeFileSync(file, JSON.stringify({ command: "pinned rollback", pid: process.pid, host: os.hostname(), since: "t", token: "other" }));
-        await assert.rejects(withEnvironmentLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined), /Waited 0s|Waited 1s|Waited \d+s/);
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ command: "pinned rollback", pid: process.pid, host: os.hostname(), since: "t", token: "other" }),
+        );
+        await assert.rejects(
+            withEnvironmentLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined),
+            /Waited 0s|Waited 1s|Waited \d+s/,
+        );
         assert.match(text, /✗ waiting for "pinned rollback"/);
         assert.ok(fs.existsSync(file), "another process's lock is never removed");
     });
 
     it("takes over a lock whose process on this host is gone", async () => {
-        fs.writeFileSync(file, JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: os.hostname(), since: "t", token: "dead" }));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: os.hostname(), since: "t", token: "dead" }),
+        );
         let ran = false;
         await withEnvironmentLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => {
             ran = true;
@@ -92,7 +112,10 @@ describe("environment lock", () => {
 
     it("never takes over another host's lock", async () => {
         fs.writeFileSync(file, JSON.stringify({ command: "pinned up", pid: 4194305, host: "elsewhere", since: "t", token: "x" }));
-        await assert.rejects(withEnvironmentLock(file, "b", { waitMs: 0 }, async () => undefined), /pid 4194305 on elsewhere/);
+        await assert.rejects(
+            withEnvironmentLock(file, "b", { waitMs: 0 }, async () => undefined),
+            /pid 4194305 on elsewhere/,
+        );
     });
 
     it("reads PINNED_LOCK_TIMEOUT in seconds, 600 by default, and refuses anything else", () => {
@@ -100,7 +123,10 @@ describe("environment lock", () => {
         assert.strictEqual(lockWaitMs({ PINNED_LOCK_TIMEOUT: "0" }), 0);
         assert.strictEqual(lockWaitMs({ PINNED_LOCK_TIMEOUT: "45" }), 45_000);
         for (const bad of ["-1", "1.5", "ten"]) {
-            assert.throws(() => lockWaitMs({ PINNED_LOCK_TIMEOUT: bad }), (e: unknown) => e instanceof PinnedError && e.problem.includes(bad));
+            assert.throws(
+                () => lockWaitMs({ PINNED_LOCK_TIMEOUT: bad }),
+                (e: unknown) => e instanceof PinnedError && e.problem.includes(bad),
+            );
         }
     });
 });

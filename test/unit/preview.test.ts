@@ -10,9 +10,25 @@ const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
 const COMMIT = "c".repeat(40);
 const BASE = `127.0.0.1:5000/pinned/python:3.11.2-bookworm@sha256:${"d".repeat(64)}`;
 
-const finding = (severity: Finding["severity"]): Finding => ({ file: "app/Dockerfile", line: 1, rule: "base-no-digest", severity, message: "base has no digest", fix: "pin it" });
+const finding = (severity: Finding["severity"]): Finding => ({
+    file: "app/Dockerfile",
+    line: 1,
+    rule: "base-no-digest",
+    severity,
+    message: "base has no digest",
+    fix: "pin it",
+});
 
-function plan(over: { digest?: string; unknownBecause?: string; buildFailed?: boolean; findings?: Finding[]; before?: PreviewPlan["before"]; recorded?: boolean } = {}): PreviewPlan {
+function plan(
+    over: {
+        digest?: string;
+        unknownBecause?: string;
+        buildFailed?: boolean;
+        findings?: Finding[];
+        before?: PreviewPlan["before"];
+        recorded?: boolean;
+    } = {},
+): PreviewPlan {
     return {
         release: "2026-12-04-001",
         stack: "2026-12-04-001",
@@ -38,9 +54,19 @@ function plan(over: { digest?: string; unknownBecause?: string; buildFailed?: bo
 describe("pinned preview", () => {
     it("parses --release R, --release=R and --markdown in any order; refuses the rest", () => {
         assert.deepStrictEqual(parsePreviewArgs([]), { markdown: false });
-        assert.deepStrictEqual(parsePreviewArgs(["--markdown", "--release", "2026-12-04-001"]), { markdown: true, release: "2026-12-04-001" });
+        assert.deepStrictEqual(parsePreviewArgs(["--markdown", "--release", "2026-12-04-001"]), {
+            markdown: true,
+            release: "2026-12-04-001",
+        });
         assert.deepStrictEqual(parsePreviewArgs(["--release=2026-12-04-001", "--markdown"]), { markdown: true, release: "2026-12-04-001" });
-        for (const bad of [["--release"], ["--markdown", "--markdown"], ["--json"], ["--release", "a", "--release", "b"], ["--release="], ["x"]]) {
+        for (const bad of [
+            ["--release"],
+            ["--markdown", "--markdown"],
+            ["--json"],
+            ["--release", "a", "--release", "b"],
+            ["--release="],
+            ["x"],
+        ]) {
             assert.strictEqual(parsePreviewArgs(bad), undefined, bad.join(" "));
         }
     });
@@ -50,8 +76,18 @@ describe("pinned preview", () => {
         assert.strictEqual(previewOutcome(plan()), "change");
         assert.strictEqual(previewOutcome(plan({ digest: OLD })), "no-change");
         assert.strictEqual(previewOutcome(plan({ recorded: true, digest: OLD })), "no-change");
-        assert.strictEqual(previewOutcome(plan({ findings: [finding("error")], digest: undefined, unknownBecause: "the recipe breaks the pinning policy" })), "error");
-        assert.strictEqual(previewOutcome(plan({ digest: undefined, buildFailed: true, unknownBecause: "the build failed: docker build failed (exit 1)" })), "error");
+        assert.strictEqual(
+            previewOutcome(
+                plan({ findings: [finding("error")], digest: undefined, unknownBecause: "the recipe breaks the pinning policy" }),
+            ),
+            "error",
+        );
+        assert.strictEqual(
+            previewOutcome(
+                plan({ digest: undefined, buildFailed: true, unknownBecause: "the build failed: docker build failed (exit 1)" }),
+            ),
+            "error",
+        );
         // A digest not known yet is a change, never "no change".
         assert.strictEqual(previewOutcome(plan({ digest: undefined, unknownBecause: "no registry is configured" })), "change");
         assert.strictEqual(previewOutcome(plan({ findings: [finding("warning")] })), "change");
@@ -70,8 +106,17 @@ describe("pinned preview", () => {
     });
 
     it("with an engine preview: its changes decide the outcome, and an engine error is a failing release", () => {
-        const change = { op: "update" as const, urn: "urn:pulumi:R::pinned::kubernetes:apps/v1:Deployment::release-app-deployment", kind: "Deployment", name: "default/pinned-app", properties: [] };
-        const withEngine = (engine: Partial<NonNullable<PreviewPlan["engine"]>>) => ({ ...plan({ digest: OLD }), engine: { changes: [], errors: [], warnings: [], basis: "b", ...engine } });
+        const change = {
+            op: "update" as const,
+            urn: "urn:pulumi:R::pinned::kubernetes:apps/v1:Deployment::release-app-deployment",
+            kind: "Deployment",
+            name: "default/pinned-app",
+            properties: [],
+        };
+        const withEngine = (engine: Partial<NonNullable<PreviewPlan["engine"]>>) => ({
+            ...plan({ digest: OLD }),
+            engine: { changes: [], errors: [], warnings: [], basis: "b", ...engine },
+        });
         assert.strictEqual(previewOutcome(withEngine({})), "no-change");
         // Same image, other changes (replicas, a probe): still a change.
         assert.strictEqual(previewOutcome(withEngine({ changes: [change] })), "change");
@@ -99,7 +144,12 @@ describe("pinned preview", () => {
         };
         const p = { ...plan(), engine };
         const text = formatPreviewText(p, "change");
-        assert.ok(text.includes("engine preview of stack 2026-12-04-001 (against the live release 2026-11-27-001's state, refreshed from the cluster):"), text);
+        assert.ok(
+            text.includes(
+                "engine preview of stack 2026-12-04-001 (against the live release 2026-11-27-001's state, refreshed from the cluster):",
+            ),
+            text,
+        );
         assert.ok(text.includes("  ~ update Deployment default/pinned-app\n      spec.replicas: 1 → 2\n"), text);
         assert.ok(text.includes(`      spec.template.spec.containers[0].image: ${OLD} → ${NEW}`), text);
         assert.ok(text.includes("  + create ConfigMap default/extra"), text);
@@ -112,7 +162,14 @@ describe("pinned preview", () => {
     });
 
     it("text: says why a digest is not known, and lists the findings", () => {
-        const text = formatPreviewText(plan({ findings: [finding("error")], digest: undefined, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" }), "error");
+        const text = formatPreviewText(
+            plan({
+                findings: [finding("error")],
+                digest: undefined,
+                unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built",
+            }),
+            "error",
+        );
         assert.match(text, /after {5}not known yet: the recipe breaks the pinning policy/);
         assert.match(text, /^ {4}app\/Dockerfile:1: base-no-digest: \[error\] base has no digest — pin it$/m);
         assert.match(text, /^error: this release would fail$/m);
@@ -131,22 +188,39 @@ describe("pinned preview", () => {
 
     it("after: says whether pinned up will ship that digest, and when the build was reused", () => {
         const unreleased = { ...plan(), release: undefined };
-        assert.match(formatPreviewText(unreleased, "change"), /\(built and pushed by this preview in 12s; a release of this commit is built under its own name\)/);
+        assert.match(
+            formatPreviewText(unreleased, "change"),
+            /\(built and pushed by this preview in 12s; a release of this commit is built under its own name\)/,
+        );
         const reused = plan();
-        const text = formatPreviewText({ ...reused, image: { ...(reused.image as Extract<PreviewPlan["image"], { kind: "build" }>), reused: true } }, "change");
+        const text = formatPreviewText(
+            { ...reused, image: { ...(reused.image as Extract<PreviewPlan["image"], { kind: "build" }>), reused: true } },
+            "change",
+        );
         assert.match(text, /\(already in the registry from an identical build; pinned up ships this digest\)/);
     });
 
     it("markdown: a recorded release shows no build; findings go in a code block", () => {
-        assert.match(formatPreviewMarkdown(plan({ recorded: true }), "change"), /\| Build \| none: release 2026-12-04-001 recorded its digest \|/);
+        assert.match(
+            formatPreviewMarkdown(plan({ recorded: true }), "change"),
+            /\| Build \| none: release 2026-12-04-001 recorded its digest \|/,
+        );
         const md = formatPreviewMarkdown(plan({ findings: [finding("warning")] }), "change");
         assert.match(md, /\| Policy \| ⚠️ 1 finding\(s\) \|/);
         assert.match(md, /```\napp\/Dockerfile:1: base-no-digest: \[warning\]/);
     });
 
     it("markdown: the before side falls back to the newest recorded release, saying why", () => {
-        const md = formatPreviewMarkdown(plan({ before: { digest: OLD, release: "2026-11-27-001", source: "recorded", note: "no cluster to read (no cluster configured)" } }), "change");
-        assert.ok(md.includes(`| Before | \`${OLD}\` (newest recorded release 2026-11-27-001; no cluster to read (no cluster configured)) |`), md);
+        const md = formatPreviewMarkdown(
+            plan({
+                before: { digest: OLD, release: "2026-11-27-001", source: "recorded", note: "no cluster to read (no cluster configured)" },
+            }),
+            "change",
+        );
+        assert.ok(
+            md.includes(`| Before | \`${OLD}\` (newest recorded release 2026-11-27-001; no cluster to read (no cluster configured)) |`),
+            md,
+        );
     });
 
     it("markdown: a table cell never breaks on a pipe or newline", () => {

@@ -1,5 +1,6 @@
 import "./mocks";
 import * as assert from "assert";
+import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,7 +21,10 @@ const HEX = "cd".repeat(32);
  * A loopback stand-in for a registry's Distribution API, with basic auth:
  * manifests by digest, and tags whose image config carries `labels`.
  */
-async function fakeRegistry(digests: string[], tags: Record<string, { digest: string; labels: Record<string, string> }> = {}): Promise<{ host: string; requests: string[]; close(): void }> {
+async function fakeRegistry(
+    digests: string[],
+    tags: Record<string, { digest: string; labels: Record<string, string> }> = {},
+): Promise<{ host: string; requests: string[]; close(): void }> {
     const requests: string[] = [];
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
@@ -32,7 +36,9 @@ async function fakeRegistry(digests: string[], tags: Record<string, { digest: st
         const tag = /\/manifests\/([^/:]+)$/.exec(req.url ?? "")?.[1];
         const blob = /\/blobs\/config-(.+)$/.exec(req.url ?? "")?.[1];
         if (tag && tags[tag]) {
-            res.writeHead(200, { "docker-content-digest": tags[tag].digest, "content-type": "application/json" }).end(JSON.stringify({ config: { digest: `config-${tag}` } }));
+            res.writeHead(200, { "docker-content-digest": tags[tag].digest, "content-type": "application/json" }).end(
+                JSON.stringify({ config: { digest: `config-${tag}` } }),
+            );
         } else if (blob && tags[blob]) {
             res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ config: { Labels: tags[blob].labels } }));
         } else {
@@ -86,7 +92,8 @@ describe("program (mocks)", function () {
                 deployment: "default/pinned-app",
             });
             const [dep] = ofType("kubernetes:apps/v1:Deployment");
-            const image = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image;
+            const image = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]
+                .image;
             assert.strictEqual(image, out.digestReference);
             assert.ok(reg.requests.includes(`GET /v2/pinned/app/manifests/${R}`), "it looked for an identical build first");
         } finally {
@@ -95,7 +102,15 @@ describe("program (mocks)", function () {
     });
 
     it("deploys an identical build already in the registry, building nothing; another build under the tag is rebuilt", async () => {
-        const label = (c: string) => recipeBuild({ appDir: `${repo.dir}/app`, release: R, commit: c, commitTime: new Date(Number(execSync(`git -C ${repo.dir} show -s --format=%ct ${c}`).toString().trim()) * 1000).toISOString() }).labels[BUILD_INPUTS_LABEL];
+        const label = (c: string) =>
+            recipeBuild({
+                appDir: `${repo.dir}/app`,
+                release: R,
+                commit: c,
+                commitTime: new Date(
+                    Number(execSync(`git -C ${repo.dir} show -s --format=%ct ${c}`).toString().trim()) * 1000,
+                ).toISOString(),
+            }).labels[BUILD_INPUTS_LABEL];
         const same = await fakeRegistry([], { [R]: { digest: `sha256:${HEX}`, labels: { [BUILD_INPUTS_LABEL]: label(commit) } } });
         try {
             useMocks(R, config({ "pinned:registry": same.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
@@ -119,11 +134,22 @@ describe("program (mocks)", function () {
         const reg = await fakeRegistry([`sha256:${HEX}`]);
         try {
             const recorded = `${reg.host}/pinned/app@sha256:${HEX}`;
-            useMocks(R, config({ "pinned:imageDigest": recorded, "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:imageDigest": recorded,
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                }),
+            );
             const out = await outputsOf(await program());
             assert.strictEqual(out.digestReference, recorded);
             assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "no image resource");
-            assert.deepStrictEqual(reg.requests, [`HEAD /v2/pinned/app/manifests/sha256:${HEX}`, `HEAD /v2/pinned/app/manifests/sha256:${HEX}`]);
+            assert.deepStrictEqual(reg.requests, [
+                `HEAD /v2/pinned/app/manifests/sha256:${HEX}`,
+                `HEAD /v2/pinned/app/manifests/sha256:${HEX}`,
+            ]);
         } finally {
             reg.close();
         }
@@ -132,7 +158,14 @@ describe("program (mocks)", function () {
     it("a recorded digest missing from the registry stops the run before any resource", async () => {
         const reg = await fakeRegistry([]);
         try {
-            useMocks(R, config({ "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                }),
+            );
             await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /no longer has it/.test(e.problem));
             assert.strictEqual(registered.length, 0);
         } finally {
@@ -143,7 +176,14 @@ describe("program (mocks)", function () {
     it("wrong registry credentials name the config to fix", async () => {
         const reg = await fakeRegistry([`sha256:${HEX}`]);
         try {
-            useMocks(R, config({ "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`, "pinned:registryUser": "pinned", "pinned:registryPassword": "wrong" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "wrong",
+                }),
+            );
             await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /pinned:registryPassword/.test(e.fix));
         } finally {
             reg.close();
@@ -151,7 +191,7 @@ describe("program (mocks)", function () {
     });
 
     it("a dirty tree stops the build before any resource", async () => {
-        require("fs").writeFileSync(`${repo.dir}/app/server.py`, "print(2)\n");
+        fs.writeFileSync(`${repo.dir}/app/server.py`, "print(2)\n");
         useMocks(R, config());
         await assert.rejects(program(), GitSourceError);
         assert.strictEqual(registered.length, 0);
@@ -168,7 +208,11 @@ describe("program (mocks)", function () {
     const badConfig: Array<[string, Record<string, string>, RegExp]> = [
         ["a short commit", { "pinned:commit": "532aa0f" }, /not a full 40-hex commit/],
         ["no registry", { "pinned:registry": "" }, /pinned:registry is not set/],
-        ["a tag recorded as the digest", { "pinned:imageDigest": "127.0.0.1:5000/pinned/app:2026-11-27-001" }, /pinned:imageDigest: .*no digest/],
+        [
+            "a tag recorded as the digest",
+            { "pinned:imageDigest": "127.0.0.1:5000/pinned/app:2026-11-27-001" },
+            /pinned:imageDigest: .*no digest/,
+        ],
         ["a release that is not the stack", { "pinned:release": "2026-11-28-001" }, /one stack of its own name/],
     ];
     for (const [what, extra, why] of badConfig) {

@@ -20,7 +20,11 @@ function pre(op: string, urn: string, type: string, inputs: Record<string, unkno
     return { sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op, urn, type, new: { inputs } } } } as unknown as EngineEvent;
 }
 function outputs(urn: string, type: string, outs: Record<string, unknown> = {}): EngineEvent {
-    return { sequence: 0, timestamp: 0, resOutputsEvent: { metadata: { op: "create", urn, type, new: { outputs: outs } } } } as unknown as EngineEvent;
+    return {
+        sequence: 0,
+        timestamp: 0,
+        resOutputsEvent: { metadata: { op: "create", urn, type, new: { outputs: outs } } },
+    } as unknown as EngineEvent;
 }
 
 describe("progress output", () => {
@@ -33,8 +37,12 @@ describe("progress output", () => {
         engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
         engine.onEvent(outputs(PUSH_URN, DOCKER_PUSH, { sha256Digest: `sha256:${"1".repeat(64)}` }));
         engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
-        engine.onEvent({ resOpFailedEvent: { metadata: { op: "create", urn: PUSH_URN, type: DOCKER_PUSH }, status: 1, steps: 1 } } as unknown as EngineEvent);
-        engine.onEvent({ summaryEvent: { resourceChanges: { create: 3 }, durationSeconds: 50, maybeCorrupt: false, policyPacks: {} } } as unknown as EngineEvent);
+        engine.onEvent({
+            resOpFailedEvent: { metadata: { op: "create", urn: PUSH_URN, type: DOCKER_PUSH }, status: 1, steps: 1 },
+        } as unknown as EngineEvent);
+        engine.onEvent({
+            summaryEvent: { resourceChanges: { create: 3 }, durationSeconds: 50, maybeCorrupt: false, policyPacks: {} },
+        } as unknown as EngineEvent);
         engine.close();
         assert.deepStrictEqual(h.text().trim().split("\n"), [
             "building r/app:R …",
@@ -89,7 +97,10 @@ describe("progress output", () => {
         assert.strictEqual(describeStep(DOCKER_BUILD, BUILD_URN, "create", "r/app:R"), "building r/app:R");
         assert.strictEqual(describeStep(DOCKER_PUSH, PUSH_URN, "create", "r/app:R"), "pushing r/app:R");
         assert.strictEqual(describeStep(DOCKER_PUSH, PUSH_URN, "delete", "r/app:R"), undefined, "deleting a push removes nothing");
-        assert.strictEqual(describeStep("kubernetes:apps/v1:Deployment", DEP_URN, "update", "pinned-app"), "rolling out Deployment pinned-app");
+        assert.strictEqual(
+            describeStep("kubernetes:apps/v1:Deployment", DEP_URN, "update", "pinned-app"),
+            "rolling out Deployment pinned-app",
+        );
         assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "create"), "applying Service svc");
         assert.strictEqual(describeStep("kubernetes:core/v1:Service", "urn:x::svc", "delete"), "deleting Service svc");
         for (const quiet of ["pulumi:pulumi:Stack", "pulumi:providers:kubernetes", "pulumi:providers:docker", "pinned:index:Release"]) {
@@ -102,14 +113,24 @@ describe("progress output", () => {
     it("turns engine events into steps, warnings and a summary", () => {
         const h = harness(false);
         const engine = new EngineProgress(h.progress);
-        engine.onEvent({ resourcePreEvent: { metadata: { op: "refresh", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" } } } as unknown as EngineEvent);
+        engine.onEvent({
+            resourcePreEvent: { metadata: { op: "refresh", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" } },
+        } as unknown as EngineEvent);
         engine.onEvent(pre("same", "urn:x::svc", "kubernetes:core/v1:Service"));
         engine.onEvent(pre("update", DEP_URN, "kubernetes:apps/v1:Deployment", { metadata: { name: "pinned-app" } }));
-        engine.onEvent({ diagnosticEvent: { message: "\u001b[33mbase image has no digest\u001b[0m\n", severity: "warning", color: "always" } } as unknown as EngineEvent);
-        engine.onEvent({ diagnosticEvent: { message: "base image has no digest", severity: "warning", color: "always" } } as unknown as EngineEvent);
+        engine.onEvent({
+            diagnosticEvent: { message: "\u001b[33mbase image has no digest\u001b[0m\n", severity: "warning", color: "always" },
+        } as unknown as EngineEvent);
+        engine.onEvent({
+            diagnosticEvent: { message: "base image has no digest", severity: "warning", color: "always" },
+        } as unknown as EngineEvent);
         engine.onEvent({ diagnosticEvent: { message: "debug chatter", severity: "info", color: "always" } } as unknown as EngineEvent);
-        engine.onEvent({ resOpFailedEvent: { metadata: { op: "update", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" }, status: 1, steps: 1 } } as unknown as EngineEvent);
-        engine.onEvent({ summaryEvent: { resourceChanges: { update: 1, same: 2 }, durationSeconds: 7, maybeCorrupt: false, policyPacks: {} } } as unknown as EngineEvent);
+        engine.onEvent({
+            resOpFailedEvent: { metadata: { op: "update", urn: DEP_URN, type: "kubernetes:apps/v1:Deployment" }, status: 1, steps: 1 },
+        } as unknown as EngineEvent);
+        engine.onEvent({
+            summaryEvent: { resourceChanges: { update: 1, same: 2 }, durationSeconds: 7, maybeCorrupt: false, policyPacks: {} },
+        } as unknown as EngineEvent);
         engine.close();
         assert.deepStrictEqual(h.text().trim().split("\n"), [
             "reading the cluster (refresh) …",

@@ -23,7 +23,10 @@ describe("release names", () => {
     ];
     for (const [value, why] of bad) {
         it(`refuses "${value}"`, () => {
-            assert.throws(() => parseReleaseName(value), (e: unknown) => e instanceof InvalidInputError && why.test(e.problem) && /yyyy-mm-dd-NNN/.test(e.fix));
+            assert.throws(
+                () => parseReleaseName(value),
+                (e: unknown) => e instanceof InvalidInputError && why.test(e.problem) && /yyyy-mm-dd-NNN/.test(e.fix),
+            );
         });
     }
 
@@ -39,12 +42,17 @@ describe("release names", () => {
 
     it("accepts exactly the dates Date.UTC round-trips", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1970, max: 2200 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
-                const name = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}-001`;
-                const date = new Date(Date.UTC(y, m - 1, d));
-                const real = m >= 1 && m <= 12 && d >= 1 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-                assert.strictEqual(isReleaseName(name), real, name);
-            }),
+            fc.property(
+                fc.integer({ min: 1970, max: 2200 }),
+                fc.integer({ min: 0, max: 13 }),
+                fc.integer({ min: 0, max: 32 }),
+                (y, m, d) => {
+                    const name = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}-001`;
+                    const date = new Date(Date.UTC(y, m - 1, d));
+                    const real = m >= 1 && m <= 12 && d >= 1 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+                    assert.strictEqual(isReleaseName(name), real, name);
+                },
+            ),
         );
     });
 });

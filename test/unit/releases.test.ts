@@ -12,12 +12,21 @@ describe("pinned releases formatting", () => {
     ];
 
     it("marks live only the release whose recorded digest the cluster runs", () => {
-        const rows = releaseRows(records, new Map([["2026-11-27-001", "2026-11-27T10:00:00.000Z"]]), { image: D1, release: "2026-11-27-001" });
-        assert.deepStrictEqual(rows.map((r) => r.live), [true, false, false]);
+        const rows = releaseRows(records, new Map([["2026-11-27-001", "2026-11-27T10:00:00.000Z"]]), {
+            image: D1,
+            release: "2026-11-27-001",
+        });
+        assert.deepStrictEqual(
+            rows.map((r) => r.live),
+            [true, false, false],
+        );
         assert.strictEqual(rows[0].deployedAt, "2026-11-27T10:00:00.000Z");
         // Drift: the annotation says A, the image is B's: nothing is "live" as recorded.
         const drifted = releaseRows(records, new Map(), { image: D2, release: "2026-11-27-001" });
-        assert.deepStrictEqual(drifted.map((r) => r.live), [false, false, false]);
+        assert.deepStrictEqual(
+            drifted.map((r) => r.live),
+            [false, false, false],
+        );
     });
 
     it("prints an aligned table with short commits and digests", () => {
@@ -26,6 +35,9 @@ describe("pinned releases formatting", () => {
         assert.match(lines[0], /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+LIVE$/);
         assert.match(lines[1], /^2026-11-27-001\s+111111111111\s+sha256:aaaaaaaaaaaa\s+-\s+\*$/);
         assert.match(lines[3], /\(not built\)/);
-        assert.strictEqual(new Set(lines.map((l) => l.indexOf("COMMIT") >= 0 ? l.indexOf("COMMIT") : l.indexOf(l.split(/\s+/)[1]))).size, 1);
+        assert.strictEqual(
+            new Set(lines.map((l) => (l.indexOf("COMMIT") >= 0 ? l.indexOf("COMMIT") : l.indexOf(l.split(/\s+/)[1])))).size,
+            1,
+        );
     });
 });

@@ -53,11 +53,17 @@ describe("pinned rollback: choosing the release", () => {
     });
 
     it("--to picks any release, newer ones too", () => {
-        assert.strictEqual(chooseRollbackTarget(records, { image: digest("a"), release: "2026-11-01-001" }, "2026-11-22-001").release, "2026-11-22-001");
+        assert.strictEqual(
+            chooseRollbackTarget(records, { image: digest("a"), release: "2026-11-01-001" }, "2026-11-22-001").release,
+            "2026-11-22-001",
+        );
     });
 
     it("refuses a release with no recorded digest", () => {
-        assert.match(refusal(() => chooseRollbackTarget(records, { image: digest("d"), release: "2026-11-22-001" }, "2026-11-08-001")), /release 2026-11-08-001 has no recorded digest/);
+        assert.match(
+            refusal(() => chooseRollbackTarget(records, { image: digest("d"), release: "2026-11-22-001" }, "2026-11-08-001")),
+            /release 2026-11-08-001 has no recorded digest/,
+        );
     });
 
     it("refuses a release with no stack file, listing the known ones", () => {
@@ -67,19 +73,31 @@ describe("pinned rollback: choosing the release", () => {
     });
 
     it("refuses an invalid release name", () => {
-        assert.match(refusal(() => chooseRollbackTarget(records, { image: digest("d") }, "latest")), /latest/);
+        assert.match(
+            refusal(() => chooseRollbackTarget(records, { image: digest("d") }, "latest")),
+            /latest/,
+        );
     });
 
     it("refuses when nothing older recorded a digest", () => {
-        assert.match(refusal(() => chooseRollbackTarget(records, { image: digest("a"), release: "2026-11-01-001" })), /no release before the live one \(2026-11-01-001\)/);
+        assert.match(
+            refusal(() => chooseRollbackTarget(records, { image: digest("a"), release: "2026-11-01-001" })),
+            /no release before the live one \(2026-11-01-001\)/,
+        );
     });
 
     it("refuses a default rollback when the live Deployment names no release", () => {
-        assert.match(refusal(() => chooseRollbackTarget(records, { image: digest("d") })), /no pinned\/release annotation/);
+        assert.match(
+            refusal(() => chooseRollbackTarget(records, { image: digest("d") })),
+            /no pinned\/release annotation/,
+        );
     });
 
     it("refuses a stack file without a commit", () => {
         const broken = [{ ...record("2026-11-01-001", digest("a")), commit: undefined }, record("2026-11-22-001", digest("d"))];
-        assert.match(refusal(() => chooseRollbackTarget(broken, { image: digest("d"), release: "2026-11-22-001" })), /records no pinned:commit/);
+        assert.match(
+            refusal(() => chooseRollbackTarget(broken, { image: digest("d"), release: "2026-11-22-001" })),
+            /records no pinned:commit/,
+        );
     });
 });

@@ -28,15 +28,22 @@ describe("stack trace repair (Node 20 util.inspect loop)", () => {
 
     it("prints those frames unmapped and leaves the others as the formatter made them", () => {
         const format = () => "Error: two\nline message\n    at a (/app/index.ts:1:1)\n    at b (/p/node_modules/@pulumi/resource.ts:9:9)";
-        const repaired = repairStackFormatter(format)(new Error("x"), [site("a (/app/index.js:1:1)"), site("b (/p/node_modules/@pulumi/pulumi/resource.js:5:5)")]);
-        assert.strictEqual(repaired, "Error: two\nline message\n    at a (/app/index.ts:1:1)\n    at b (/p/node_modules/@pulumi/pulumi/resource.js:5:5)");
+        const repaired = repairStackFormatter(format)(new Error("x"), [
+            site("a (/app/index.js:1:1)"),
+            site("b (/p/node_modules/@pulumi/pulumi/resource.js:5:5)"),
+        ]);
+        assert.strictEqual(
+            repaired,
+            "Error: two\nline message\n    at a (/app/index.ts:1:1)\n    at b (/p/node_modules/@pulumi/pulumi/resource.js:5:5)",
+        );
     });
 
     it("with the repair, colourful inspect of such an error finishes and names the real file", () => {
         const original = Error.prepareStackTrace;
         try {
             Error.prepareStackTrace = repairStackFormatter(
-                (e, frames) => `${String(e)}\n${frames.map((_f, i) => (i === 0 ? "    at g (/p/node_modules/@pulumi/resource.ts:1:1)" : `    at ${_f.toString()}`)).join("\n")}`,
+                (e, frames) =>
+                    `${String(e)}\n${frames.map((_f, i) => (i === 0 ? "    at g (/p/node_modules/@pulumi/resource.ts:1:1)" : `    at ${_f.toString()}`)).join("\n")}`,
             ) as typeof Error.prepareStackTrace;
             const err = new Error("boom");
             assert.ok(!breaksInspect(String(err.stack)), String(err.stack));

@@ -19,7 +19,14 @@ describe("pull-request workflow (.github/workflows/pinned-preview.yml)", () => {
 
     it("checks out with tags, installs, starts the environment, then previews", () => {
         const order = steps.map((s) => s.uses?.replace(/@.*/, "") ?? s.run?.trim().split("\n")[0] ?? s.name);
-        assert.deepStrictEqual(order.slice(0, 6), ["actions/checkout", "actions/setup-node", "actions/cache", "npm ci", "npx pinned env up", workflowStep("pinned preview").run?.trim().split("\n")[0]]);
+        assert.deepStrictEqual(order.slice(0, 6), [
+            "actions/checkout",
+            "actions/setup-node",
+            "actions/cache",
+            "npm ci",
+            "npx pinned env up",
+            workflowStep("pinned preview").run?.trim().split("\n")[0],
+        ]);
         assert.strictEqual(steps[0].with?.["fetch-depth"], 0);
         assert.strictEqual(steps[1].with?.["node-version"], 20);
     });

@@ -27,7 +27,11 @@ export class Cluster {
 
     /** True when the Deployment exists and its rollout finished (Available). */
     rolledOut(namespace: string, name = "pinned-app"): boolean {
-        const r = spawnSync("kubectl", ["--kubeconfig", this.kubeconfig, "rollout", "status", `deployment/${name}`, "-n", namespace, "--timeout=120s"], { encoding: "utf8" });
+        const r = spawnSync(
+            "kubectl",
+            ["--kubeconfig", this.kubeconfig, "rollout", "status", `deployment/${name}`, "-n", namespace, "--timeout=120s"],
+            { encoding: "utf8" },
+        );
         return r.status === 0;
     }
 }

@@ -37,7 +37,7 @@ export async function registryDigest(env: LocalEnv, repository: string, referenc
             accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json",
         },
     });
-    return res.status === 200 ? res.headers.get("docker-content-digest") ?? undefined : undefined;
+    return res.status === 200 ? (res.headers.get("docker-content-digest") ?? undefined) : undefined;
 }
 
 /** Runs the docker client against the embedded engine, returning stdout. */

@@ -8,7 +8,21 @@ import { cacheDir, PROJECT_DIR } from "../../../release/environment";
 import { LocalEnv } from "./localEnv";
 
 /** What the project is made of; copied into each test's own repository. */
-const PROJECT_FILES = [".github", "Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "core", "components", "program", "release", "cli", "bin", "app", "scripts"];
+const PROJECT_FILES = [
+    ".github",
+    "Pulumi.yaml",
+    "package.json",
+    "tsconfig.json",
+    "index.ts",
+    "core",
+    "components",
+    "program",
+    "release",
+    "cli",
+    "bin",
+    "app",
+    "scripts",
+];
 
 export interface RunResult {
     readonly status: number;
@@ -158,20 +172,33 @@ export class ReleaseProject {
     userShell(script: string, input?: string): RunResult {
         const cacheBin = path.join(cacheDir(), "bin");
         const bare: Record<string, string> = {
-            PATH: (process.env.PATH ?? "").split(path.delimiter).filter((d) => d !== cacheBin).join(path.delimiter),
+            PATH: (process.env.PATH ?? "")
+                .split(path.delimiter)
+                .filter((d) => d !== cacheBin)
+                .join(path.delimiter),
             HOME: process.env.HOME ?? os.homedir(),
             CI: "true",
             ...(process.env.PINNED_CACHE ? { PINNED_CACHE: process.env.PINNED_CACHE } : {}),
             ...(process.env.PULUMI_HOME ? { PULUMI_HOME: process.env.PULUMI_HOME } : {}),
         };
-        const r = spawnSync("bash", ["-e", "-o", "pipefail", "-c", `eval "$(./bin/pinned env shell)"
-${script}`], {
-            cwd: this.dir,
-            encoding: "utf8",
-            env: bare,
-            input,
-            timeout: 15 * 60 * 1000,
-        });
+        const r = spawnSync(
+            "bash",
+            [
+                "-e",
+                "-o",
+                "pipefail",
+                "-c",
+                `eval "$(./bin/pinned env shell)"
+${script}`,
+            ],
+            {
+                cwd: this.dir,
+                encoding: "utf8",
+                env: bare,
+                input,
+                timeout: 15 * 60 * 1000,
+            },
+        );
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
     }
 
@@ -181,7 +208,7 @@ ${script}`], {
         if (!fs.existsSync(file)) {
             return {};
         }
-        return ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {});
+        return (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
     }
 
     /** The Deployment manifest rendered for a release. */
