@@ -12,15 +12,14 @@ export interface PinnedDeploymentArgs {
     /**
      * Name of the Deployment and Service. Fixed, not auto-named, because
      * every release stack of an environment manages this same object.
-     * @default "pinned-app"
+     * (Defaults of this and the settings below: core/settings.ts.)
      */
-    readonly appName?: string;
-    /** @default "default" */
+    readonly appName: string;
+    /** The namespace; the provider's default namespace when absent. */
     readonly namespace?: pulumi.Input<string>;
-    /** Port the container listens on. @default 8080 */
-    readonly port?: number;
-    /** @default 1 */
-    readonly replicas?: number;
+    /** Port the container listens on. */
+    readonly port: number;
+    readonly replicas: number;
 }
 
 /** Annotation keys; the values say what runs and where it came from. */
@@ -52,8 +51,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
 
     constructor(name: string, args: PinnedDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pinned:index:PinnedDeployment", name, {}, opts);
-        const appName = args.appName ?? "pinned-app";
-        const port = args.port ?? 8080;
+        const { appName, port } = args;
         const selector = { "app.kubernetes.io/name": appName };
         const labels = {
             ...selector,
@@ -78,7 +76,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                     annotations: { ...annotations, "pulumi.com/patchForce": "true" },
                 },
                 spec: {
-                    replicas: args.replicas ?? 1,
+                    replicas: args.replicas,
                     // The selector is immutable: it names the app, never the release.
                     selector: { matchLabels: selector },
                     template: {

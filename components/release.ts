@@ -19,10 +19,11 @@ export interface ReleaseArgs {
     readonly appDir: string;
     readonly registry: { server: string; repository: string; username?: string; password?: pulumi.Input<string> };
     readonly strictPolicy?: boolean;
-    readonly appName?: string;
+    /** Deployment and Service name, namespace, port and replicas: see PinnedDeployment. */
+    readonly appName: string;
     readonly namespace?: string;
-    readonly port?: number;
-    readonly replicas?: number;
+    readonly port: number;
+    readonly replicas: number;
     /** The cluster to deploy to (or a rendering provider). */
     readonly provider: k8s.Provider;
 }

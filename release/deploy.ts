@@ -12,7 +12,7 @@ import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
 import { projectWorkspace } from "./engine";
 import { Steps } from "./steps";
-import { deploymentLocation, projectConfigValue, ReleaseRecord, stackFilePath } from "./stackFile";
+import { deploymentLocation, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
 import { chooseTarget, targetEnv } from "./target";
 
 /** A release that passed every check its command makes, ready to deploy. */
@@ -168,8 +168,8 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
     if (!req.source) {
         throw new Error("deployRelease: a release without a recorded digest needs its source");
     }
-    const setting = (key: string) => config[key]?.value ?? projectConfigValue(key);
-    const server = setting("pinned:registry");
+    const settings = releaseSettings(req.record, PROJECT_DIR, config);
+    const server = settings.registry;
     if (!server) {
         throw new ConfigError(
             "pinned:registry is not set, so there is nowhere to push the image.",
@@ -177,16 +177,17 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
         );
     }
     return {
-        appDir: path.resolve(PROJECT_DIR, setting("pinned:app") ?? "app"),
+        appDir: settings.appDir,
         tag: release,
         release,
         source: req.source,
-        strictPolicy: setting("pinned:strictPolicy") !== "false",
+        strictPolicy: settings.strictPolicy,
         registry: {
             server,
-            repository: setting("pinned:repository") ?? "pinned/app",
-            username: setting("pinned:registryUser"),
-            password: setting("pinned:registryPassword"),
+            repository: settings.repository,
+            username: settings.registryUser,
+            // A secret: the resolver leaves it to whoever decrypted it.
+            password: config["pinned:registryPassword"]?.value,
         },
     };
 }

@@ -2,7 +2,7 @@ import * as path from "path";
 import { Finding } from "../core/policy/finding";
 import { recipeFindings } from "../core/recipe";
 import { PROJECT_DIR } from "./environment";
-import { ReleaseRecord, releaseSetting } from "./stackFile";
+import { ReleaseRecord, releaseSettings } from "./stackFile";
 
 /** A release's recipe as the program will judge it, named as the repository names it. */
 export interface ReleaseRecipe {
@@ -17,9 +17,9 @@ export interface ReleaseRecipe {
 
 /** Reads the recipe with the release's settings (`pinned:app`, `pinned:strictPolicy`). */
 export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe {
-    const appDir = path.resolve(PROJECT_DIR, releaseSetting(record, "pinned:app") ?? "app");
+    const { appDir, strictPolicy } = releaseSettings(record);
     const dockerfile = path.join(appDir, "Dockerfile");
-    const findings = recipeFindings({ appDir, strictPolicy: releaseSetting(record, "pinned:strictPolicy") !== "false" }).map((f) => ({
+    const findings = recipeFindings({ appDir, strictPolicy }).map((f) => ({
         ...f,
         file: path.relative(PROJECT_DIR, f.file),
     }));

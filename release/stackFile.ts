@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { resolveSettings, Settings } from "../core/settings";
 import { PROJECT_DIR } from "./environment";
 
 /** What a release's stack file records: the deployment descriptor kept in git. */
@@ -49,24 +50,38 @@ export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
         .filter((r): r is ReleaseRecord => r !== undefined);
 }
 
-/** A `pinned:*` value from Pulumi.yaml's project-wide config, if set there. */
-export function projectConfigValue(key: string, projectDir = PROJECT_DIR): string | undefined {
+/** The `pinned:*` values of Pulumi.yaml's project-wide config. */
+export function projectConfig(projectDir = PROJECT_DIR): Record<string, string> {
     const doc = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
         config?: Record<string, { value?: unknown; default?: unknown } | string>;
     };
-    const v = doc.config?.[key];
-    return typeof v === "string" ? v : typeof v?.value === "string" ? v.value : typeof v?.default === "string" ? v.default : undefined;
+    const values: Record<string, string> = {};
+    for (const [key, v] of Object.entries(doc.config ?? {})) {
+        const value =
+            typeof v === "string" ? v : typeof v?.value === "string" ? v.value : typeof v?.default === "string" ? v.default : undefined;
+        if (key.startsWith("pinned:") && value !== undefined) {
+            values[key] = value;
+        }
+    }
+    return values;
 }
 
-/** A release's setting as the program reads it: its stack file first, then Pulumi.yaml. */
-export function releaseSetting(record: ReleaseRecord | undefined, key: string, projectDir = PROJECT_DIR): string | undefined {
-    return record?.config[key]?.value ?? projectConfigValue(key, projectDir);
+/**
+ * A release's settings as the program will resolve them: Pulumi.yaml's
+ * project config, its stack file over it (`stackConfig` when the engine
+ * already read it, secrets decrypted), through the one resolver.
+ */
+export function releaseSettings(
+    record: ReleaseRecord | undefined,
+    projectDir = PROJECT_DIR,
+    stackConfig?: Record<string, { value: string }>,
+): Settings {
+    const stack = Object.fromEntries(Object.entries(stackConfig ?? record?.config ?? {}).map(([k, v]) => [k, v.value]));
+    return resolveSettings({ ...projectConfig(projectDir), ...stack }, process.env, projectDir);
 }
 
 /** Where the live Deployment is: project config in Pulumi.yaml, else the defaults. */
 export function deploymentLocation(projectDir = PROJECT_DIR): { namespace: string; name: string } {
-    return {
-        namespace: projectConfigValue("pinned:namespace", projectDir) ?? "default",
-        name: projectConfigValue("pinned:name", projectDir) ?? "pinned-app",
-    };
+    const settings = resolveSettings(projectConfig(projectDir), {}, projectDir);
+    return { namespace: settings.namespace, name: settings.appName };
 }

@@ -16,7 +16,7 @@ import { releaseRecipe } from "../../release/recipe";
 import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "../../release/previewPlan";
 import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "../ui/previewReport";
 import { Progress } from "../ui/progress";
-import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSetting } from "../../release/stackFile";
+import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSettings } from "../../release/stackFile";
 import { previewStack } from "../../release/stackPreview";
 import { chooseTarget } from "../../release/target";
 
@@ -153,7 +153,7 @@ async function previewImage(
     const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
     const registry = await previewRegistry(release, record);
     const tag = previewTag(source, release);
-    const repository = releaseSetting(record, "pinned:repository") ?? "pinned/app";
+    const { repository, strictPolicy } = releaseSettings(record);
     const imageName = `${registry?.server ?? "<registry>"}/${repository}:${tag}`;
     const base = { kind: "build" as const, recipe: recipePath, baseImages, findings, imageName };
     if (hasErrors(findings)) {
@@ -172,7 +172,7 @@ async function previewImage(
                 tag,
                 release: release ?? tag,
                 source,
-                strictPolicy: releaseSetting(record, "pinned:strictPolicy") !== "false",
+                strictPolicy,
                 registry: { server: registry.server, repository, username: registry.username, password: registry.password },
             },
             progress,

@@ -4,7 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseDigestReference } from "../../core/digestReference";
 import { PinnedDeployment } from "../../components/pinnedDeployment";
 
-const common = { release: "2026-11-27-001", gitHash: "532aa0fe568c79c59e5cececc18732b2a3cf8995" };
+const common = {
+    release: "2026-11-27-001",
+    gitHash: "532aa0fe568c79c59e5cececc18732b2a3cf8995",
+    appName: "pinned-app",
+    port: 8080,
+    replicas: 1,
+};
 
 // A movable tag: refused at compile time.
 new PinnedDeployment("tag", { ...common, image: "127.0.0.1:5000/pinned/app:2026-11-27-001" }); // expect-error

@@ -14,6 +14,8 @@ import { STRICT_DOCKERFILE } from "../support/tempRepo";
 import { ofType, promiseOf, registered, REGISTRY_IMAGE, REMOTE_IMAGE, setImageDigest, settle, useMocks } from "./mocks";
 
 const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
+/** The Deployment's name, port and replicas, as the settings resolver's defaults give them. */
+const WHERE = { appName: "pinned-app", port: 8080, replicas: 1 };
 const DIGEST = parseDigestReference(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
 
 function appDir(dockerfile = STRICT_DOCKERFILE): string {
@@ -125,7 +127,7 @@ describe("PinnedDeployment (mocks)", () => {
     beforeEach(() => useMocks("2026-11-27-001"));
 
     it("runs exactly the digest reference, with release and git hash recorded", async () => {
-        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT, port: 8080 });
+        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT, ...WHERE });
         assert.strictEqual(await promiseOf(d.image), DIGEST);
         await promiseOf(d.deployment.id);
         await promiseOf(d.service.id);
@@ -156,7 +158,7 @@ describe("PinnedDeployment (mocks)", () => {
         const seen: Array<{ type: string; retainOnDelete?: boolean }> = [];
         const d = new PinnedDeployment(
             "app",
-            { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT },
+            { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT, ...WHERE },
             { transformations: [(a) => void seen.push({ type: a.type, retainOnDelete: a.opts.retainOnDelete })] },
         );
         await promiseOf(d.image);
@@ -179,6 +181,7 @@ describe("Release (mocks)", () => {
         commitTime: "2026-11-27T10:00:00.000Z",
         appDir: dir,
         registry: { server: "127.0.0.1:5000", repository: "pinned/app" },
+        ...WHERE,
     });
 
     it("deploys the image component's digest output, exactly", async () => {

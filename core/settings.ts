@@ -1,0 +1,126 @@
+import * as path from "path";
+import { DigestReference, parseDigestReference } from "./digestReference";
+import { ConfigError, PinnedError } from "./errors";
+
+/**
+ * A release's settings, resolved: every `pinned:*` stack setting with its
+ * default applied, validated, paths absolute. The program and every command
+ * read settings through `resolveSettings`, so each default lives here once.
+ */
+export interface Settings {
+    /** The commit the release tag pointed at (`pinned:commit`), when recorded. */
+    readonly commit?: string;
+    /** The digest the release shipped (`pinned:imageDigest`); when set, nothing is built. */
+    readonly imageDigest?: DigestReference;
+    /** Registry `host[:port]` (`pinned:registry`). */
+    readonly registry?: string;
+    readonly registryUser?: string;
+    /** Repository path in the registry (`pinned:repository`). */
+    readonly repository: string;
+    /** The app's directory: recipe and build context (`pinned:app`), absolute. */
+    readonly appDir: string;
+    /** Name of the Deployment and Service (`pinned:name`). */
+    readonly appName: string;
+    readonly namespace: string;
+    /** Port the container listens on. */
+    readonly port: number;
+    readonly replicas: number;
+    /** Refuse recipe warnings too (`pinned:strictPolicy`). */
+    readonly strictPolicy: boolean;
+    /** Kubeconfig path or contents; absent means the ambient one. */
+    readonly kubeconfig?: string;
+    /** Render manifests to this directory instead of applying them, absolute. */
+    readonly renderYamlTo?: string;
+}
+
+/** The defaults, in one place; the README's Configuration table lists them. */
+export const DEFAULTS = {
+    repository: "pinned/app",
+    app: "app",
+    name: "pinned-app",
+    namespace: "default",
+    port: 8080,
+    replicas: 1,
+    strictPolicy: true,
+} as const;
+
+/** Setting values as stack config holds them: `pinned:<key>` → text (project-wide values first, the stack's over them). */
+export type ConfigValues = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Turns stack config and the environment into Settings. Pure: the caller
+ * reads the config (the program through the engine, a command from the
+ * stack file and Pulumi.yaml). A value that cannot be right stops here with
+ * the key and the fix.
+ */
+export function resolveSettings(config: ConfigValues, env: Readonly<Record<string, string | undefined>>, projectDir: string): Settings {
+    const get = (key: string) => {
+        const v = config[`pinned:${key}`];
+        return v === undefined || v === "" ? undefined : v;
+    };
+    const commit = get("commit");
+    if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit)) {
+        throw new ConfigError(
+            `pinned:commit is "${commit}", not a full 40-hex commit hash.`,
+            "record the commit the tag points at: pulumi config set pinned:commit $(git rev-parse <release>^{commit}).",
+        );
+    }
+    const digest = get("imageDigest");
+    // PINNED_RENDER_YAML_TO is how `pinned up` renders when no cluster is
+    // configured, without writing a machine's path into the stack file.
+    const renderYamlTo = get("renderYamlTo") ?? (env.PINNED_RENDER_YAML_TO || undefined);
+    return {
+        commit,
+        imageDigest: digest === undefined ? undefined : guard("pinned:imageDigest", () => parseDigestReference(digest)),
+        registry: get("registry"),
+        registryUser: get("registryUser"),
+        repository: get("repository") ?? DEFAULTS.repository,
+        appDir: path.resolve(projectDir, get("app") ?? DEFAULTS.app),
+        appName: get("name") ?? DEFAULTS.name,
+        namespace: get("namespace") ?? DEFAULTS.namespace,
+        port: whole("port", get("port"), DEFAULTS.port, 1, 65535),
+        replicas: whole("replicas", get("replicas"), DEFAULTS.replicas, 0, 1000),
+        strictPolicy: flag("strictPolicy", get("strictPolicy"), DEFAULTS.strictPolicy),
+        kubeconfig: get("kubeconfig"),
+        renderYamlTo: renderYamlTo === undefined ? undefined : path.resolve(projectDir, renderYamlTo),
+    };
+}
+
+function whole(key: string, text: string | undefined, fallback: number, min: number, max: number): number {
+    if (text === undefined) {
+        return fallback;
+    }
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        throw new ConfigError(
+            `pinned:${key} is "${text}", not a whole number from ${min} to ${max}.`,
+            `set it to one: pulumi config set pinned:${key} ${fallback}.`,
+        );
+    }
+    return n;
+}
+
+function flag(key: string, text: string | undefined, fallback: boolean): boolean {
+    if (text === undefined) {
+        return fallback;
+    }
+    if (text !== "true" && text !== "false") {
+        throw new ConfigError(
+            `pinned:${key} is "${text}", neither true nor false.`,
+            `set it to true or false: pulumi config set pinned:${key} ${fallback}.`,
+        );
+    }
+    return text === "true";
+}
+
+/** Re-labels an input error with the config key it came from. */
+export function guard<T>(key: string, read: () => T): T {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof PinnedError) {
+            throw new ConfigError(`${key}: ${e.problem}`, e.fix);
+        }
+        throw e;
+    }
+}
