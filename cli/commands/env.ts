@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { paint } from "../ui/output";
 import { PROJECT_DIR } from "../../release/environment";
 import { formatShellSettings, shellSettings } from "../../release/envShell";
@@ -11,19 +12,21 @@ import { formatShellSettings, shellSettings } from "../../release/envShell";
  */
 export const PARTS = ["docker", "registry", "base-image", "pulumi", "provider-kubernetes", "provider-docker", "cluster"] as const;
 
-export const ENV_USAGE = `usage: pinned env up|status|down [PART...]
-       pinned env shell
-
-  up      install, build (cached) and start what is missing; idempotent
+export const ENV_COMMAND: CommandSpec = {
+    name: "env",
+    positionals: { name: "ACTION", min: 1, max: 1 + PARTS.length, shown: "up|status|down|shell [PART...]" },
+    description: `  up      install, build (cached) and start what is missing; idempotent
   status  one line per part: version, where it runs, healthy or not
   down    stop what "up" started; caches are kept
   shell   print the settings to drive pulumi and kubectl by hand here:
           eval "$(npx pinned env shell)"
 
-parts: ${PARTS.join(", ")}`;
+parts (all when none is named): ${PARTS.join(", ")}`,
+};
+export const ENV_USAGE = usageOf(ENV_COMMAND);
 
 export function envCommand(args: string[]): number {
-    const [action, ...only] = args;
+    const [action, ...only] = parseCommandLine(ENV_COMMAND, args)?.positionals ?? [];
     if (action === "shell" && only.length === 0) {
         process.stdout.write(`${formatShellSettings(shellSettings())}\n`);
         return 0;

@@ -19,35 +19,33 @@ import { Progress } from "../ui/progress";
 import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSettings } from "../../release/stackFile";
 import { previewStack } from "../../release/stackPreview";
 import { chooseTarget } from "../../release/target";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
-export const PREVIEW_USAGE = `usage: pinned preview [--release R] [--markdown]
-
-Shows what pinned up would change, for a pull request or before a release:
+export const PREVIEW_COMMAND: CommandSpec = {
+    name: "preview",
+    options: {
+        release: { type: "string", value: "R", help: "the release to preview (default: the release tag at HEAD)" },
+        markdown: { type: "boolean", help: "print a pull-request comment body" },
+    },
+    description: `Shows what pinned up would change, for a pull request or before a release:
 the engine's preview of the release's stack against what runs now (each
 resource's operation and changed properties, old → new), the Deployment's
 image before → after, and the image's recipe, base, git hash and policy
 findings. A new image is built and pushed first, so its digest is real.
-R defaults to the release tag at HEAD; with none, HEAD is previewed as the
-next release of today. Nothing of yours changes: the engine runs on a
-temporary copy of the stack. --markdown prints a PR comment body.
-Exit codes: 0 no change, 3 changes, 1 the release would fail.`;
+Without a release tag at HEAD, HEAD is previewed as the next release of
+today. Nothing of yours changes: the engine runs on a temporary copy of the
+stack. Exit codes: 0 no change, 3 changes, 1 the release would fail.`,
+};
+export const PREVIEW_USAGE = usageOf(PREVIEW_COMMAND);
 
 /** Parses `[--release R] [--markdown]` in any order; anything else is a usage error. */
 export function parsePreviewArgs(args: string[]): { release?: string; markdown: boolean } | undefined {
-    const out: { release?: string; markdown: boolean } = { markdown: false };
-    for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (a === "--markdown" && !out.markdown) {
-            out.markdown = true;
-        } else if (a === "--release" && out.release === undefined && i + 1 < args.length) {
-            out.release = args[++i];
-        } else if (a.startsWith("--release=") && out.release === undefined && a.length > "--release=".length) {
-            out.release = a.slice("--release=".length);
-        } else {
-            return undefined;
-        }
+    const line = parseCommandLine(PREVIEW_COMMAND, args);
+    if (!line) {
+        return undefined;
     }
-    return out;
+    const release = line.values.release;
+    return { ...(typeof release === "string" ? { release } : {}), markdown: line.values.markdown === true };
 }
 
 export async function previewCommand(args: string[]): Promise<number> {

@@ -9,17 +9,20 @@ import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { releaseRecipe } from "../../release/recipe";
 import { readReleaseRecord, stackFilePath } from "../../release/stackFile";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
-export const RELEASE_USAGE = `usage: pinned release
-
-Makes a release of HEAD and deploys it: tags HEAD with the next release
+export const RELEASE_COMMAND: CommandSpec = {
+    name: "release",
+    description: `Makes a release of HEAD and deploys it: tags HEAD with the next release
 name of today (yyyy-mm-dd-NNN) unless it already has a release tag, then
 does what pinned up does. If the deploy fails, a tag this command made is
 removed again. Run on a fresh clone after pinned env up, it releases the
-example app onto the embedded cluster.`;
+example app onto the embedded cluster.`,
+};
+export const RELEASE_USAGE = usageOf(RELEASE_COMMAND);
 
 export async function releaseCommand(args: string[]): Promise<number> {
-    if (args.length > 0) {
+    if (!parseCommandLine(RELEASE_COMMAND, args)) {
         process.stderr.write(`${RELEASE_USAGE}\n`);
         return 2;
     }

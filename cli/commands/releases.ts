@@ -2,11 +2,15 @@ import { projectWorkspace } from "../../release/engine";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
-export const RELEASES_USAGE = `usage: pinned releases [--json]
-
-Lists every release with a stack file: commit, digest, when its stack was
-last deployed, and which one is live.`;
+export const RELEASES_COMMAND: CommandSpec = {
+    name: "releases",
+    options: { json: { type: "boolean", help: "the same rows as JSON, full commit and digest" } },
+    description: `Lists every release with a stack file: commit, digest, when its stack was
+last deployed, and which one is live.`,
+};
+export const RELEASES_USAGE = usageOf(RELEASES_COMMAND);
 
 /** One row of the release history. */
 export interface ReleaseRow {
@@ -52,8 +56,9 @@ export function formatReleases(rows: ReleaseRow[]): string {
 }
 
 export async function releasesCommand(args: string[]): Promise<number> {
-    const json = args.includes("--json");
-    if (args.some((a) => a !== "--json")) {
+    const line = parseCommandLine(RELEASES_COMMAND, args);
+    const json = line?.values.json === true;
+    if (!line) {
         process.stderr.write(`${RELEASES_USAGE}\n`);
         return 2;
     }

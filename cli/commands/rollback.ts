@@ -1,24 +1,27 @@
 import { spawnSync } from "child_process";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
-import { parseOneOption } from "../args";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease } from "../../release/deploy";
 import { LiveDeployment, readLive, readLiveDeployment } from "../../release/live";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
 
-export const ROLLBACK_USAGE = `usage: pinned rollback [--to R]
-
-Deploys an earlier release's recorded digest again, with no build: by
+export const ROLLBACK_COMMAND: CommandSpec = {
+    name: "rollback",
+    options: { to: { type: "string", value: "R", help: "the release to go back to (default: the one before the live one)" } },
+    description: `Deploys an earlier release's recorded digest again, with no build: by
 default the release before the live one, or R. Waits for the rollout and
 checks that the live Deployment runs that digest. Refuses a release with
-no recorded digest, or whose digest the registry no longer has.`;
+no recorded digest, or whose digest the registry no longer has.`,
+};
+export const ROLLBACK_USAGE = usageOf(ROLLBACK_COMMAND);
 
-/** Parses `--to R`; anything else is a usage error. */
+/** Parses `[--to R]`; anything else is a usage error. */
 export function parseRollbackArgs(args: string[]): { to?: string } | undefined {
-    const parsed = parseOneOption(args, "--to");
-    return parsed && (parsed.value === undefined ? {} : { to: parsed.value });
+    const line = parseCommandLine(ROLLBACK_COMMAND, args);
+    return line && (typeof line.values.to === "string" ? { to: line.values.to } : {});
 }
 
 /** A release rollback can deploy: it has a commit and a recorded digest. */

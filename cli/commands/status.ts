@@ -1,15 +1,18 @@
 import { readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { readReleaseRecord } from "../../release/stackFile";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
-export const STATUS_USAGE = `usage: pinned status
-
-Compares the image the live Deployment runs with the digest recorded for
+export const STATUS_COMMAND: CommandSpec = {
+    name: "status",
+    description: `Compares the image the live Deployment runs with the digest recorded for
 the release that deployed it. Exit codes: 0 in sync, 3 drift, 4 no live
-Deployment (or no cluster), 1 error.`;
+Deployment (or no cluster), 1 error.`,
+};
+export const STATUS_USAGE = usageOf(STATUS_COMMAND);
 
 export function statusCommand(args: string[]): number {
-    if (args.length > 0) {
+    if (!parseCommandLine(STATUS_COMMAND, args)) {
         process.stderr.write(`${STATUS_USAGE}\n`);
         return 2;
     }

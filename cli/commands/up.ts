@@ -3,7 +3,7 @@ import { GitSourceError } from "../../core/errors";
 import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../../core/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { assertRecipePasses } from "../../core/recipe";
-import { parseOneOption } from "../args";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease, DeployRequest } from "../../release/deploy";
 import { PROJECT_DIR } from "../../release/environment";
 import { reportError } from "../ui/output";
@@ -11,19 +11,22 @@ import { Progress } from "../ui/progress";
 import { releaseRecipe } from "../../release/recipe";
 import { readReleaseRecord, stackFilePath } from "../../release/stackFile";
 
-export const UP_USAGE = `usage: pinned up [--release R]
+export const UP_COMMAND: CommandSpec = {
+    name: "up",
+    options: { release: { type: "string", value: "R", help: "the release to deploy (default: the release tag at HEAD)" } },
+    description: `Deploys release R with its own stack. A new release is built from its
+tagged commit, pushed, and deployed by digest; the digest is then recorded
+in stacks/Pulumi.R.yaml. A release whose stack already records a digest is
+redeployed without building. Another pinned up or rollback on the same
+environment is waited for (PINNED_LOCK_TIMEOUT seconds, default 600; 0
+refuses at once).`,
+};
+export const UP_USAGE = usageOf(UP_COMMAND);
 
-Deploys release R (default: the release tag at HEAD) with its own stack.
-A new release is built from its tagged commit, pushed, and deployed by
-digest; the digest is then recorded in stacks/Pulumi.R.yaml. A release
-whose stack already records a digest is redeployed without building.
-Another pinned up or rollback on the same environment is waited for
-(PINNED_LOCK_TIMEOUT seconds, default 600; 0 refuses at once).`;
-
-/** Parses `--release R`; anything else is a usage error. */
+/** Parses `[--release R]`; anything else is a usage error. */
 export function parseUpArgs(args: string[]): { release?: string } | undefined {
-    const parsed = parseOneOption(args, "--release");
-    return parsed && (parsed.value === undefined ? {} : { release: parsed.value });
+    const line = parseCommandLine(UP_COMMAND, args);
+    return line && (typeof line.values.release === "string" ? { release: line.values.release } : {});
 }
 
 export async function upCommand(args: string[]): Promise<number> {
