@@ -1,11 +1,8 @@
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryError } from "../core/errors";
-import { assertReleaseSource, readGitSource } from "../core/git/gitSource";
-import { manifestExists } from "../core/registry";
 import { Release } from "../components/release";
-import { assertRecipePasses, findIdenticalBuild, recipeBuild, recipeFindings } from "../core/recipe";
+import { preflight } from "../core/preflight";
+import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { readReleaseConfig } from "./releaseConfig";
 
 /** The stack outputs of a release. */
@@ -33,26 +30,22 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
 
     let commitTime: string | undefined;
     let sourceUrl: string | undefined;
-    let digest = config.imageDigest;
-    if (digest) {
-        if (!(await manifestExists(digest, creds))) {
-            throw new RegistryError(
-                `release ${config.release} recorded ${digest}, but the registry no longer has it.`,
-                "restore the image to the registry (or pick another release); rebuilding would not give the same bytes.",
-            );
-        }
-    } else {
-        const source = await readGitSource(config.appDir);
-        await assertReleaseSource(source, config.release, config.commit);
-        commitTime = source.commitTime;
-        sourceUrl = source.remoteUrl;
-        // The recipe is judged before the registry is asked, so a policy
+    // The program keeps the tag check off: pinned rollback runs it to
+    // redeploy recorded bytes, which needs neither the code nor the tags.
+    const plan = await preflight({ release: config.release, settings: config, checkTag: false, registry: creds });
+    let digest = plan.kind === "recorded" ? plan.digest : undefined;
+    if (plan.kind === "build") {
+        commitTime = plan.source.commitTime;
+        sourceUrl = plan.source.remoteUrl;
+        // The recipe was judged before the registry is asked, so a policy
         // refusal does not depend on what happens to be pushed already.
-        assertRecipePasses(
-            recipeFindings({ appDir: config.appDir, strictPolicy: config.strictPolicy }),
-            path.join(config.appDir, "Dockerfile"),
-        );
-        const recipe = recipeBuild({ appDir: config.appDir, release: config.release, commit: config.commit, commitTime, sourceUrl });
+        const recipe = recipeBuild({
+            appDir: config.appDir,
+            release: config.release,
+            commit: config.commit,
+            commitTime: plan.source.commitTime,
+            sourceUrl,
+        });
         digest = await findIdenticalBuild(`${config.registry}/${config.repository}`, config.release, recipe, creds);
         if (digest) {
             pulumi.log.info(

@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { CommandError, ConfigMap, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { parseDigestReference } from "../core/digestReference";
-import { ConfigError, PinnedError, RegistryError } from "../core/errors";
+import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseName } from "../core/git/releaseName";
-import { manifestExists } from "../core/registry";
+import { assertInRegistry } from "../core/preflight";
 import { EngineProgress } from "./engineProgress";
 import { buildImage, ImageRequest } from "./imageBuild";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
@@ -118,16 +118,14 @@ async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
  */
 async function assertStillInRegistry(config: ConfigMap, release: string, digest: string, progress: Steps): Promise<void> {
     const step = progress.start(`checking the registry for ${digest}`);
-    const found = await manifestExists(parseDigestReference(digest), {
-        username: config["pinned:registryUser"]?.value,
-        password: config["pinned:registryPassword"]?.value,
-    });
-    if (!found) {
-        step.fail("not found");
-        throw new RegistryError(
-            `release ${release} recorded ${digest}, but the registry no longer has it.`,
-            "restore the image to the registry (or pick another release); rebuilding would not give the same bytes.",
-        );
+    try {
+        await assertInRegistry(release, parseDigestReference(digest), {
+            username: config["pinned:registryUser"]?.value,
+            password: config["pinned:registryPassword"]?.value,
+        });
+    } catch (err) {
+        step.fail();
+        throw err;
     }
     step.done();
 }

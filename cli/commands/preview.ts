@@ -2,7 +2,8 @@ import * as fs from "fs";
 import { simpleGit } from "simple-git";
 import { CommandError, Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
-import { assertCleanTree, assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "../../core/git/gitSource";
+import { assertCleanTree, GitSource, readGitSource } from "../../core/git/gitSource";
+import { preflight } from "../../core/preflight";
 import { containerTagFor } from "../../core/git/refTag";
 import { nextReleaseName, parseReleaseName } from "../../core/git/releaseName";
 import { hasErrors } from "../../core/policy/finding";
@@ -82,16 +83,17 @@ async function planPreview(requested: string | undefined, progress: Progress): P
     const record = release ? readReleaseRecord(release) : undefined;
     let image: PreviewImage;
     let commit = source.commit;
-    if (release && record?.imageDigest) {
-        await assertTagNotMoved(source.root, release, record.commit);
-        image = { kind: "recorded", digest: record.imageDigest };
-        commit = record.commit ?? commit;
-    } else {
-        if (release) {
-            await assertReleaseSource(source, release, record?.commit);
+    if (release) {
+        // The same checks as pinned up; a recipe's findings are shown, not refused.
+        const plan = await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, policy: "report" });
+        if (plan.kind === "recorded") {
+            image = { kind: "recorded", digest: plan.digest };
+            commit = record?.commit ?? commit;
         } else {
-            assertCleanTree(source, "a preview describes a commit", "preview again");
+            image = await previewImage(source, release, record, progress);
         }
+    } else {
+        assertCleanTree(source, "a preview describes a commit", "preview again");
         image = await previewImage(source, release, record, progress);
     }
     const { namespace, name } = deploymentLocation();

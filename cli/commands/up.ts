@@ -1,15 +1,14 @@
 import * as path from "path";
 import { GitSourceError } from "../../core/errors";
-import { assertReleaseSource, assertTagNotMoved, readGitSource } from "../../core/git/gitSource";
+import { readGitSource } from "../../core/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
-import { assertRecipePasses } from "../../core/recipe";
+import { preflight } from "../../core/preflight";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease, DeployRequest } from "../../release/deploy";
 import { PROJECT_DIR } from "../../release/environment";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { releaseRecipe } from "../../release/recipe";
-import { readReleaseRecord, stackFilePath } from "../../release/stackFile";
+import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/stackFile";
 
 export const UP_COMMAND: CommandSpec = {
     name: "up",
@@ -64,15 +63,9 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
         );
     }
     const record = readReleaseRecord(release);
-    if (record?.imageDigest) {
-        // Already built: only a moved tag can make this unsafe.
-        await assertTagNotMoved(source.root, release, record.commit);
-    } else {
-        await assertReleaseSource(source, release, record?.commit);
-        // The program refuses a policy-breaking recipe too; refused here, it
-        // takes a second rather than an engine start.
-        const { recipe, findings } = releaseRecipe(record);
-        assertRecipePasses(findings, recipe);
-    }
+    // The program makes the same checks; made here, a refusal takes a second
+    // rather than an engine start. The registry is asked later, with the
+    // stack's credentials, before the engine starts.
+    await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, relativeTo: PROJECT_DIR });
     return { release, record, source, commit: record?.commit ?? source.commit, command: `pinned up --release ${release}` };
 }
