@@ -8,7 +8,7 @@ export interface PinnedDeploymentArgs {
     /** Release name, recorded as label and annotation. */
     readonly release: pulumi.Input<string>;
     /** Full commit hash, recorded as label and annotation. */
-    readonly gitHash: pulumi.Input<string>;
+    readonly commit: pulumi.Input<string>;
     /**
      * Name of the Deployment and Service. Fixed, not auto-named, because
      * every release stack of an environment manages this same object.
@@ -25,7 +25,7 @@ export interface PinnedDeploymentArgs {
 /** Annotation keys; the values say what runs and where it came from. */
 export const ANNOTATIONS = {
     release: "pinned/release",
-    gitHash: "pinned/git-hash",
+    commit: "pinned/git-hash",
     image: "pinned/image",
 } as const;
 
@@ -57,11 +57,11 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             ...selector,
             "app.kubernetes.io/version": args.release,
             "app.kubernetes.io/managed-by": "pinned",
-            "pinned/git-hash": args.gitHash,
+            "pinned/git-hash": args.commit,
         };
         const annotations = {
             [ANNOTATIONS.release]: args.release,
-            [ANNOTATIONS.gitHash]: args.gitHash,
+            [ANNOTATIONS.commit]: args.commit,
             [ANNOTATIONS.image]: args.image,
         };
         const shared: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: true };

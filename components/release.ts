@@ -67,7 +67,7 @@ export class Release extends pulumi.ComponentResource {
             {
                 image: this.digestReference,
                 release: args.release,
-                gitHash: args.commit,
+                commit: args.commit,
                 appName: args.appName,
                 namespace: args.namespace,
                 port: args.port,

@@ -22,6 +22,10 @@ export interface ReleaseImageArgs extends RecipeInputs {
     readonly registry: RegistryArgs;
 }
 
+/** The engine's type names of the build's two resources, for whoever reads engine events or state. */
+export const IMAGE_BUILD_TYPE = "docker:index/remoteImage:RemoteImage";
+export const IMAGE_PUSH_TYPE = "docker:index/registryImage:RegistryImage";
+
 /**
  * Builds the app's image from its pinned recipe with the Docker provider
  * (`RemoteImage` builds, `RegistryImage` pushes), stamps it with the commit,

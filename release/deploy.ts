@@ -9,7 +9,7 @@ import { assertInRegistry } from "../core/preflight";
 import { EngineProgress } from "./engineProgress";
 import { buildImage, ImageRequest } from "./imageBuild";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
-import { environmentLockPath, lockWaitMs, withEnvironmentLock } from "./lock";
+import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace } from "./engine";
 import { Steps } from "./steps";
 import { deploymentLocation, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
@@ -28,7 +28,7 @@ export interface DeployRequest {
 }
 
 /**
- * Selects (or creates) the release's stack and, under the environment lock,
+ * Selects (or creates) the release's stack and, under the deploy target's lock,
  * builds and pushes the image (unless a digest is recorded), runs one
  * update of the stack, and records the digest. A failed first update
  * leaves no stack behind. Resolves to the digest reference that is now live
@@ -43,45 +43,40 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
-    return withEnvironmentLock(
-        environmentLockPath(target, deploymentLocation()),
-        req.command,
-        { waitMs: lockWaitMs(), progress },
-        async () => {
-            // The engine reaches the target through its own environment.
-            const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
-            const existed = (await workspace.listStacks()).some((s) => s.name === release);
-            const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
-            const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
-            try {
-                const config = await configure(stack, commit);
-                if (record?.imageDigest) {
-                    await assertStillInRegistry(config, release, record.imageDigest, progress);
-                } else {
-                    // Built before the update, so the stack deploys a digest and
-                    // its state never holds build resources (see imageBuild.ts).
-                    await buildImage(imageRequest(release, config, req), progress);
-                }
-                progress.note(
-                    `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
-                );
-                const result = await runUpdate(stack, progress);
-                const digest = result.outputs.digestReference?.value as string | undefined;
-                if (!digest) {
-                    throw new Error("the update finished without a digestReference output");
-                }
-                if (record?.imageDigest !== digest) {
-                    await stack.setConfig("pinned:imageDigest", { value: digest });
-                }
-                return digest;
-            } catch (err) {
-                if (!existed) {
-                    await forgetNewStack(stack, fileBefore);
-                }
-                throw err;
+    return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
+        // The engine reaches the target through its own environment.
+        const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
+        const existed = (await workspace.listStacks()).some((s) => s.name === release);
+        const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
+        const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
+        try {
+            const config = await configure(stack, commit);
+            if (record?.imageDigest) {
+                await assertStillInRegistry(config, release, record.imageDigest, progress);
+            } else {
+                // Built before the update, so the stack deploys a digest and
+                // its state never holds build resources (see imageBuild.ts).
+                await buildImage(imageRequest(release, config, req), progress);
             }
-        },
-    );
+            progress.note(
+                `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
+            );
+            const result = await runUpdate(stack, progress);
+            const digest = result.outputs.digestReference?.value as string | undefined;
+            if (!digest) {
+                throw new Error("the update finished without a digestReference output");
+            }
+            if (record?.imageDigest !== digest) {
+                await stack.setConfig("pinned:imageDigest", { value: digest });
+            }
+            return digest;
+        } catch (err) {
+            if (!existed) {
+                await forgetNewStack(stack, fileBefore);
+            }
+            throw err;
+        }
+    });
 }
 
 /**

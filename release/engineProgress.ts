@@ -1,21 +1,18 @@
 import { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../components/releaseImage";
 import { Step, Steps } from "./steps";
 
 /** Operations that do work worth watching; "same" and "read" are not. */
 const WORKING_OPS: ReadonlySet<OpType> = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 
-/** The Docker provider's types: RemoteImage builds, RegistryImage pushes. */
-export const DOCKER_BUILD = "docker:index/remoteImage:RemoteImage";
-export const DOCKER_PUSH = "docker:index/registryImage:RegistryImage";
-
 /** What a resource step means to the person releasing. */
 export function describeStep(type: string, urn: string, op: OpType, objectName?: string): string | undefined {
     // Kubernetes objects by the name kubectl shows, others by their resource name.
     const name = objectName ?? urn.slice(urn.lastIndexOf("::") + 2);
-    if (type === DOCKER_BUILD) {
+    if (type === IMAGE_BUILD_TYPE) {
         return op === "delete" || op === "delete-replaced" ? undefined : `building ${name}`;
     }
-    if (type === DOCKER_PUSH) {
+    if (type === IMAGE_PUSH_TYPE) {
         return op === "delete" || op === "delete-replaced" ? undefined : `pushing ${name}`;
     }
     if (type.startsWith("pulumi:") || !type.includes(":") || type.startsWith("pinned:index:")) {
@@ -86,7 +83,7 @@ export class EngineProgress {
             this.steps.delete(outputs.metadata.urn);
             // A push's step ends with the digest the registry gave it.
             const pushed =
-                outputs.metadata.type === DOCKER_PUSH
+                outputs.metadata.type === IMAGE_PUSH_TYPE
                     ? (outputs.metadata.new?.outputs as { sha256Digest?: unknown } | undefined)?.sha256Digest
                     : undefined;
             step?.done(typeof pushed === "string" ? pushed : undefined);

@@ -7,7 +7,7 @@ import { cacheDir } from "./environment";
 import { Steps } from "./steps";
 import { DeployTarget } from "./target";
 
-/** Who holds the environment, written into the lock file for the next one to read. */
+/** Who holds the deploy target, written into the lock file for the next one to read. */
 export interface LockHolder {
     readonly command: string;
     readonly pid: number;
@@ -40,24 +40,24 @@ export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * One lock file per environment: what the release changes (a Deployment
+ * One lock file per deploy target: what the release changes (a Deployment
  * in a cluster, or a directory of rendered manifests). Two releases of
  * different stacks patch the same Deployment, and the engine's own lock is
  * per stack, so this lock is what keeps them apart.
  */
-export function lockPath(environment: string, dir = path.join(cacheDir(), "locks")): string {
-    const readable = environment.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
-    const hash = crypto.createHash("sha256").update(environment).digest("hex").slice(0, 12);
+export function lockPath(target: string, dir = path.join(cacheDir(), "locks")): string {
+    const readable = target.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
+    const hash = crypto.createHash("sha256").update(target).digest("hex").slice(0, 12);
     return path.join(dir, `${readable}-${hash}.lock`);
 }
 
 /** The lock of where a release goes: a Deployment in a cluster, or a render directory. */
-export function environmentLockPath(target: DeployTarget, deployment: { namespace: string; name: string }, dir?: string): string {
-    const environment =
+export function targetLockPath(target: DeployTarget, deployment: { namespace: string; name: string }, dir?: string): string {
+    const key =
         target.kind === "cluster"
             ? `${target.kubeconfig ?? "kubeconfig"}#${deployment.namespace}/${deployment.name}`
             : path.resolve(target.dir);
-    return lockPath(environment, dir);
+    return lockPath(key, dir);
 }
 
 function isAlive(pid: number): boolean {
@@ -82,11 +82,11 @@ export function describeHolder(h: LockHolder): string {
 }
 
 /**
- * Runs `fn` holding the environment's lock. Another holder is waited for
+ * Runs `fn` holding the deploy target's lock. Another holder is waited for
  * up to `waitMs`, then refused with who holds it; a holder on this host
  * whose process is gone left a stale lock, which is taken over.
  */
-export async function withEnvironmentLock<T>(file: string, command: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withTargetLock<T>(file: string, command: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
     const me: LockHolder = {
         command,
         pid: process.pid,
@@ -115,7 +115,7 @@ export async function withEnvironmentLock<T>(file: string, command: string, opts
         if (Date.now() >= deadline) {
             waiting?.fail();
             throw new PinnedError(
-                `another release is in progress on this environment: ${holder ? describeHolder(holder) : "unknown holder"}.` +
+                `another release is in progress on this deploy target: ${holder ? describeHolder(holder) : "unknown holder"}.` +
                     (opts.waitMs > 0 ? ` Waited ${Math.round(opts.waitMs / 1000)}s.` : ""),
                 `let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). Lock file: ${file}`,
             );

@@ -17,7 +17,7 @@ export const UP_COMMAND: CommandSpec = {
 tagged commit, pushed, and deployed by digest; the digest is then recorded
 in stacks/Pulumi.R.yaml. A release whose stack already records a digest is
 redeployed without building. Another pinned up or rollback on the same
-environment is waited for (PINNED_LOCK_TIMEOUT seconds, default 600; 0
+deploy target is waited for (PINNED_LOCK_TIMEOUT seconds, default 600; 0
 refuses at once).`,
 };
 export const UP_USAGE = usageOf(UP_COMMAND);

@@ -6,7 +6,7 @@ import { PinnedDeployment } from "../../components/pinnedDeployment";
 
 const common = {
     release: "2026-11-27-001",
-    gitHash: "532aa0fe568c79c59e5cececc18732b2a3cf8995",
+    commit: "532aa0fe568c79c59e5cececc18732b2a3cf8995",
     appName: "pinned-app",
     port: 8080,
     replicas: 1,

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/environment";
-import { environmentLockPath } from "../../release/lock";
+import { targetLockPath } from "../../release/lock";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
@@ -56,7 +56,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-race"') });
         assert.strictEqual(project.up(B).status, 0);
         digests = { [A]: String(project.stackConfig(A)["pinned:imageDigest"]), [B]: String(project.stackConfig(B)["pinned:imageDigest"]) };
-        lock = environmentLockPath(
+        lock = targetLockPath(
             { kind: "cluster", kubeconfig: path.join(cacheDir(), "kubeconfig"), source: "test" },
             { namespace: NAMESPACE, name: "pinned-app" },
         );
@@ -87,7 +87,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assert.strictEqual(second.status, 1, second.output);
         assert.match(
             second.output,
-            new RegExp(`another release is in progress on this environment: "pinned rollback --to ${A}" \\(pid \\d+`),
+            new RegExp(`another release is in progress on this deploy target: "pinned rollback --to ${A}" \\(pid \\d+`),
         );
         assert.match(second.output, /fix: let it finish/);
         const one = await first;

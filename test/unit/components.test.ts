@@ -11,7 +11,8 @@ import { Release } from "../../components/release";
 import { ReleaseImage } from "../../components/releaseImage";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
 import { STRICT_DOCKERFILE } from "../support/tempRepo";
-import { ofType, promiseOf, registered, REGISTRY_IMAGE, REMOTE_IMAGE, setImageDigest, settle, useMocks } from "./mocks";
+import { ofType, promiseOf, registered, setImageDigest, settle, useMocks } from "./mocks";
+import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
 
 const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
 /** The Deployment's name, port and replicas, as the settings resolver's defaults give them. */
@@ -41,8 +42,8 @@ describe("ReleaseImage (mocks)", () => {
     it("builds with the Docker provider, explicit args and commit-time labels, and outputs the pushed digest", async () => {
         const image = new ReleaseImage("img", imageArgs(appDir()));
         assert.strictEqual(await promiseOf(image.digestReference), `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`);
-        const [remote] = ofType(REMOTE_IMAGE);
-        const [push] = ofType(REGISTRY_IMAGE);
+        const [remote] = ofType(IMAGE_BUILD_TYPE);
+        const [push] = ofType(IMAGE_PUSH_TYPE);
         assert.strictEqual(remote.inputs.name, "127.0.0.1:5000/pinned/app:2026-11-27-001");
         assert.strictEqual(push.inputs.name, "127.0.0.1:5000/pinned/app:2026-11-27-001");
         assert.strictEqual(push.inputs.keepRemotely, true, "rollback needs the pushed image kept");
@@ -80,7 +81,7 @@ describe("ReleaseImage (mocks)", () => {
         fs.writeFileSync(path.join(dir, "server.py"), "print('changed')\n");
         new ReleaseImage("c", imageArgs(dir));
         return settle().then(() => {
-            const [a, b, c] = ofType(REMOTE_IMAGE).map((r) => (r.inputs.triggers as Record<string, string>).contextHash);
+            const [a, b, c] = ofType(IMAGE_BUILD_TYPE).map((r) => (r.inputs.triggers as Record<string, string>).contextHash);
             assert.strictEqual(a, b);
             assert.notStrictEqual(a, c);
         });
@@ -103,7 +104,7 @@ describe("ReleaseImage (mocks)", () => {
                 /Dockerfile:1: base-unversioned/.test(e.problem) &&
                 /Dockerfile:2: pip-unpinned/.test(e.problem),
         );
-        return settle().then(() => assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "nothing was built"));
+        return settle().then(() => assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing was built"));
     });
 
     it("gives the registry's credentials to its Docker provider only, keyed by an address with a scheme", async () => {
@@ -117,7 +118,7 @@ describe("ReleaseImage (mocks)", () => {
         const [auth] = JSON.parse(secret.value) as Array<Record<string, unknown>>;
         assert.strictEqual(auth.address, "http://127.0.0.1:5000", "plain HTTP on loopback, or the digest lookup after the push fails");
         assert.strictEqual(auth.username, "pinned");
-        for (const r of [...ofType(REMOTE_IMAGE), ...ofType(REGISTRY_IMAGE)]) {
+        for (const r of [...ofType(IMAGE_BUILD_TYPE), ...ofType(IMAGE_PUSH_TYPE)]) {
             assert.ok(!JSON.stringify(r.inputs).includes("s3cret"), `${r.type} holds no password`);
         }
     });
@@ -127,7 +128,7 @@ describe("PinnedDeployment (mocks)", () => {
     beforeEach(() => useMocks("2026-11-27-001"));
 
     it("runs exactly the digest reference, with release and git hash recorded", async () => {
-        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT, ...WHERE });
+        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE });
         assert.strictEqual(await promiseOf(d.image), DIGEST);
         await promiseOf(d.deployment.id);
         await promiseOf(d.service.id);
@@ -148,7 +149,7 @@ describe("PinnedDeployment (mocks)", () => {
         assert.strictEqual(meta.name, "pinned-app", "fixed name shared by all release stacks");
         assert.strictEqual(meta.annotations["pulumi.com/patchForce"], "true");
         assert.strictEqual(meta.annotations[ANNOTATIONS.release], "2026-11-27-001");
-        assert.strictEqual(meta.annotations[ANNOTATIONS.gitHash], COMMIT);
+        assert.strictEqual(meta.annotations[ANNOTATIONS.commit], COMMIT);
         const [svc] = ofType("kubernetes:core/v1:Service");
         assert.deepStrictEqual((svc.inputs.spec as { selector: unknown }).selector, { "app.kubernetes.io/name": "pinned-app" });
     });
@@ -158,7 +159,7 @@ describe("PinnedDeployment (mocks)", () => {
         const seen: Array<{ type: string; retainOnDelete?: boolean }> = [];
         const d = new PinnedDeployment(
             "app",
-            { image: DIGEST, release: "2026-11-27-001", gitHash: COMMIT, ...WHERE },
+            { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE },
             { transformations: [(a) => void seen.push({ type: a.type, retainOnDelete: a.opts.retainOnDelete })] },
         );
         await promiseOf(d.image);
@@ -201,7 +202,7 @@ describe("Release (mocks)", () => {
         assert.strictEqual(r.image, undefined);
         assert.strictEqual(await promiseOf(r.deployment.image), DIGEST);
         await promiseOf(r.deployment.deployment.id);
-        assert.strictEqual(ofType(REMOTE_IMAGE).length + ofType(REGISTRY_IMAGE).length, 0);
+        assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length + ofType(IMAGE_PUSH_TYPE).length, 0);
         assert.ok(registered.some((x) => x.type === "kubernetes:apps/v1:Deployment"));
     });
 

@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { environmentLockPath, lockPath, lockWaitMs, withEnvironmentLock } from "../../release/lock";
+import { targetLockPath, lockPath, lockWaitMs, withTargetLock } from "../../release/lock";
 import { Progress } from "../../cli/ui/progress";
 
-describe("environment lock", () => {
+describe("deploy target lock", () => {
     let dir: string;
     let file: string;
     let text: string;
@@ -19,7 +19,7 @@ describe("environment lock", () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("one file per environment, readable and distinct", () => {
+    it("one file per deploy target, readable and distinct", () => {
         assert.strictEqual(path.dirname(file), dir);
         assert.match(path.basename(file), /^_k_kubeconfig_ns_pinned-app-[0-9a-f]{12}\.lock$/);
         assert.notStrictEqual(lockPath("/k/kubeconfig#ns/other", dir), file);
@@ -29,34 +29,34 @@ describe("environment lock", () => {
     it("keys a cluster target by kubeconfig and Deployment, a render target by its directory", () => {
         const cluster = (kubeconfig: string) => ({ kind: "cluster" as const, kubeconfig, source: "test" });
         const at = { namespace: "ns", name: "pinned-app" };
-        assert.strictEqual(environmentLockPath(cluster("/k/kubeconfig"), at, dir), file);
-        assert.notStrictEqual(environmentLockPath(cluster("/other/kubeconfig"), at, dir), file);
-        assert.notStrictEqual(environmentLockPath(cluster("/k/kubeconfig"), { ...at, namespace: "other" }, dir), file);
-        const render = environmentLockPath({ kind: "render", dir: "out/r", source: "test" }, at, dir);
+        assert.strictEqual(targetLockPath(cluster("/k/kubeconfig"), at, dir), file);
+        assert.notStrictEqual(targetLockPath(cluster("/other/kubeconfig"), at, dir), file);
+        assert.notStrictEqual(targetLockPath(cluster("/k/kubeconfig"), { ...at, namespace: "other" }, dir), file);
+        const render = targetLockPath({ kind: "render", dir: "out/r", source: "test" }, at, dir);
         assert.strictEqual(render, lockPath(path.resolve("out/r"), dir));
     });
 
     it("holds the file while the work runs and removes it after, also on failure", async () => {
-        await withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
+        await withTargetLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
             const holder = JSON.parse(fs.readFileSync(file, "utf8"));
             assert.strictEqual(holder.command, "pinned up --release A");
             assert.strictEqual(holder.pid, process.pid);
         });
         assert.ok(!fs.existsSync(file));
         await assert.rejects(
-            withEnvironmentLock(file, "x", { waitMs: 0 }, async () => Promise.reject(new Error("boom"))),
+            withTargetLock(file, "x", { waitMs: 0 }, async () => Promise.reject(new Error("boom"))),
             /boom/,
         );
         assert.ok(!fs.existsSync(file));
     });
 
     it("refuses at once with waitMs 0, naming the holder; the holder's lock stays", async () => {
-        await withEnvironmentLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
+        await withTargetLock(file, "pinned up --release A", { waitMs: 0 }, async () => {
             await assert.rejects(
-                withEnvironmentLock(file, "pinned up --release B", { waitMs: 0 }, async () => assert.fail("must not run")),
+                withTargetLock(file, "pinned up --release B", { waitMs: 0 }, async () => assert.fail("must not run")),
                 (err: unknown) =>
                     err instanceof PinnedError &&
-                    /another release is in progress on this environment: "pinned up --release A" \(pid \d+/.test(err.problem) &&
+                    /another release is in progress on this deploy target: "pinned up --release A" \(pid \d+/.test(err.problem) &&
                     /PINNED_LOCK_TIMEOUT/.test(err.fix),
             );
             assert.ok(fs.existsSync(file));
@@ -66,13 +66,13 @@ describe("environment lock", () => {
     it("a waiter runs after the holder finishes, and says whom it waited for", async () => {
         const order: string[] = [];
         let release!: () => void;
-        const first = withEnvironmentLock(
+        const first = withTargetLock(
             file,
             "pinned up --release A",
             { waitMs: 0 },
             () => new Promise<void>((r) => (release = () => (order.push("A"), r()))),
         );
-        const second = withEnvironmentLock(file, "pinned up --release B", { waitMs: 10_000, pollMs: 10, progress }, async () => {
+        const second = withTargetLock(file, "pinned up --release B", { waitMs: 10_000, pollMs: 10, progress }, async () => {
             order.push("B");
         });
         await new Promise((r) => setTimeout(r, 100));
@@ -90,7 +90,7 @@ describe("environment lock", () => {
             JSON.stringify({ command: "pinned rollback", pid: process.pid, host: os.hostname(), since: "t", token: "other" }),
         );
         await assert.rejects(
-            withEnvironmentLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined),
+            withTargetLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined),
             /Waited 0s|Waited 1s|Waited \d+s/,
         );
         assert.match(text, /✗ waiting for "pinned rollback"/);
@@ -103,7 +103,7 @@ describe("environment lock", () => {
             JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: os.hostname(), since: "t", token: "dead" }),
         );
         let ran = false;
-        await withEnvironmentLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => {
+        await withTargetLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => {
             ran = true;
         });
         assert.ok(ran);
@@ -113,7 +113,7 @@ describe("environment lock", () => {
     it("never takes over another host's lock", async () => {
         fs.writeFileSync(file, JSON.stringify({ command: "pinned up", pid: 4194305, host: "elsewhere", since: "t", token: "x" }));
         await assert.rejects(
-            withEnvironmentLock(file, "b", { waitMs: 0 }, async () => undefined),
+            withTargetLock(file, "b", { waitMs: 0 }, async () => undefined),
             /pid 4194305 on elsewhere/,
         );
     });

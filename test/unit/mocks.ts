@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
 
 /** One resource the program registered, as the mock engine saw it. */
 export interface Registered {
@@ -9,8 +10,6 @@ export interface Registered {
 }
 
 /** The RegistryImage type: its `sha256Digest` is what the mock engine makes up. */
-export const REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage";
-export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 
 const PUSHED = `sha256:${"ab".repeat(32)}`;
 
@@ -36,9 +35,9 @@ export function useMocks(stack: string, config: Record<string, string> = {}): vo
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs });
                 const state =
-                    args.type === REGISTRY_IMAGE
+                    args.type === IMAGE_PUSH_TYPE
                         ? { ...args.inputs, sha256Digest: imageDigestFor(args.inputs) }
-                        : args.type === REMOTE_IMAGE
+                        : args.type === IMAGE_BUILD_TYPE
                           ? { ...args.inputs, imageId: `sha256:${"ef".repeat(32)}` }
                           : args.inputs;
                 return { id: `${args.name}-id`, state };

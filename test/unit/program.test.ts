@@ -8,7 +8,8 @@ import { execSync } from "child_process";
 import { ConfigError, GitSourceError, RegistryError } from "../../core/errors";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
 import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
-import { ofType, promiseOf, registered, REMOTE_IMAGE, useMocks } from "./mocks";
+import { ofType, promiseOf, registered, useMocks } from "./mocks";
+import { IMAGE_BUILD_TYPE } from "../../components/releaseImage";
 
 // Loaded after the mocks, as the Pulumi testing guide asks.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -82,7 +83,7 @@ describe("program (mocks)", function () {
         try {
             useMocks(R, config({ "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
             const out = await outputsOf(await program());
-            const [build] = ofType(REMOTE_IMAGE);
+            const [build] = ofType(IMAGE_BUILD_TYPE);
             assert.ok(build, "an image is built");
             assert.deepStrictEqual((build.inputs.build as { buildArgs: unknown }).buildArgs, { git_hash: commit });
             assert.deepStrictEqual(out, {
@@ -116,7 +117,7 @@ describe("program (mocks)", function () {
             useMocks(R, config({ "pinned:registry": same.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
             const out = await outputsOf(await program());
             assert.strictEqual(out.digestReference, `${same.host}/pinned/app@sha256:${HEX}`);
-            assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "nothing built");
+            assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing built");
         } finally {
             same.close();
         }
@@ -124,7 +125,7 @@ describe("program (mocks)", function () {
         try {
             useMocks(R, config({ "pinned:registry": other.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
             await outputsOf(await program());
-            assert.strictEqual(ofType(REMOTE_IMAGE).length, 1, "built again");
+            assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 1, "built again");
         } finally {
             other.close();
         }
@@ -145,7 +146,7 @@ describe("program (mocks)", function () {
             );
             const out = await outputsOf(await program());
             assert.strictEqual(out.digestReference, recorded);
-            assert.strictEqual(ofType(REMOTE_IMAGE).length, 0, "no image resource");
+            assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "no image resource");
             assert.deepStrictEqual(reg.requests, [
                 `HEAD /v2/pinned/app/manifests/sha256:${HEX}`,
                 `HEAD /v2/pinned/app/manifests/sha256:${HEX}`,

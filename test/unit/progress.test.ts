@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { describeStep, DOCKER_BUILD, DOCKER_PUSH, EngineProgress, summarizeChanges } from "../../release/engineProgress";
+import { describeStep, EngineProgress, summarizeChanges } from "../../release/engineProgress";
 import { Progress } from "../../cli/ui/progress";
+import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
 
 /** A stream that keeps what is written, and a clock the test moves. */
 function harness(interactive: boolean) {
@@ -31,14 +32,14 @@ describe("progress output", () => {
     it("the Docker provider's build and push become steps named after the image", () => {
         const h = harness(false);
         const engine = new EngineProgress(h.progress, { summary: false });
-        engine.onEvent(pre("create", BUILD_URN, DOCKER_BUILD, { name: "r/app:R" }));
+        engine.onEvent(pre("create", BUILD_URN, IMAGE_BUILD_TYPE, { name: "r/app:R" }));
         h.advance(42_000);
-        engine.onEvent(outputs(BUILD_URN, DOCKER_BUILD));
-        engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
-        engine.onEvent(outputs(PUSH_URN, DOCKER_PUSH, { sha256Digest: `sha256:${"1".repeat(64)}` }));
-        engine.onEvent(pre("create", PUSH_URN, DOCKER_PUSH, { name: "r/app:R" }));
+        engine.onEvent(outputs(BUILD_URN, IMAGE_BUILD_TYPE));
+        engine.onEvent(pre("create", PUSH_URN, IMAGE_PUSH_TYPE, { name: "r/app:R" }));
+        engine.onEvent(outputs(PUSH_URN, IMAGE_PUSH_TYPE, { sha256Digest: `sha256:${"1".repeat(64)}` }));
+        engine.onEvent(pre("create", PUSH_URN, IMAGE_PUSH_TYPE, { name: "r/app:R" }));
         engine.onEvent({
-            resOpFailedEvent: { metadata: { op: "create", urn: PUSH_URN, type: DOCKER_PUSH }, status: 1, steps: 1 },
+            resOpFailedEvent: { metadata: { op: "create", urn: PUSH_URN, type: IMAGE_PUSH_TYPE }, status: 1, steps: 1 },
         } as unknown as EngineEvent);
         engine.onEvent({
             summaryEvent: { resourceChanges: { create: 3 }, durationSeconds: 50, maybeCorrupt: false, policyPacks: {} },
@@ -94,9 +95,9 @@ describe("progress output", () => {
     });
 
     it("names engine steps as people read them", () => {
-        assert.strictEqual(describeStep(DOCKER_BUILD, BUILD_URN, "create", "r/app:R"), "building r/app:R");
-        assert.strictEqual(describeStep(DOCKER_PUSH, PUSH_URN, "create", "r/app:R"), "pushing r/app:R");
-        assert.strictEqual(describeStep(DOCKER_PUSH, PUSH_URN, "delete", "r/app:R"), undefined, "deleting a push removes nothing");
+        assert.strictEqual(describeStep(IMAGE_BUILD_TYPE, BUILD_URN, "create", "r/app:R"), "building r/app:R");
+        assert.strictEqual(describeStep(IMAGE_PUSH_TYPE, PUSH_URN, "create", "r/app:R"), "pushing r/app:R");
+        assert.strictEqual(describeStep(IMAGE_PUSH_TYPE, PUSH_URN, "delete", "r/app:R"), undefined, "deleting a push removes nothing");
         assert.strictEqual(
             describeStep("kubernetes:apps/v1:Deployment", DEP_URN, "update", "pinned-app"),
             "rolling out Deployment pinned-app",
