@@ -57,13 +57,10 @@ export async function preflight(input: PreflightInput): Promise<ReleasePlan> {
     }
     const source = await readGitSource(input.dir ?? settings.appDir);
     await assertReleaseSource(source, release, settings.commit);
-    const name = (file: string) => (input.relativeTo ? path.relative(input.relativeTo, file) : file);
-    const findings = recipeFindings({ appDir: settings.appDir, strictPolicy: settings.strictPolicy }).map((f) => ({
-        ...f,
-        file: name(f.file),
-    }));
+    const findings = recipeFindings({ appDir: settings.appDir, strictPolicy: settings.strictPolicy }, input.relativeTo);
     if (input.policy !== "report") {
-        assertRecipePasses(findings, name(path.join(settings.appDir, "Dockerfile")));
+        const dockerfile = path.join(settings.appDir, "Dockerfile");
+        assertRecipePasses(findings, input.relativeTo ? path.relative(input.relativeTo, dockerfile) : dockerfile);
     }
     return { kind: "build", source, findings };
 }

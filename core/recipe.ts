@@ -51,9 +51,11 @@ export function releaseLabels(args: Pick<RecipeInputs, "commit" | "commitTime" |
 }
 
 /** The recipe's policy findings, judged as a release build judges them. */
-export function recipeFindings(args: Pick<RecipeInputs, "appDir" | "dockerfile" | "strictPolicy">): Finding[] {
+export function recipeFindings(args: Pick<RecipeInputs, "appDir" | "dockerfile" | "strictPolicy">, relativeTo?: string): Finding[] {
     const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
-    return lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
+    const findings = lintDockerfileFile(dockerfile, { strict: args.strictPolicy ?? true, contextDir: args.appDir });
+    // Named as people read them (app/Dockerfile:3) when a project directory is given.
+    return relativeTo === undefined ? findings : findings.map((f) => ({ ...f, file: path.relative(relativeTo, f.file) }));
 }
 
 /** Refuses a recipe whose findings include errors, listing every finding. */

@@ -19,9 +19,6 @@ export interface ReleaseRecipe {
 export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe {
     const { appDir, strictPolicy } = releaseSettings(record);
     const dockerfile = path.join(appDir, "Dockerfile");
-    const findings = recipeFindings({ appDir, strictPolicy }).map((f) => ({
-        ...f,
-        file: path.relative(PROJECT_DIR, f.file),
-    }));
+    const findings = recipeFindings({ appDir, strictPolicy }, PROJECT_DIR);
     return { appDir, dockerfile, recipe: path.relative(PROJECT_DIR, dockerfile), findings };
 }
