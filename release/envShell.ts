@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, passphrase, PROJECT_DIR } from "./environment";
+import { cacheDir, engineSwitches, passphrase } from "./environment";
 
 /**
  * The shell settings that let a person drive `pulumi` and `kubectl` by hand
@@ -12,17 +12,12 @@ import { cacheDir, passphrase, PROJECT_DIR } from "./environment";
  */
 export function shellSettings(env: NodeJS.ProcessEnv = process.env): Array<[string, string]> {
     const cache = cacheDir();
-    const out: Array<[string, string]> = [
-        // Prepended to the PATH of the shell that evals this.
-        ["PATH", path.join(cache, "bin")],
-        ["PULUMI_SKIP_UPDATE_CHECK", "true"],
-        ["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true"],
-        // Providers come from the plugin cache, where their versions are checked.
-        ["PULUMI_IGNORE_AMBIENT_PLUGINS", "true"],
-    ];
-    if (env.PULUMI_BACKEND_URL === undefined) {
-        out.push(["PULUMI_BACKEND_URL", `file://${path.join(PROJECT_DIR, ".pulumi")}`]);
-    }
+    // The backend the user set stays theirs: it is not printed again.
+    const switches = Object.entries(engineSwitches(env)).filter(
+        ([k]) => !(k === "PULUMI_BACKEND_URL" && env.PULUMI_BACKEND_URL !== undefined),
+    );
+    // PATH is prepended to the PATH of the shell that evals this.
+    const out: Array<[string, string]> = [["PATH", path.join(cache, "bin")], ...switches];
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
         passphrase(); // made once if missing, so the file exists
         out.push(["PULUMI_CONFIG_PASSPHRASE_FILE", path.join(cache, "passphrase")]);

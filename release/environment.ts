@@ -57,22 +57,32 @@ export function defaultRegistry(
 }
 
 /**
+ * The engine's switches, the same for `pinned` and for a person using
+ * `pinned env shell`: no update check, plugins from the plugin cache only,
+ * state in the project unless the user chose a backend.
+ */
+export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    return {
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        // Off unless the user turned it on: with internet access, the
+        // engine then fetches the official plugins at the same versions.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
+        // Providers come from the plugin cache, where versions are checked,
+        // not from whatever binary of that name is on PATH.
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+        PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
+    };
+}
+
+/**
  * The environment the Pulumi engine runs with: the project's own engine
- * and plugins first on PATH, nothing fetched from the network, state in the
- * project unless the user chose a backend.
+ * first on PATH, its switches, and the stacks' passphrase.
  */
 export function engineEnv(): Record<string, string> {
     const bin = path.join(cacheDir(), "bin");
     return {
         PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        // Off unless the user turned it on: with internet access, the
-        // engine then fetches the official plugins at the same versions.
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
-        // Providers come from the plugin cache, where versions are checked,
-        // not from whatever binary of that name is on PATH.
-        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-        PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
+        ...engineSwitches(),
         // The user's passphrase file wins over the embedded default's passphrase.
         ...(process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE
             ? {}
