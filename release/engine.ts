@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { PinnedError } from "../core/errors";
 import { cacheDir, engineEnv, PROJECT_DIR } from "./environment";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */
@@ -18,8 +19,7 @@ type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
  * refresh; the rendered files are the whole truth there, so nothing is lost.
  */
 export async function engineCommand(opts: { render?: boolean } = {}): Promise<PulumiCommand> {
-    const root = cacheDir();
-    const base = fs.existsSync(path.join(root, "bin", "pulumi")) ? await PulumiCommand.get({ root }) : await PulumiCommand.get();
+    const base = projectPulumi() ? await PulumiCommand.get({ root: cacheDir() }) : await PulumiCommand.get();
     if (!opts.render) {
         return base;
     }
@@ -28,6 +28,26 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     command.run = (args: string[], ...rest: unknown[]) =>
         run(["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args, ...rest);
     return command;
+}
+
+/** `$CACHE/bin/pulumi` when `pinned env up` built it. */
+function projectPulumi(): string | undefined {
+    const file = path.join(cacheDir(), "bin", "pulumi");
+    return fs.existsSync(file) ? file : undefined;
+}
+
+/** The pulumi binary `engineCommand` runs, for spawning it directly. */
+export function pulumiBinary(): string {
+    const found =
+        projectPulumi() ??
+        (process.env.PATH ?? "")
+            .split(path.delimiter)
+            .map((d) => path.join(d, "pulumi"))
+            .find((f) => f !== "pulumi" && fs.existsSync(f));
+    if (!found) {
+        throw new PinnedError("no pulumi CLI on PATH.", "run pinned env up (it builds one).");
+    }
+    return found;
 }
 
 /** A workspace on the project, with the engine's environment plus `extraEnv`. */

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { PinnedError } from "../core/errors";
 import { EngineDiff, parseEngineDiff } from "./engineDiff";
+import { pulumiBinary } from "./engine";
 import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
 import { stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
@@ -80,7 +81,7 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
                 : targetEnv(req.target);
         // A rendering provider has no cluster to refresh from (see renderCommand.ts).
         const refresh = req.target.kind === "render" ? ["--refresh=false"] : [];
-        const run = spawnSync(resolvePulumi(tempEnv), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
+        const run = spawnSync(pulumiBinary(), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
             cwd: project,
             encoding: "utf8",
             env: { ...process.env, ...tempEnv, ...renderEnv },
@@ -151,7 +152,7 @@ function configure(req: StackPreviewRequest, project: string, env: Record<string
 
 /** Whether the real backend has this stack. */
 function stackExists(stack: string, env: Record<string, string>): boolean {
-    const r = spawnSync(resolvePulumi(env), ["stack", "ls", "--json"], {
+    const r = spawnSync(pulumiBinary(), ["stack", "ls", "--json"], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         env: { ...process.env, ...env },
@@ -186,18 +187,8 @@ function renderDirectoryOf(state: string): string | undefined {
     return typeof dir === "string" && dir !== "" ? dir : undefined;
 }
 
-function resolvePulumi(env: Record<string, string>): string {
-    for (const dir of (env.PATH ?? "").split(path.delimiter)) {
-        const candidate = path.join(dir, "pulumi");
-        if (dir && fs.existsSync(candidate)) {
-            return candidate;
-        }
-    }
-    throw new PinnedError("no pulumi CLI on PATH.", "run pinned env up (it builds one).");
-}
-
 function pulumi(args: string[], cwd: string, env: Record<string, string>, input?: string): { stdout: string } {
-    const r = spawnSync(resolvePulumi(env), args, {
+    const r = spawnSync(pulumiBinary(), args, {
         cwd,
         encoding: "utf8",
         env: { ...process.env, ...env },
