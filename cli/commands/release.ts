@@ -8,8 +8,9 @@ import { PROJECT_DIR } from "../../release/environment";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { releaseRecipe } from "../../release/recipe";
-import { readReleaseRecord, stackFilePath } from "../../release/stackFile";
+import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { preflight } from "../../core/preflight";
 
 export const RELEASE_COMMAND: CommandSpec = {
     name: "release",
@@ -42,6 +43,8 @@ export async function releaseCommand(args: string[]): Promise<number> {
             progress.note(`tagged HEAD (${source.commit.slice(0, 12)}) as ${release}`);
         }
         const record = readReleaseRecord(release);
+        // The same checks as pinned up, also for a HEAD tagged before this run.
+        await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, relativeTo: PROJECT_DIR });
         const digest = await deployRelease(
             { release, record, source, commit: record?.commit ?? source.commit, command: `pinned release (${release})` },
             progress,

@@ -65,4 +65,22 @@ describe("first run: pinned release (real engine, Docker provider, registry, API
         assert.deepStrictEqual(await tags(), [release]);
         assert.strictEqual(cluster.liveImage(NAMESPACE), digest);
     });
+
+    it("a HEAD tagged by hand with uncommitted work is refused, as pinned up refuses it, before anything is built", async () => {
+        const release = "2026-12-31-001";
+        await project.commit("another change", {
+            "app/server.py": fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8") + "\n# b\n",
+        });
+        await project.git.addTag(release);
+        fs.appendFileSync(path.join(project.dir, "app", "server.py"), "\n# not committed\n");
+        try {
+            const r = project.pinned(["release"]);
+            assert.strictEqual(r.status, 1, r.output);
+            assert.match(r.output, /uncommitted changes \(app\/server\.py\)/);
+            assert.doesNotMatch(r.output, /^(building|pushing) /m);
+            assert.ok(!fs.existsSync(path.join(project.dir, "stacks", `Pulumi.${release}.yaml`)), "no stack file");
+        } finally {
+            await project.git.checkout(["--", "app/server.py"]);
+        }
+    });
 });
