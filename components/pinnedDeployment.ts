@@ -1,17 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DigestReference } from "../core/digestReference";
+import { ImageDigest } from "../core/imageDigest";
 
 export interface PinnedDeploymentArgs {
     /** The image, by digest only: a tag does not type-check here. */
-    readonly image: pulumi.Input<DigestReference>;
+    readonly image: pulumi.Input<ImageDigest>;
     /** Release name, recorded as label and annotation. */
     readonly release: pulumi.Input<string>;
     /** Full commit hash, recorded as label and annotation. */
     readonly commit: pulumi.Input<string>;
     /**
      * Name of the Deployment and Service. Fixed, not auto-named, because
-     * every release stack of an environment manages this same object.
+     * every release stack of a target manages this same object.
      * (Defaults of this and the settings below: core/settings.ts.)
      */
     readonly appName: string;
@@ -32,7 +32,7 @@ export const ANNOTATIONS = {
 /**
  * A Deployment and Service running one image digest.
  *
- * All release stacks of an environment manage the same live Deployment, so:
+ * All release stacks of a target manage the same live Deployment, so:
  * - names are fixed (no auto-naming suffix) — every stack addresses one object;
  * - server-side apply with `pulumi.com/patchForce`: the stack being applied
  *   takes ownership of fields an earlier release's stack set (the image
@@ -47,7 +47,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service: k8s.core.v1.Service;
     /** The image the Deployment's container runs, as written to the manifest. */
-    readonly image: pulumi.Output<DigestReference>;
+    readonly image: pulumi.Output<ImageDigest>;
 
     constructor(name: string, args: PinnedDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pinned:index:PinnedDeployment", name, {}, opts);

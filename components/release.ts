@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DigestReference } from "../core/digestReference";
+import { ImageDigest } from "../core/imageDigest";
 import { PinnedDeployment } from "./pinnedDeployment";
 import { ReleaseImage } from "./releaseImage";
 
@@ -15,7 +15,7 @@ export interface ReleaseArgs {
      * rollback runs), or an identical build already in the registry. When
      * given, nothing is built: the stack deploys exactly these bytes.
      */
-    readonly digest?: DigestReference;
+    readonly digest?: ImageDigest;
     readonly appDir: string;
     readonly registry: { server: string; repository: string; username?: string; password?: pulumi.Input<string> };
     readonly strictPolicy?: boolean;
@@ -30,7 +30,7 @@ export interface ReleaseArgs {
 
 /** One release: its image (built, or recorded) deployed by digest. */
 export class Release extends pulumi.ComponentResource {
-    readonly digestReference: pulumi.Output<DigestReference>;
+    readonly imageDigest: pulumi.Output<ImageDigest>;
     /** The image component, when this run builds one. */
     readonly image?: ReleaseImage;
     readonly deployment: PinnedDeployment;
@@ -41,7 +41,7 @@ export class Release extends pulumi.ComponentResource {
         // release) carries over to every child.
         super("pinned:index:Release", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.release }] });
         if (args.digest) {
-            this.digestReference = pulumi.output(args.digest);
+            this.imageDigest = pulumi.output(args.digest);
         } else {
             if (!args.commitTime) {
                 throw new Error("Release: commitTime is required when building an image");
@@ -60,12 +60,12 @@ export class Release extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            this.digestReference = this.image.digestReference;
+            this.imageDigest = this.image.imageDigest;
         }
         this.deployment = new PinnedDeployment(
             `${name}-app`,
             {
-                image: this.digestReference,
+                image: this.imageDigest,
                 release: args.release,
                 commit: args.commit,
                 appName: args.appName,
@@ -75,6 +75,6 @@ export class Release extends pulumi.ComponentResource {
             },
             { parent: this, providers: { kubernetes: args.provider } },
         );
-        this.registerOutputs({ digestReference: this.digestReference });
+        this.registerOutputs({ imageDigest: this.imageDigest });
     }
 }

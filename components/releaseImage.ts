@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as dockerProvider from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DigestReference, parseDigestReference } from "../core/digestReference";
+import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { formatFinding } from "../core/policy/finding";
 import { assertRecipePasses, RecipeInputs, recipeBuild, recipeFindings, registryAddress } from "../core/recipe";
 
@@ -29,12 +29,12 @@ export const IMAGE_PUSH_TYPE = "docker:index/registryImage:RegistryImage";
 /**
  * Builds the app's image from its pinned recipe with the Docker provider
  * (`RemoteImage` builds, `RegistryImage` pushes), stamps it with the commit,
- * and exposes the one thing a deployment may use: the digest reference of
+ * and exposes the one thing a deployment may use: the image digest of
  * what the registry stored.
  */
 export class ReleaseImage extends pulumi.ComponentResource {
     /** `repository@sha256:…` of the pushed image. An empty digest fails the run. */
-    readonly digestReference: pulumi.Output<DigestReference>;
+    readonly imageDigest: pulumi.Output<ImageDigest>;
     /** `registry/repository:tag`, the movable name people read. */
     readonly imageName: pulumi.Output<string>;
     /** The build args passed to the recipe, as recorded. */
@@ -97,11 +97,11 @@ export class ReleaseImage extends pulumi.ComponentResource {
             },
             { parent: this, provider: docker },
         );
-        // parseDigestReference throws on "", "<none>@<none>" or a tag, which
+        // parseImageDigest throws on "", "<none>@<none>" or a tag, which
         // fails the run before anything can deploy it.
-        this.digestReference = pulumi
+        this.imageDigest = pulumi
             .all([repository, pushed.sha256Digest])
-            .apply(([repo, digest]) => parseDigestReference(digest ? `${repo}@${digest}` : ""));
-        this.registerOutputs({ digestReference: this.digestReference, imageName: this.imageName });
+            .apply(([repo, digest]) => parseImageDigest(digest ? `${repo}@${digest}` : ""));
+        this.registerOutputs({ imageDigest: this.imageDigest, imageName: this.imageName });
     }
 }

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { DigestReference } from "./digestReference";
+import { ImageDigest } from "./imageDigest";
 import { RegistryError } from "./errors";
 import { assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "./git/gitSource";
 import { ReleaseName } from "./git/releaseName";
@@ -11,7 +11,7 @@ import { Settings } from "./settings";
 /** What a release will do, once every refusal has had its say. */
 export type ReleasePlan =
     /** Deploy the digest the release recorded: no build, no source needed. */
-    | { readonly kind: "recorded"; readonly digest: DigestReference }
+    | { readonly kind: "recorded"; readonly digest: ImageDigest }
     /** Build from the release's commit, which is checked out, clean and tagged. */
     | { readonly kind: "build"; readonly source: GitSource; readonly findings: readonly Finding[] };
 
@@ -66,7 +66,7 @@ export async function preflight(input: PreflightInput): Promise<ReleasePlan> {
 }
 
 /** A recorded digest is only worth deploying while the registry has it. */
-export async function assertInRegistry(release: string, digest: DigestReference, creds: RegistryCredentials): Promise<void> {
+export async function assertInRegistry(release: string, digest: ImageDigest, creds: RegistryCredentials): Promise<void> {
     if (!(await manifestExists(digest, creds))) {
         throw new RegistryError(
             `release ${release} recorded ${digest}, but the registry no longer has it.`,

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { contextHash } from "./contextHash";
-import { DigestReference } from "./digestReference";
+import { ImageDigest } from "./imageDigest";
 import { RecipePolicyError } from "./errors";
 import { Finding, formatFinding, hasErrors } from "./policy/finding";
 import { lintDockerfileFile } from "./policy/recipePolicy";
@@ -112,10 +112,10 @@ export async function findIdenticalBuild(
     tag: string,
     recipe: Pick<RecipeBuild, "labels">,
     creds: RegistryCredentials,
-): Promise<DigestReference | undefined> {
+): Promise<ImageDigest | undefined> {
     const found = await findTaggedImage(repository, tag, creds);
     const wanted = recipe.labels[BUILD_INPUTS_LABEL];
-    return found && wanted && found.labels[BUILD_INPUTS_LABEL] === wanted ? found.digestReference : undefined;
+    return found && wanted && found.labels[BUILD_INPUTS_LABEL] === wanted ? found.imageDigest : undefined;
 }
 
 /**

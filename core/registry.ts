@@ -1,5 +1,5 @@
 import { RegistryError } from "./errors";
-import { DigestReference, parseDigestReference, splitDigestReference } from "./digestReference";
+import { ImageDigest, parseImageDigest, splitImageDigest } from "./imageDigest";
 
 /** Credentials for one registry; both absent for an anonymous one. */
 export interface RegistryCredentials {
@@ -40,18 +40,18 @@ export function registryScheme(host: string): "http" | "https" {
 
 /**
  * Asks the registry (Distribution API) whether it holds the manifest a
- * digest reference names.
+ * image digest names.
  */
-export async function manifestExists(ref: DigestReference, creds: RegistryCredentials = {}): Promise<boolean> {
-    const { repository, digest } = splitDigestReference(ref);
+export async function manifestExists(ref: ImageDigest, creds: RegistryCredentials = {}): Promise<boolean> {
+    const { repository, digest } = splitImageDigest(ref);
     const repo = repositoryOf(repository, ref);
     const response = await get(repo, `manifests/${digest}`, creds, "HEAD", ref);
     return response.status === 200;
 }
 
-/** An image found in the registry under a tag: its digest reference and its labels. */
+/** An image found in the registry under a tag: its image digest and its labels. */
 export interface TaggedImage {
-    readonly digestReference: DigestReference;
+    readonly imageDigest: ImageDigest;
     readonly labels: Record<string, string>;
 }
 
@@ -74,7 +74,7 @@ export async function findTaggedImage(repository: string, tag: string, creds: Re
     }
     const config = await get(repo, `blobs/${body.config.digest}`, creds, "GET", shown);
     const image = (await config.json()) as { config?: { Labels?: Record<string, string> | null } };
-    return { digestReference: parseDigestReference(`${repository}@${digest}`), labels: image.config?.Labels ?? {} };
+    return { imageDigest: parseImageDigest(`${repository}@${digest}`), labels: image.config?.Labels ?? {} };
 }
 
 /** One Distribution API request, authenticated on a 401 challenge; 200 and 404 are answers, the rest errors. */

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { DigestReference, parseDigestReference } from "./digestReference";
+import { ImageDigest, parseImageDigest } from "./imageDigest";
 import { ConfigError, PinnedError } from "./errors";
 
 /**
@@ -11,7 +11,7 @@ export interface Settings {
     /** The commit the release tag pointed at (`pinned:commit`), when recorded. */
     readonly commit?: string;
     /** The digest the release shipped (`pinned:imageDigest`); when set, nothing is built. */
-    readonly imageDigest?: DigestReference;
+    readonly imageDigest?: ImageDigest;
     /** Registry `host[:port]` (`pinned:registry`). */
     readonly registry?: string;
     readonly registryUser?: string;
@@ -48,7 +48,7 @@ export const DEFAULTS = {
 export type ConfigValues = Readonly<Record<string, string | undefined>>;
 
 /**
- * Turns stack config and the environment into Settings. Pure: the caller
+ * Turns stack config and environment variables into Settings. Pure: the caller
  * reads the config (the program through the engine, a command from the
  * stack file and Pulumi.yaml). A value that cannot be right stops here with
  * the key and the fix.
@@ -71,7 +71,7 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
     const renderYamlTo = get("renderYamlTo") ?? (env.PINNED_RENDER_YAML_TO || undefined);
     return {
         commit,
-        imageDigest: digest === undefined ? undefined : guard("pinned:imageDigest", () => parseDigestReference(digest)),
+        imageDigest: digest === undefined ? undefined : guard("pinned:imageDigest", () => parseImageDigest(digest)),
         registry: get("registry"),
         registryUser: get("registryUser"),
         repository: get("repository") ?? DEFAULTS.repository,

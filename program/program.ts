@@ -9,7 +9,7 @@ import { readReleaseConfig } from "./releaseConfig";
 export interface ReleaseOutputs {
     release: string;
     commit: string;
-    digestReference: pulumi.Output<string>;
+    imageDigest: pulumi.Output<string>;
     deployment: pulumi.Output<string>;
 }
 
@@ -83,7 +83,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
     return {
         release: config.release,
         commit: config.commit,
-        digestReference: release.digestReference,
+        imageDigest: release.imageDigest,
         deployment: pulumi.interpolate`${meta.namespace}/${meta.name}`,
     };
 }

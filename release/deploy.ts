@@ -1,14 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandError, ConfigMap, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { parseDigestReference } from "../core/digestReference";
+import { parseImageDigest } from "../core/imageDigest";
 import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseName } from "../core/git/releaseName";
 import { assertInRegistry } from "../core/preflight";
 import { EngineProgress } from "./engineProgress";
 import { buildImage, ImageRequest } from "./imageBuild";
-import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
+import { engineEnv } from "./engineEnv";
+import { defaultRegistry } from "./localEnvironment";
+import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace } from "./engine";
 import { Steps } from "./steps";
@@ -31,7 +33,7 @@ export interface DeployRequest {
  * Selects (or creates) the release's stack and, under the deploy target's lock,
  * builds and pushes the image (unless a digest is recorded), runs one
  * update of the stack, and records the digest. A failed first update
- * leaves no stack behind. Resolves to the digest reference that is now live
+ * leaves no stack behind. Resolves to the image digest that is now live
  * (or rendered).
  */
 export async function deployRelease(req: DeployRequest, progress: Steps): Promise<string> {
@@ -44,7 +46,7 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
     return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
-        // The engine reaches the target through its own environment.
+        // The engine reaches the target through its own environment variables.
         const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
         const existed = (await workspace.listStacks()).some((s) => s.name === release);
         const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
@@ -62,9 +64,9 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
                 `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
             );
             const result = await runUpdate(stack, progress);
-            const digest = result.outputs.digestReference?.value as string | undefined;
+            const digest = result.outputs.imageDigest?.value as string | undefined;
             if (!digest) {
-                throw new Error("the update finished without a digestReference output");
+                throw new Error("the update finished without a imageDigest output");
             }
             if (record?.imageDigest !== digest) {
                 await stack.setConfig("pinned:imageDigest", { value: digest });
@@ -96,7 +98,8 @@ async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
     } catch (err) {
         if (err instanceof CommandError) {
             throw new PinnedError(
-                `the update of stack ${stack.name} failed (the error above says why; the engine's full output is in ${path.relative(process.cwd(), logFile)}); no digest was recorded.`,
+                `the update of stack ${stack.name} failed (the error above says why; ` +
+                    `the engine's full output is in ${path.relative(process.cwd(), logFile)}); no digest was recorded.`,
                 "fix the cause and run the command again; nothing is left half-done.",
             );
         }
@@ -114,7 +117,7 @@ async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
 async function assertStillInRegistry(config: ConfigMap, release: string, digest: string, progress: Steps): Promise<void> {
     const step = progress.start(`checking the registry for ${digest}`);
     try {
-        await assertInRegistry(release, parseDigestReference(digest), {
+        await assertInRegistry(release, parseImageDigest(digest), {
             username: config["pinned:registryUser"]?.value,
             password: config["pinned:registryPassword"]?.value,
         });

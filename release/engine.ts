@@ -2,7 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../core/errors";
-import { cacheDir, engineEnv, PROJECT_DIR } from "./environment";
+import { engineEnv } from "./engineEnv";
+import { cacheDir } from "./localEnvironment";
+import { PROJECT_DIR } from "./project";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */
 type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;

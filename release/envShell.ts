@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, engineSwitches, passphrase } from "./environment";
+import { engineSwitches, passphrase } from "./engineEnv";
+import { cacheDir } from "./localEnvironment";
 
 /**
  * The shell settings that let a person drive `pulumi` and `kubectl` by hand

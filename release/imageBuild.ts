@@ -4,14 +4,14 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
-import { DigestReference, parseDigestReference } from "../core/digestReference";
+import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { EngineProgress } from "./engineProgress";
 import { engineCommand } from "./engine";
-import { engineEnv } from "./environment";
+import { engineEnv } from "./engineEnv";
 import { Steps } from "./steps";
 
 /** One image to build: the recipe at a commit, and where it goes. */
@@ -27,7 +27,7 @@ export interface ImageRequest {
 }
 
 export interface BuiltImage {
-    readonly digest: DigestReference;
+    readonly digest: ImageDigest;
     /** `registry/repository:tag`. */
     readonly imageName: string;
     /** Already in the registry from identical inputs: nothing was built. */
@@ -85,7 +85,7 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
                     password: req.registry.password === undefined ? undefined : pulumi.secret(req.registry.password),
                 },
             });
-            return { digestReference: image.digestReference };
+            return { imageDigest: image.imageDigest };
         };
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName: "build", projectName: "pinned-image", program },
@@ -102,7 +102,7 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
             },
         );
         const result = await stack.up({ onEvent: events.onEvent, onOutput: (out) => fs.appendFileSync(path.join(dir, "engine.log"), out) });
-        const digest = parseDigestReference(String(result.outputs.digestReference?.value ?? ""));
+        const digest = parseImageDigest(String(result.outputs.imageDigest?.value ?? ""));
         return { digest, imageName, reused: false, seconds: seconds(started) };
     } catch (err) {
         if (err instanceof CommandError) {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
-import { cacheDir } from "./environment";
+import { cacheDir } from "./localEnvironment";
 import { Steps } from "./steps";
 import { DeployTarget } from "./target";
 

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Finding } from "../core/policy/finding";
 import { recipeFindings } from "../core/recipe";
-import { PROJECT_DIR } from "./environment";
+import { PROJECT_DIR } from "./project";
 import { ReleaseRecord, releaseSettings } from "./stackFile";
 
 /** A release's recipe as the program will judge it, named as the repository names it. */
@@ -15,10 +15,16 @@ export interface ReleaseRecipe {
     readonly findings: Finding[];
 }
 
+/** Where the release's recipe is (`pinned:app`), without reading it. */
+export function releaseRecipePaths(record: ReleaseRecord | undefined): Omit<ReleaseRecipe, "findings"> {
+    const { appDir } = releaseSettings(record);
+    const dockerfile = path.join(appDir, "Dockerfile");
+    return { appDir, dockerfile, recipe: path.relative(PROJECT_DIR, dockerfile) };
+}
+
 /** Reads the recipe with the release's settings (`pinned:app`, `pinned:strictPolicy`). */
 export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe {
-    const { appDir, strictPolicy } = releaseSettings(record);
-    const dockerfile = path.join(appDir, "Dockerfile");
-    const findings = recipeFindings({ appDir, strictPolicy }, PROJECT_DIR);
-    return { appDir, dockerfile, recipe: path.relative(PROJECT_DIR, dockerfile), findings };
+    const { strictPolicy } = releaseSettings(record);
+    const paths = releaseRecipePaths(record);
+    return { ...paths, findings: recipeFindings({ appDir: paths.appDir, strictPolicy }, PROJECT_DIR) };
 }

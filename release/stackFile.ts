@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { resolveSettings, Settings } from "../core/settings";
-import { PROJECT_DIR } from "./environment";
+import { PROJECT_DIR } from "./project";
 
 /** What a release's stack file records: the deployment descriptor kept in git. */
 export interface ReleaseRecord {

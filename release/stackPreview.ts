@@ -6,7 +6,9 @@ import * as yaml from "js-yaml";
 import { PinnedError } from "../core/errors";
 import { EngineDiff, parseEngineDiff } from "./engineDiff";
 import { pulumiBinary } from "./engine";
-import { defaultRegistry, engineEnv, PROJECT_DIR } from "./environment";
+import { engineEnv } from "./engineEnv";
+import { defaultRegistry } from "./localEnvironment";
+import { PROJECT_DIR } from "./project";
 import { stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
 

@@ -1,7 +1,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, PROJECT_DIR } from "./environment";
+import { cacheDir } from "./localEnvironment";
+import { PROJECT_DIR } from "./project";
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };
@@ -9,7 +10,7 @@ export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: strin
 /**
  * Chooses the target without writing it into the stack file (a path on
  * this machine does not belong in the committed descriptor): the stack's
- * own config wins, then the environment, then the embedded cluster, and
+ * own config wins, then environment variables, then the embedded cluster, and
  * with no cluster at all the manifests are rendered.
  */
 export function chooseTarget(release: string, stackConfig: Record<string, { value: string }>): DeployTarget {
@@ -37,7 +38,7 @@ function localClusterHealthy(): boolean {
     return fs.existsSync(script) && spawnSync("bash", [script, "status"], { stdio: "ignore" }).status === 0;
 }
 
-/** The environment the engine needs to reach the chosen target. */
+/** The environment variables the engine needs to reach the chosen target. */
 export function targetEnv(target: DeployTarget): Record<string, string> {
     if (target.kind === "render") {
         return { PINNED_RENDER_YAML_TO: target.dir };

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { paint } from "../ui/output";
-import { PROJECT_DIR } from "../../release/environment";
+import { PROJECT_DIR } from "../../release/project";
 import { formatShellSettings, shellSettings } from "../../release/envShell";
 
 /**

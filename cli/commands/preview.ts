@@ -1,3 +1,4 @@
+import { Finding } from "../../core/policy/finding";
 import * as fs from "fs";
 import { simpleGit } from "simple-git";
 import { CommandError, Stack } from "@pulumi/pulumi/automation";
@@ -9,11 +10,12 @@ import { nextReleaseName, parseReleaseName } from "../../core/git/releaseName";
 import { hasErrors } from "../../core/policy/finding";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
 import { projectWorkspace } from "../../release/engine";
-import { defaultRegistry, PROJECT_DIR } from "../../release/environment";
+import { defaultRegistry } from "../../release/localEnvironment";
+import { PROJECT_DIR } from "../../release/project";
 import { buildImage } from "../../release/imageBuild";
 import { readLive } from "../../release/live";
 import { reportError } from "../ui/output";
-import { releaseRecipe } from "../../release/recipe";
+import { releaseRecipe, releaseRecipePaths } from "../../release/recipe";
 import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "../../release/previewPlan";
 import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "../ui/previewReport";
 import { Progress } from "../ui/progress";
@@ -31,7 +33,7 @@ export const PREVIEW_COMMAND: CommandSpec = {
     description: `Shows what pinned up would change, for a pull request or before a release:
 the engine's preview of the release's stack against what runs now (each
 resource's operation and changed properties, old → new), the Deployment's
-image before → after, and the image's recipe, base, git hash and policy
+image before → after, and the image's recipe, base, commit and policy
 findings. A new image is built and pushed first, so its digest is real.
 Without a release tag at HEAD, HEAD is previewed as the next release of
 today. Nothing of yours changes: the engine runs on a temporary copy of the
@@ -85,16 +87,23 @@ async function planPreview(requested: string | undefined, progress: Progress): P
     let commit = source.commit;
     if (release) {
         // The same checks as pinned up; a recipe's findings are shown, not refused.
-        const plan = await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, policy: "report" });
+        const plan = await preflight({
+            release,
+            settings: releaseSettings(record),
+            checkTag: true,
+            dir: PROJECT_DIR,
+            relativeTo: PROJECT_DIR,
+            policy: "report",
+        });
         if (plan.kind === "recorded") {
             image = { kind: "recorded", digest: plan.digest };
             commit = record?.commit ?? commit;
         } else {
-            image = await previewImage(source, release, record, progress);
+            image = await previewImage(source, release, record, plan.findings, progress);
         }
     } else {
         assertCleanTree(source, "a preview describes a commit", "preview again");
-        image = await previewImage(source, release, record, progress);
+        image = await previewImage(source, release, record, releaseRecipe(record).findings, progress);
     }
     const { namespace, name } = deploymentLocation();
     const before = readBefore(release);
@@ -147,9 +156,11 @@ async function previewImage(
     source: GitSource,
     release: string | undefined,
     record: ReleaseRecord | undefined,
+    findings: readonly Finding[],
     progress: Progress,
 ): Promise<PreviewImage> {
-    const { appDir, dockerfile, recipe: recipePath, findings } = releaseRecipe(record);
+    // The findings come from the caller's preflight: the recipe is judged once.
+    const { appDir, dockerfile, recipe: recipePath } = releaseRecipePaths(record);
     const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
     const registry = await previewRegistry(release, record);
     const tag = previewTag(source, release);

@@ -4,7 +4,7 @@ import { assertCleanTree, readGitSource } from "../../core/git/gitSource";
 import { nextReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { assertRecipePasses } from "../../core/recipe";
 import { deployRelease } from "../../release/deploy";
-import { PROJECT_DIR } from "../../release/environment";
+import { PROJECT_DIR } from "../../release/project";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { releaseRecipe } from "../../release/recipe";
@@ -51,7 +51,8 @@ export async function releaseCommand(args: string[]): Promise<number> {
         );
         progress.note(`live: ${digest}`);
         progress.note(
-            `recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release${made ? `, and push the tag (git push origin ${release})` : ""}.`,
+            `recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release` +
+                (made ? `, and push the tag (git push origin ${release}).` : "."),
         );
         progress.line(nextSteps());
         return 0;

@@ -65,8 +65,10 @@ export function chooseRollbackTarget(records: readonly ReleaseRecord[], live: Li
     }
     if (!record.imageDigest) {
         throw new PinnedError(
-            `release ${record.release} has no recorded digest (its stack never finished an update), so there is nothing to roll back to.`,
-            `roll back to a release that shipped (pinned releases shows digests), or build this one with pinned up --release ${record.release}.`,
+            `release ${record.release} has no recorded digest (its stack never finished an update), ` +
+                "so there is nothing to roll back to.",
+            "roll back to a release that shipped (pinned releases shows digests), " +
+                `or build this one with pinned up --release ${record.release}.`,
         );
     }
     if (!record.commit) {
@@ -153,7 +155,8 @@ function verifyRollout(
     if (live?.image !== digest || live.release !== release) {
         step.fail();
         throw new PinnedError(
-            `after the rollback ${namespace}/${name} runs ${live?.image ?? "nothing"} (release ${live?.release ?? "unknown"}), not ${release}'s ${digest}.`,
+            `after the rollback ${namespace}/${name} runs ${live?.image ?? "nothing"} ` +
+                `(release ${live?.release ?? "unknown"}), not ${release}'s ${digest}.`,
             "another change reached the Deployment meanwhile; run pinned status to see it.",
         );
     }

@@ -5,7 +5,7 @@ import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { preflight } from "../../core/preflight";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease, DeployRequest } from "../../release/deploy";
-import { PROJECT_DIR } from "../../release/environment";
+import { PROJECT_DIR } from "../../release/project";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/stackFile";
@@ -59,7 +59,8 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
         const today = new Date().toISOString().slice(0, 10);
         throw new GitSourceError(
             `HEAD (${source.commit.slice(0, 12)}) has no release tag, so there is no release to deploy.`,
-            `pinned release tags HEAD as the next release of today and deploys it (or tag it yourself, git tag ${today}-001, and run pinned up again).`,
+            "pinned release tags HEAD as the next release of today and deploys it " +
+                `(or tag it yourself, git tag ${today}-001, and run pinned up again).`,
         );
     }
     const record = readReleaseRecord(release);

@@ -116,10 +116,10 @@ export function formatPreviewText(plan: PreviewPlan, outcome: PreviewOutcome): s
     const rows: Array<[string, string]> = [];
     const i = plan.image;
     if (i.kind === "build") {
-        rows.push(["recipe", i.recipe], ["base", i.baseImages.join(", ") || "(none)"], ["git hash", plan.commit], ["image", i.imageName]);
+        rows.push(["recipe", i.recipe], ["base", i.baseImages.join(", ") || "(none)"], ["commit", plan.commit], ["image", i.imageName]);
         rows.push(["policy", i.findings.length === 0 ? "no findings" : `${i.findings.length} finding(s)`]);
     } else {
-        rows.push(["git hash", plan.commit]);
+        rows.push(["commit", plan.commit]);
     }
     rows.push(["before", sideText(before(plan))], ["after", sideText(after(plan))]);
     const width = Math.max(...rows.map(([k]) => k.length));
@@ -163,9 +163,8 @@ export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome
         out.push(`| Recipe | ${code(i.recipe)} |`);
         out.push(`| Base image | ${i.baseImages.map(code).join("<br>") || "(none)"} |`);
         out.push(`| Tag | ${code(i.imageName)} |`);
-        out.push(
-            `| Policy | ${i.findings.length === 0 ? "✅ no findings" : `${i.findings.some((f) => f.severity === "error") ? "❌" : "⚠️"} ${i.findings.length} finding(s)`} |`,
-        );
+        const mark = i.findings.some((f) => f.severity === "error") ? "❌" : "⚠️";
+        out.push(`| Policy | ${i.findings.length === 0 ? "✅ no findings" : `${mark} ${i.findings.length} finding(s)`} |`);
         if (i.findings.length > 0) {
             out.push("", "```", ...i.findings.map(formatFinding), "```");
         }

@@ -103,7 +103,7 @@ export async function assertReleaseSource(source: GitSource, release: ReleaseNam
 
 /**
  * Refuses uncommitted changes (pinned's own stack files excepted): what is
- * built must be exactly a commit, or its git hash stamp would lie.
+ * built must be exactly a commit, or its commit stamp would lie.
  */
 export function assertCleanTree(source: GitSource, why: string, then: string): void {
     const changes = source.changes.filter((p) => !isStackFile(p));
@@ -125,7 +125,8 @@ export async function assertTagNotMoved(root: string, release: ReleaseName, reco
     const tagged = await commitOfTag(root, release);
     if (tagged !== undefined && recordedCommit !== undefined && tagged !== recordedCommit) {
         throw new GitSourceError(
-            `tag ${release} now points at ${tagged.slice(0, 12)}, but the release was recorded at ${recordedCommit.slice(0, 12)}: the tag was moved.`,
+            `tag ${release} now points at ${tagged.slice(0, 12)}, ` +
+                `but the release was recorded at ${recordedCommit.slice(0, 12)}: the tag was moved.`,
             `put it back (git tag -f ${release} ${recordedCommit}), or make a new release with a new name.`,
         );
     }

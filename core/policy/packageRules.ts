@@ -192,7 +192,9 @@ function npmProblems(args: readonly string[]): Problem[] {
         {
             rule: "npm-unpinned",
             message: `npm installs ${list(unpinned)} without an exact version`,
-            fix: `pin each as name@x.y.z, e.g. ${unpinned[0].replace(/@[^@]*$/, "") || unpinned[0]}@1.2.3 — or use npm ci with a lock file`,
+            fix:
+                `pin each as name@x.y.z, e.g. ${unpinned[0].replace(/@[^@]*$/, "") || unpinned[0]}@1.2.3 ` +
+                "— or use npm ci with a lock file",
         },
     ];
 }

@@ -123,7 +123,7 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
         }
     }
 
-    findings.push(...gitHashProblems(df.getInstructions(), froms, file));
+    findings.push(...commitLabelProblems(df.getInstructions(), froms, file));
     const sorted = findings.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
     return options.strict ? sorted.map((f) => ({ ...f, severity: "error" as const })) : sorted;
 }
@@ -198,7 +198,7 @@ function isExactVersion(tag: string): boolean {
  * The final stage must carry the commit it was built from, the origin
  * story's convention: `ARG git_hash` and `LABEL git_hash=$git_hash`.
  */
-function gitHashProblems(instructions: Instruction[], froms: From[], file: string): Finding[] {
+function commitLabelProblems(instructions: Instruction[], froms: From[], file: string): Finding[] {
     const last = froms[froms.length - 1];
     if (!last) {
         return [

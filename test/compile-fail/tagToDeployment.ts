@@ -1,7 +1,7 @@
 // Compiled by test/unit/digestTypes.test.ts with tsc, which must report an
 // error on exactly the lines marked "expect-error" and on no other line.
 import * as pulumi from "@pulumi/pulumi";
-import { parseDigestReference } from "../../core/digestReference";
+import { parseImageDigest } from "../../core/imageDigest";
 import { PinnedDeployment } from "../../components/pinnedDeployment";
 
 const common = {
@@ -20,6 +20,6 @@ new PinnedDeployment("plain", { ...common, image: looksRight }); // expect-error
 // An Output<string> (say, some other resource's output) is refused too.
 new PinnedDeployment("output", { ...common, image: pulumi.output("app:1.0") }); // expect-error
 
-// Only the parser makes a DigestReference: these compile.
-new PinnedDeployment("parsed", { ...common, image: parseDigestReference(looksRight) });
-new PinnedDeployment("lifted", { ...common, image: pulumi.output(looksRight).apply(parseDigestReference) });
+// Only the parser makes an ImageDigest: these compile.
+new PinnedDeployment("parsed", { ...common, image: parseImageDigest(looksRight) });
+new PinnedDeployment("lifted", { ...common, image: pulumi.output(looksRight).apply(parseImageDigest) });

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../release/environment";
+import { cacheDir } from "../../release/localEnvironment";
 import { targetLockPath } from "../../release/lock";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";

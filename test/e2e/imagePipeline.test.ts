@@ -39,7 +39,7 @@ describe("image pipeline (real engine, Docker, registry)", function () {
         assert.ok(pushed, "the release tag exists in the registry");
         assert.strictEqual(`${env.registry.server}/${REPOSITORY}@${pushed}`, digestRef);
         const out = JSON.parse(project.pulumi(["stack", "output", "--json", "--stack", A]).output) as Record<string, string>;
-        assert.strictEqual(out.digestReference, digestRef);
+        assert.strictEqual(out.imageDigest, digestRef);
         assert.strictEqual(out.commit, commit);
         assert.strictEqual(project.renderedDeployment(A)?.spec.template.spec.containers[0].image, digestRef);
     });

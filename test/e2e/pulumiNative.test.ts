@@ -163,13 +163,13 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
             "docker:index/registryImage:RegistryImage",
             "docker:index/remoteImage:RemoteImage",
         ]);
-        const out = JSON.parse(project.userShell(`pulumi stack output --json --stack ${C}`).stdout) as { digestReference: string };
+        const out = JSON.parse(project.userShell(`pulumi stack output --json --stack ${C}`).stdout) as { imageDigest: string };
         const pushed = await registryDigest(env, REPOSITORY, C);
-        assert.strictEqual(out.digestReference, `${env.registry.server}/${REPOSITORY}@${pushed}`, "the digest is the registry's");
-        assert.strictEqual(cluster.liveImage(NAMESPACE), out.digestReference);
+        assert.strictEqual(out.imageDigest, `${env.registry.server}/${REPOSITORY}@${pushed}`, "the digest is the registry's");
+        assert.strictEqual(cluster.liveImage(NAMESPACE), out.imageDigest);
 
-        docker(env, ["pull", "--quiet", out.digestReference]);
-        const labels = JSON.parse(docker(env, ["inspect", "--format", "{{json .Config.Labels}}", out.digestReference])) as Record<
+        docker(env, ["pull", "--quiet", out.imageDigest]);
+        const labels = JSON.parse(docker(env, ["inspect", "--format", "{{json .Config.Labels}}", out.imageDigest])) as Record<
             string,
             string
         >;
@@ -181,7 +181,7 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         const again = project.userShell(`pulumi up --stack ${C} --yes --skip-preview`);
         assert.strictEqual(again.status, 0, again.output);
         assert.strictEqual(await registryDigest(env, REPOSITORY, C), pushed, "nothing was pushed");
-        assert.strictEqual(cluster.liveImage(NAMESPACE), out.digestReference);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), out.imageDigest);
         assert.match(again.output, /built from these very inputs; deploying it, building nothing/);
     });
 });

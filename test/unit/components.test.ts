@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
-import { parseDigestReference } from "../../core/digestReference";
+import { parseImageDigest } from "../../core/imageDigest";
 import { RecipePolicyError } from "../../core/errors";
 import { ANNOTATIONS, PinnedDeployment } from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
@@ -17,7 +17,7 @@ import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage
 const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
 /** The Deployment's name, port and replicas, as the settings resolver's defaults give them. */
 const WHERE = { appName: "pinned-app", port: 8080, replicas: 1 };
-const DIGEST = parseDigestReference(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
+const DIGEST = parseImageDigest(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
 
 function appDir(dockerfile = STRICT_DOCKERFILE): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-app-"));
@@ -41,7 +41,7 @@ describe("ReleaseImage (mocks)", () => {
 
     it("builds with the Docker provider, explicit args and commit-time labels, and outputs the pushed digest", async () => {
         const image = new ReleaseImage("img", imageArgs(appDir()));
-        assert.strictEqual(await promiseOf(image.digestReference), `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`);
+        assert.strictEqual(await promiseOf(image.imageDigest), `127.0.0.1:5000/pinned/app@sha256:${"ab".repeat(32)}`);
         const [remote] = ofType(IMAGE_BUILD_TYPE);
         const [push] = ofType(IMAGE_PUSH_TYPE);
         assert.strictEqual(remote.inputs.name, "127.0.0.1:5000/pinned/app:2026-11-27-001");
@@ -91,7 +91,7 @@ describe("ReleaseImage (mocks)", () => {
         it(`stops the run when the push reports ${JSON.stringify(bad)} as its digest`, async () => {
             setImageDigest(() => bad);
             const image = new ReleaseImage("img", imageArgs(appDir()));
-            await assert.rejects(promiseOf(image.digestReference), /empty|not a sha256 digest/);
+            await assert.rejects(promiseOf(image.imageDigest), /empty|not a sha256 digest/);
         });
     }
 
@@ -109,7 +109,7 @@ describe("ReleaseImage (mocks)", () => {
 
     it("gives the registry's credentials to its Docker provider only, keyed by an address with a scheme", async () => {
         const image = new ReleaseImage("img", imageArgs(appDir()));
-        await promiseOf(image.digestReference);
+        await promiseOf(image.imageDigest);
         const [provider] = ofType("pulumi:providers:docker");
         // The password makes the whole setting a secret (encrypted in state);
         // provider config reaches the engine JSON-encoded.
@@ -127,7 +127,7 @@ describe("ReleaseImage (mocks)", () => {
 describe("PinnedDeployment (mocks)", () => {
     beforeEach(() => useMocks("2026-11-27-001"));
 
-    it("runs exactly the digest reference, with release and git hash recorded", async () => {
+    it("runs exactly the image digest, with release and commit recorded", async () => {
         const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE });
         assert.strictEqual(await promiseOf(d.image), DIGEST);
         await promiseOf(d.deployment.id);
@@ -187,7 +187,7 @@ describe("Release (mocks)", () => {
 
     it("deploys the image component's digest output, exactly", async () => {
         const r = new Release("2026-11-27-001", { ...args(appDir()), provider: provider() });
-        const built = await promiseOf(r.image!.digestReference);
+        const built = await promiseOf(r.image!.imageDigest);
         assert.match(built, /^127\.0\.0\.1:5000\/pinned\/app@sha256:/);
         const deployed = await promiseOf(r.deployment.image);
         assert.strictEqual(deployed, built);
@@ -209,7 +209,7 @@ describe("Release (mocks)", () => {
     it("registers no Deployment when the build yields an empty digest", async () => {
         setImageDigest(() => "");
         const r = new Release("2026-11-27-001", { ...args(appDir()), provider: provider() });
-        await assert.rejects(promiseOf(r.digestReference), /empty/);
+        await assert.rejects(promiseOf(r.imageDigest), /empty/);
         await settle();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });

@@ -6,7 +6,7 @@ import * as path from "path";
 const DIR = path.join(__dirname, "..", "compile-fail");
 const FILE = path.join(DIR, "tagToDeployment.ts");
 
-describe("DigestReference at compile time", function () {
+describe("ImageDigest at compile time", function () {
     this.timeout(120_000);
 
     it("tsc refuses a tag (or any plain string) for the deployment image, and nothing else", () => {
@@ -24,6 +24,6 @@ describe("DigestReference at compile time", function () {
         );
         assert.strictEqual(expected.size, 3);
         assert.deepStrictEqual([...errorLines].sort(), [...expected].sort(), result.stdout);
-        assert.match(result.stdout, /DigestReference/);
+        assert.match(result.stdout, /ImageDigest/);
     });
 });

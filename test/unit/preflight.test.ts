@@ -1,14 +1,14 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { parseDigestReference } from "../../core/digestReference";
+import { parseImageDigest } from "../../core/imageDigest";
 import { GitSourceError, RecipePolicyError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
 import { preflight } from "../../core/preflight";
 import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
 
 const R = parseReleaseName("2026-11-27-001");
-const DIGEST = parseDigestReference(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
+const DIGEST = parseImageDigest(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
 
 describe("preflight: deploy the recorded digest or build from this commit", function () {
     this.timeout(20_000);

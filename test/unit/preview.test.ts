@@ -94,14 +94,14 @@ describe("pinned preview", () => {
         assert.strictEqual(previewOutcome(plan({ before: { source: "none", note: "no Deployment yet" } })), "change");
     });
 
-    it("text: recipe, base, git hash, policy, before and after with full digests", () => {
+    it("text: recipe, base, commit, policy, before and after with full digests", () => {
         const text = formatPreviewText(plan(), "change");
         assert.match(text, /^preview of release 2026-12-04-001 → Deployment default\/pinned-app$/m);
-        assert.match(text, /^ {2}recipe {4}app\/Dockerfile$/m);
-        assert.ok(text.includes(`  base      ${BASE}`));
-        assert.ok(text.includes(`  git hash  ${COMMIT}`));
-        assert.ok(text.includes(`  before    ${OLD} (live, release 2026-11-27-001)`));
-        assert.ok(text.includes(`  after     ${NEW} (built and pushed by this preview in 12s; pinned up ships this digest)`), text);
+        assert.match(text, /^ {2}recipe {2}app\/Dockerfile$/m);
+        assert.ok(text.includes(`  base    ${BASE}`));
+        assert.ok(text.includes(`  commit  ${COMMIT}`));
+        assert.ok(text.includes(`  before  ${OLD} (live, release 2026-11-27-001)`));
+        assert.ok(text.includes(`  after   ${NEW} (built and pushed by this preview in 12s; pinned up ships this digest)`), text);
         assert.match(text, /^change: the release changes what runs$/m);
     });
 
@@ -170,7 +170,7 @@ describe("pinned preview", () => {
             }),
             "error",
         );
-        assert.match(text, /after {5}not known yet: the recipe breaks the pinning policy/);
+        assert.match(text, /after {3}not known yet: the recipe breaks the pinning policy/);
         assert.match(text, /^ {4}app\/Dockerfile:1: base-no-digest: \[error\] base has no digest — pin it$/m);
         assert.match(text, /^error: this release would fail$/m);
     });

@@ -89,13 +89,13 @@ describe("program (mocks)", function () {
             assert.deepStrictEqual(out, {
                 release: R,
                 commit,
-                digestReference: `${reg.host}/pinned/app@sha256:${"ab".repeat(32)}`,
+                imageDigest: `${reg.host}/pinned/app@sha256:${"ab".repeat(32)}`,
                 deployment: "default/pinned-app",
             });
             const [dep] = ofType("kubernetes:apps/v1:Deployment");
             const image = (dep.inputs.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]
                 .image;
-            assert.strictEqual(image, out.digestReference);
+            assert.strictEqual(image, out.imageDigest);
             assert.ok(reg.requests.includes(`GET /v2/pinned/app/manifests/${R}`), "it looked for an identical build first");
         } finally {
             reg.close();
@@ -116,7 +116,7 @@ describe("program (mocks)", function () {
         try {
             useMocks(R, config({ "pinned:registry": same.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
             const out = await outputsOf(await program());
-            assert.strictEqual(out.digestReference, `${same.host}/pinned/app@sha256:${HEX}`);
+            assert.strictEqual(out.imageDigest, `${same.host}/pinned/app@sha256:${HEX}`);
             assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing built");
         } finally {
             same.close();
@@ -145,7 +145,7 @@ describe("program (mocks)", function () {
                 }),
             );
             const out = await outputsOf(await program());
-            assert.strictEqual(out.digestReference, recorded);
+            assert.strictEqual(out.imageDigest, recorded);
             assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "no image resource");
             assert.deepStrictEqual(reg.requests, [
                 `HEAD /v2/pinned/app/manifests/sha256:${HEX}`,

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, PROJECT_DIR } from "../../../release/environment";
+import { cacheDir } from "../../../release/localEnvironment";
+import { PROJECT_DIR } from "../../../release/project";
 
 /** The embedded API server, through kubectl; fails (never skips) when it is down. */
 export class Cluster {

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { cacheDir, engineEnv, localRegistry, PROJECT_DIR, readEnvFile } from "../../../release/environment";
+import { engineEnv } from "../../../release/engineEnv";
+import { cacheDir, localRegistry, readEnvFile } from "../../../release/localEnvironment";
+import { PROJECT_DIR } from "../../../release/project";
 
 /** The embedded environment's facts the end-to-end tests need. */
 export interface LocalEnv {

@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import fc from "fast-check";
-import { parseDigestReference, splitDigestReference } from "../../core/digestReference";
+import { parseImageDigest, splitImageDigest } from "../../core/imageDigest";
 import { InvalidInputError } from "../../core/errors";
 import { hex64 } from "../support/arbitraries";
 
 const D = `sha256:${"a1".repeat(32)}`;
 
-describe("digest references", () => {
+describe("image digests", () => {
     for (const ok of [
         `127.0.0.1:5000/pinned/app@${D}`,
         `registry.example/team/app@${D}`,
@@ -14,7 +14,7 @@ describe("digest references", () => {
         `localhost:5000/a/b/c@${D}`,
         `[::1]:5000/app@${D}`,
     ]) {
-        it(`accepts ${ok.slice(0, 40)}…`, () => assert.strictEqual(parseDigestReference(ok), ok));
+        it(`accepts ${ok.slice(0, 40)}…`, () => assert.strictEqual(parseImageDigest(ok), ok));
     }
     const bad: Array<[string, RegExp]> = [
         ["", /empty/],
@@ -32,7 +32,7 @@ describe("digest references", () => {
     for (const [value, why] of bad) {
         it(`refuses "${value.slice(0, 50)}"`, () => {
             assert.throws(
-                () => parseDigestReference(value),
+                () => parseImageDigest(value),
                 (e: unknown) => e instanceof InvalidInputError && why.test(e.problem),
             );
         });
@@ -49,8 +49,8 @@ describe("digest references", () => {
         fc.assert(
             fc.property(repository, hex64, (repo, hex) => {
                 const ref = `${repo}@sha256:${hex}`;
-                assert.strictEqual(parseDigestReference(ref), ref);
-                assert.deepStrictEqual(splitDigestReference(ref), { repository: repo, digest: `sha256:${hex}` });
+                assert.strictEqual(parseImageDigest(ref), ref);
+                assert.deepStrictEqual(splitImageDigest(ref), { repository: repo, digest: `sha256:${hex}` });
             }),
         );
     });
@@ -58,7 +58,7 @@ describe("digest references", () => {
     it("never accepts a reference that carries a tag instead of a digest", () => {
         fc.assert(
             fc.property(repository, fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), (repo, tag) => {
-                assert.throws(() => parseDigestReference(`${repo}:${tag}`), InvalidInputError);
+                assert.throws(() => parseImageDigest(`${repo}:${tag}`), InvalidInputError);
             }),
         );
     });

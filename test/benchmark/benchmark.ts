@@ -12,9 +12,10 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir, PROJECT_DIR } from "../release/environment";
-import { requireLocalEnv } from "../test/e2e/support/localEnv";
-import { ReleaseProject } from "../test/e2e/support/releaseProject";
+import { cacheDir } from "../../release/localEnvironment";
+import { PROJECT_DIR } from "../../release/project";
+import { requireLocalEnv } from "../e2e/support/localEnv";
+import { ReleaseProject } from "../e2e/support/releaseProject";
 
 interface Row {
     step: string;

@@ -3,14 +3,14 @@ import { InvalidInputError } from "./errors";
 /**
  * An image reference that names its bytes: `repository@sha256:<64 hex>`.
  *
- * Branded so that only `parseDigestReference` can make one: a plain string,
+ * Branded so that only `parseImageDigest` can make one: a plain string,
  * and in particular a movable tag like `app:1.2`, does not type-check where
- * a `DigestReference` is expected.
+ * an `ImageDigest` is expected.
  */
-export type DigestReference = string & { readonly __brand: "DigestReference" };
+export type ImageDigest = string & { readonly __brand: "ImageDigest" };
 
-/** The parts of a digest reference. */
-export interface DigestReferenceParts {
+/** The parts of an image digest. */
+export interface ImageDigestParts {
     /** `registry[:port]/path`, e.g. `127.0.0.1:5000/pinned/app`. */
     readonly repository: string;
     /** `sha256:<64 lowercase hex>`. */
@@ -27,12 +27,12 @@ const SHA256 = /^sha256:[0-9a-f]{64}$/;
 const FORM = "repository@sha256:<64 hex digits>, e.g. 127.0.0.1:5000/pinned/app@sha256:3f2a…";
 
 /** Parses `repository@sha256:<hex>`; refuses tags, empty and `<none>` digests. */
-export function parseDigestReference(value: string): DigestReference {
-    return formatDigestReference(splitDigestReference(value));
+export function parseImageDigest(value: string): ImageDigest {
+    return formatImageDigest(splitImageDigest(value));
 }
 
-/** Splits a digest reference into repository and digest, validating both. */
-export function splitDigestReference(value: string): DigestReferenceParts {
+/** Splits an image digest into repository and digest, validating both. */
+export function splitImageDigest(value: string): ImageDigestParts {
     const text = value.trim();
     if (text === "" || text.includes("<none>")) {
         throw new InvalidInputError(
@@ -62,7 +62,7 @@ export function splitDigestReference(value: string): DigestReferenceParts {
     return { repository, digest };
 }
 
-/** Joins validated parts back into a digest reference. */
-export function formatDigestReference(parts: DigestReferenceParts): DigestReference {
-    return `${parts.repository}@${parts.digest}` as DigestReference;
+/** Joins validated parts back into an image digest. */
+export function formatImageDigest(parts: ImageDigestParts): ImageDigest {
+    return `${parts.repository}@${parts.digest}` as ImageDigest;
 }

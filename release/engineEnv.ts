@@ -1,60 +1,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-
-/**
- * Where the embedded local environment keeps what is slow to make: built
- * binaries, Go caches, registry data, credentials. Never the repository.
- */
-export function cacheDir(): string {
-    return process.env.PINNED_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pinned");
-}
-
-/** The project root: where Pulumi.yaml lives. */
-export const PROJECT_DIR = path.resolve(__dirname, "..");
-
-/** Reads a KEY=VALUE file written by scripts/env (credentials, base image). */
-export function readEnvFile(file: string): Record<string, string> | undefined {
-    if (!fs.existsSync(file)) {
-        return undefined;
-    }
-    const values: Record<string, string> = {};
-    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-        if (m) {
-            values[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
-        }
-    }
-    return values;
-}
-
-/** The embedded registry's address and credentials, once `pinned env up` ran. */
-export function localRegistry(): { server: string; username: string; password: string } | undefined {
-    const creds = readEnvFile(path.join(cacheDir(), "registry-credentials"));
-    if (!creds?.REGISTRY || !creds.REGISTRY_USER || !creds.REGISTRY_PASSWORD) {
-        return undefined;
-    }
-    return { server: creds.REGISTRY, username: creds.REGISTRY_USER, password: creds.REGISTRY_PASSWORD };
-}
-
-/**
- * The registry a new release pushes to: PINNED_REGISTRY (with
- * PINNED_REGISTRY_USER and PINNED_REGISTRY_PASSWORD) when set, as a CI job
- * sets them from its secrets, else the embedded one.
- */
-export function defaultRegistry(
-    env: NodeJS.ProcessEnv = process.env,
-): { server: string; username?: string; password?: string } | undefined {
-    if (env.PINNED_REGISTRY) {
-        return {
-            server: env.PINNED_REGISTRY,
-            username: env.PINNED_REGISTRY_USER || undefined,
-            password: env.PINNED_REGISTRY_PASSWORD || undefined,
-        };
-    }
-    return localRegistry();
-}
+import { cacheDir } from "./localEnvironment";
+import { PROJECT_DIR } from "./project";
 
 /**
  * The engine's switches, the same for `pinned` and for a person using
@@ -75,7 +23,7 @@ export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<str
 }
 
 /**
- * The environment the Pulumi engine runs with: the project's own engine
+ * The environment variables the Pulumi engine runs with: the project's own engine
  * first on PATH, its switches, and the stacks' passphrase.
  */
 export function engineEnv(): Record<string, string> {
