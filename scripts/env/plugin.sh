@@ -77,3 +77,15 @@ plugin_status() {
   fi
   echo "$PART: v$v at $BIN, $plugin — healthy"
 }
+
+# plugin_part_main ARGS : the part's command line. up and status are the
+# part's own cmd_up and cmd_status; down has nothing to stop, because the
+# engine starts and stops the plugin.
+plugin_part_main() {
+  case "${1:-}" in
+    up) cmd_up ;;
+    status) cmd_status ;;
+    down) step "$PART" "nothing to stop (caches kept)" ;;
+    *) echo "usage: $0 up|status|down" >&2; exit 2 ;;
+  esac
+}

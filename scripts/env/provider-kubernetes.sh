@@ -144,14 +144,4 @@ cmd_status() {
   plugin_status "$v"
 }
 
-cmd_down() {
-  # The engine starts and stops the plugin; this part runs no process.
-  step "$PART" "nothing to stop (caches kept)"
-}
-
-case "${1:-}" in
-  up) cmd_up ;;
-  status) cmd_status ;;
-  down) cmd_down ;;
-  *) echo "usage: $0 up|status|down" >&2; exit 2 ;;
-esac
+plugin_part_main "$@"
