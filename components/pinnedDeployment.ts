@@ -1,6 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageDigest } from "../core/imageDigest";
+import { ContainerResources } from "../core/settings";
+
+/** Credentials the cluster's nodes pull the image with. */
+export interface PullCredentials {
+    /** Registry `host[:port]`, as the image reference names it. */
+    readonly server: string;
+    readonly username: string;
+    readonly password: pulumi.Input<string>;
+}
 
 export interface PinnedDeploymentArgs {
     /** The image, by digest only: a tag does not type-check here. */
@@ -20,7 +29,26 @@ export interface PinnedDeploymentArgs {
     /** Port the container listens on. */
     readonly port: number;
     readonly replicas: number;
+    /** CPU and memory requests and limits of the container. */
+    readonly resources: ContainerResources;
+    /** Seconds a rollout may go without progress before it fails. */
+    readonly progressDeadlineSeconds: number;
+    /**
+     * Registry credentials for the nodes: a `kubernetes.io/dockerconfigjson`
+     * Secret `<appName>-registry` is made from them (a Pulumi secret) and the
+     * pods reference it. Absent for a registry that needs no login.
+     */
+    readonly pullCredentials?: PullCredentials;
+    /**
+     * Manifests are rendered to files, not applied: the pull Secret is not
+     * written (a rendered Secret would hold the password in plain text); the
+     * cluster that applies the files provides `<appName>-registry` itself.
+     */
+    readonly rendering?: boolean;
 }
+
+/** ReplicaSets kept for `kubectl rollout undo` and for reading past rollouts. */
+export const REVISION_HISTORY_LIMIT = 5;
 
 /** Annotation keys; the values say what runs and where it came from. */
 export const ANNOTATIONS = {
@@ -65,6 +93,24 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             [ANNOTATIONS.image]: args.image,
         };
         const shared: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: true };
+        const pullSecretName = `${appName}-registry`;
+        const creds = args.pullCredentials;
+        const pullSecret =
+            creds && !args.rendering
+                ? new k8s.core.v1.Secret(
+                      `${name}-pull-secret`,
+                      {
+                          metadata: {
+                              name: pullSecretName,
+                              namespace: args.namespace,
+                              labels: { ...selector, "app.kubernetes.io/managed-by": "pinned" },
+                          },
+                          type: "kubernetes.io/dockerconfigjson",
+                          stringData: { ".dockerconfigjson": pulumi.secret(dockerConfigJson(creds)) },
+                      },
+                      shared,
+                  )
+                : undefined;
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -73,28 +119,36 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                     name: appName,
                     namespace: args.namespace,
                     labels,
-                    annotations: { ...annotations, "pulumi.com/patchForce": "true" },
+                    annotations: {
+                        ...annotations,
+                        "pulumi.com/patchForce": "true",
+                        // The engine's await gives up a little after the
+                        // Deployment itself reports ProgressDeadlineExceeded.
+                        "pulumi.com/timeoutSeconds": String(args.progressDeadlineSeconds + 30),
+                    },
                 },
                 spec: {
                     replicas: args.replicas,
                     // The selector is immutable: it names the app, never the release.
                     selector: { matchLabels: selector },
+                    // A new pod must be Ready before an old one goes: a
+                    // release whose pods never become Ready leaves the old
+                    // ones serving.
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    progressDeadlineSeconds: args.progressDeadlineSeconds,
+                    revisionHistoryLimit: REVISION_HISTORY_LIMIT,
                     template: {
                         metadata: { labels, annotations },
-                        spec: {
-                            containers: [
-                                {
-                                    name: "app",
-                                    image: args.image,
-                                    ports: [{ name: "http", containerPort: port }],
-                                    readinessProbe: { httpGet: { path: "/", port: "http" } },
-                                },
-                            ],
-                        },
+                        spec: restrictedPodSpec({
+                            image: args.image,
+                            port,
+                            resources: args.resources,
+                            pullSecretName: creds ? pullSecretName : undefined,
+                        }),
                     },
                 },
             },
-            shared,
+            { ...shared, dependsOn: pullSecret ? [pullSecret] : [] },
         );
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
@@ -112,4 +166,61 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         this.image = pulumi.output(args.image);
         this.registerOutputs({ image: this.image });
     }
+}
+
+/** A `.dockerconfigjson` document for one registry. */
+export function dockerConfigJson(creds: PullCredentials): pulumi.Output<string> {
+    return pulumi.output(creds.password).apply((password) =>
+        JSON.stringify({
+            auths: {
+                [creds.server]: {
+                    username: creds.username,
+                    password,
+                    auth: Buffer.from(`${creds.username}:${password}`).toString("base64"),
+                },
+            },
+        }),
+    );
+}
+
+/**
+ * The pod: one container that passes the Pod Security Standards
+ * "restricted" profile (non-root, no privilege escalation, no capabilities,
+ * the runtime's seccomp profile), with a read-only root filesystem and a
+ * small writable /tmp, no service account token (the app does not call the
+ * API), sized, and probed.
+ */
+export function restrictedPodSpec(args: {
+    image: pulumi.Input<string>;
+    port: number;
+    resources: ContainerResources;
+    pullSecretName?: string;
+}): k8s.types.input.core.v1.PodSpec {
+    const { resources } = args;
+    return {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        ...(args.pullSecretName ? { imagePullSecrets: [{ name: args.pullSecretName }] } : {}),
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+            {
+                name: "app",
+                image: args.image,
+                ports: [{ name: "http", containerPort: args.port }],
+                resources: {
+                    requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+                    limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+                },
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                },
+                readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 2, failureThreshold: 3 },
+                livenessProbe: { httpGet: { path: "/", port: "http" }, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3 },
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            },
+        ],
+        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+    };
 }

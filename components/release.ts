@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageDigest } from "../core/imageDigest";
+import { ContainerResources } from "../core/settings";
 import { PinnedDeployment } from "./pinnedDeployment";
 import { ReleaseImage } from "./releaseImage";
 
@@ -24,8 +25,12 @@ export interface ReleaseArgs {
     readonly namespace?: string;
     readonly port: number;
     readonly replicas: number;
+    readonly resources: ContainerResources;
+    readonly progressDeadlineSeconds: number;
     /** The cluster to deploy to (or a rendering provider). */
     readonly provider: k8s.Provider;
+    /** The provider renders manifests to files instead of applying them. */
+    readonly rendering?: boolean;
 }
 
 /** One release: its image (built, or recorded) deployed by digest. */
@@ -72,6 +77,13 @@ export class Release extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 port: args.port,
                 replicas: args.replicas,
+                resources: args.resources,
+                progressDeadlineSeconds: args.progressDeadlineSeconds,
+                pullCredentials:
+                    args.registry.username && args.registry.password
+                        ? { server: args.registry.server, username: args.registry.username, password: args.registry.password }
+                        : undefined,
+                rendering: args.rendering,
             },
             { parent: this, providers: { kubernetes: args.provider } },
         );

@@ -1,6 +1,15 @@
 import * as path from "path";
 import { ImageDigest, parseImageDigest } from "./imageDigest";
 import { ConfigError, PinnedError } from "./errors";
+import { cpuMillicores, memoryBytes } from "./quantity";
+
+/** The container's CPU and memory requests and limits, as Kubernetes quantities. */
+export interface ContainerResources {
+    readonly cpuRequest: string;
+    readonly cpuLimit: string;
+    readonly memoryRequest: string;
+    readonly memoryLimit: string;
+}
 
 /**
  * A release's settings, resolved: every `pinned:*` stack setting with its
@@ -25,6 +34,13 @@ export interface Settings {
     /** Port the container listens on. */
     readonly port: number;
     readonly replicas: number;
+    /** Requests and limits (`pinned:cpuRequest`, `cpuLimit`, `memoryRequest`, `memoryLimit`). */
+    readonly resources: ContainerResources;
+    /**
+     * Seconds a rollout may go without progress before it counts as failed
+     * (`pinned:progressDeadlineSeconds`, the Deployment's progressDeadlineSeconds).
+     */
+    readonly progressDeadlineSeconds: number;
     /** Refuse recipe warnings too (`pinned:strictPolicy`). */
     readonly strictPolicy: boolean;
     /** Kubeconfig path or contents; absent means the ambient one. */
@@ -41,8 +57,38 @@ export const DEFAULTS = {
     namespace: "default",
     port: 8080,
     replicas: 1,
+    // Sized for the example app (a Python HTTP server, about 20 MiB resident).
+    cpuRequest: "50m",
+    cpuLimit: "500m",
+    memoryRequest: "64Mi",
+    memoryLimit: "128Mi",
+    // A failing release is known, and the previous one put back, within 2 minutes.
+    progressDeadlineSeconds: 120,
     strictPolicy: true,
 } as const;
+
+/** Every `pinned:*` stack setting the program reads (the secret registryPassword aside). */
+export const SETTING_KEYS = [
+    "release",
+    "commit",
+    "imageDigest",
+    "registry",
+    "registryUser",
+    "repository",
+    "app",
+    "name",
+    "namespace",
+    "port",
+    "replicas",
+    "cpuRequest",
+    "cpuLimit",
+    "memoryRequest",
+    "memoryLimit",
+    "progressDeadlineSeconds",
+    "strictPolicy",
+    "kubeconfig",
+    "renderYamlTo",
+] as const;
 
 /** Setting values as stack config holds them: `pinned:<key>` → text (project-wide values first, the stack's over them). */
 export type ConfigValues = Readonly<Record<string, string | undefined>>;
@@ -80,10 +126,48 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
         namespace: get("namespace") ?? DEFAULTS.namespace,
         port: whole("port", get("port"), DEFAULTS.port, 1, 65535),
         replicas: whole("replicas", get("replicas"), DEFAULTS.replicas, 0, 1000),
+        resources: resources(get),
+        progressDeadlineSeconds: whole(
+            "progressDeadlineSeconds",
+            get("progressDeadlineSeconds"),
+            DEFAULTS.progressDeadlineSeconds,
+            10,
+            3600,
+        ),
         strictPolicy: flag("strictPolicy", get("strictPolicy"), DEFAULTS.strictPolicy),
         kubeconfig: get("kubeconfig"),
         renderYamlTo: renderYamlTo === undefined ? undefined : path.resolve(projectDir, renderYamlTo),
     };
+}
+
+function resources(get: (key: string) => string | undefined): ContainerResources {
+    const quantity = (key: keyof ContainerResources, parse: (t: string) => number | undefined, example: string) => {
+        const text = get(key) ?? DEFAULTS[key];
+        const value = parse(text);
+        if (value === undefined || value <= 0) {
+            throw new ConfigError(
+                `pinned:${key} is "${text}", not a positive Kubernetes quantity.`,
+                `set it like this: pulumi config set pinned:${key} ${example}.`,
+            );
+        }
+        return { text, value };
+    };
+    const cpuRequest = quantity("cpuRequest", cpuMillicores, "100m");
+    const cpuLimit = quantity("cpuLimit", cpuMillicores, "1");
+    const memoryRequest = quantity("memoryRequest", memoryBytes, "64Mi");
+    const memoryLimit = quantity("memoryLimit", memoryBytes, "256Mi");
+    for (const [what, request, limit] of [
+        ["cpu", cpuRequest, cpuLimit],
+        ["memory", memoryRequest, memoryLimit],
+    ] as const) {
+        if (request.value > limit.value) {
+            throw new ConfigError(
+                `pinned:${what}Request (${request.text}) is above pinned:${what}Limit (${limit.text}); Kubernetes refuses that.`,
+                `lower the request or raise the limit: pulumi config set pinned:${what}Limit ${request.text}.`,
+            );
+        }
+    }
+    return { cpuRequest: cpuRequest.text, cpuLimit: cpuLimit.text, memoryRequest: memoryRequest.text, memoryLimit: memoryLimit.text };
 }
 
 function whole(key: string, text: string | undefined, fallback: number, min: number, max: number): number {

@@ -77,7 +77,10 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
         namespace: config.namespace,
         port: config.port,
         replicas: config.replicas,
+        resources: config.resources,
+        progressDeadlineSeconds: config.progressDeadlineSeconds,
         provider,
+        rendering: config.renderYamlTo !== undefined,
     });
     const meta = release.deployment.deployment.metadata;
     return {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../core/errors";
 import { parseReleaseName, ReleaseName } from "../core/git/releaseName";
-import { guard, resolveSettings, Settings } from "../core/settings";
+import { guard, resolveSettings, SETTING_KEYS, Settings } from "../core/settings";
 
 /** Everything a release stack's configuration says, validated, as the program needs it. */
 export interface ReleaseConfig extends Settings {
@@ -13,24 +13,6 @@ export interface ReleaseConfig extends Settings {
     readonly registryPassword?: pulumi.Output<string>;
 }
 
-/** The `pinned:*` keys the program reads (besides the secret registryPassword). */
-const KEYS = [
-    "release",
-    "commit",
-    "imageDigest",
-    "registry",
-    "registryUser",
-    "repository",
-    "app",
-    "name",
-    "namespace",
-    "port",
-    "replicas",
-    "strictPolicy",
-    "kubeconfig",
-    "renderYamlTo",
-];
-
 /**
  * Reads `pinned:*` stack config through the one settings resolver. The stack
  * name is the release; config that contradicts it, a missing commit or
@@ -38,7 +20,7 @@ const KEYS = [
  */
 export function readReleaseConfig(stack = pulumi.getStack(), projectDir = process.cwd()): ReleaseConfig {
     const config = new pulumi.Config("pinned");
-    const values = Object.fromEntries(KEYS.map((k) => [`pinned:${k}`, config.get(k)]));
+    const values = Object.fromEntries(SETTING_KEYS.map((k) => [`pinned:${k}`, config.get(k)]));
     const release = guard("pinned:release", () => parseReleaseName(values["pinned:release"] ?? stack));
     if (release !== stack) {
         throw new ConfigError(

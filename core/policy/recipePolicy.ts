@@ -124,6 +124,7 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
     }
 
     findings.push(...commitLabelProblems(df.getInstructions(), froms, file));
+    findings.push(...userProblems(df.getInstructions(), froms, file));
     const sorted = findings.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
     return options.strict ? sorted.map((f) => ({ ...f, severity: "error" as const })) : sorted;
 }
@@ -245,6 +246,33 @@ function commitLabelProblems(instructions: Instruction[], froms: From[], file: s
         );
     }
     return out;
+}
+
+/**
+ * The Deployment runs with `runAsNonRoot`, which the kubelet can check only
+ * for a numeric user: the final stage must say `USER <uid>` with a uid
+ * other than 0, or the pod never starts (CreateContainerConfigError).
+ */
+function userProblems(instructions: Instruction[], froms: From[], file: string): Finding[] {
+    const last = froms[froms.length - 1];
+    if (!last) {
+        return [];
+    }
+    const user = instructions.filter((i) => i.getKeyword() === "USER" && i.getRange().start.line > last.getRange().start.line).pop();
+    const value = user?.getArgumentsContent()?.trim();
+    const uid = value?.split(":")[0];
+    if (uid !== undefined && /^\d+$/.test(uid) && Number(uid) !== 0) {
+        return [];
+    }
+    return [
+        finding(file, (user ?? last).getRange().start.line + 1, "error", {
+            rule: "user-not-numeric",
+            message: user
+                ? `USER ${value} is ${uid && /^\d+$/.test(uid) ? "root" : "not a numeric uid"}, but the pod runs with runAsNonRoot, which needs a numeric uid other than 0`
+                : "the final stage sets no USER, but the pod runs with runAsNonRoot, which needs a numeric uid other than 0",
+            fix: "add after the last FROM: USER 65534 (or another numeric uid that is not 0)",
+        }),
+    ];
 }
 
 function runCommands(run: Run): string[][] {

@@ -10,6 +10,8 @@ const common = {
     appName: "pinned-app",
     port: 8080,
     replicas: 1,
+    resources: { cpuRequest: "50m", cpuLimit: "500m", memoryRequest: "64Mi", memoryLimit: "128Mi" },
+    progressDeadlineSeconds: 120,
 };
 
 // A movable tag: refused at compile time.

@@ -45,6 +45,7 @@ export const STRICT_DOCKERFILE = [
     "ARG git_hash",
     "LABEL git_hash=$git_hash",
     "COPY server.py /app/server.py",
+    "USER 65534",
     'CMD ["python3", "/app/server.py"]',
     "",
 ].join("\n");

@@ -58,7 +58,7 @@ describe("pinned CLI", () => {
 
     it("lint turns a warning into an error only with --strict", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cli-")), "Dockerfile");
-        fs.writeFileSync(file, "FROM python:3.11.7-bookworm\nARG git_hash\nLABEL git_hash=$git_hash\n");
+        fs.writeFileSync(file, "FROM python:3.11.7-bookworm\nARG git_hash\nLABEL git_hash=$git_hash\nUSER 65534\n");
         assert.strictEqual((await run(["lint", file])).code, 0);
         assert.strictEqual((await run(["lint", "--strict", file])).code, 1);
     });

@@ -6,17 +6,26 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parseImageDigest } from "../../core/imageDigest";
 import { RecipePolicyError } from "../../core/errors";
-import { ANNOTATIONS, PinnedDeployment } from "../../components/pinnedDeployment";
+import { ANNOTATIONS, PinnedDeployment, REVISION_HISTORY_LIMIT } from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
 import { ReleaseImage } from "../../components/releaseImage";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
+import { resolveSettings } from "../../core/settings";
 import { STRICT_DOCKERFILE } from "../support/tempRepo";
 import { ofType, promiseOf, registered, setImageDigest, settle, useMocks } from "./mocks";
 import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
 
 const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
-/** The Deployment's name, port and replicas, as the settings resolver's defaults give them. */
-const WHERE = { appName: "pinned-app", port: 8080, replicas: 1 };
+/** The Deployment's name, port, replicas, sizes and deadline, as the settings resolver's defaults give them. */
+const DEFAULT_SETTINGS = resolveSettings({}, {}, "/p");
+const WHERE = {
+    appName: DEFAULT_SETTINGS.appName,
+    port: DEFAULT_SETTINGS.port,
+    replicas: DEFAULT_SETTINGS.replicas,
+    resources: DEFAULT_SETTINGS.resources,
+    progressDeadlineSeconds: DEFAULT_SETTINGS.progressDeadlineSeconds,
+};
+const PULL = { server: "127.0.0.1:5000", username: "pinned", password: "s3cret" };
 const DIGEST = parseImageDigest(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
 
 function appDir(dockerfile = STRICT_DOCKERFILE): string {
@@ -152,6 +161,80 @@ describe("PinnedDeployment (mocks)", () => {
         assert.strictEqual(meta.annotations[ANNOTATIONS.commit], COMMIT);
         const [svc] = ofType("kubernetes:core/v1:Service");
         assert.deepStrictEqual((svc.inputs.spec as { selector: unknown }).selector, { "app.kubernetes.io/name": "pinned-app" });
+    });
+
+    it("passes the restricted Pod Security profile, sized, probed, rolling with no unavailable pod", async () => {
+        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE });
+        await promiseOf(d.deployment.id);
+        const [dep] = ofType("kubernetes:apps/v1:Deployment");
+        type Spec = {
+            strategy: unknown;
+            progressDeadlineSeconds: number;
+            revisionHistoryLimit: number;
+            template: { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } };
+        };
+        const spec = dep.inputs.spec as Spec;
+        assert.deepStrictEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+        assert.strictEqual(spec.progressDeadlineSeconds, 120);
+        assert.strictEqual(spec.revisionHistoryLimit, REVISION_HISTORY_LIMIT);
+        const meta = dep.inputs.metadata as { annotations: Record<string, string> };
+        assert.strictEqual(meta.annotations["pulumi.com/timeoutSeconds"], "150", "the engine waits a little past the deadline");
+        const pod = spec.template.spec;
+        assert.strictEqual(pod.automountServiceAccountToken, false);
+        assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        assert.strictEqual(pod.imagePullSecrets, undefined, "no credentials, no pull secret");
+        const [c] = pod.containers;
+        assert.deepStrictEqual(c.securityContext, {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        });
+        assert.deepStrictEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } });
+        assert.ok(c.readinessProbe && c.livenessProbe);
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+        assert.deepStrictEqual(pod.volumes, [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }]);
+    });
+
+    it("pulls with a dockerconfigjson Secret made from the registry credentials, as a Pulumi secret", async () => {
+        const d = new PinnedDeployment("app", {
+            image: DIGEST,
+            release: "2026-11-27-001",
+            commit: COMMIT,
+            ...WHERE,
+            pullCredentials: PULL,
+        });
+        await promiseOf(d.deployment.id);
+        const [secret] = ofType("kubernetes:core/v1:Secret");
+        assert.strictEqual(secret.inputs.type, "kubernetes.io/dockerconfigjson");
+        assert.strictEqual((secret.inputs.metadata as { name: string }).name, "pinned-app-registry");
+        // The document is a Pulumi secret (encrypted in state), whatever the provider does with Secret data.
+        const wrapped = secret.inputs.stringData as { value: Record<string, string> } & Record<string, unknown>;
+        assert.strictEqual(wrapped["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the document is a secret");
+        const doc = JSON.parse(wrapped.value[".dockerconfigjson"]);
+        assert.deepStrictEqual(doc.auths["127.0.0.1:5000"], {
+            username: "pinned",
+            password: "s3cret",
+            auth: Buffer.from("pinned:s3cret").toString("base64"),
+        });
+        const [dep] = ofType("kubernetes:apps/v1:Deployment");
+        const pod = (dep.inputs.spec as { template: { spec: { imagePullSecrets: unknown } } }).template.spec;
+        assert.deepStrictEqual(pod.imagePullSecrets, [{ name: "pinned-app-registry" }]);
+    });
+
+    it("writes no Secret when rendering manifests to files, and still names the pull secret", async () => {
+        const d = new PinnedDeployment("app", {
+            image: DIGEST,
+            release: "2026-11-27-001",
+            commit: COMMIT,
+            ...WHERE,
+            pullCredentials: PULL,
+            rendering: true,
+        });
+        await promiseOf(d.deployment.id);
+        assert.strictEqual(ofType("kubernetes:core/v1:Secret").length, 0);
+        const [dep] = ofType("kubernetes:apps/v1:Deployment");
+        const pod = (dep.inputs.spec as { template: { spec: { imagePullSecrets: unknown } } }).template.spec;
+        assert.deepStrictEqual(pod.imagePullSecrets, [{ name: "pinned-app-registry" }]);
     });
 
     it("retains the live Deployment and Service when a stack is destroyed", async () => {

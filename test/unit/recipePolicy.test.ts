@@ -5,8 +5,8 @@ import { lintDockerfile, lintDockerfileFile } from "../../core/policy/recipePoli
 
 const D = `sha256:${"e3".repeat(32)}`;
 const BASE = `python:3.11.7-bookworm@${D}`;
-/** The lines every passing recipe ends with. */
-const STAMP = "ARG git_hash\nLABEL git_hash=$git_hash";
+/** The lines every passing recipe ends with: the commit stamp and a non-root numeric user. */
+const STAMP = "ARG git_hash\nLABEL git_hash=$git_hash\nUSER 65534";
 const CONTEXT = path.join(__dirname, "..", "fixtures", "context");
 
 interface Case {
@@ -24,7 +24,7 @@ const cases: Case[] = [
     {
         name: "the origin story's bad recipe",
         recipe: "FROM python\nRUN pip install numpy\n",
-        expect: ["1 base-unversioned", "1 git-hash-missing", "1 git-hash-missing", "2 pip-unpinned"],
+        expect: ["1 base-unversioned", "1 git-hash-missing", "1 git-hash-missing", "1 user-not-numeric", "2 pip-unpinned"],
     },
     { name: "latest", recipe: `FROM python:latest\n${STAMP}\n`, expect: ["1 base-latest"] },
     { name: "latest even with a registry port", recipe: `FROM 127.0.0.1:5000/python:latest\n${STAMP}\n`, expect: ["1 base-latest"] },
@@ -181,18 +181,34 @@ const cases: Case[] = [
         recipe: `FROM ${BASE}\nARG DB_PASSWORD\nARG GITHUB_TOKEN=x\nARG api_key\nARG CLIENT_SECRET\n${STAMP}\n`,
         expect: ["2 secret-build-arg", "3 secret-build-arg", "4 secret-build-arg", "5 secret-build-arg"],
     },
-    { name: "git_hash ARG without LABEL", recipe: `FROM ${BASE}\nARG git_hash\n`, expect: ["1 git-hash-missing"] },
-    { name: "git_hash LABEL hard-coded", recipe: `FROM ${BASE}\nARG git_hash\nLABEL git_hash=abc123\n`, expect: ["3 git-hash-missing"] },
+    { name: "git_hash ARG without LABEL", recipe: `FROM ${BASE}\nARG git_hash\nUSER 65534\n`, expect: ["1 git-hash-missing"] },
+    {
+        name: "git_hash LABEL hard-coded",
+        recipe: `FROM ${BASE}\nARG git_hash\nLABEL git_hash=abc123\nUSER 65534\n`,
+        expect: ["3 git-hash-missing"],
+    },
     {
         name: "git_hash in an earlier stage only",
         recipe: `FROM ${BASE} AS build\n${STAMP}\nFROM ${BASE}\nCOPY --from=build /a /a\n`,
-        expect: ["4 git-hash-missing", "4 git-hash-missing"],
+        expect: ["5 git-hash-missing", "5 git-hash-missing", "5 user-not-numeric"],
     },
     {
         name: "git_hash label with braces and other labels",
-        recipe: `FROM ${BASE}\nARG git_hash\nLABEL maintainer=team git_hash=\${git_hash}\n`,
+        recipe: `FROM ${BASE}\nARG git_hash\nLABEL maintainer=team git_hash=\${git_hash}\nUSER 65534:65534\n`,
         expect: [],
         passes: true,
+    },
+    {
+        name: "no USER: the pod's runAsNonRoot cannot be checked",
+        recipe: `FROM ${BASE}\nARG git_hash\nLABEL git_hash=$git_hash\n`,
+        expect: ["1 user-not-numeric"],
+    },
+    { name: "USER root by uid", recipe: `FROM ${BASE}\n${STAMP}\nUSER 0\n`, expect: ["5 user-not-numeric"] },
+    { name: "USER by name", recipe: `FROM ${BASE}\n${STAMP}\nUSER nobody\n`, expect: ["5 user-not-numeric"] },
+    {
+        name: "USER set only in an earlier stage",
+        recipe: `FROM ${BASE} AS b\nUSER 1000\nFROM ${BASE}\nARG git_hash\nLABEL git_hash=$git_hash\n`,
+        expect: ["3 user-not-numeric"],
     },
     {
         name: "ADD of a remote URL",
