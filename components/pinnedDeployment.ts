@@ -106,7 +106,13 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                               labels: { ...selector, "app.kubernetes.io/managed-by": "pinned" },
                           },
                           type: "kubernetes.io/dockerconfigjson",
-                          stringData: { ".dockerconfigjson": pulumi.secret(dockerConfigJson(creds)) },
+                          // data, not stringData: the API server returns data, so an
+                          // unchanged password is no change on the next update.
+                          data: {
+                              ".dockerconfigjson": pulumi.secret(
+                                  dockerConfigJson(creds).apply((doc) => Buffer.from(doc).toString("base64")),
+                              ),
+                          },
                       },
                       shared,
                   )

@@ -4,7 +4,7 @@ import { CommandError, ConfigMap, Stack, UpResult } from "@pulumi/pulumi/automat
 import { parseImageDigest } from "../core/imageDigest";
 import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
-import { ReleaseName } from "../core/git/releaseName";
+import { parseReleaseName, ReleaseName } from "../core/git/releaseName";
 import { assertInRegistry } from "../core/preflight";
 import { EngineProgress } from "./engineProgress";
 import { buildImage, ImageRequest } from "./imageBuild";
@@ -14,8 +14,10 @@ import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace } from "./engine";
 import { Steps } from "./steps";
-import { deploymentLocation, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
-import { chooseTarget, targetEnv } from "./target";
+import { LiveDeployment, readLiveDeployment } from "./live";
+import { diagnoseRollout, formatDiagnosis } from "./rollout";
+import { deploymentLocation, listReleaseRecords, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
+import { chooseTarget, DeployTarget, targetEnv } from "./target";
 
 /** A release that passed every check its command makes, ready to deploy. */
 export interface DeployRequest {
@@ -35,57 +37,180 @@ export interface DeployRequest {
  * update of the stack, and records the digest. A failed first update
  * leaves no stack behind. Resolves to the image digest that is now live
  * (or rendered).
+ *
+ * Atomic on a cluster: when the update changed the live Deployment but
+ * failed (its new pods never became ready within the progress deadline),
+ * the release that was live before is put back through its own stack (the
+ * rollback path: its recorded digest, no build), and the error says why the
+ * pods failed, the end of their log, and what is live now.
  */
 export async function deployRelease(req: DeployRequest, progress: Steps): Promise<string> {
     const { release, record, commit } = req;
-    const env = engineEnv();
-    ensureLocalBackend(env.PULUMI_BACKEND_URL);
     progress.note(`release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
 
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
     return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
-        // The engine reaches the target through its own environment variables.
-        const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
-        const existed = (await workspace.listStacks()).some((s) => s.name === release);
-        const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
-        const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
+        const { namespace, appName } = releaseSettings(record);
+        // Read to know what to put back; a cluster kubectl cannot read
+        // (absent, or a Deployment not made yet) leaves nothing to put back.
+        const readLive = () => {
+            try {
+                return target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
+            } catch {
+                return undefined;
+            }
+        };
+        const before = readLive();
         try {
-            const config = await configure(stack, commit);
-            if (record?.imageDigest) {
-                await assertStillInRegistry(config, release, record.imageDigest, progress);
-            } else {
-                // Built before the update, so the stack deploys a digest and
-                // its state never holds build resources (see imageBuild.ts).
-                await buildImage(imageRequest(release, config, req), progress);
-            }
-            progress.note(
-                `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
-            );
-            const result = await runUpdate(stack, progress);
-            const digest = result.outputs.imageDigest?.value as string | undefined;
-            if (!digest) {
-                throw new Error("the update finished without a imageDigest output");
-            }
-            if (record?.imageDigest !== digest) {
-                await stack.setConfig("pinned:imageDigest", { value: digest });
-            }
-            return digest;
+            return await updateRelease(req, target, progress);
         } catch (err) {
-            if (!existed) {
-                await forgetNewStack(stack, fileBefore);
+            if (!(err instanceof UpdateFailedError) || target.kind !== "cluster") {
+                throw err;
             }
-            throw err;
+            const after = readLive();
+            if (!after || (after.image === before?.image && after.release === before?.release)) {
+                throw err; // the live Deployment is as it was: nothing to put back
+            }
+            throw await putBack({ req, failure: err, before, target, namespace, appName, progress });
         }
     });
+}
+
+/** The update of a release's stack failed; the stack and its file are as the failure left them. */
+export class UpdateFailedError extends PinnedError {
+    constructor(
+        problem: string,
+        fix: string,
+        /** The stack, and whether this run created it (and the stack file as it was before). */
+        readonly failedStack: Stack,
+        readonly created: { readonly fileBefore: string | undefined } | undefined,
+    ) {
+        super(problem, fix);
+    }
+}
+
+/** A release reached the cluster, its pods failed, and the previous release was put back (or could not be). */
+export class RolloutFailedError extends PinnedError {}
+
+/** One update of the release's stack, unlocked: the caller holds the target's lock. */
+async function updateRelease(req: DeployRequest, target: DeployTarget, progress: Steps): Promise<string> {
+    const { release, record, commit } = req;
+    const env = engineEnv();
+    ensureLocalBackend(env.PULUMI_BACKEND_URL);
+    // The engine reaches the target through its own environment variables.
+    const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
+    const existed = (await workspace.listStacks()).some((s) => s.name === release);
+    const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
+    const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
+    try {
+        const config = await configure(stack, commit);
+        if (record?.imageDigest) {
+            await assertStillInRegistry(config, release, record.imageDigest, progress);
+        } else {
+            // Built before the update, so the stack deploys a digest and
+            // its state never holds build resources (see imageBuild.ts).
+            await buildImage(imageRequest(release, config, req), progress);
+        }
+        progress.note(
+            `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
+        );
+        const result = await runUpdate(stack, progress, existed ? undefined : { fileBefore });
+        const digest = result.outputs.imageDigest?.value as string | undefined;
+        if (!digest) {
+            throw new Error("the update finished without an imageDigest output");
+        }
+        if (record?.imageDigest !== digest) {
+            await stack.setConfig("pinned:imageDigest", { value: digest });
+        }
+        return digest;
+    } catch (err) {
+        if (!existed) {
+            await forgetNewStack(stack, fileBefore);
+        }
+        throw err;
+    }
+}
+
+interface PutBack {
+    readonly req: DeployRequest;
+    readonly failure: UpdateFailedError;
+    /** What was live before the failed update, if anything. */
+    readonly before: LiveDeployment | undefined;
+    readonly target: DeployTarget & { kind: "cluster" };
+    readonly namespace: string;
+    readonly appName: string;
+    readonly progress: Steps;
+}
+
+/**
+ * After a release's pods failed: says why, puts the previous release back
+ * through its own stack, removes the failed release's new stack, and
+ * returns the error to throw (it says what is live now).
+ */
+async function putBack(p: PutBack): Promise<RolloutFailedError> {
+    const { req, failure, before, target, namespace, appName, progress } = p;
+    const release = req.release;
+    const where = `${namespace}/${appName}`;
+    const why = [
+        `release ${release} did not become ready on ${where}; the kubelet says:`,
+        ...formatDiagnosis(diagnoseRollout(target.kubeconfig, namespace, appName, release)),
+    ];
+    const previous = before?.release ? listReleaseRecords().find((r) => r.release === before.release) : undefined;
+    if (!before || !previous?.imageDigest || !previous.commit || previous.imageDigest !== before.image || previous.release === release) {
+        const was = before ? `${before.image} (release ${before.release ?? "unknown"})` : "nothing";
+        return new RolloutFailedError(
+            [...why, `Before it, ${where} ran ${was}, which no recorded release can put back, so ${release}'s failing pods stay.`].join(
+                "\n",
+            ),
+            "fix the app (its log above) and make a new release, or roll back by hand: pinned rollback --to <release>.",
+        );
+    }
+    progress.note(`release ${release} failed; putting back ${previous.release} (${previous.imageDigest}) through its own stack`);
+    try {
+        await updateRelease(
+            {
+                release: parseReleaseName(previous.release),
+                record: previous,
+                commit: previous.commit,
+                command: `put back ${previous.release} after ${release} failed`,
+            },
+            target,
+            progress,
+        );
+    } catch (err) {
+        const live = readLiveDeployment(target.kubeconfig, namespace, appName);
+        return new RolloutFailedError(
+            [
+                ...why,
+                `Putting back ${previous.release} failed too: ${err instanceof PinnedError ? err.problem : String(err)}`,
+                `Live now: ${live ? `${live.image} (release ${live.release ?? "unknown"})` : "no Deployment"}.`,
+            ].join("\n"),
+            `roll back by hand: pinned rollback --to ${previous.release}; pinned status shows what runs.`,
+        );
+    }
+    if (failure.created) {
+        // The failed release's new stack manages nothing that is live now.
+        await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
+        restoreStackFile(release, failure.created.fileBefore);
+    }
+    const live = readLiveDeployment(target.kubeconfig, namespace, appName);
+    return new RolloutFailedError(
+        [
+            ...why,
+            `Put back: ${where} runs release ${live?.release ?? "unknown"} again (${live?.image ?? "no Deployment"}); ` +
+                `release ${release} recorded no digest.`,
+        ].join("\n"),
+        `fix the app (its log above) and release again; pinned status shows what runs.`,
+    );
 }
 
 /**
  * One `pulumi up`, shown as progress steps; the engine's full text goes to
  * .pinned/logs/<release>.log for when the steps are not enough.
  */
-async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
+async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedError["created"]): Promise<UpResult> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.openSync(logFile, "w");
@@ -97,10 +222,12 @@ async function runUpdate(stack: Stack, progress: Steps): Promise<UpResult> {
         return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
     } catch (err) {
         if (err instanceof CommandError) {
-            throw new PinnedError(
+            throw new UpdateFailedError(
                 `the update of stack ${stack.name} failed (the error above says why; ` +
                     `the engine's full output is in ${path.relative(process.cwd(), logFile)}); no digest was recorded.`,
                 "fix the cause and run the command again; nothing is left half-done.",
+                stack,
+                created,
             );
         }
         throw err;
@@ -199,9 +326,14 @@ async function forgetNewStack(stack: Stack, fileBefore: string | undefined): Pro
         return;
     }
     await stack.workspace.removeStack(stack.name, { preserveConfig: true });
+    restoreStackFile(stack.name, fileBefore);
+}
+
+/** The stack file as it was before this run: gone if this run made it. */
+function restoreStackFile(release: string, fileBefore: string | undefined): void {
     if (fileBefore === undefined) {
-        fs.rmSync(stackFilePath(stack.name), { force: true });
+        fs.rmSync(stackFilePath(release), { force: true });
     } else {
-        fs.writeFileSync(stackFilePath(stack.name), fileBefore);
+        fs.writeFileSync(stackFilePath(release), fileBefore);
     }
 }

@@ -9,6 +9,51 @@ export interface LiveDeployment {
     readonly image: string;
     /** The release that last applied it (its `pinned/release` annotation). */
     readonly release?: string;
+    /** Where its latest rollout stands, from the Deployment's status. */
+    readonly rollout: RolloutState;
+}
+
+/** A rollout is complete, under way, or failed (its progress deadline passed). */
+export type RolloutState =
+    | { readonly kind: "complete" }
+    | { readonly kind: "progressing"; readonly detail: string }
+    | { readonly kind: "failed"; readonly detail: string };
+
+/** The fields of a Deployment rolloutState reads. */
+export interface DeploymentStatusView {
+    metadata: { generation?: number };
+    spec: { replicas?: number };
+    status?: {
+        observedGeneration?: number;
+        replicas?: number;
+        updatedReplicas?: number;
+        availableReplicas?: number;
+        conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    };
+}
+
+/**
+ * The rollout's state as `kubectl rollout status` decides it: failed when
+ * the Progressing condition says ProgressDeadlineExceeded, complete when
+ * the controller has seen the latest spec and every replica is updated and
+ * available, else progressing.
+ */
+export function rolloutState(d: DeploymentStatusView): RolloutState {
+    const s = d.status ?? {};
+    const progressing = s.conditions?.find((c) => c.type === "Progressing");
+    if (progressing?.reason === "ProgressDeadlineExceeded") {
+        return { kind: "failed", detail: progressing.message ?? "progress deadline exceeded" };
+    }
+    const want = d.spec.replicas ?? 1;
+    if ((s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) {
+        return { kind: "progressing", detail: "the controller has not seen the latest spec yet" };
+    }
+    const updated = s.updatedReplicas ?? 0;
+    const available = s.availableReplicas ?? 0;
+    if (updated < want || available < want || (s.replicas ?? 0) > updated) {
+        return { kind: "progressing", detail: `${updated} of ${want} updated, ${available} available` };
+    }
+    return { kind: "complete" };
 }
 
 /** Reads the live Deployment with kubectl; undefined when it does not exist. */
@@ -30,11 +75,15 @@ export function readLiveDeployment(kubeconfig: string | undefined, namespace: st
             "check the cluster (pinned env status) and the kubeconfig.",
         );
     }
-    const d = JSON.parse(r.stdout) as {
+    const d = JSON.parse(r.stdout) as DeploymentStatusView & {
         metadata: { annotations?: Record<string, string> };
         spec: { template: { spec: { containers: Array<{ image: string }> } } };
     };
-    return { image: d.spec.template.spec.containers[0].image, release: d.metadata.annotations?.[ANNOTATIONS.release] };
+    return {
+        image: d.spec.template.spec.containers[0].image,
+        release: d.metadata.annotations?.[ANNOTATIONS.release],
+        rollout: rolloutState(d),
+    };
 }
 
 /** The live Deployment where `pinned up` would deploy, and where it lives. */

@@ -234,7 +234,16 @@ function readBefore(release: string | undefined): PreviewBefore {
         const live = readLive();
         if (live.target.kind === "cluster") {
             return live.deployment
-                ? { digest: live.deployment.image, release: live.deployment.release, source: "live" }
+                ? {
+                      digest: live.deployment.image,
+                      release: live.deployment.release,
+                      source: "live",
+                      // A rollout under way or failed is part of what runs now.
+                      note:
+                          live.deployment.rollout.kind === "complete"
+                              ? undefined
+                              : `rollout ${live.deployment.rollout.kind}: ${live.deployment.rollout.detail}`,
+                  }
                 : { source: "none", note: `no Deployment ${live.namespace}/${live.name} in the cluster yet` };
         }
         why = `no cluster to read (${live.target.source})`;

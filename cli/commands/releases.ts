@@ -22,7 +22,11 @@ export interface ReleaseRow {
 }
 
 /** Joins the stack files, the engine's stack list and the live Deployment. */
-export function releaseRows(records: ReleaseRecord[], lastUpdates: Map<string, string>, live?: LiveDeployment): ReleaseRow[] {
+export function releaseRows(
+    records: ReleaseRecord[],
+    lastUpdates: Map<string, string>,
+    live?: Pick<LiveDeployment, "image" | "release">,
+): ReleaseRow[] {
     return records.map((r) => ({
         release: r.release,
         commit: r.commit,

@@ -35,7 +35,11 @@ export interface RollbackTarget {
  * latest release older than the live one that recorded a digest (a
  * release that never deployed successfully is skipped, not chosen).
  */
-export function chooseRollbackTarget(records: readonly ReleaseRecord[], live: LiveDeployment, to?: string): RollbackTarget {
+export function chooseRollbackTarget(
+    records: readonly ReleaseRecord[],
+    live: Pick<LiveDeployment, "image" | "release">,
+    to?: string,
+): RollbackTarget {
     const known = records.map((r) => r.release).join(", ") || "none";
     let record: ReleaseRecord | undefined;
     if (to !== undefined) {

@@ -6,7 +6,8 @@ import { CommandSpec, parseCommandLine, usageOf } from "../args";
 export const STATUS_COMMAND: CommandSpec = {
     name: "status",
     description: `Compares the image the live Deployment runs with the digest recorded for
-the release that deployed it. Exit codes: 0 in sync, 3 drift, 4 no live
+the release that deployed it, and says when its rollout is under way or
+failed. Exit codes: 0 in sync, 3 drift or a failed rollout, 4 no live
 Deployment (or no cluster), 1 error.`,
 };
 export const STATUS_USAGE = usageOf(STATUS_COMMAND);
@@ -27,16 +28,22 @@ export function statusCommand(args: string[]): number {
             return 4;
         }
         const record = live.release ? readReleaseRecord(live.release) : undefined;
+        const rollout =
+            live.rollout.kind === "complete"
+                ? ""
+                : `  ${paint(process.stdout, live.rollout.kind === "failed" ? "red" : "yellow", `rollout ${live.rollout.kind}:`)} ` +
+                  `${live.rollout.detail}\n`;
         if (record?.imageDigest === live.image) {
             process.stdout.write(
-                `${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n`,
+                `${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n${rollout}`,
             );
-            return 0;
+            return live.rollout.kind === "failed" ? 3 : 0;
         }
         const expected = record?.imageDigest ?? "(no recorded digest)";
         process.stdout.write(
             `${paint(process.stdout, "red", "drift:")} ${namespace}/${name} runs ${live.image}\n` +
                 `  release ${live.release ?? "(unknown)"} recorded ${expected}\n` +
+                rollout +
                 `  fix: pinned up --release ${live.release ?? "<release>"} redeploys the recorded digest\n`,
         );
         return 3;

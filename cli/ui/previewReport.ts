@@ -84,7 +84,7 @@ function before(plan: PreviewPlan): Side {
     }
     const note =
         b.source === "live"
-            ? `live${b.release ? `, release ${b.release}` : ""}`
+            ? `live${b.release ? `, release ${b.release}` : ""}${b.note ? `; ${b.note}` : ""}`
             : `newest recorded release ${b.release}${b.note ? `; ${b.note}` : ""}`;
     return { digest: b.digest, note };
 }

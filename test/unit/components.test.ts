@@ -208,9 +208,9 @@ describe("PinnedDeployment (mocks)", () => {
         assert.strictEqual(secret.inputs.type, "kubernetes.io/dockerconfigjson");
         assert.strictEqual((secret.inputs.metadata as { name: string }).name, "pinned-app-registry");
         // The document is a Pulumi secret (encrypted in state), whatever the provider does with Secret data.
-        const wrapped = secret.inputs.stringData as { value: Record<string, string> } & Record<string, unknown>;
+        const wrapped = secret.inputs.data as { value: Record<string, string> } & Record<string, unknown>;
         assert.strictEqual(wrapped["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the document is a secret");
-        const doc = JSON.parse(wrapped.value[".dockerconfigjson"]);
+        const doc = JSON.parse(Buffer.from(wrapped.value[".dockerconfigjson"], "base64").toString());
         assert.deepStrictEqual(doc.auths["127.0.0.1:5000"], {
             username: "pinned",
             password: "s3cret",

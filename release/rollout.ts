@@ -1,0 +1,160 @@
+import { spawnSync } from "child_process";
+
+/**
+ * Why a release's pods did not become ready, as the kubelet reported it:
+ * read from the pods' container statuses and events and the failing
+ * container's log, with kubectl (the same client `status` uses).
+ */
+
+/** The fields of a pod this module reads. */
+export interface PodView {
+    metadata: { name: string };
+    status?: {
+        phase?: string;
+        conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+        containerStatuses?: Array<{
+            name: string;
+            ready: boolean;
+            restartCount: number;
+            state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode: number; reason?: string } };
+            lastState?: { terminated?: { exitCode: number; reason?: string } };
+        }>;
+    };
+}
+
+/** The fields of an event this module reads. */
+export interface EventView {
+    reason?: string;
+    message?: string;
+    count?: number;
+    type?: string;
+}
+
+/** One pod that is not ready, and why. */
+export interface PodFailure {
+    readonly pod: string;
+    readonly container?: string;
+    /** The kubelet's word: CrashLoopBackOff, ImagePullBackOff, ErrImagePull, Unhealthy (a probe), … */
+    readonly reason: string;
+    /** Exit code, restarts, probe or pull message: whatever makes the reason concrete. */
+    readonly detail: string;
+    /** The container started at least once, so its log may say more. */
+    readonly hasLog: boolean;
+    /** It ended at least once: its previous instance's log is the one that failed. */
+    readonly restarted: boolean;
+}
+
+/** Reasons that say more than "not ready yet": a waiting reason other than these is a failure. */
+const STARTING = new Set(["ContainerCreating", "PodInitializing"]);
+
+/**
+ * Why a pod is not ready. Waiting reasons (pull and crash back-offs, config
+ * errors) come first, then probe failures from the pod's events, then a
+ * container that exited; undefined for a pod that is ready.
+ */
+export function podFailure(pod: PodView, events: readonly EventView[]): PodFailure | undefined {
+    const statuses = pod.status?.containerStatuses ?? [];
+    const notReady = statuses.find((c) => !c.ready);
+    if (statuses.length > 0 && !notReady) {
+        return undefined;
+    }
+    const name = pod.metadata.name;
+    const c = notReady;
+    const exited = c?.lastState?.terminated ?? c?.state?.terminated;
+    const restarts = c && c.restartCount > 0 ? `, restarted ${c.restartCount} time${c.restartCount === 1 ? "" : "s"}` : "";
+    const exitText = exited ? `exit code ${exited.exitCode}${exited.reason ? ` (${exited.reason})` : ""}` : "";
+    const base = {
+        pod: name,
+        container: c?.name,
+        hasLog: Boolean(exited) || Boolean(c?.restartCount),
+        restarted: (c?.restartCount ?? 0) > 0,
+    };
+    const waiting = c?.state?.waiting;
+    if (waiting?.reason && !STARTING.has(waiting.reason)) {
+        const detail = [exitText, waiting.message?.trim()].filter(Boolean).join("; ");
+        return { ...base, reason: waiting.reason, detail: `${detail}${restarts}` || "no detail from the kubelet" };
+    }
+    const probe = [...events].reverse().find((e) => e.reason === "Unhealthy" || e.reason === "Failed" || e.reason === "FailedScheduling");
+    if (probe) {
+        const times = probe.count && probe.count > 1 ? ` (${probe.count} times)` : "";
+        return { ...base, reason: probe.reason ?? "Unhealthy", detail: `${probe.message?.trim() ?? ""}${times}${restarts}` };
+    }
+    if (exited) {
+        return { ...base, reason: exited.reason ?? "Exited", detail: `${exitText}${restarts}` };
+    }
+    const unscheduled = pod.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False");
+    if (unscheduled) {
+        return { ...base, reason: unscheduled.reason ?? "Unschedulable", detail: unscheduled.message ?? "" };
+    }
+    return { ...base, reason: waiting?.reason ?? pod.status?.phase ?? "NotReady", detail: "not ready before the progress deadline" };
+}
+
+/** What a failed rollout looked like from the cluster: each failing pod, with its log's last lines. */
+export interface RolloutDiagnosis {
+    readonly failures: ReadonlyArray<PodFailure & { readonly logTail: readonly string[] }>;
+}
+
+/** Lines of the failing container's log shown with the error. */
+export const LOG_TAIL_LINES = 10;
+
+/**
+ * Reads the pods a release's rollout started (they carry its
+ * `app.kubernetes.io/version` label) and says why they are not ready.
+ * Never throws: a diagnosis that cannot be read is an empty one.
+ */
+export function diagnoseRollout(kubeconfig: string | undefined, namespace: string, appName: string, release: string): RolloutDiagnosis {
+    const kc = (args: string[]) => {
+        const r = spawnSync("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "-n", namespace, ...args], {
+            encoding: "utf8",
+            timeout: 20_000,
+        });
+        return r.status === 0 ? r.stdout : undefined;
+    };
+    const selector = `app.kubernetes.io/name=${appName},app.kubernetes.io/version=${release}`;
+    const pods = parseItems<PodView>(kc(["get", "pods", "-l", selector, "-o", "json"]));
+    const failures = [];
+    for (const pod of pods) {
+        const events = parseItems<EventView>(
+            kc(["get", "events", "--field-selector", `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name}`, "-o", "json"]),
+        );
+        const failure = podFailure(pod, events);
+        if (!failure) {
+            continue;
+        }
+        const log =
+            failure.hasLog && failure.container
+                ? kc([
+                      "logs",
+                      pod.metadata.name,
+                      "-c",
+                      failure.container,
+                      `--tail=${LOG_TAIL_LINES}`,
+                      ...(failure.restarted ? ["--previous"] : []),
+                  ])
+                : undefined;
+        failures.push({ ...failure, logTail: (log ?? "").split("\n").filter((l) => l.trim() !== "") });
+    }
+    return { failures };
+}
+
+/** The diagnosis as lines for an error message. */
+export function formatDiagnosis(d: RolloutDiagnosis): string[] {
+    if (d.failures.length === 0) {
+        return ["  (no pod of the release reported a reason)"];
+    }
+    return d.failures.flatMap((f) => [
+        `  pod ${f.pod}${f.container ? ` (container ${f.container})` : ""}: ${f.reason}${f.detail ? ` — ${f.detail}` : ""}`,
+        ...(f.logTail.length > 0 ? [`  last lines of its ${f.restarted ? "previous " : ""}log:`, ...f.logTail.map((l) => `    ${l}`)] : []),
+    ]);
+}
+
+function parseItems<T>(json: string | undefined): T[] {
+    if (!json) {
+        return [];
+    }
+    try {
+        return ((JSON.parse(json) as { items?: T[] }).items ?? []) as T[];
+    } catch {
+        return [];
+    }
+}
