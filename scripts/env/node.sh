@@ -604,9 +604,9 @@ restore_host() {
       for c in $("$cmd" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\|CNI-[^ ]*\)$/\1/p'); do
         grep -qxF "chain$v $t $c" "$HOST_STATE" && continue
         # delete the rules jumping to it, then flush and delete it
-        "$cmd" -t "$t" -S 2>/dev/null | grep -- "-j $c\( \|$\)" | sed 's/^-A /-D /' | while read -r rule; do
-          # shellcheck disable=SC2086  # the rule is a list of words
-          "$cmd" -t "$t" $rule 2>/dev/null || true
+        { "$cmd" -t "$t" -S 2>/dev/null | grep -- "-j $c\( \|$\)" || true; } | sed 's/^-A /-D /' | while read -r rule; do
+          # eval: iptables -S quotes comments that contain spaces
+          eval "\"\$cmd\" -t \"\$t\" $rule" 2>/dev/null || true
         done
       done
       for c in $("$cmd" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\|CNI-[^ ]*\)$/\1/p'); do
@@ -615,7 +615,7 @@ restore_host() {
       done
       for c in $("$cmd" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\|CNI-[^ ]*\)$/\1/p'); do
         grep -qxF "chain$v $t $c" "$HOST_STATE" && continue
-        "$cmd" -t "$t" -X "$c" 2>/dev/null && step "$PART" "removed $cmd chain $t/$c"
+        if "$cmd" -t "$t" -X "$c" 2>/dev/null; then step "$PART" "removed $cmd chain $t/$c"; fi
       done
     done
   done
