@@ -401,6 +401,15 @@ remember_host() {
     for k in vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes; do
       [ -r "/proc/sys/$k" ] && printf 'sysctl %s %s\n' "$k" "$(cat "/proc/sys/$k")"
     done
+    # Directories the kubelet and the runtime create whatever their root
+    # dirs are; down removes those that did not exist before.
+    for k in /var/log/pods /var/lib/kubelet /run/netns /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+      case "$k" in *'*'*) continue ;; esac
+      [ -e "$k" ] || printf 'absent %s\n' "$k"
+    done
+    for k in /sys/fs/cgroup/*/; do
+      [ -e "${k}kubepods" ] || printf 'absent %skubepods\n' "$k"
+    done
     for t in filter nat mangle; do
       iptables -t "$t" -S 2>/dev/null | sed -n "s/^-N /chain4 $t /p"
       ip6tables -t "$t" -S 2>/dev/null | sed -n "s/^-N /chain6 $t /p"
@@ -619,6 +628,18 @@ restore_host() {
       done
     done
   done
+  # Directories that appeared with the kubelet (pod logs, device-plugin
+  # sockets, network namespace mounts, QoS cgroups); a cgroup or netns
+  # directory still in use is kept (rmdir refuses it).
+  while read -r kind a; do
+    if [ "$kind" != absent ] || [ ! -e "$a" ]; then continue; fi
+    case "$a" in
+      /var/log/pods|/var/lib/kubelet) rm -rf "$a" ;;
+      /run/netns) rmdir "$a" 2>/dev/null || true ;;
+      */kubepods) find "$a" -depth -type d -exec rmdir {} + 2>/dev/null || true ;;
+    esac
+    [ -e "$a" ] || step "$PART" "removed $a"
+  done <"$HOST_STATE"
   rm -f "$HOST_STATE"
 }
 
@@ -635,13 +656,17 @@ cmd_down() {
   fi
   restore_host
   rm -rf "$CNI/ipam"
-  local left=()
-  [ -d /var/log/pods ] && left+=("/var/log/pods (the kubelet writes pod logs there, whatever its root dir)")
-  [ -d /var/lib/kubelet ] && left+=("/var/lib/kubelet (device-plugins, made by the kubelet)")
-  [ -d /run/containerd/s ] && left+=("/run/containerd/s (containerd's shim sockets; shared with Docker's containerd)")
-  [ -d /sys/fs/cgroup/memory/kubepods ] || [ -d /sys/fs/cgroup/kubepods ] && left+=("the /kubepods cgroups (empty)")
-  [ -d /run/netns ] && left+=("/run/netns (the directory)")
-  [ "${#left[@]}" -eq 0 ] || step "$PART" "left on the host: $(printf '%s; ' "${left[@]}" | sed 's/; $//')"
+  local left=() d
+  [ -d /var/log/pods ] && left+=("/var/log/pods (it existed before the first start)")
+  [ -d /var/lib/kubelet ] && left+=("/var/lib/kubelet (it existed before the first start)")
+  [ -d /run/netns ] && left+=("/run/netns")
+  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [ -d "$d" ] && { left+=("the /kubepods cgroups"); break; }
+  done
+  # Shared with Docker's containerd: shim sockets go away with their shims.
+  [ -d /run/containerd ] && left+=("/run/containerd (shim socket directory, shared with Docker's containerd)")
+  left+=("the Debian packages containerd, runc, containernetworking-plugins")
+  step "$PART" "left on the host: $(printf '%s; ' "${left[@]}" | sed 's/; $//')"
 }
 
 # ---------------------------------------------------------------- check
