@@ -403,7 +403,7 @@ remember_host() {
     done
     # Directories the kubelet and the runtime create whatever their root
     # dirs are; down removes those that did not exist before.
-    for k in /var/log/pods /var/lib/kubelet /run/netns /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    for k in /var/log/pods /var/lib/kubelet /run/netns /run/containerd /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
       case "$k" in *'*'*) continue ;; esac
       [ -e "$k" ] || printf 'absent %s\n' "$k"
     done
@@ -636,10 +636,14 @@ restore_host() {
     case "$a" in
       /var/log/pods|/var/lib/kubelet) rm -rf "$a" ;;
       /run/netns) rmdir "$a" 2>/dev/null || true ;;
+      # containerd puts its shims' sockets in /run/containerd/s whatever its
+      # state dir is (Docker's containerd does too, where it runs).
+      /run/containerd) rmdir "$a/s" "$a" 2>/dev/null || true ;;
       */kubepods) find "$a" -depth -type d -exec rmdir {} + 2>/dev/null || true ;;
     esac
     [ -e "$a" ] || step "$PART" "removed $a"
   done <"$HOST_STATE"
+  grep '^absent ' "$HOST_STATE" >"$RUN/host-left" || true
   rm -f "$HOST_STATE"
 }
 
@@ -663,8 +667,7 @@ cmd_down() {
   for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [ -d "$d" ] && { left+=("the /kubepods cgroups"); break; }
   done
-  # Shared with Docker's containerd: shim sockets go away with their shims.
-  [ -d /run/containerd ] && left+=("/run/containerd (shim socket directory, shared with Docker's containerd)")
+  [ -d /run/containerd ] && grep -qxF "absent /run/containerd" "$RUN/host-left" 2>/dev/null && left+=("/run/containerd (containerd's shim socket directory)")
   left+=("the Debian packages containerd, runc, containernetworking-plugins")
   step "$PART" "left on the host: $(printf '%s; ' "${left[@]}" | sed 's/; $//')"
 }
