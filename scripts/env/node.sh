@@ -43,6 +43,7 @@
 # Measured here (2 cores, another test run alongside):
 #   kubelet build, warm module cache, Go build cache warm from the control
 #   plane's binaries: 36 s (8 s resolving its packages, 28 s building);
+#   with an empty Go build cache (nice 19): 7m12s;
 #   first 'up' with the kubelet already built (apt-get install of the CNI
 #   plugins, certificates, a new containerd root): 20 s to a Ready node;
 #   warm 'up' after 'down': 2-3 s to a Ready node; 'down' with a few pods: 7-32 s;
