@@ -2,7 +2,8 @@
 # cluster.sh up|status|down|build|check|env — a real Kubernetes control plane on loopback
 # for "pinned env up": etcd + kube-apiserver + kube-controller-manager +
 # kube-scheduler, with kwok simulating one node (pods become Ready and get
-# fake pod IPs; no containers run, images are never pulled).
+# fake pod IPs; no containers run, images are never pulled). node.sh adds a
+# real node (kubelet + containerd); the simulated one is the fallback.
 #
 # Everything is built from the Go module proxy through small wrapper modules
 # (k8s.io/kubernetes and etcd's server module replace their sibling modules
@@ -18,14 +19,19 @@
 # down:   stop the processes this script started (by recorded PID); keeps the
 #         binaries, certificates and etcd data ('down --purge' drops etcd data).
 # build:  only build the binaries.
-# check:  smoke test: a Deployment of an image by digest becomes Available and
-#         its Service gets ready endpoints (in a new namespace
-#         pinned-cluster-check-<random>, deleted afterwards).
+# check:  smoke test: a Deployment of an image by digest becomes Available on
+#         the simulated node and its Service gets ready endpoints (in a new
+#         namespace pinned-cluster-check-<random>, deleted afterwards).
+# Pod Security admission enforces "restricted" in every namespace except
+# kube-system and kube-node-lease (cluster/admission.yaml). The API server
+# reaches kubelets (logs, exec, port-forward on node.sh's real node) at their
+# InternalIP with its own client certificate, and verifies their serving
+# certificates against the cluster CA.
 # env:    print 'export KUBECONFIG=…'.
-# Addresses: everything listens on 127.0.0.1. The node's InternalIP is
-# 127.0.0.1; pod IPs ($POD_CIDR) and service IPs ($SERVICE_CIDR) are
-# bookkeeping only — no kube-proxy or container runtime exists, and nothing
-# here ever connects to them.
+# Addresses: everything listens on 127.0.0.1. The simulated node's InternalIP is
+# 127.0.0.1; its pod IPs ($POD_CIDR) and all service IPs ($SERVICE_CIDR) are
+# bookkeeping only — no kube-proxy runs, and nothing here ever connects to
+# them (the real node's pods have addresses on node.sh's bridge).
 #
 # Settings (environment): PINNED_APISERVER_PORT (6443), PINNED_ETCD_PORT (2379),
 # PINNED_ETCD_PEER_PORT (2380), PINNED_CONTROLLER_MANAGER_PORT (10257),
@@ -34,73 +40,31 @@ set -euo pipefail
 PART=cluster
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cluster-lib.sh"
 
-# One Kubernetes release within one minor of the installed kubectl (1.32).
-# v1.33.13: the module proxy serves k8s.io/kubernetes v1.32.13 but not all of
-# its staging modules at v0.32.13 (k8s.io/endpointslice is missing), while every
-# staging module the three commands need is served at v0.33.13.
 # etcd 3.5.x (Kubernetes 1.31+ needs >= 3.5.11; Debian ships 3.4.23).
-K8S_VERSION="v1.33.13"
 ETCD_VERSION="v3.5.35"
 KWOK_VERSION="v0.8.0"
 NODE_NAME="kwok-node-0"
-SERVICE_CIDR="10.96.0.0/16"  # virtual: nothing runs kube-proxy, no traffic is ever sent there
-POD_CIDR="10.244.0.0/24"     # fake pod IPs handed out by kwok; nothing listens on them
+# node.sh taints the simulated node with this (NoExecute) while a real node is
+# Ready, so workloads run for real and only where they can.
+SIMULATED_TAINT="node.pinned.local/simulated"
 
-APISERVER_PORT="${PINNED_APISERVER_PORT:-6443}"
 ETCD_PORT="${PINNED_ETCD_PORT:-2379}"
 ETCD_PEER_PORT="${PINNED_ETCD_PEER_PORT:-2380}"
 KCM_PORT="${PINNED_CONTROLLER_MANAGER_PORT:-10257}"
 SCHED_PORT="${PINNED_SCHEDULER_PORT:-10259}"
 KWOK_PORT="${PINNED_KWOK_PORT:-10247}"
 
-BIN="$CACHE/bin"
-SRC="$CACHE/src/cluster"
-RUN="$CACHE/run/cluster"
-PKI="$RUN/pki"
-KUBECONFIG_ADMIN="$CACHE/kubeconfig"
+RUN="$CLUSTER_RUN"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SERVER="https://127.0.0.1:$APISERVER_PORT"
 
 for _v in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHED_PORT KWOK_PORT; do
   case "${!_v}" in ''|*[!0-9]*) die "$PART" "port setting $_v='${!_v}' is not a number" "set it to a free TCP port" ;; esac
 done
 
 # ---------------------------------------------------------------- building
-
-# go_env : the Go settings every build here uses.
-go_env() {
-  export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
-  command -v go >/dev/null 2>&1 || die "$PART" "the go command is not installed" "install Go (the machine image has Go 1.26)"
-}
-
-# have_version BIN PATTERN : true if "$BIN --version" output contains PATTERN.
-have_version() {
-  [ -x "$1" ] || return 1
-  "$1" --version 2>/dev/null | grep -qF -- "$2"
-}
-
-# wrapper_dir NAME : create (once) a wrapper module directory and echo its path.
-wrapper_dir() {
-  local d="$SRC/$1"
-  mkdir -p "$d"
-  printf '%s\n' "$d"
-}
-
-# go_build_into NAME WRAPPERDIR LOG PKG LDFLAGS : build PKG into a temp file, move into $BIN/NAME.
-go_build_into() {
-  local name="$1" dir="$2" log="$3" pkg="$4" ldflags="$5" t0 tmp
-  t0="$(now_s)"
-  tmp="$BIN/.$name.tmp.$$"
-  step "$PART" "building $name (log $log)"
-  if ! (cd "$dir" && nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg") >>"$log" 2>&1; then
-    rm -f "$tmp"
-    tail -n 15 "$log" >&2
-    die "$PART" "go build $pkg failed (log $log)" "fix the error above and re-run '$0 up' (finished binaries are kept)"
-  fi
-  mv -f "$tmp" "$BIN/$name"
-  step "$PART" "built $name in $(fmt_duration $(( $(now_s) - t0 )))"
-}
 
 # build_plain NAME VERSION_TEXT MODULE VERSION PKG : build a main package
 # whose module needs no replaces of its own: a throwaway module requires PKG
@@ -134,80 +98,8 @@ build_kwok() {
   build_plain kwok "${KWOK_VERSION#v}" sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 }
 
-# k8s_wrapper : write the wrapper go.mod for k8s.io/kubernetes@$K8S_VERSION,
-# replacing each staging module (./staging/src/k8s.io/X at v0.0.0 upstream)
-# with its published v0.MINOR.PATCH, generated from the downloaded go.mod.
-k8s_wrapper() {
-  local dir="$1" log="$2" gomod staging_ver tmp
-  [ -s "$dir/go.sum" ] && [ -s "$dir/go.mod" ] && return 0
-  gomod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" 2>>"$log" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
-  [ -s "$gomod" ] || { tail -n 15 "$log" >&2; die "$PART" "could not download k8s.io/kubernetes@$K8S_VERSION (log $log)" "check that the Go module proxy serves it: go list -m -versions k8s.io/kubernetes"; }
-  staging_ver="v0.${K8S_VERSION#v1.}"
-  tmp="$(mktemp -d "$SRC/.k8s-wrapper.XXXXXX")"
-  # The upstream godebug defaults keep the runtime behaviour the release was tested with.
-  {
-    echo "module pinned.local/kubernetes-build"
-    echo
-    echo "go 1.26.0"
-    echo
-    grep '^godebug ' "$gomod" || true
-    echo
-    echo "require k8s.io/kubernetes $K8S_VERSION"
-    echo
-    echo "replace ("
-    go mod edit -json "$gomod" | python3 -c '
-import json, sys
-ver = sys.argv[1]
-for r in json.load(sys.stdin).get("Replace") or []:
-    new = r["New"]["Path"]
-    if new.startswith("./staging/src/"):
-        print("\t%s => %s %s" % (r["Old"]["Path"], r["Old"]["Path"], ver))
-' "$staging_ver"
-    echo ")"
-  } >"$tmp/go.mod"
-  grep -q '=> k8s.io/api ' "$tmp/go.mod" || { rm -rf "$tmp"; die "$PART" "found no staging replaces in $gomod" "inspect that go.mod; the wrapper generation expects ./staging/src/… replaces"; }
-  # Resolve the package graph of the three commands (fills go.sum).
-  (cd "$tmp" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
-      "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" \
-      "k8s.io/kubernetes/cmd/kube-scheduler@$K8S_VERSION") >>"$log" 2>&1 \
-    || {
-      local unserved
-      unserved="$(grep -o 'k8s.io/[a-z0-9-]*@v0[.0-9]*: reading [^ ]*: 40[34]' "$log" | cut -d: -f1 | sort -u | tr '\n' ' ')"
-      tail -n 15 "$log" >&2; rm -rf "$tmp"
-      if [ -n "$unserved" ]; then
-        die "$PART" "the Go module proxy does not serve these staging modules of Kubernetes $K8S_VERSION: $unserved(log $log)" \
-          "pick a K8S_VERSION in $0 whose staging modules are all served (go list -m -versions k8s.io/<module>)"
-      fi
-      die "$PART" "could not resolve the Kubernetes $K8S_VERSION modules (log $log)" "read the log; re-run '$0 up' after fixing"
-    }
-  mkdir -p "$dir"
-  mv -f "$tmp/go.mod" "$dir/go.mod"
-  mv -f "$tmp/go.sum" "$dir/go.sum"
-  rm -rf "$tmp"
-}
-
 build_k8s() {
-  local c missing=()
-  for c in kube-apiserver kube-controller-manager kube-scheduler; do
-    have_version "$BIN/$c" "Kubernetes $K8S_VERSION" || missing+=("$c")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  go_env
-  local dir log minor pkgs ld
-  dir="$(wrapper_dir "kubernetes-$K8S_VERSION")"
-  log="$RUN/build-kubernetes.log"
-  mkdir -p "$RUN"; : >"$log"
-  step "$PART" "Kubernetes $K8S_VERSION: building ${missing[*]} (tens of minutes on 2 cores with a cold Go build cache)"
-  k8s_wrapper "$dir" "$log"
-  minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
-  ld="-s -w"
-  for pkgs in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld+=" -X $pkgs.gitVersion=$K8S_VERSION -X $pkgs.gitMajor=1 -X $pkgs.gitMinor=$minor"
-    ld+=" -X $pkgs.gitTreeState=clean -X $pkgs.buildDate=1970-01-01T00:00:00Z"
-  done
-  for c in "${missing[@]}"; do
-    go_build_into "$c" "$dir" "$log" "k8s.io/kubernetes/cmd/$c" "$ld"
-  done
+  build_k8s_commands "$RUN/build-kubernetes.log" kube-apiserver kube-controller-manager kube-scheduler
 }
 
 cmd_build() {
@@ -220,18 +112,6 @@ cmd_build() {
 }
 
 # ---------------------------------------------------------------- certificates
-
-# sign NAME SUBJECT EXT : EC key + certificate NAME.{key,crt} in the current
-# directory, signed by ca.{key,crt}, valid 10 years.
-sign() {
-  local name="$1" subj="$2" ext="$3"
-  openssl ecparam -name prime256v1 -genkey -noout -out "$name.key" 2>/dev/null
-  openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr" 2>/dev/null
-  printf '%s\n' "$ext" >"$name.ext"
-  openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
-    -sha256 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
-  rm -f "$name.csr" "$name.ext"
-}
 
 # ensure_pki : generate the CA, serving/client certificates and the service
 # account key pair once (all or nothing: built in a temp dir, then moved).
@@ -280,6 +160,29 @@ subjectAltName=IP:127.0.0.1,DNS:localhost,IP:${SERVICE_CIDR%.0/*}.1,DNS:kubernet
   ) || { rm -rf "$tmp"; die "$PART" "certificate generation with openssl failed" "run 'openssl version' to check openssl, then re-run '$0 up'"; }
   rm -rf "$PKI"
   mv "$tmp" "$PKI"
+}
+
+# ensure_kubelet_client_cert : the API server's client certificate for
+# kubelets (logs, exec, port-forward go from the API server to the kubelet,
+# which authorizes this user by webhook; node.sh binds it to
+# system:kubelet-api-admin). Added next to an existing CA, so clusters made
+# before it keep their certificates.
+ensure_kubelet_client_cert() {
+  [ -s "$PKI/apiserver-kubelet-client.crt" ] && return 0
+  step "$PART" "generating the API server's kubelet client certificate in $PKI"
+  local tmp
+  tmp="$(mktemp -d "$RUN/.pki.XXXXXX")"
+  (
+    set -e
+    umask 077
+    cp "$PKI/ca.crt" "$PKI/ca.key" "$tmp/"
+    cd "$tmp"
+    sign apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+    mv apiserver-kubelet-client.key apiserver-kubelet-client.crt "$PKI/"
+  ) || { rm -rf "$tmp"; die "$PART" "could not sign the kubelet client certificate with openssl" "run 'openssl version', then re-run '$0 up'"; }
+  rm -rf "$tmp"
 }
 
 # write_kubeconfig FILE USER CERTNAME [embed] : kubeconfig for $SERVER (atomic).
@@ -377,6 +280,11 @@ args_of() {
       --service-cluster-ip-range="$SERVICE_CIDR" \
       --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
       --allow-privileged=true --endpoint-reconciler-type=none \
+      --admission-control-config-file="$HERE/cluster/admission.yaml" \
+      --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
+      --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+      --kubelet-certificate-authority="$PKI/ca.crt" \
+      --kubelet-preferred-address-types=InternalIP \
       --cert-dir="$RUN/apiserver-certs" --profiling=false --v=1 ;;
     kube-controller-manager) printf '%s\n' "$BIN/kube-controller-manager" \
       --kubeconfig="$RUN/controller-manager.kubeconfig" \
@@ -437,7 +345,13 @@ healthy() {
 }
 
 # wanted_of NAME : version, certificate set and command line NAME should run with.
-wanted_of() { version_of "$1"; echo "pki $(cat "$PKI/.complete")"; args_of "$1"; }
+# The admission configuration is a file the command line only names: its
+# checksum is part of what the API server should run with.
+wanted_of() {
+  version_of "$1"; echo "pki $(cat "$PKI/.complete")"; args_of "$1"
+  [ "$1" = kube-apiserver ] && sha256sum <"$HERE/cluster/admission.yaml"
+  return 0
+}
 
 # changed_components : names of running components (started by this script)
 # whose version, certificates or command line differ from what 'up' wants.
@@ -503,7 +417,6 @@ wait_healthy() {
     "read the log; '$0 down' then '$0 up' restarts everything"
 }
 
-kc() { kubectl --kubeconfig "$KUBECONFIG_ADMIN" --request-timeout=10s "$@"; }
 
 node_ready() {
   [ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
@@ -550,6 +463,7 @@ cmd_up() {
   build_kwok
   build_k8s
   ensure_pki
+  ensure_kubelet_client_cert
   write_kubeconfigs
   local changed; changed="$(changed_components)"
   if [ -n "$changed" ]; then
@@ -605,7 +519,28 @@ cmd_check() {
   ns="pinned-cluster-check-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')"
   local image="127.0.0.1:5000/pinned/check@sha256:0000000000000000000000000000000000000000000000000000000000000001"
   kc create namespace "$ns" >/dev/null
-  kc -n "$ns" create deployment web --image="$image" --replicas=2 --port=8080 >/dev/null
+  # Pinned to the simulated node (it tolerates the taint node.sh puts there
+  # while a real node runs: its image does not exist), and restricted, as Pod
+  # Security admission demands everywhere outside kube-system.
+  kc -n "$ns" apply -f - >/dev/null <<DEPLOY
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      nodeSelector: {type: kwok}
+      tolerations: [{key: $SIMULATED_TAINT, operator: Exists}]
+      securityContext: {runAsNonRoot: true, runAsUser: 65534, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: web
+        image: $image
+        ports: [{containerPort: 8080}]
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+DEPLOY
   kc -n "$ns" expose deployment web --port=80 --target-port=8080 >/dev/null
   kc -n "$ns" rollout status deployment/web --timeout=60s >/dev/null \
     || die "$PART" "deployment $ns/web did not become Available" "kubectl --kubeconfig $KUBECONFIG_ADMIN -n $ns describe pods; see $(log_of kwok)"

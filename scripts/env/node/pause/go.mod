@@ -1,0 +1,3 @@
+module pinned.local/pause
+
+go 1.26.0
