@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandError, ConfigMap, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { CommandError, ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { parseImageDigest } from "../core/imageDigest";
 import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
@@ -12,7 +12,7 @@ import { engineEnv } from "./engineEnv";
 import { defaultRegistry } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
-import { projectWorkspace } from "./engine";
+import { projectWorkspace, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
@@ -272,17 +272,21 @@ async function configure(stack: Stack, commit: string): Promise<ConfigMap> {
         "pinned:commit": { value: commit },
     };
     const registry = defaultRegistry();
-    if (!current["pinned:registry"] && registry) {
+    const firstUse = !current["pinned:registry"] && registry;
+    if (firstUse) {
         values["pinned:registry"] = { value: registry.server };
         if (registry.username) {
             values["pinned:registryUser"] = { value: registry.username };
         }
-        if (registry.password) {
-            values["pinned:registryPassword"] = { value: registry.password, secret: true };
-        }
     }
-    // One write, so a failure leaves no partly configured stack file.
+    // The plain values in one write; a new stack's file is removed again if
+    // anything after this fails (forgetNewStack).
     await stack.setAllConfig(values);
+    if (firstUse && registry.password) {
+        // Through stdin, never as an argument (see setSecretConfig).
+        setSecretConfig(stack.workspace as LocalWorkspace, stack.name, "pinned:registryPassword", registry.password);
+        values["pinned:registryPassword"] = { value: registry.password, secret: true };
+    }
     return { ...current, ...values };
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
@@ -59,4 +60,25 @@ export async function projectWorkspace(extraEnv: Record<string, string> = {}, op
         envVars: { ...engineEnv(), ...extraEnv },
         pulumiCommand: await engineCommand(opts),
     });
+}
+
+/**
+ * Sets a secret stack setting with the value on the engine's stdin: the
+ * Automation API's setConfig passes values as arguments, which any local
+ * user can read in `ps` while the engine runs.
+ */
+export function setSecretConfig(workspace: LocalWorkspace, stack: string, key: string, value: string): void {
+    const r = spawnSync(pulumiBinary(), ["config", "set", "--secret", "--stack", stack, key], {
+        cwd: workspace.workDir,
+        encoding: "utf8",
+        env: { ...process.env, ...workspace.envVars },
+        input: value,
+        timeout: 60_000,
+    });
+    if (r.status !== 0) {
+        throw new PinnedError(
+            `pulumi config set --secret ${key} failed for stack ${stack}: ${(r.stderr || r.stdout || String(r.error ?? "")).trim()}`,
+            "check the passphrase (PULUMI_CONFIG_PASSPHRASE or the cache's passphrase file) and the backend, then try again.",
+        );
+    }
 }

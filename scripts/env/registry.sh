@@ -33,6 +33,9 @@ case "$PORT" in ''|*[!0-9]*) die "$PART" "PINNED_REGISTRY_PORT='$PORT' is not a 
 
 # http_code [CURL ARGS...] : HTTP status of GET http://$ADDR/v2/ ("000" if nothing answers).
 http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" "http://$ADDR/v2/" 2>/dev/null || true; }
+# http_code_auth : the same with the registry's credentials, given to curl as
+# a config on stdin: an argument would show the password in `ps`.
+http_code_auth() { printf 'user = "%s:%s"\n' "$REGISTRY_USER" "$REGISTRY_PASSWORD" | http_code -K -; }
 
 load_creds() {
   [ -s "$CREDS" ] || return 1
@@ -66,11 +69,12 @@ write_creds() {
 
 ensure_htpasswd() {
   mkdir -p "$RUN"
-  if [ -s "$HTPASSWD" ] && htpasswd -vb "$HTPASSWD" "$REGISTRY_USER" "$REGISTRY_PASSWORD" >/dev/null 2>&1; then
+  if [ -s "$HTPASSWD" ] && printf '%s' "$REGISTRY_PASSWORD" | htpasswd -v -i "$HTPASSWD" "$REGISTRY_USER" >/dev/null 2>&1; then
     return 0
   fi
   local tmp; tmp="$(mktemp "$RUN/.htpasswd.XXXXXX")"
-  htpasswd -nbB -C 10 "$REGISTRY_USER" "$REGISTRY_PASSWORD" | sed '/^$/d' >"$tmp"
+  # The password on stdin (-i), never as an argument.
+  printf '%s' "$REGISTRY_PASSWORD" | htpasswd -n -i -B -C 10 "$REGISTRY_USER" | sed '/^$/d' >"$tmp"
   chmod 600 "$tmp"
   mv -f "$tmp" "$HTPASSWD"
 }
@@ -148,7 +152,7 @@ cmd_up() {
       die "$PART" "this script's registry (PID $(cat "$PIDFILE")) already serves $running_addr, not $ADDR" \
         "run '$0 down' first to move it to port $PORT, or unset PINNED_REGISTRY_PORT"
     fi
-    if [ "$(http_code -u "$REGISTRY_USER:$REGISTRY_PASSWORD")" = 200 ]; then
+    if [ "$(http_code_auth)" = 200 ]; then
       write_creds
       step "$PART" "already running on $ADDR (PID $(cat "$PIDFILE")); nothing to do"
       docker_login
@@ -159,7 +163,7 @@ cmd_up() {
   fi
   rm -f "$PIDFILE"
   if [ "$code" != 000 ]; then
-    if [ "$code" = 401 ] && [ "$(http_code -u "$REGISTRY_USER:$REGISTRY_PASSWORD")" = 200 ]; then
+    if [ "$code" = 401 ] && [ "$(http_code_auth)" = 200 ]; then
       write_creds
       step "$PART" "a registry not started by this script already serves $ADDR and accepts our credentials; using it"
       docker_login
@@ -186,7 +190,7 @@ cmd_up() {
     sleep 0.2
   done
   [ "$code" = 401 ] || die "$PART" "$ADDR/v2/ answered HTTP $code without credentials, expected 401" "see $LOG"
-  code="$(http_code -u "$REGISTRY_USER:$REGISTRY_PASSWORD")"
+  code="$(http_code_auth)"
   [ "$code" = 200 ] || die "$PART" "$ADDR/v2/ answered HTTP $code with the stored credentials, expected 200" "see $LOG and $HTPASSWD"
   write_creds
   docker_login
@@ -197,7 +201,7 @@ cmd_status() {
   local anon auth who="not started by this script"
   load_creds || { echo "$PART: no credentials file $CREDS — unhealthy; run scripts/env/registry.sh up"; return 1; }
   anon="$(http_code)"
-  auth="$(http_code -u "$REGISTRY_USER:$REGISTRY_PASSWORD")"
+  auth="$(http_code_auth)"
   bg_alive "$PIDFILE" docker-registry && who="started by this script, PID $(cat "$PIDFILE")"
   local ver; ver="$(docker-registry --version 2>/dev/null | awk '{print $3}')"
   if [ "$anon" = 000 ]; then

@@ -109,7 +109,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         await project.git.addTag(B);
         const preview = project.pinned(["preview"]);
         assert.strictEqual(preview.status, 3, preview.output);
-        const shown = / {2}after {5}(\S+) \(built and pushed by this preview in \d+s; pinned up ships this digest\)/.exec(
+        const shown = / {2}after {3}(\S+) \(built and pushed by this preview in \d+s; pinned up ships this digest\)/.exec(
             preview.stdout,
         )?.[1];
         assert.match(shown ?? "", DIGEST, preview.stdout);

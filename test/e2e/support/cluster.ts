@@ -17,6 +17,33 @@ export class Cluster {
         return new Cluster();
     }
 
+    /**
+     * The real node (scripts/env/node.sh) must be Ready: a claim about pods
+     * that run is proven on pods that run. Fails, never skips, with the
+     * reason the node part gives (for example why a kubelet cannot run here).
+     */
+    requireRealNode(): void {
+        const script = path.join(PROJECT_DIR, "scripts", "env", "node.sh");
+        const status = spawnSync("bash", [script, "status"], { encoding: "utf8" });
+        if (status.status !== 0) {
+            throw new Error(`no real node to run pods on: ${status.stdout.trim()}${status.stderr.trim()}`);
+        }
+    }
+
+    /** Addresses of the Ready pods of a Deployment (on the node's bridge, reachable from this machine). */
+    readyPodIPs(namespace: string, name = "pinned-app"): string[] {
+        const pods = JSON.parse(this.kubectl(["get", "pods", "-n", namespace, "-l", `app.kubernetes.io/name=${name}`, "-o", "json"])) as {
+            items: Array<{
+                metadata: { deletionTimestamp?: string };
+                status: { podIP?: string; conditions?: Array<{ type: string; status: string }> };
+            }>;
+        };
+        return pods.items
+            .filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+            .map((p) => p.status.podIP)
+            .filter((ip): ip is string => Boolean(ip));
+    }
+
     kubectl(args: string[]): string {
         return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig, ...args], { encoding: "utf8" });
     }
