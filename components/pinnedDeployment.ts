@@ -163,7 +163,15 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                     name: appName,
                     namespace: args.namespace,
                     labels,
-                    annotations: { "pulumi.com/patchForce": "true" },
+                    annotations: {
+                        "pulumi.com/patchForce": "true",
+                        // The engine would wait until no selected pod is
+                        // unready: a failing release's pods would hold the
+                        // Service for the full await timeout (10 minutes)
+                        // after the Deployment's own await already failed.
+                        // Readiness is the Deployment's to judge.
+                        "pulumi.com/skipAwait": "true",
+                    },
                 },
                 spec: { selector, ports: [{ name: "http", port: 80, targetPort: "http" }] },
             },

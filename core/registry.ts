@@ -1,8 +1,13 @@
 import { RegistryError } from "./errors";
 import { ImageDigest, parseImageDigest, splitImageDigest } from "./imageDigest";
 
-/** Credentials for one registry; both absent for an anonymous one. */
+/** Credentials for one registry; username and password absent for an anonymous one. */
 export interface RegistryCredentials {
+    /**
+     * The registry `host[:port]` they belong to (`pinned:registry`): they are
+     * sent to this host only, never to another registry a reference names.
+     */
+    readonly registry: string;
     readonly username?: string;
     readonly password?: string;
 }
@@ -33,16 +38,24 @@ function repositoryOf(repository: string, shown: string): Repository {
     return { host, name: repository.slice(slash + 1) };
 }
 
+/** `host[:port]` names this machine: localhost, 127.0.0.0/8 or [::1], the whole host (not a prefix of it). */
+export function isLoopback(host: string): boolean {
+    const m = /^(localhost|127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})|\[::1\])(?::(\d{1,5}))?$/.exec(host);
+    return (
+        m !== null && [m[2], m[3], m[4]].every((o) => o === undefined || Number(o) <= 255) && (m[5] === undefined || Number(m[5]) <= 65535)
+    );
+}
+
 /** Loopback registries are spoken to over HTTP, the rest over HTTPS, as the Docker engine does. */
 export function registryScheme(host: string): "http" | "https" {
-    return /^(127\.|localhost(:|$)|\[::1\])/.test(host) ? "http" : "https";
+    return isLoopback(host) ? "http" : "https";
 }
 
 /**
  * Asks the registry (Distribution API) whether it holds the manifest a
  * image digest names.
  */
-export async function manifestExists(ref: ImageDigest, creds: RegistryCredentials = {}): Promise<boolean> {
+export async function manifestExists(ref: ImageDigest, creds: RegistryCredentials): Promise<boolean> {
     const { repository, digest } = splitImageDigest(ref);
     const repo = repositoryOf(repository, ref);
     const response = await get(repo, `manifests/${digest}`, creds, "HEAD", ref);
@@ -60,7 +73,7 @@ export interface TaggedImage {
  * labels of its config. Undefined when the tag does not exist. Only
  * single-platform images are read (a tag on an index has no one config).
  */
-export async function findTaggedImage(repository: string, tag: string, creds: RegistryCredentials = {}): Promise<TaggedImage | undefined> {
+export async function findTaggedImage(repository: string, tag: string, creds: RegistryCredentials): Promise<TaggedImage | undefined> {
     const shown = `${repository}:${tag}`;
     const repo = repositoryOf(repository, shown);
     const manifest = await get(repo, `manifests/${tag}`, creds, "GET", shown);
@@ -82,13 +95,24 @@ async function get(repo: Repository, what: string, creds: RegistryCredentials, m
     const url = `${registryScheme(repo.host)}://${repo.host}/v2/${repo.name}/${what}`;
     let response = await request(url, method, {});
     if (response.status === 401) {
-        const auth = await authorization(response.headers.get("www-authenticate") ?? "", creds, repo.host);
-        response = await request(url, method, { authorization: auth });
+        // The credentials are the configured registry's: another host a
+        // reference names gets none (and answers as it does to anyone).
+        const own = repo.host === creds.registry ? creds : { registry: creds.registry };
+        const auth = await authorization(response.headers.get("www-authenticate") ?? "", own, repo.host);
+        if (auth) {
+            response = await request(url, method, { authorization: auth });
+        }
     }
     if (response.status === 200 || response.status === 404) {
         return response;
     }
     if (response.status === 401 || response.status === 403) {
+        if (repo.host !== creds.registry) {
+            throw new RegistryError(
+                `registry ${repo.host} asks for credentials (HTTP ${response.status}) for ${shown}, but only ${creds.registry} (pinned:registry) gets them.`,
+                `use an image in ${creds.registry}, or set pinned:registry to ${repo.host} with its own credentials.`,
+            );
+        }
         throw new RegistryError(
             `registry ${repo.host} refused the credentials (HTTP ${response.status}) while looking up ${shown}.`,
             "set pinned:registryUser and the secret pinned:registryPassword for this stack.",
@@ -112,20 +136,45 @@ async function request(url: string, method: "GET" | "HEAD", headers: Record<stri
     }
 }
 
-/** Basic auth, or a bearer token from the realm the registry names (token auth). */
-async function authorization(challenge: string, creds: RegistryCredentials, host: string): Promise<string> {
+/**
+ * Basic auth, or a bearer token from the realm the registry names (token
+ * auth). The realm must be HTTPS (plain HTTP only on loopback), and it gets
+ * the credentials only when it is the registry's own host; another token
+ * service is asked anonymously.
+ */
+async function authorization(challenge: string, creds: RegistryCredentials, host: string): Promise<string | undefined> {
     const basic = `Basic ${Buffer.from(`${creds.username ?? ""}:${creds.password ?? ""}`).toString("base64")}`;
-    if (!/^bearer/i.test(challenge)) {
-        return basic;
+    const scheme = /^\s*(\w+)/.exec(challenge)?.[1]?.toLowerCase();
+    if (scheme === "basic") {
+        // Without credentials there is nothing to answer a Basic challenge with.
+        return creds.username === undefined ? undefined : basic;
     }
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const tokenUrl = new URL(params.realm);
+    let tokenUrl: URL;
+    try {
+        if (scheme !== "bearer") {
+            throw new Error("not Basic or Bearer");
+        }
+        tokenUrl = new URL(params.realm);
+    } catch {
+        throw new RegistryError(
+            `registry ${host} answered 401 with a malformed challenge (WWW-Authenticate: ${JSON.stringify(challenge.slice(0, 200))}).`,
+            "check that pinned:registry names a Docker Distribution registry, and its auth configuration.",
+        );
+    }
+    if (tokenUrl.protocol !== "https:" && !(tokenUrl.protocol === "http:" && isLoopback(tokenUrl.host))) {
+        throw new RegistryError(
+            `registry ${host} sends clients for a token to ${tokenUrl.origin}, which is neither HTTPS nor on this machine.`,
+            "configure the registry's token service with an https:// realm.",
+        );
+    }
     for (const key of ["service", "scope"]) {
         if (params[key]) {
             tokenUrl.searchParams.set(key, params[key]);
         }
     }
-    const res = await fetch(tokenUrl, { headers: creds.username ? { authorization: basic } : {} });
+    const withCreds = creds.username !== undefined && tokenUrl.host === host;
+    const res = await fetch(tokenUrl, { headers: withCreds ? { authorization: basic } : {} });
     if (!res.ok) {
         throw new RegistryError(`registry ${host} gave no token (HTTP ${res.status}).`, "check the registry credentials.");
     }

@@ -26,7 +26,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
     const config = readReleaseConfig();
     const password = config.registryPassword ? await unsecret(config.registryPassword) : undefined;
 
-    const creds = { username: config.registryUser, password };
+    const creds = { registry: config.registry, username: config.registryUser, password };
 
     let commitTime: string | undefined;
     let sourceUrl: string | undefined;

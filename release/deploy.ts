@@ -245,6 +245,7 @@ async function assertStillInRegistry(config: ConfigMap, release: string, digest:
     const step = progress.start(`checking the registry for ${digest}`);
     try {
         await assertInRegistry(release, parseImageDigest(digest), {
+            registry: config["pinned:registry"]?.value ?? "",
             username: config["pinned:registryUser"]?.value,
             password: config["pinned:registryPassword"]?.value,
         });

@@ -56,7 +56,7 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
         commitTime: req.source.commitTime,
         sourceUrl: req.source.remoteUrl,
     });
-    const creds = { username: req.registry.username, password: req.registry.password };
+    const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
 
     const look = progress.start(`looking for an identical build of ${imageName}`);
     const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {

@@ -160,6 +160,8 @@ describe("PinnedDeployment (mocks)", () => {
         assert.strictEqual(meta.annotations[ANNOTATIONS.release], "2026-11-27-001");
         assert.strictEqual(meta.annotations[ANNOTATIONS.commit], COMMIT);
         const [svc] = ofType("kubernetes:core/v1:Service");
+        const svcAnnotations = (svc.inputs.metadata as { annotations: Record<string, string> }).annotations;
+        assert.strictEqual(svcAnnotations["pulumi.com/skipAwait"], "true", "readiness is the Deployment's to judge");
         assert.deepStrictEqual((svc.inputs.spec as { selector: unknown }).selector, { "app.kubernetes.io/name": "pinned-app" });
     });
 

@@ -25,10 +25,12 @@ const HEX = "cd".repeat(32);
 async function fakeRegistry(
     digests: string[],
     tags: Record<string, { digest: string; labels: Record<string, string> }> = {},
+    onAuthorization: (header: string | undefined) => void = () => undefined,
 ): Promise<{ host: string; requests: string[]; close(): void }> {
     const requests: string[] = [];
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
+        onAuthorization(req.headers.authorization);
         if (req.headers.authorization !== `Basic ${Buffer.from("pinned:pw").toString("base64")}`) {
             res.writeHead(401, { "www-authenticate": 'Basic realm="registry"' }).end();
             return;
@@ -163,6 +165,7 @@ describe("program (mocks)", function () {
                 R,
                 config({
                     "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
                     "pinned:registryPassword": "pw",
                 }),
@@ -181,6 +184,7 @@ describe("program (mocks)", function () {
                 R,
                 config({
                     "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
                     "pinned:registryPassword": "wrong",
                 }),
@@ -188,6 +192,29 @@ describe("program (mocks)", function () {
             await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /pinned:registryPassword/.test(e.fix));
         } finally {
             reg.close();
+        }
+    });
+
+    it("a recorded digest on another host gets no credentials: refused before any resource", async () => {
+        const seen: string[] = [];
+        const other = await fakeRegistry([`sha256:${HEX}`], {}, (auth) => seen.push(auth ?? ""));
+        try {
+            useMocks(
+                R,
+                config({
+                    "pinned:imageDigest": `${other.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                }),
+            );
+            await assert.rejects(
+                program(),
+                (e: unknown) => e instanceof RegistryError && /only 127\.0\.0\.1:5000 \(pinned:registry\) gets them/.test(e.problem),
+            );
+            assert.ok(!seen.some((a) => a.startsWith("Basic ")), `no credentials sent: ${seen.join(", ")}`);
+            assert.strictEqual(registered.length, 0);
+        } finally {
+            other.close();
         }
     });
 
