@@ -7,6 +7,8 @@ import { ROLLBACK_USAGE, rollbackCommand } from "./commands/rollback";
 import { STATUS_USAGE, statusCommand } from "./commands/status";
 import { TAG_USAGE, tagCommand } from "./commands/tag";
 import { UP_USAGE, upCommand } from "./commands/up";
+import { resolveEnvironment } from "../core/settings";
+import { reportError } from "./ui/output";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
 
@@ -26,16 +28,17 @@ Run "pinned COMMAND --help" for details.`;
 
 type Command = (args: string[]) => number | Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
+/** Each command, its usage, and whether it reaches a cluster (so KUBECONFIG is checked first). */
+const COMMANDS: Record<string, { run: Command; usage: string; cluster?: boolean }> = {
     env: { run: envCommand, usage: ENV_USAGE },
     lint: { run: lintCommand, usage: LINT_USAGE },
-    preview: { run: previewCommand, usage: PREVIEW_USAGE },
-    release: { run: releaseCommand, usage: RELEASE_USAGE },
-    releases: { run: releasesCommand, usage: RELEASES_USAGE },
-    rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
-    status: { run: statusCommand, usage: STATUS_USAGE },
+    preview: { run: previewCommand, usage: PREVIEW_USAGE, cluster: true },
+    release: { run: releaseCommand, usage: RELEASE_USAGE, cluster: true },
+    releases: { run: releasesCommand, usage: RELEASES_USAGE, cluster: true },
+    rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE, cluster: true },
+    status: { run: statusCommand, usage: STATUS_USAGE, cluster: true },
     tag: { run: tagCommand, usage: TAG_USAGE },
-    up: { run: upCommand, usage: UP_USAGE },
+    up: { run: upCommand, usage: UP_USAGE, cluster: true },
 };
 
 /** Runs one command line; resolves to the process exit code. */
@@ -54,6 +57,12 @@ export async function main(argv: string[]): Promise<number> {
     if (args.includes("--help") || args.includes("-h")) {
         process.stdout.write(`${command.usage}\n`);
         return 0;
+    }
+    try {
+        // Every environment variable is checked before a command starts anything.
+        resolveEnvironment(process.env, { cluster: command.cluster ?? false });
+    } catch (err) {
+        return reportError(err, 1);
     }
     return command.run(args);
 }

@@ -1,5 +1,6 @@
 import * as path from "path";
-import { ImageDigest, parseImageDigest } from "./imageDigest";
+import * as fs from "fs";
+import { ImageDigest, parseImageDigest, splitImageDigest } from "./imageDigest";
 import { ConfigError, PinnedError } from "./errors";
 import { cpuMillicores, memoryBytes } from "./quantity";
 
@@ -115,17 +116,52 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
     // PINNED_RENDER_YAML_TO is how `pinned up` renders when no cluster is
     // configured, without writing a machine's path into the stack file.
     const renderYamlTo = get("renderYamlTo") ?? (env.PINNED_RENDER_YAML_TO || undefined);
+    const registry = get("registry");
+    if (registry !== undefined) {
+        checkRegistry("pinned:registry", registry);
+    }
+    const repository = checked(
+        "repository",
+        get("repository") ?? DEFAULTS.repository,
+        REPOSITORY,
+        "pinned/app",
+        "repository names are lower case: letters, digits, and . _ - / between them",
+    );
+    const appName = checked(
+        "name",
+        get("name") ?? DEFAULTS.name,
+        DNS_LABEL_LETTER,
+        "pinned-app",
+        "a Kubernetes name: at most 63 lower-case letters, digits and -, starting with a letter",
+    );
+    const namespace = checked(
+        "namespace",
+        get("namespace") ?? DEFAULTS.namespace,
+        DNS_LABEL,
+        "default",
+        "a namespace name: at most 63 lower-case letters, digits and -",
+    );
+    const imageDigest = digest === undefined ? undefined : guard("pinned:imageDigest", () => parseImageDigest(digest));
+    if (imageDigest && registry !== undefined) {
+        const where = splitImageDigest(imageDigest).repository;
+        if (where !== `${registry}/${repository}`) {
+            throw new ConfigError(
+                `pinned:imageDigest is in ${where}, not in this release's registry and repository ${registry}/${repository}.`,
+                "a release deploys only images from its own repository: record the digest the release's own up pushed (pinned up rebuilds it if you remove the key).",
+            );
+        }
+    }
     return {
         commit,
-        imageDigest: digest === undefined ? undefined : guard("pinned:imageDigest", () => parseImageDigest(digest)),
-        registry: get("registry"),
+        imageDigest,
+        registry,
         registryUser: get("registryUser"),
-        repository: get("repository") ?? DEFAULTS.repository,
-        appDir: path.resolve(projectDir, get("app") ?? DEFAULTS.app),
-        appName: get("name") ?? DEFAULTS.name,
-        namespace: get("namespace") ?? DEFAULTS.namespace,
+        repository,
+        appDir: insideProject("app", get("app") ?? DEFAULTS.app, projectDir, false),
+        appName,
+        namespace,
         port: whole("port", get("port"), DEFAULTS.port, 1, 65535),
-        replicas: whole("replicas", get("replicas"), DEFAULTS.replicas, 0, 1000),
+        replicas: whole("replicas", get("replicas"), DEFAULTS.replicas, 0, MAX_REPLICAS),
         resources: resources(get),
         progressDeadlineSeconds: whole(
             "progressDeadlineSeconds",
@@ -136,8 +172,111 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
         ),
         strictPolicy: flag("strictPolicy", get("strictPolicy"), DEFAULTS.strictPolicy),
         kubeconfig: get("kubeconfig"),
-        renderYamlTo: renderYamlTo === undefined ? undefined : path.resolve(projectDir, renderYamlTo),
+        renderYamlTo: renderYamlTo === undefined ? undefined : insideProject("renderYamlTo", renderYamlTo, projectDir, true),
     };
+}
+
+/** The most replicas a setting may ask for: more is a typo on a pipeline of this size. */
+export const MAX_REPLICAS = 1000;
+
+/** An image repository path (the Distribution spec's grammar), lower case. */
+const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+/** A DNS-1123 label: namespaces. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1035 label: Service (and so Deployment) names must start with a letter. */
+const DNS_LABEL_LETTER = /^(?=.{1,63}$)[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** `host[:port]`: a lower-case host name or IPv4 address, or a bracketed IPv6 address. */
+const REGISTRY_HOST = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*|\[[0-9a-f:]+\])(?::(\d{1,5}))?$/;
+
+/** Refuses a registry given as a URL, with a path, or with a port out of range. */
+function checkRegistry(where: string, value: string): void {
+    const m = REGISTRY_HOST.exec(value);
+    if (!m || (m[1] !== undefined && Number(m[1]) > 65535)) {
+        const bare = value
+            .replace(/^[a-z]+:\/\//i, "")
+            .replace(/\/.*$/, "")
+            .toLowerCase();
+        throw new ConfigError(
+            `${where} is "${value}", not a registry host[:port] (no scheme, no path, lower case).`,
+            `give the host and port only, e.g. ${bare || "127.0.0.1:5000"}.`,
+        );
+    }
+}
+
+function checked(key: string, value: string, pattern: RegExp, example: string, rule: string): string {
+    if (!pattern.test(value)) {
+        throw new ConfigError(`pinned:${key} is "${value}", which is not valid: ${rule}.`, `pulumi config set pinned:${key} ${example}.`);
+    }
+    return value;
+}
+
+/**
+ * A directory setting must stay inside the project: the app's directory is
+ * the build context (a parent would send the whole disk to the builder), and
+ * manifests are written only where the project keeps its files.
+ */
+function insideProject(key: string, value: string, projectDir: string, mayBeRoot: boolean): string {
+    const abs = path.resolve(projectDir, value);
+    const rel = path.relative(projectDir, abs);
+    if (rel.startsWith("..") || path.isAbsolute(rel) || (!mayBeRoot && rel === "")) {
+        throw new ConfigError(
+            `pinned:${key} is "${value}", which is ${rel === "" ? "the project itself" : "outside the project"} (${projectDir}).`,
+            `name a directory inside the project, e.g. pulumi config set pinned:${key} ${key === "app" ? "app" : ".pinned/rendered"}.`,
+        );
+    }
+    return abs;
+}
+
+/** The environment variables pinned reads, checked. */
+export interface EnvironmentSettings {
+    readonly registry?: { readonly server: string; readonly username?: string; readonly password?: string };
+    readonly cache?: string;
+    readonly kubeconfig?: string;
+}
+
+/**
+ * Checks the environment variables every command reads, before anything
+ * runs: a refusal names the variable, its value and the fix. `cluster`:
+ * the command reaches a cluster, so a KUBECONFIG must name files that exist.
+ */
+export function resolveEnvironment(env: Readonly<Record<string, string | undefined>>, opts: { cluster: boolean }): EnvironmentSettings {
+    const server = env.PINNED_REGISTRY || undefined;
+    const username = env.PINNED_REGISTRY_USER || undefined;
+    const password = env.PINNED_REGISTRY_PASSWORD || undefined;
+    if (server !== undefined) {
+        checkRegistry("PINNED_REGISTRY", server);
+    }
+    if ((username === undefined) !== (password === undefined)) {
+        const missing = username === undefined ? "PINNED_REGISTRY_USER" : "PINNED_REGISTRY_PASSWORD";
+        throw new ConfigError(
+            `${missing} is not set, but ${missing === "PINNED_REGISTRY_USER" ? "PINNED_REGISTRY_PASSWORD" : "PINNED_REGISTRY_USER"} is: a registry login needs both.`,
+            `set ${missing} too, or unset both for an anonymous registry.`,
+        );
+    }
+    if ((username !== undefined || password !== undefined) && server === undefined) {
+        throw new ConfigError(
+            "PINNED_REGISTRY_USER and PINNED_REGISTRY_PASSWORD are set, but PINNED_REGISTRY is not: they would be sent to no registry you named.",
+            "set PINNED_REGISTRY to the registry host[:port] they belong to.",
+        );
+    }
+    const cache = env.PINNED_CACHE || undefined;
+    if (cache !== undefined && !path.isAbsolute(cache)) {
+        throw new ConfigError(
+            `PINNED_CACHE is "${cache}", a relative path: it would change with the directory you run from.`,
+            `give an absolute path, e.g. PINNED_CACHE=${path.resolve(cache)}.`,
+        );
+    }
+    const kubeconfig = env.KUBECONFIG || undefined;
+    if (opts.cluster && kubeconfig !== undefined) {
+        const missing = kubeconfig.split(path.delimiter).filter((f) => f !== "" && !fs.existsSync(f));
+        if (missing.length > 0) {
+            throw new ConfigError(
+                `KUBECONFIG names ${missing.join(", ")}, which does not exist.`,
+                "point KUBECONFIG at your cluster's kubeconfig file, or unset it to use the embedded cluster.",
+            );
+        }
+    }
+    return { registry: server ? { server, username, password } : undefined, cache, kubeconfig };
 }
 
 function resources(get: (key: string) => string | undefined): ContainerResources {

@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import { PinnedError } from "../core/errors";
+import { isReleaseName } from "../core/git/releaseName";
 import { ANNOTATIONS } from "../components/pinnedDeployment";
 import { deploymentLocation } from "./stackFile";
 import { chooseTarget, DeployTarget } from "./target";
@@ -81,9 +82,14 @@ export function readLiveDeployment(kubeconfig: string | undefined, namespace: st
     };
     return {
         image: d.spec.template.spec.containers[0].image,
-        release: d.metadata.annotations?.[ANNOTATIONS.release],
+        release: releaseAnnotation(d.metadata.annotations?.[ANNOTATIONS.release]),
         rollout: rolloutState(d),
     };
+}
+
+/** The `pinned/release` annotation when it names a release; anything else (it is cluster data) is ignored. */
+function releaseAnnotation(value: string | undefined): string | undefined {
+    return value !== undefined && isReleaseName(value) ? value : undefined;
 }
 
 /** The live Deployment where `pinned up` would deploy, and where it lives. */

@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { ConfigError } from "../core/errors";
+import { isReleaseName } from "../core/git/releaseName";
 import { resolveSettings, Settings } from "../core/settings";
 import { PROJECT_DIR } from "./project";
 
@@ -20,12 +22,30 @@ export function stackFilePath(release: string, projectDir = PROJECT_DIR): string
 
 /** Reads stacks/Pulumi.<release>.yaml, or undefined when the release has no stack yet. */
 export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): ReleaseRecord | undefined {
+    // A name read from the cluster (an annotation) is not trusted to be a
+    // file name: only a release name maps to a file in stacks/.
+    if (!isReleaseName(release)) {
+        return undefined;
+    }
     const file = stackFilePath(release, projectDir);
     if (!fs.existsSync(file)) {
         return undefined;
     }
-    const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config = doc.config ?? {};
+    const doc = loadYaml(file) as { config?: Record<string, unknown> } | null;
+    if (doc !== null && (typeof doc !== "object" || Array.isArray(doc))) {
+        throw new ConfigError(
+            `${path.relative(process.cwd(), file)} is not a stack file: it holds no mapping.`,
+            "restore it from git (git checkout -- FILE).",
+        );
+    }
+    const config = doc?.config ?? {};
+    const password = config["pinned:registryPassword"];
+    if (password !== undefined && !(typeof password === "object" && password !== null && "secure" in password)) {
+        throw new ConfigError(
+            `${path.relative(process.cwd(), file)}: pinned:registryPassword is written in plain text, readable by anyone with the repository.`,
+            `remove the line, change the password, and set it as a secret: pulumi config set --secret pinned:registryPassword --stack ${release} (it reads the value from stdin).`,
+        );
+    }
     const str = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
     const plain = Object.fromEntries(
         Object.entries(config)
@@ -35,16 +55,34 @@ export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): Re
     return { release, file, commit: str("pinned:commit"), imageDigest: str("pinned:imageDigest"), config: plain };
 }
 
+/** Parses a YAML file; a syntax error names the file, the line and the column. */
+export function loadYaml(file: string): unknown {
+    try {
+        return yaml.load(fs.readFileSync(file, "utf8")) ?? null;
+    } catch (e) {
+        if (e instanceof yaml.YAMLException) {
+            const line = e.mark ? `:${e.mark.line + 1}:${e.mark.column + 1}` : "";
+            throw new ConfigError(
+                `${path.relative(process.cwd(), file)}${line}: not valid YAML: ${e.reason}.`,
+                "fix the file (git diff shows what changed), then run the command again.",
+            );
+        }
+        throw e;
+    }
+}
+
 /** Every release with a stack file, oldest first (release names sort by date). */
 export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
     const dir = path.join(projectDir, "stacks");
     if (!fs.existsSync(dir)) {
         return [];
     }
+    // Only files named after a release: Pulumi.0000.yaml or a scratch
+    // stack's file is not a release.
     return fs
         .readdirSync(dir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((r): r is string => r !== undefined)
+        .filter((r): r is string => r !== undefined && isReleaseName(r))
         .sort()
         .map((r) => readReleaseRecord(r, projectDir))
         .filter((r): r is ReleaseRecord => r !== undefined);
@@ -52,7 +90,7 @@ export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
 
 /** The `pinned:*` values of Pulumi.yaml's project-wide config. */
 export function projectConfig(projectDir = PROJECT_DIR): Record<string, string> {
-    const doc = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
+    const doc = (loadYaml(path.join(projectDir, "Pulumi.yaml")) ?? {}) as {
         config?: Record<string, { value?: unknown; default?: unknown } | string>;
     };
     const values: Record<string, string> = {};

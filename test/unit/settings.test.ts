@@ -34,7 +34,7 @@ describe("settings resolver", () => {
             [s.appDir, s.replicas, s.port, s.strictPolicy, s.namespace, s.renderYamlTo],
             ["/p/svc", 3, 9000, false, "default", "/p/out"],
         );
-        assert.strictEqual(resolveSettings({ "pinned:renderYamlTo": "/r" }, { PINNED_RENDER_YAML_TO: "out" }, "/p").renderYamlTo, "/r");
+        assert.strictEqual(resolveSettings({ "pinned:renderYamlTo": "/p/r" }, { PINNED_RENDER_YAML_TO: "out" }, "/p").renderYamlTo, "/p/r");
     });
 
     it("reads sizes in cores, millicores and binary or decimal bytes, and the progress deadline", () => {
