@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Add, Arg, DockerfileParser, From, Instruction, Label, Run } from "dockerfile-ast";
+import { Add, Arg, Copy, DockerfileParser, From, Instruction, Label, Run } from "dockerfile-ast";
 import { Finding, Severity } from "./finding";
 import { packageProblems, Problem, RequirementsReader } from "./packageRules";
 import { simpleCommands } from "./shellCommands";
@@ -104,7 +104,19 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
                     fix: `pass it as a build secret: RUN --mount=type=secret,id=${name.toLowerCase()} …`,
                 });
             }
+        } else if (keyword === "COPY") {
+            const problem = copyFromProblem(instruction as Copy, globalArgs, stages);
+            if (problem) {
+                add(instruction, problem.severity, problem);
+            }
         } else if (keyword === "RUN") {
+            if (REMOTE_SCRIPT.test(instruction.getArgumentsContent() ?? "")) {
+                add(instruction, "error", {
+                    rule: "remote-script",
+                    message: "RUN pipes content fetched from the network into a shell, with no checksum: it can change between builds",
+                    fix: "download to a file, check it (echo '<sha256>  FILE' | sha256sum -c -), then run it; or vendor the script in the repository",
+                });
+            }
             for (const argv of runCommands(instruction as Run)) {
                 for (const p of packageProblems(argv, readRequirements)) {
                     add(instruction, "error", p);
@@ -131,12 +143,38 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
 
 type BaseProblem = Problem & { severity: Severity };
 
+/** `curl … | sh`, `wget -O- … | bash` and the like: a download run unchecked. */
+const REMOTE_SCRIPT = /\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|da|z|k)?sh\b/;
+
 function baseImageProblem(from: From, globalArgs: Map<string, string>, stages: readonly string[]): BaseProblem | undefined {
     const written =
         from
             .getArguments()
             .map((a) => a.getValue())
             .filter((a) => !a.startsWith("--"))[0] ?? "";
+    return imageProblem(written, globalArgs, stages);
+}
+
+/**
+ * `COPY --from=<image>` pulls files from an image that is not a stage of
+ * this recipe: the same pinning rules as a base image apply to it.
+ */
+function copyFromProblem(copy: Copy, globalArgs: Map<string, string>, stages: readonly string[]): BaseProblem | undefined {
+    const from = copy.getFromFlag()?.getValue() ?? undefined;
+    if (from === undefined || /^\d+$/.test(from)) {
+        return undefined; // no --from, or a stage by index
+    }
+    const problem = imageProblem(from, globalArgs, stages);
+    return (
+        problem && {
+            ...problem,
+            message: problem.message.replace(/^base image/, "COPY --from image"),
+            fix: problem.fix.replace("FROM ", "COPY --from="),
+        }
+    );
+}
+
+function imageProblem(written: string, globalArgs: Map<string, string>, stages: readonly string[]): BaseProblem | undefined {
     const image = written.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => globalArgs.get(name) ?? m);
     if (image.includes("$")) {
         return {
@@ -332,12 +370,23 @@ function requirementsReader(contextDir: string, copied: string[][]): Requirement
         const candidates = [inImage.replace(/^\/+/, ""), base, ...copied.flat().filter((src) => path.basename(src) === base)];
         for (const candidate of candidates) {
             const full = path.join(contextDir, candidate);
+            // Only files inside the build context (after symlinks): a path
+            // like /../secrets.txt must not read, or print, a file outside it.
+            if (!insideDir(contextDir, full)) {
+                continue;
+            }
             if (fs.existsSync(full) && fs.statSync(full).isFile()) {
                 return { path: path.relative(process.cwd(), full) || full, text: fs.readFileSync(full, "utf8") };
             }
         }
         return undefined;
     };
+}
+
+function insideDir(dir: string, file: string): boolean {
+    const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : path.resolve(p));
+    const rel = path.relative(real(dir), real(file));
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
 function finding(file: string, line: number, severity: Severity, p: Problem): Finding {

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { formatFinding, hasErrors } from "../../core/policy/finding";
 import { lintDockerfile, lintDockerfileFile } from "../../core/policy/recipePolicy";
@@ -229,6 +231,44 @@ const cases: Case[] = [
         passes: true,
     },
     { name: "no FROM at all", recipe: "RUN true\n", expect: ["1 no-from"] },
+    {
+        name: "COPY --from an external image with latest",
+        recipe: `FROM ${BASE}\nCOPY --from=alpine:latest /bin/sh /sh\n${STAMP}\n`,
+        expect: ["2 base-latest"],
+    },
+    {
+        name: "COPY --from an external image without a tag",
+        recipe: `FROM ${BASE}\nCOPY --from=busybox /bin/sh /sh\n${STAMP}\n`,
+        expect: ["2 base-unversioned"],
+    },
+    {
+        name: "COPY --from a pinned external image",
+        recipe: `FROM ${BASE}\nCOPY --from=${BASE} /bin/sh /sh\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "COPY --from an earlier stage, by name and by index",
+        recipe: `FROM ${BASE} AS build\nFROM ${BASE}\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "curl piped into sh",
+        recipe: `FROM ${BASE}\nRUN curl -fsSL https://get.example/install.sh | sh\n${STAMP}\n`,
+        expect: ["2 remote-script"],
+    },
+    {
+        name: "wget piped into sudo bash",
+        recipe: `FROM ${BASE}\nRUN wget -qO- https://x.example/i | sudo bash -s\n${STAMP}\n`,
+        expect: ["2 remote-script"],
+    },
+    {
+        name: "a download checked before it runs is fine",
+        recipe: `FROM ${BASE}\nRUN curl -fsSLo /i.sh https://x.example/i.sh && echo "ab  /i.sh" | sha256sum -c - && sh /i.sh\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
 ];
 
 describe("recipe policy", () => {
@@ -252,6 +292,28 @@ describe("recipe policy", () => {
     it("formats findings as file:line: rule: [severity] message — fix", () => {
         const [f] = lintDockerfile(`FROM python:latest\n${STAMP}\n`, "app/Dockerfile");
         assert.match(formatFinding(f), /^app\/Dockerfile:1: base-latest: \[error\] .+ — pin an exact version/);
+    });
+
+    it("never reads a requirements file outside the build context, nor prints what it holds", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-context-"));
+        try {
+            fs.mkdirSync(path.join(dir, "context"));
+            fs.writeFileSync(path.join(dir, "secrets.txt"), "token-5f2b9c1e-do-not-print\n");
+            fs.symlinkSync(path.join(dir, "secrets.txt"), path.join(dir, "context", "linked.txt"));
+            for (const file of ["/../secrets.txt", "../secrets.txt", "linked.txt"]) {
+                const findings = lintDockerfile(`FROM ${BASE}\nRUN pip install -r ${file}\n${STAMP}\n`, "Dockerfile", {
+                    contextDir: path.join(dir, "context"),
+                });
+                assert.deepStrictEqual(
+                    findings.map((f) => `${f.line} ${f.rule}`),
+                    ["2 pip-requirements-unreadable"],
+                    file,
+                );
+                assert.ok(!findings.map(formatFinding).join("\n").includes("token-5f2b9c1e"), "the file's content is never printed");
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("reports a missing file as a finding, not a crash", () => {
