@@ -266,6 +266,19 @@ export function resolveEnvironment(env: Readonly<Record<string, string | undefin
             `give an absolute path, e.g. PINNED_CACHE=${path.resolve(cache)}.`,
         );
     }
+    if (env.PULUMI_CONFIG_PASSPHRASE === "") {
+        throw new ConfigError(
+            "PULUMI_CONFIG_PASSPHRASE is set but empty: stack secrets (the registry password) would be encrypted with no key.",
+            "unset it (the embedded environment keeps a generated passphrase), or set a real one.",
+        );
+    }
+    const passphraseFile = env.PULUMI_CONFIG_PASSPHRASE === undefined ? env.PULUMI_CONFIG_PASSPHRASE_FILE || undefined : undefined;
+    if (passphraseFile !== undefined && !(fs.existsSync(passphraseFile) && fs.readFileSync(passphraseFile, "utf8").trim() !== "")) {
+        throw new ConfigError(
+            `PULUMI_CONFIG_PASSPHRASE_FILE names ${passphraseFile}, which ${fs.existsSync(passphraseFile) ? "is empty" : "does not exist"}.`,
+            "point it at the file holding the stacks' passphrase, or unset it.",
+        );
+    }
     const kubeconfig = env.KUBECONFIG || undefined;
     if (opts.cluster && kubeconfig !== undefined) {
         const missing = kubeconfig.split(path.delimiter).filter((f) => f !== "" && !fs.existsSync(f));

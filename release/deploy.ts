@@ -105,7 +105,15 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
     const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
     try {
-        const config = await configure(stack, commit);
+        const config = await configure(stack, commit).catch((err: unknown) => {
+            // The first read of the stack's secrets is where a wrong passphrase shows.
+            throw err instanceof CommandError && /passphrase|decrypt/i.test(engineStderr(err))
+                ? new PinnedError(
+                      `wrong passphrase for stack ${release}: its secrets (the registry password) do not decrypt.`,
+                      "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase the stack was made with.",
+                  )
+                : err;
+        });
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
         } else {
@@ -212,8 +220,9 @@ async function putBack(p: PutBack): Promise<RolloutFailedError> {
  */
 async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedError["created"]): Promise<UpResult> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
-    fs.mkdirSync(path.dirname(logFile), { recursive: true });
-    const log = fs.openSync(logFile, "w");
+    // Engine logs can name internal hosts and paths: readable by the owner only.
+    fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+    const log = fs.openSync(logFile, "w", 0o600);
     const events = new EngineProgress(progress);
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
@@ -222,10 +231,14 @@ async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedErr
         return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
     } catch (err) {
         if (err instanceof CommandError) {
+            const stderr = engineStderr(err);
+            fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
+            const said = lastLines(stderr, 6);
             throw new UpdateFailedError(
-                `the update of stack ${stack.name} failed (the error above says why; ` +
-                    `the engine's full output is in ${path.relative(process.cwd(), logFile)}); no digest was recorded.`,
-                "fix the cause and run the command again; nothing is left half-done.",
+                `the update of stack ${stack.name} failed` +
+                    (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
+                    `the engine's full output is in ${path.relative(process.cwd(), logFile)}; no digest was recorded.`,
+                "fix the cause and run the command again (pinned status shows what runs now).",
                 stack,
                 created,
             );
@@ -235,6 +248,19 @@ async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedErr
         events.close();
         fs.closeSync(log);
     }
+}
+
+/** The engine's standard error, which a CommandError carries (its type does not expose it). */
+export function engineStderr(err: CommandError): string {
+    return (err as unknown as { commandResult?: { stderr?: string } }).commandResult?.stderr?.trim() ?? "";
+}
+
+function lastLines(text: string, n: number): string {
+    return text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .slice(-n)
+        .join("\n");
 }
 
 /**

@@ -1,4 +1,5 @@
 import { PinnedError } from "../../core/errors";
+import { explainFailure } from "../../release/failure";
 
 /** Colour only for people at a terminal; plain text in CI logs and pipes. */
 export function useColour(stream: NodeJS.WriteStream): boolean {
@@ -13,9 +14,11 @@ export function paint(stream: NodeJS.WriteStream, colour: keyof typeof CODES, te
 
 /** Prints a user error (problem, then fix) and returns the exit code for it. */
 export function reportError(err: unknown, code = 2): number {
-    if (err instanceof PinnedError) {
-        process.stderr.write(`${paint(process.stderr, "red", "error:")} ${err.problem}\n  fix: ${err.fix}\n`);
-        return code;
+    const known = explainFailure(err);
+    if (known) {
+        process.stderr.write(`${paint(process.stderr, "red", "error:")} ${known.problem}\n  fix: ${known.fix}\n`);
+        // A user's error is exit 1 (2 for usage), never the 70 of a bug.
+        return err instanceof PinnedError ? code : 1;
     }
     throw err;
 }

@@ -62,4 +62,14 @@ describe("no secret on a command line (real engine, registry, API server)", func
         );
         assert.ok(project.stackConfig("2026-12-01-001")["pinned:registryPassword"], "the password was written, as a secret");
     });
+
+    it("a wrong passphrase: exit 1 naming the stack, no stack trace; an empty one is refused before the engine starts", () => {
+        const wrong = suite.project.pinned(["up", "--release", "2026-12-01-001"], { PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase" });
+        assert.strictEqual(wrong.status, 1, wrong.output);
+        assert.match(wrong.output, /wrong passphrase for stack 2026-12-01-001/);
+        assert.doesNotMatch(wrong.output, /unexpected failure|at .*\.ts:\d+/);
+        const empty = suite.project.pinned(["up", "--release", "2026-12-01-001"], { PULUMI_CONFIG_PASSPHRASE: "" });
+        assert.strictEqual(empty.status, 1, empty.output);
+        assert.match(empty.output, /PULUMI_CONFIG_PASSPHRASE is set but empty/);
+    });
 });

@@ -159,6 +159,16 @@ const cases: Case[] = [
         says: /KUBECONFIG names \/does\/not\/exist, which does not exist/,
     },
     {
+        input: "PULUMI_CONFIG_PASSPHRASE set but empty",
+        read: env({ PULUMI_CONFIG_PASSPHRASE: "" }, false),
+        says: /PULUMI_CONFIG_PASSPHRASE is set but empty/,
+    },
+    {
+        input: "PULUMI_CONFIG_PASSPHRASE_FILE=/no/such/file",
+        read: env({ PULUMI_CONFIG_PASSPHRASE_FILE: "/no/such/file" }, false),
+        says: /PULUMI_CONFIG_PASSPHRASE_FILE names \/no\/such\/file, which does not exist/,
+    },
+    {
         input: "PINNED_LOCK_TIMEOUT=soon",
         read: () => lockWaitMs({ PINNED_LOCK_TIMEOUT: "soon" }),
         says: /PINNED_LOCK_TIMEOUT="soon" is not a number of seconds/,
