@@ -31,6 +31,18 @@ describe("pull-request workflow (.github/workflows/pinned-preview.yml)", () => {
         assert.strictEqual(steps[1].with?.["node-version"], 20);
     });
 
+    it("pins every action by commit, leaves no token in .git/config, and caches no executable or secret", () => {
+        for (const s of steps.filter((x) => x.uses)) {
+            assert.match(s.uses ?? "", /@[0-9a-f]{40}$/, `${s.uses} is pinned by commit`);
+        }
+        assert.strictEqual(steps[0].with?.["persist-credentials"], false);
+        const cached = String(steps[2].with?.path ?? "")
+            .split("\n")
+            .map((p) => p.trim())
+            .filter(Boolean);
+        assert.deepStrictEqual(cached, ["~/.cache/pinned/go"], "Go module and build caches only");
+    });
+
     it("the preview step writes the markdown and accepts exit codes 0 and 3 only", () => {
         const run = workflowStep("pinned preview").run ?? "";
         assert.match(run, /body="\$RUNNER_TEMP\/pinned-preview\.md"/);
