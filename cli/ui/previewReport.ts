@@ -158,7 +158,7 @@ export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome
     out.push("| Deployment image | |", "|---|---|");
     const sideCell = (side: Side) => (side.digest ? `${code(side.digest)} (${cell(side.note)})` : cell(side.note));
     out.push(`| Before | ${sideCell(before(plan))} |`, `| After | ${sideCell(after(plan))} |`);
-    out.push("", "| Image | |", "|---|---|", `| Git hash | ${code(plan.commit)} |`);
+    out.push("", "| Image | |", "|---|---|", `| Commit | ${code(plan.commit)} |`);
     if (i.kind === "build") {
         out.push(`| Recipe | ${code(i.recipe)} |`);
         out.push(`| Base image | ${i.baseImages.map(code).join("<br>") || "(none)"} |`);

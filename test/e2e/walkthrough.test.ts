@@ -70,7 +70,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
             ),
         );
         assert.ok(body.includes(`| \`spec.template.spec.containers[0].image\` | \`${digestA}\` | \`${previewed}\` |`), body);
-        assert.ok(body.includes(`| Git hash | \`${commit}\` |`), body);
+        assert.ok(body.includes(`| Commit | \`${commit}\` |`), body);
         assert.match(body, /\| Policy \| ✅ no findings \|/);
         assert.match(body, /\| Base image \| `[^`]+@sha256:[0-9a-f]{64}` \|/);
         // The digest after is real: the registry holds it under the preview's tag.

@@ -180,7 +180,7 @@ describe("pinned preview", () => {
         assert.strictEqual(md.split("\n")[0], MARKDOWN_MARKER);
         assert.ok(md.includes(`| Before | \`${OLD}\` (live, release 2026-11-27-001) |`), md);
         assert.ok(md.includes(`| After | \`${NEW}\` (built and pushed by this preview in 12s; pinned up ships this digest) |`), md);
-        assert.ok(md.includes(`| Git hash | \`${COMMIT}\` |`));
+        assert.ok(md.includes(`| Commit | \`${COMMIT}\` |`));
         assert.ok(md.includes(`| Base image | \`${BASE}\` |`));
         assert.match(md, /\| Policy \| ✅ no findings \|/);
         assert.match(md, /\*\*change\*\*: the release changes what runs/);
