@@ -73,7 +73,58 @@ function readHolder(file: string): LockHolder | undefined {
     try {
         return JSON.parse(fs.readFileSync(file, "utf8")) as LockHolder;
     } catch {
-        return undefined; // gone, or being written: try again
+        return undefined; // gone, or not a lock pinned wrote
+    }
+}
+
+/**
+ * Creates `file` holding `content`, or fails with EEXIST: the content is
+ * written to a file of our own first and then hard-linked into place, so a
+ * lock file is never seen empty or half-written, even after a crash.
+ */
+function createWith(file: string, content: string): void {
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+    fs.writeFileSync(tmp, content, { mode: 0o600 });
+    try {
+        fs.linkSync(tmp, file);
+    } finally {
+        fs.rmSync(tmp, { force: true });
+    }
+}
+
+/** A lock file nobody could have written (empty, or not JSON) and this old is stale: a crash, or another tool. */
+const UNREADABLE_STALE_MS = 10_000;
+
+/**
+ * Removes a stale lock, with takeovers serialized by a second lock file:
+ * two waiters that both saw the same dead holder must not both remove a
+ * lock, or the second would remove the first one's new lock. Inside, the
+ * lock is removed only if it is still the very one found stale.
+ */
+function takeOver(file: string, stale: { token?: string; ino: number }): boolean {
+    const guard = `${file}.takeover`;
+    try {
+        createWith(guard, String(process.pid));
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+            throw err;
+        }
+        // Another waiter is taking over; a guard left by a crash expires.
+        const age = Date.now() - (fs.statSync(guard, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > UNREADABLE_STALE_MS) {
+            fs.rmSync(guard, { force: true });
+        }
+        return false;
+    }
+    try {
+        const now = fs.statSync(file, { throwIfNoEntry: false });
+        if (now && now.ino === stale.ino && readHolder(file)?.token === stale.token) {
+            fs.rmSync(file, { force: true });
+            return true;
+        }
+        return false;
+    } finally {
+        fs.rmSync(guard, { force: true });
     }
 }
 
@@ -99,18 +150,24 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
     let waiting: ReturnType<Steps["start"]> | undefined;
     for (;;) {
         try {
-            fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });
+            createWith(file, JSON.stringify(me));
             break;
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
                 throw err;
             }
         }
+        const stat = fs.statSync(file, { throwIfNoEntry: false });
         const holder = readHolder(file);
-        if (holder && holder.host === me.host && !isAlive(holder.pid)) {
-            opts.progress?.line(`taking over a stale lock: ${describeHolder(holder)} is no longer running`);
-            fs.rmSync(file, { force: true });
-            continue;
+        const deadHolder = holder !== undefined && holder.host === me.host && !isAlive(holder.pid);
+        const unreadable = stat !== undefined && holder === undefined && Date.now() - stat.mtimeMs > UNREADABLE_STALE_MS;
+        if (stat && (deadHolder || unreadable)) {
+            if (takeOver(file, { token: holder?.token, ino: stat.ino })) {
+                opts.progress?.line(
+                    `taking over a stale lock: ${holder ? `${describeHolder(holder)} is no longer running` : `${file} was left unreadable`}`,
+                );
+                continue;
+            }
         }
         if (Date.now() >= deadline) {
             waiting?.fail();
