@@ -70,7 +70,7 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         if (source) {
             const state = pulumi(["stack", "export", "--show-secrets", "--stack", source], PROJECT_DIR, realEnv).stdout;
             const seed = path.join(tmp, "seed.json");
-            fs.writeFileSync(seed, renameStack(state, source, req.stack), { mode: 0o600 });
+            fs.writeFileSync(seed, renameStack(state, source, req.stack, secretsProviderOf(project, req.stack)), { mode: 0o600 });
             pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
             renderedTo = renderDirectoryOf(state);
         }
@@ -169,15 +169,30 @@ function stackExists(stack: string, env: Record<string, string>): boolean {
  * A state exported from stack `from` as stack `to`: the stack's name is part
  * of every URN (resource names are the same in every release's stack).
  */
-export function renameStack(state: string, from: string, to: string): string {
+export function renameStack(state: string, from: string, to: string, secretsProvider?: unknown): string {
     const doc = JSON.parse(state) as { deployment?: { secrets_providers?: unknown } };
-    // Secrets are exported in plain text; the new stack encrypts them its own way.
-    delete doc.deployment?.secrets_providers;
+    // Secrets are exported in plain text; the new stack encrypts them with
+    // its own secrets provider (without one, the engine cannot import a
+    // state that holds secrets, such as the pull Secret).
+    if (doc.deployment) {
+        if (secretsProvider === undefined) {
+            delete doc.deployment.secrets_providers;
+        } else {
+            doc.deployment.secrets_providers = secretsProvider;
+        }
+    }
     return JSON.stringify(doc)
         .split(`urn:pulumi:${from}::`)
         .join(`urn:pulumi:${to}::`)
         .split(`pulumi:pulumi:Stack::pinned-${from}"`)
         .join(`pulumi:pulumi:Stack::pinned-${to}"`);
+}
+
+/** The passphrase secrets provider of a stack just made in `project`: its salt is in its stack file. */
+function secretsProviderOf(project: string, stack: string): unknown {
+    const file = path.join(project, "stacks", `Pulumi.${stack}.yaml`);
+    const salt = fs.existsSync(file) ? /^encryptionsalt:\s*(\S+)/m.exec(fs.readFileSync(file, "utf8"))?.[1] : undefined;
+    return salt ? { type: "passphrase", state: { salt } } : undefined;
 }
 
 /** The directory a stack's Kubernetes provider renders to, if it renders. */
@@ -206,6 +221,9 @@ function pulumi(args: string[], cwd: string, env: Record<string, string>, input?
     return { stdout: r.stdout };
 }
 
+/** What the engine said: its error or panic line when there is one (a panic ends in a Go stack trace), else the last lines. */
 function tail(text: string): string {
-    return text.trim().split("\n").slice(-4).join(" ").slice(0, 600);
+    const lines = text.trim().split("\n");
+    const said = lines.find((l) => /^(error|Panic):/.test(l.trim()));
+    return (said?.trim() ?? lines.slice(-4).join(" ")).slice(0, 600);
 }

@@ -116,7 +116,7 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
     it("pinned preview shows a program change (the readiness probe in components/), old → new, and no image change", async () => {
         const file = path.join(project.dir, "components", "pinnedDeployment.ts");
         const code = fs.readFileSync(file, "utf8");
-        const probe = 'readinessProbe: { httpGet: { path: "/", port: "http" } }';
+        const probe = 'readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 2';
         assert.ok(code.includes(probe), "the probe is where this test expects it");
         await project.commit("probe /healthz", {
             "components/pinnedDeployment.ts": code.replace(probe, probe.replace('"/"', '"/healthz"')),

@@ -45,7 +45,8 @@ export class Cluster {
     }
 
     kubectl(args: string[]): string {
-        return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig, ...args], { encoding: "utf8" });
+        // stderr is captured (a refusal is in the thrown error), not printed into the test report.
+        return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     }
 
     /** The image the live Deployment's first container runs. */
