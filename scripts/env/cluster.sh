@@ -280,7 +280,7 @@ args_of() {
       --service-cluster-ip-range="$SERVICE_CIDR" \
       --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
       --allow-privileged=true --endpoint-reconciler-type=none \
-      --admission-control-config-file="$HERE/cluster/admission.yaml" \
+      --admission-control-config-file="$(config_file admission.yaml)" \
       --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
       --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
       --kubelet-certificate-authority="$PKI/ca.crt" \
@@ -303,7 +303,7 @@ args_of() {
       --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false \
       --profiling=false --v=1 ;;
     kwok) printf '%s\n' "$BIN/kwok" \
-      --kubeconfig="$RUN/kwok.kubeconfig" --config="$HERE/cluster/kwok-stages.yaml" \
+      --kubeconfig="$RUN/kwok.kubeconfig" --config="$(config_file kwok-stages.yaml)" \
       --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
       --node-ip=127.0.0.1 --node-port="$KWOK_PORT" --cidr="$POD_CIDR" \
       --server-address="127.0.0.1:$KWOK_PORT" --node-lease-duration-seconds=40 ;;
@@ -344,12 +344,26 @@ healthy() {
   esac
 }
 
+# config_file NAME : the path of scripts/env/cluster/NAME as the components
+# read it: a copy under $RUN (updated when the checkout's file differs), so
+# the command lines do not name the checkout. Running 'up' from another
+# clone of the repository then restarts nothing unless the content changed.
+config_file() {
+  local src="$HERE/cluster/$1" dst="$RUN/config/$1"
+  if ! cmp -s "$src" "$dst" 2>/dev/null; then
+    mkdir -p "$RUN/config"
+    cp "$src" "$dst.tmp.$$" && mv -f "$dst.tmp.$$" "$dst"
+  fi
+  printf '%s\n' "$dst"
+}
+
 # wanted_of NAME : version, certificate set and command line NAME should run with.
 # The admission configuration is a file the command line only names: its
 # checksum is part of what the API server should run with.
 wanted_of() {
   version_of "$1"; echo "pki $(cat "$PKI/.complete")"; args_of "$1"
-  [ "$1" = kube-apiserver ] && sha256sum <"$HERE/cluster/admission.yaml"
+  [ "$1" = kube-apiserver ] && sha256sum <"$(config_file admission.yaml)"
+  [ "$1" = kwok ] && sha256sum <"$(config_file kwok-stages.yaml)"
   return 0
 }
 
