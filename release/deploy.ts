@@ -14,6 +14,7 @@ import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
+import { interrupted, interruptSignal, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
 import { deploymentLocation, listReleaseRecords, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
@@ -51,6 +52,11 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
     const target = chooseTarget(release, record?.config ?? {});
+    return withInterrupts(progress, () => deployLocked(req, target, progress));
+}
+
+async function deployLocked(req: DeployRequest, target: DeployTarget, progress: Steps): Promise<string> {
+    const { record } = req;
     return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
         const { namespace, appName } = releaseSettings(record);
         // Read to know what to put back; a cluster kubectl cannot read
@@ -66,7 +72,8 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
         try {
             return await updateRelease(req, target, progress);
         } catch (err) {
-            if (!(err instanceof UpdateFailedError) || target.kind !== "cluster") {
+            // An interrupted update is cleaned up, not put back: the person stopped it.
+            if (!(err instanceof UpdateFailedError) || target.kind !== "cluster" || interrupted()) {
                 throw err;
             }
             const after = readLive();
@@ -135,7 +142,7 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         return digest;
     } catch (err) {
         if (!existed) {
-            await forgetNewStack(stack, fileBefore);
+            await forgetNewStack(stack, fileBefore, interrupted());
         }
         throw err;
     }
@@ -228,7 +235,7 @@ async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedErr
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
         // stack whose state predates another release sees the cluster as it
         // is (rendering has no cluster: see engine.ts).
-        return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent });
+        return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal: interruptSignal() });
     } catch (err) {
         if (err instanceof CommandError) {
             const stderr = engineStderr(err);
@@ -350,13 +357,15 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
  * A failed first update that created nothing leaves no stack behind, and
  * the stack file as it was: gone if this run made it, else unchanged.
  */
-async function forgetNewStack(stack: Stack, fileBefore: string | undefined): Promise<void> {
+async function forgetNewStack(stack: Stack, fileBefore: string | undefined, evenWithResources = false): Promise<void> {
     const state = await stack.exportStack();
     const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
-    if (resources.length > 1) {
+    if (resources.length > 1 && !evenWithResources) {
         return;
     }
-    await stack.workspace.removeStack(stack.name, { preserveConfig: true });
+    // An interrupted run's new stack goes even if it registered resources:
+    // they are the live release's too (retained, shared by every release stack).
+    await stack.workspace.removeStack(stack.name, { preserveConfig: true, force: evenWithResources });
     restoreStackFile(stack.name, fileBefore);
 }
 

@@ -23,15 +23,26 @@ type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
  */
 export async function engineCommand(opts: { render?: boolean } = {}): Promise<PulumiCommand> {
     const base = projectPulumi() ? await PulumiCommand.get({ root: cacheDir() }) : await PulumiCommand.get();
-    if (!opts.render) {
-        return base;
-    }
-    const run = (base as unknown as { run: Run }).run.bind(base);
+    const run = (base as unknown as { run: Run }).run;
     const command = Object.create(base) as PulumiCommand & { run: Run };
-    command.run = (args: string[], ...rest: unknown[]) =>
-        run(["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args, ...rest);
+    // The engine runs in a session of its own (setsid), so a terminal's
+    // Ctrl-C reaches pinned only, and pinned passes on exactly one
+    // interrupt (interrupt.ts): two would make the engine stop at once,
+    // leaving pending operations. The engine's own path is then the first
+    // argument; its directory is on PATH through engineEnv.
+    const own = fs.existsSync(SETSID);
+    if (own) {
+        Object.defineProperty(command, "command", { value: SETSID });
+    }
+    command.run = (args: string[], ...rest: unknown[]) => {
+        const engineArgs = opts.render && ["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args;
+        return run.call(command, own ? [base.command, ...engineArgs] : engineArgs, ...rest);
+    };
     return command;
 }
+
+/** util-linux's setsid: runs a program in a new session (no controlling terminal's signals). */
+const SETSID = "/usr/bin/setsid";
 
 /** `$CACHE/bin/pulumi` when `pinned env up` built it. */
 function projectPulumi(): string | undefined {

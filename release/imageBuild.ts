@@ -11,6 +11,7 @@ import { ReleaseImage } from "../components/releaseImage";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { EngineProgress } from "./engineProgress";
 import { engineCommand } from "./engine";
+import { interruptSignal } from "./interrupt";
 import { engineEnv } from "./engineEnv";
 import { Steps } from "./steps";
 
@@ -101,7 +102,11 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
                 pulumiCommand: await engineCommand(),
             },
         );
-        const result = await stack.up({ onEvent: events.onEvent, onOutput: (out) => fs.appendFileSync(path.join(dir, "engine.log"), out) });
+        const result = await stack.up({
+            onEvent: events.onEvent,
+            onOutput: (out) => fs.appendFileSync(path.join(dir, "engine.log"), out),
+            signal: interruptSignal(),
+        });
         const digest = parseImageDigest(String(result.outputs.imageDigest?.value ?? ""));
         return { digest, imageName, reused: false, seconds: seconds(started) };
     } catch (err) {

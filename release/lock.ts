@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
+import { interrupted, InterruptedError } from "./interrupt";
 import { cacheDir } from "./localEnvironment";
 import { Steps } from "./steps";
 import { DeployTarget } from "./target";
@@ -168,6 +169,13 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
                 );
                 continue;
             }
+        }
+        if (interrupted()) {
+            waiting?.fail();
+            throw new InterruptedError(
+                "interrupted while waiting for the lock; nothing was changed.",
+                "run the command again when you want the release.",
+            );
         }
         if (Date.now() >= deadline) {
             waiting?.fail();

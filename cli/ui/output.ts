@@ -1,5 +1,6 @@
 import { PinnedError } from "../../core/errors";
 import { explainFailure } from "../../release/failure";
+import { InterruptedError } from "../../release/interrupt";
 
 /** Colour only for people at a terminal; plain text in CI logs and pipes. */
 export function useColour(stream: NodeJS.WriteStream): boolean {
@@ -17,8 +18,9 @@ export function reportError(err: unknown, code = 2): number {
     const known = explainFailure(err);
     if (known) {
         process.stderr.write(`${paint(process.stderr, "red", "error:")} ${known.problem}\n  fix: ${known.fix}\n`);
-        // A user's error is exit 1 (2 for usage), never the 70 of a bug.
-        return err instanceof PinnedError ? code : 1;
+        // A user's error is exit 1 (2 for usage), never the 70 of a bug;
+        // an interrupted command exits 130, as a shell reports Ctrl-C.
+        return err instanceof InterruptedError ? 130 : err instanceof PinnedError ? code : 1;
     }
     throw err;
 }

@@ -1,0 +1,94 @@
+import * as fs from "fs";
+import { PinnedError } from "../core/errors";
+import { Steps } from "./steps";
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM during a release. The engine runs in a
+ * session of its own (engine.ts), so a terminal's Ctrl-C reaches pinned
+ * only; pinned passes exactly one interrupt on, which the engine treats as
+ * "stop cleanly": it finishes or cancels the operations in flight and
+ * writes its state. pinned then cleans up (a stack this run created is
+ * removed and its file restored, the lock is released) and exits 130. A
+ * second signal is passed on too, which the engine treats as "stop at once".
+ */
+
+/** The command was interrupted; what it left is in the message. Exit 130. */
+export class InterruptedError extends PinnedError {}
+
+let current: AbortController | undefined;
+
+/** The running command's interrupt, for the engine runs it starts (undefined outside withInterrupts). */
+export function interruptSignal(): AbortSignal | undefined {
+    return current?.signal;
+}
+
+/** True once the running command was interrupted. */
+export function interrupted(): boolean {
+    return current?.signal.aborted ?? false;
+}
+
+/** PIDs of this process's children (the engine's session leaders among them). */
+function children(): number[] {
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) {
+            continue;
+        }
+        try {
+            // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            if (ppid === process.pid) {
+                pids.push(Number(entry));
+            }
+        } catch {
+            // gone meanwhile
+        }
+    }
+    return pids;
+}
+
+/** Runs `fn` with SIGINT and SIGTERM handled as described above. */
+export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    current = controller;
+    let count = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+        count++;
+        if (count === 1) {
+            progress.line(
+                `${signal}: stopping cleanly (the engine finishes or cancels what is in flight), then cleaning up; ` +
+                    "a second Ctrl-C stops the engine at once, which may leave the stack with pending operations",
+            );
+            controller.abort();
+            return;
+        }
+        progress.line(
+            `${signal} again: stopping the engine at once; afterwards run pinned status, and pulumi refresh --stack <release> if the engine reports pending operations`,
+        );
+        for (const pid of children()) {
+            try {
+                process.kill(pid, "SIGINT");
+            } catch {
+                // already gone
+            }
+        }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+        return await fn();
+    } catch (err) {
+        if (controller.signal.aborted && !(err instanceof InterruptedError)) {
+            throw new InterruptedError(
+                `interrupted: ${err instanceof PinnedError ? err.problem : String(err instanceof Error ? err.message : err)}`,
+                "run pinned status to see what runs; run the command again to finish the release.",
+            );
+        }
+        throw err;
+    } finally {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+        current = undefined;
+    }
+}
