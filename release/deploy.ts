@@ -14,7 +14,7 @@ import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
-import { interrupted, interruptSignal, withInterrupts } from "./interrupt";
+import { interrupted, InterruptedError, interruptSignal, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
 import { deploymentLocation, listReleaseRecords, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
@@ -72,7 +72,19 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
         try {
             return await updateRelease(req, target, progress);
         } catch (err) {
-            // An interrupted update is cleaned up, not put back: the person stopped it.
+            if (interrupted() && target.kind === "cluster") {
+                // Cleaned up, not put back: the person stopped it. Say what runs.
+                const now = readLive();
+                if (now && (now.image !== before?.image || now.release !== before?.release)) {
+                    throw new InterruptedError(
+                        `interrupted while release ${req.release} was rolling out: ${namespace}/${appName} now runs its image ` +
+                            `${now.image}, and the rollout goes on; ${req.release} recorded no digest.`,
+                        before?.release
+                            ? `finish it with pinned up --release ${req.release}, or go back with pinned rollback --to ${before.release}.`
+                            : `finish it with pinned up --release ${req.release}.`,
+                    );
+                }
+            }
             if (!(err instanceof UpdateFailedError) || target.kind !== "cluster" || interrupted()) {
                 throw err;
             }
