@@ -304,7 +304,8 @@ async function assertStillInRegistry(config: ConfigMap, release: string, digest:
 /** A file:// backend is a directory; the engine will not create it. */
 function ensureLocalBackend(url: string): void {
     if (url.startsWith("file://")) {
-        fs.mkdirSync(url.slice("file://".length).replace(/\?.*$/, ""), { recursive: true });
+        // State holds encrypted secrets and every resource's outputs: the owner's only.
+        fs.mkdirSync(url.slice("file://".length).replace(/\?.*$/, ""), { recursive: true, mode: 0o700 });
     }
 }
 
