@@ -6,7 +6,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parseImageDigest } from "../../core/imageDigest";
 import { RecipePolicyError } from "../../core/errors";
-import { ANNOTATIONS, PinnedDeployment, REVISION_HISTORY_LIMIT } from "../../components/pinnedDeployment";
+import { ANNOTATIONS, PinnedDeployment, PinnedDeploymentArgs, REVISION_HISTORY_LIMIT } from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
 import { ReleaseImage } from "../../components/releaseImage";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
@@ -135,6 +135,11 @@ describe("ReleaseImage (mocks)", () => {
 
 describe("PinnedDeployment (mocks)", () => {
     beforeEach(() => useMocks("2026-11-27-001"));
+    const deployment = (extra: Partial<PinnedDeploymentArgs> = {}) =>
+        new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE, ...extra });
+    /** The pod spec of the Deployment the mock engine saw. */
+    const podSpec = () =>
+        (ofType("kubernetes:apps/v1:Deployment")[0].inputs.spec as { template: { spec: Record<string, unknown> } }).template.spec;
 
     it("runs exactly the image digest, with release and commit recorded", async () => {
         const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE });
@@ -198,14 +203,7 @@ describe("PinnedDeployment (mocks)", () => {
     });
 
     it("pulls with a dockerconfigjson Secret made from the registry credentials, as a Pulumi secret", async () => {
-        const d = new PinnedDeployment("app", {
-            image: DIGEST,
-            release: "2026-11-27-001",
-            commit: COMMIT,
-            ...WHERE,
-            pullCredentials: PULL,
-        });
-        await promiseOf(d.deployment.id);
+        await promiseOf(deployment({ pullCredentials: PULL }).deployment.id);
         const [secret] = ofType("kubernetes:core/v1:Secret");
         assert.strictEqual(secret.inputs.type, "kubernetes.io/dockerconfigjson");
         assert.strictEqual((secret.inputs.metadata as { name: string }).name, "pinned-app-registry");
@@ -218,25 +216,13 @@ describe("PinnedDeployment (mocks)", () => {
             password: "s3cret",
             auth: Buffer.from("pinned:s3cret").toString("base64"),
         });
-        const [dep] = ofType("kubernetes:apps/v1:Deployment");
-        const pod = (dep.inputs.spec as { template: { spec: { imagePullSecrets: unknown } } }).template.spec;
-        assert.deepStrictEqual(pod.imagePullSecrets, [{ name: "pinned-app-registry" }]);
+        assert.deepStrictEqual(podSpec().imagePullSecrets, [{ name: "pinned-app-registry" }]);
     });
 
     it("writes no Secret when rendering manifests to files, and still names the pull secret", async () => {
-        const d = new PinnedDeployment("app", {
-            image: DIGEST,
-            release: "2026-11-27-001",
-            commit: COMMIT,
-            ...WHERE,
-            pullCredentials: PULL,
-            rendering: true,
-        });
-        await promiseOf(d.deployment.id);
+        await promiseOf(deployment({ pullCredentials: PULL, rendering: true }).deployment.id);
         assert.strictEqual(ofType("kubernetes:core/v1:Secret").length, 0);
-        const [dep] = ofType("kubernetes:apps/v1:Deployment");
-        const pod = (dep.inputs.spec as { template: { spec: { imagePullSecrets: unknown } } }).template.spec;
-        assert.deepStrictEqual(pod.imagePullSecrets, [{ name: "pinned-app-registry" }]);
+        assert.deepStrictEqual(podSpec().imagePullSecrets, [{ name: "pinned-app-registry" }]);
     });
 
     it("retains the live Deployment and Service when a stack is destroyed", async () => {
