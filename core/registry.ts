@@ -124,11 +124,27 @@ async function get(repo: Repository, what: string, creds: RegistryCredentials, m
     );
 }
 
+/**
+ * How long one registry request may take: a registry that accepts the
+ * connection and never answers would otherwise hold the deploy lock forever.
+ */
+export const REGISTRY_TIMEOUT = { ms: 30_000 };
+
 async function request(url: string, method: "GET" | "HEAD", headers: Record<string, string>): Promise<Response> {
     try {
-        return await fetch(url, { method, headers: { accept: MANIFEST_TYPES, ...headers } });
+        return await fetch(url, {
+            method,
+            headers: { accept: MANIFEST_TYPES, ...headers },
+            signal: AbortSignal.timeout(REGISTRY_TIMEOUT.ms),
+        });
     } catch (e) {
         const host = new URL(url).host;
+        if ((e as Error).name === "TimeoutError") {
+            throw new RegistryError(
+                `registry ${host} did not answer within ${REGISTRY_TIMEOUT.ms / 1000} s (${method} ${url}).`,
+                "check the registry (pinned env status); nothing was changed.",
+            );
+        }
         throw new RegistryError(
             `registry ${host} cannot be reached (${(e as Error).cause ?? (e as Error).message}).`,
             "start it (pinned env up) or fix pinned:registry.",
@@ -174,7 +190,10 @@ async function authorization(challenge: string, creds: RegistryCredentials, host
         }
     }
     const withCreds = creds.username !== undefined && tokenUrl.host === host;
-    const res = await fetch(tokenUrl, { headers: withCreds ? { authorization: basic } : {} });
+    const res = await fetch(tokenUrl, {
+        headers: withCreds ? { authorization: basic } : {},
+        signal: AbortSignal.timeout(REGISTRY_TIMEOUT.ms),
+    });
     if (!res.ok) {
         throw new RegistryError(`registry ${host} gave no token (HTTP ${res.status}).`, "check the registry credentials.");
     }

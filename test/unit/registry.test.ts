@@ -3,7 +3,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { RegistryError } from "../../core/errors";
 import { parseImageDigest } from "../../core/imageDigest";
-import { isLoopback, manifestExists, registryScheme } from "../../core/registry";
+import { isLoopback, manifestExists, REGISTRY_TIMEOUT, registryScheme } from "../../core/registry";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
@@ -86,6 +86,21 @@ describe("registry client", () => {
         } finally {
             reg.close();
             realm.close();
+        }
+    });
+
+    it("a registry that accepts the connection and never answers is a registry error after the timeout", async () => {
+        const reg = await serve(() => undefined); // never answers
+        const saved = REGISTRY_TIMEOUT.ms;
+        REGISTRY_TIMEOUT.ms = 300;
+        try {
+            await assert.rejects(
+                manifestExists(parseImageDigest(`${reg.host}/app@${DIGEST}`), { registry: reg.host }),
+                (e: unknown) => e instanceof RegistryError && /did not answer within 0\.3 s/.test(e.problem),
+            );
+        } finally {
+            REGISTRY_TIMEOUT.ms = saved;
+            reg.close();
         }
     });
 
