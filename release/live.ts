@@ -60,7 +60,14 @@ export function rolloutState(d: DeploymentStatusView): RolloutState {
 /** Reads the live Deployment with kubectl; undefined when it does not exist. */
 export function readLiveDeployment(kubeconfig: string | undefined, namespace: string, name: string): LiveDeployment | undefined {
     const args = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "get", "deployment", name, "-n", namespace, "-o", "json"];
-    const r = spawnSync("kubectl", args, { encoding: "utf8" });
+    // An API server that accepts and never answers must not hold the deploy lock forever.
+    const r = spawnSync("kubectl", [...args, "--request-timeout=30s"], { encoding: "utf8", timeout: 40_000 });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+        throw new PinnedError(
+            `the API server did not answer within 30 s while reading deployment ${namespace}/${name}.`,
+            "check the cluster (pinned env status, kubectl get --raw /readyz); nothing was changed.",
+        );
+    }
     if (r.error) {
         throw new PinnedError(
             "kubectl is not on PATH, so the live Deployment cannot be read.",
