@@ -82,6 +82,15 @@ async function main(): Promise<void> {
         plain("pulumi preview --stack (B over live A)", "pulumi preview --stack 2026-12-04-001 > /dev/null");
         plain("pulumi up --stack (back to B, no build)", "pulumi up --stack 2026-12-04-001 --yes --skip-preview > /dev/null");
         plain("pulumi preview --stack (no change)", "pulumi preview --stack 2026-12-04-001 > /dev/null");
+        // The floor a rollback is compared with: kubectl alone, on the same
+        // Deployment (B is live, its previous revision is A: a real rollout).
+        const kubectl = (args: string) => `kubectl --kubeconfig ${KUBECONFIG} -n ${NAMESPACE} ${args}`;
+        plain(
+            "kubectl rollout undo + rollout status (floor)",
+            `${kubectl("rollout undo deployment/pinned-app")} > /dev/null && ${kubectl("rollout status deployment/pinned-app --timeout=300s")} > /dev/null`,
+        );
+        // kubectl changed the pod template behind the stacks: B's stack puts B back (not measured).
+        project.pinned(["up", "--release", "2026-12-04-001"]);
         // A release whose app exits at start, with a 20 s progress deadline:
         // the time until it is caught and the live release is put back.
         fs.writeFileSync(
@@ -95,12 +104,6 @@ async function main(): Promise<void> {
             ),
         });
         run("up: app crashes at start (deadline 20 s; caught, B put back)", ["up"]);
-        // The floor a rollback is compared with: kubectl alone, on the same Deployment.
-        const kubectl = (args: string) => `kubectl --kubeconfig ${KUBECONFIG} -n ${NAMESPACE} ${args}`;
-        plain(
-            "kubectl rollout undo + rollout status (floor)",
-            `${kubectl("rollout undo deployment/pinned-app")} > /dev/null && ${kubectl("rollout status deployment/pinned-app --timeout=300s")} > /dev/null`,
-        );
         await project.git.checkout(["2026-12-04-001", "--", "app/server.py"]);
         await project.commit("the app again");
         const dockerfile = fs.readFileSync(path.join(project.dir, "app", "Dockerfile"), "utf8");
