@@ -1,12 +1,3 @@
-import { ENV_USAGE, envCommand } from "./commands/env";
-import { LINT_USAGE, lintCommand } from "./commands/lint";
-import { PREVIEW_USAGE, previewCommand } from "./commands/preview";
-import { RELEASE_USAGE, releaseCommand } from "./commands/release";
-import { RELEASES_USAGE, releasesCommand } from "./commands/releases";
-import { ROLLBACK_USAGE, rollbackCommand } from "./commands/rollback";
-import { STATUS_USAGE, statusCommand } from "./commands/status";
-import { TAG_USAGE, tagCommand } from "./commands/tag";
-import { UP_USAGE, upCommand } from "./commands/up";
 import { resolveEnvironment } from "../core/settings";
 import { reportError } from "./ui/output";
 
@@ -28,17 +19,36 @@ Run "pinned COMMAND --help" for details.`;
 
 type Command = (args: string[]) => number | Promise<number>;
 
-/** Each command, its usage, and whether it reaches a cluster (so KUBECONFIG is checked first). */
-const COMMANDS: Record<string, { run: Command; usage: string; cluster?: boolean }> = {
-    env: { run: envCommand, usage: ENV_USAGE },
-    lint: { run: lintCommand, usage: LINT_USAGE },
-    preview: { run: previewCommand, usage: PREVIEW_USAGE, cluster: true },
-    release: { run: releaseCommand, usage: RELEASE_USAGE, cluster: true },
-    releases: { run: releasesCommand, usage: RELEASES_USAGE, cluster: true },
-    rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE, cluster: true },
-    status: { run: statusCommand, usage: STATUS_USAGE, cluster: true },
-    tag: { run: tagCommand, usage: TAG_USAGE },
-    up: { run: upCommand, usage: UP_USAGE, cluster: true },
+/**
+ * Each command: its module, loaded only when it runs (a command that only
+ * reads, like lint or status, then never loads the Pulumi SDK), and
+ * whether it reaches a cluster (so KUBECONFIG is checked first).
+ */
+const COMMANDS: Record<string, { load: () => Promise<{ run: Command; usage: string }>; cluster?: boolean }> = {
+    env: { load: async () => ((m) => ({ run: m.envCommand, usage: m.ENV_USAGE }))(await import("./commands/env")) },
+    lint: { load: async () => ((m) => ({ run: m.lintCommand, usage: m.LINT_USAGE }))(await import("./commands/lint")) },
+    preview: {
+        load: async () => ((m) => ({ run: m.previewCommand, usage: m.PREVIEW_USAGE }))(await import("./commands/preview")),
+        cluster: true,
+    },
+    release: {
+        load: async () => ((m) => ({ run: m.releaseCommand, usage: m.RELEASE_USAGE }))(await import("./commands/release")),
+        cluster: true,
+    },
+    releases: {
+        load: async () => ((m) => ({ run: m.releasesCommand, usage: m.RELEASES_USAGE }))(await import("./commands/releases")),
+        cluster: true,
+    },
+    rollback: {
+        load: async () => ((m) => ({ run: m.rollbackCommand, usage: m.ROLLBACK_USAGE }))(await import("./commands/rollback")),
+        cluster: true,
+    },
+    status: {
+        load: async () => ((m) => ({ run: m.statusCommand, usage: m.STATUS_USAGE }))(await import("./commands/status")),
+        cluster: true,
+    },
+    tag: { load: async () => ((m) => ({ run: m.tagCommand, usage: m.TAG_USAGE }))(await import("./commands/tag")) },
+    up: { load: async () => ((m) => ({ run: m.upCommand, usage: m.UP_USAGE }))(await import("./commands/up")), cluster: true },
 };
 
 /** Runs one command line; resolves to the process exit code. */
@@ -48,11 +58,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return name === undefined ? 2 : 0;
     }
-    const command = COMMANDS[name];
-    if (!command) {
+    const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!entry) {
         process.stderr.write(`pinned: unknown command "${name}"\n\n${USAGE}\n`);
         return 2;
     }
+    const command = await entry.load();
     // Asked for, help is an answer (stdout, exit 0), not a usage error.
     if (args.includes("--help") || args.includes("-h")) {
         process.stdout.write(`${command.usage}\n`);
@@ -60,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     try {
         // Every environment variable is checked before a command starts anything.
-        resolveEnvironment(process.env, { cluster: command.cluster ?? false });
+        resolveEnvironment(process.env, { cluster: entry.cluster ?? false });
     } catch (err) {
         return reportError(err, 1);
     }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ANNOTATIONS } from "../core/annotations";
 import { ImageDigest } from "../core/imageDigest";
 import { ContainerResources } from "../core/settings";
 
@@ -50,12 +51,7 @@ export interface PinnedDeploymentArgs {
 /** ReplicaSets kept for `kubectl rollout undo` and for reading past rollouts. */
 export const REVISION_HISTORY_LIMIT = 5;
 
-/** Annotation keys; the values say what runs and where it came from. */
-export const ANNOTATIONS = {
-    release: "pinned/release",
-    commit: "pinned/git-hash",
-    image: "pinned/image",
-} as const;
+export { ANNOTATIONS };
 
 /**
  * A Deployment and Service running one image digest.

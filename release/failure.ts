@@ -1,4 +1,3 @@
-import { CommandError } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../core/errors";
 
 /**
@@ -11,8 +10,14 @@ export function explainFailure(err: unknown): PinnedError | undefined {
     if (err instanceof PinnedError) {
         return err;
     }
-    if (err instanceof CommandError) {
-        const stderr = (err as unknown as { commandResult?: { stderr?: string } }).commandResult?.stderr?.trim() ?? "";
+    // Recognized by shape, not by class: importing the Automation API here
+    // would load the Pulumi SDK into every command, the read-only ones too.
+    const result = (err as { commandResult?: { stderr?: string } } | undefined)?.commandResult;
+    if (
+        (err instanceof Error && err.name === "CommandError") ||
+        (err instanceof Error && result !== undefined && typeof result === "object")
+    ) {
+        const stderr = result?.stderr?.trim() ?? "";
         const lines = stderr.split("\n").filter((l) => l.trim() !== "");
         const said = lines.slice(-4).join(" ").slice(0, 800) || err.message.split("\n")[0];
         if (/passphrase|decrypt/i.test(stderr)) {

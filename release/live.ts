@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import { PinnedError } from "../core/errors";
 import { isReleaseName } from "../core/git/releaseName";
-import { ANNOTATIONS } from "../components/pinnedDeployment";
+import { ANNOTATIONS } from "../core/annotations";
 import { deploymentLocation } from "./stackFile";
 import { chooseTarget, DeployTarget } from "./target";
 
