@@ -25,30 +25,30 @@ type Command = (args: string[]) => number | Promise<number>;
  * whether it reaches a cluster (so KUBECONFIG is checked first).
  */
 const COMMANDS: Record<string, { load: () => Promise<{ run: Command; usage: string }>; cluster?: boolean }> = {
-    env: { load: async () => ((m) => ({ run: m.envCommand, usage: m.ENV_USAGE }))(await import("./commands/env")) },
-    lint: { load: async () => ((m) => ({ run: m.lintCommand, usage: m.LINT_USAGE }))(await import("./commands/lint")) },
+    env: { load: () => import("./commands/env").then((m) => ({ run: m.envCommand, usage: m.ENV_USAGE })) },
+    lint: { load: () => import("./commands/lint").then((m) => ({ run: m.lintCommand, usage: m.LINT_USAGE })) },
     preview: {
-        load: async () => ((m) => ({ run: m.previewCommand, usage: m.PREVIEW_USAGE }))(await import("./commands/preview")),
+        load: () => import("./commands/preview").then((m) => ({ run: m.previewCommand, usage: m.PREVIEW_USAGE })),
         cluster: true,
     },
     release: {
-        load: async () => ((m) => ({ run: m.releaseCommand, usage: m.RELEASE_USAGE }))(await import("./commands/release")),
+        load: () => import("./commands/release").then((m) => ({ run: m.releaseCommand, usage: m.RELEASE_USAGE })),
         cluster: true,
     },
     releases: {
-        load: async () => ((m) => ({ run: m.releasesCommand, usage: m.RELEASES_USAGE }))(await import("./commands/releases")),
+        load: () => import("./commands/releases").then((m) => ({ run: m.releasesCommand, usage: m.RELEASES_USAGE })),
         cluster: true,
     },
     rollback: {
-        load: async () => ((m) => ({ run: m.rollbackCommand, usage: m.ROLLBACK_USAGE }))(await import("./commands/rollback")),
+        load: () => import("./commands/rollback").then((m) => ({ run: m.rollbackCommand, usage: m.ROLLBACK_USAGE })),
         cluster: true,
     },
     status: {
-        load: async () => ((m) => ({ run: m.statusCommand, usage: m.STATUS_USAGE }))(await import("./commands/status")),
+        load: () => import("./commands/status").then((m) => ({ run: m.statusCommand, usage: m.STATUS_USAGE })),
         cluster: true,
     },
-    tag: { load: async () => ((m) => ({ run: m.tagCommand, usage: m.TAG_USAGE }))(await import("./commands/tag")) },
-    up: { load: async () => ((m) => ({ run: m.upCommand, usage: m.UP_USAGE }))(await import("./commands/up")), cluster: true },
+    tag: { load: () => import("./commands/tag").then((m) => ({ run: m.tagCommand, usage: m.TAG_USAGE })) },
+    up: { load: () => import("./commands/up").then((m) => ({ run: m.upCommand, usage: m.UP_USAGE })), cluster: true },
 };
 
 /** Runs one command line; resolves to the process exit code. */

@@ -14,6 +14,7 @@ import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
+import { engineStderr, lastLines, wrongPassphrase } from "./failure";
 import { interrupted, InterruptedError, interruptSignal, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
@@ -72,27 +73,26 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
         try {
             return await updateRelease(req, target, progress);
         } catch (err) {
-            if (interrupted() && target.kind === "cluster") {
-                // Cleaned up, not put back: the person stopped it. Say what runs.
-                const now = readLive();
-                if (now && (now.image !== before?.image || now.release !== before?.release)) {
-                    throw new InterruptedError(
-                        `interrupted while release ${req.release} was rolling out: ${namespace}/${appName} now runs its image ` +
-                            `${now.image}, and the rollout goes on; ${req.release} recorded no digest.`,
-                        before?.release
-                            ? `finish it with pinned up --release ${req.release}, or go back with pinned rollback --to ${before.release}.`
-                            : `finish it with pinned up --release ${req.release}.`,
-                    );
-                }
-            }
-            if (!(err instanceof UpdateFailedError) || target.kind !== "cluster" || interrupted()) {
+            // Only a cluster's live Deployment can have changed, and only an
+            // interrupt or a failed update leaves it changed to report.
+            if (target.kind !== "cluster" || !(interrupted() || err instanceof UpdateFailedError)) {
                 throw err;
             }
             const after = readLive();
             if (!after || (after.image === before?.image && after.release === before?.release)) {
-                throw err; // the live Deployment is as it was: nothing to put back
+                throw err; // the live Deployment is as it was: nothing to report or put back
             }
-            throw await putBack({ req, failure: err, before, target, namespace, appName, progress });
+            if (interrupted()) {
+                // Cleaned up, not put back: the person stopped it. Say what runs.
+                throw new InterruptedError(
+                    `interrupted while release ${req.release} was rolling out: ${namespace}/${appName} now runs its image ` +
+                        `${after.image}, and the rollout goes on; ${req.release} recorded no digest.`,
+                    before?.release
+                        ? `finish it with pinned up --release ${req.release}, or go back with pinned rollback --to ${before.release}.`
+                        : `finish it with pinned up --release ${req.release}.`,
+                );
+            }
+            throw await putBack({ req, failure: err as UpdateFailedError, before, target, namespace, appName, progress });
         }
     });
 }
@@ -126,12 +126,7 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     try {
         const config = await configure(stack, commit).catch((err: unknown) => {
             // The first read of the stack's secrets is where a wrong passphrase shows.
-            throw err instanceof CommandError && /passphrase|decrypt/i.test(engineStderr(err))
-                ? new PinnedError(
-                      `wrong passphrase for stack ${release}: its secrets (the registry password) do not decrypt.`,
-                      "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase the stack was made with.",
-                  )
-                : err;
+            throw wrongPassphrase(err, release) ?? err;
         });
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
@@ -250,7 +245,7 @@ async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedErr
         return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal: interruptSignal() });
     } catch (err) {
         if (err instanceof CommandError) {
-            const stderr = engineStderr(err);
+            const stderr = engineStderr(err) ?? "";
             fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
             const said = lastLines(stderr, 6);
             throw new UpdateFailedError(
@@ -267,19 +262,6 @@ async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedErr
         events.close();
         fs.closeSync(log);
     }
-}
-
-/** The engine's standard error, which a CommandError carries (its type does not expose it). */
-export function engineStderr(err: CommandError): string {
-    return (err as unknown as { commandResult?: { stderr?: string } }).commandResult?.stderr?.trim() ?? "";
-}
-
-function lastLines(text: string, n: number): string {
-    return text
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .slice(-n)
-        .join("\n");
 }
 
 /**

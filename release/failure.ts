@@ -10,24 +10,14 @@ export function explainFailure(err: unknown): PinnedError | undefined {
     if (err instanceof PinnedError) {
         return err;
     }
-    // Recognized by shape, not by class: importing the Automation API here
-    // would load the Pulumi SDK into every command, the read-only ones too.
-    const result = (err as { commandResult?: { stderr?: string } } | undefined)?.commandResult;
-    if (
-        (err instanceof Error && err.name === "CommandError") ||
-        (err instanceof Error && result !== undefined && typeof result === "object")
-    ) {
-        const stderr = result?.stderr?.trim() ?? "";
-        const lines = stderr.split("\n").filter((l) => l.trim() !== "");
-        const said = lines.slice(-4).join(" ").slice(0, 800) || err.message.split("\n")[0];
-        if (/passphrase|decrypt/i.test(stderr)) {
-            const stack = /stack "?([\w.-]+)"?/.exec(stderr)?.[1];
-            return new PinnedError(
-                `wrong passphrase for ${stack ? `stack ${stack}` : "the stacks' secrets"}: ${said}`,
-                "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase the stacks were made with.",
-            );
-        }
-        return new PinnedError(`the engine failed: ${said}`, "see the engine's output above; pinned env status checks the environment.");
+    const stderr = engineStderr(err);
+    if (stderr !== undefined) {
+        const said = lastLines(stderr, 4).replace(/\n/g, " ").slice(0, 800) || (err as Error).message.split("\n")[0];
+        const stack = /stack "?([\w.-]+)"?/.exec(stderr)?.[1];
+        return (
+            wrongPassphrase(err, stack, said) ??
+            new PinnedError(`the engine failed: ${said}`, "see the engine's output above; pinned env status checks the environment.")
+        );
     }
     const errno = err as NodeJS.ErrnoException;
     if (errno instanceof Error && typeof errno.code === "string") {
@@ -43,4 +33,38 @@ export function explainFailure(err: unknown): PinnedError | undefined {
         }
     }
     return undefined;
+}
+
+/**
+ * The standard error of a failed engine command (the Automation API's
+ * CommandError), or undefined for any other error. Recognized by shape, not
+ * by class: importing the Automation API here would load the Pulumi SDK
+ * into every command, the read-only ones too.
+ */
+export function engineStderr(err: unknown): string | undefined {
+    const result = (err as { commandResult?: { stderr?: string } } | undefined)?.commandResult;
+    return err instanceof Error && typeof result === "object" && result !== null ? (result.stderr?.trim() ?? "") : undefined;
+}
+
+/** The last `n` lines of `text` that are not blank. */
+export function lastLines(text: string, n: number): string {
+    return text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .slice(-n)
+        .join("\n");
+}
+
+/**
+ * The engine could not decrypt a stack's secrets: the passphrase is wrong.
+ * `stack` names it when known; `said` is what the engine said, if worth showing.
+ */
+export function wrongPassphrase(err: unknown, stack?: string, said?: string): PinnedError | undefined {
+    if (!/passphrase|decrypt/i.test(engineStderr(err) ?? "")) {
+        return undefined;
+    }
+    return new PinnedError(
+        `wrong passphrase for ${stack ? `stack ${stack}` : "the stacks' secrets"}: ${said ?? "its secrets (the registry password) do not decrypt."}`,
+        "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase the stacks were made with.",
+    );
 }
