@@ -17,6 +17,7 @@ import { Steps } from "./steps";
 import { engineStderr, lastLines, wrongPassphrase } from "./failure";
 import { interrupted, InterruptedError, interruptSignal, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
+import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
 import { deploymentLocation, listReleaseRecords, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
 import { chooseTarget, DeployTarget, targetEnv } from "./target";
@@ -58,43 +59,64 @@ export async function deployRelease(req: DeployRequest, progress: Steps): Promis
 
 async function deployLocked(req: DeployRequest, target: DeployTarget, progress: Steps): Promise<string> {
     const { record } = req;
-    return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs: lockWaitMs(), progress }, async () => {
-        const { namespace, appName } = releaseSettings(record);
-        // Read to know what to put back; a cluster kubectl cannot read
-        // (absent, or a Deployment not made yet) leaves nothing to put back.
-        const readLive = () => {
+    const { namespace, appName } = releaseSettings(record);
+    const waitMs = lockWaitMs();
+    const leaseS = leaseSeconds(); // checked before any lock is taken
+    // The lock file keeps releases on this machine apart; on a cluster the
+    // Lease next to the Deployment keeps apart every machine deploying there.
+    const inLease = <T>(fn: () => Promise<T>): Promise<T> =>
+        target.kind === "cluster"
+            ? withClusterLease(
+                  {
+                      kubeconfig: target.kubeconfig,
+                      namespace,
+                      deployment: appName,
+                      command: req.command,
+                      waitMs,
+                      durationSeconds: leaseS,
+                      progress,
+                  },
+                  fn,
+              )
+            : fn();
+    return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs, progress }, () =>
+        inLease(async () => {
+            // Read to know what to put back; a cluster kubectl cannot read
+            // (absent, or a Deployment not made yet) leaves nothing to put back.
+            const readLive = () => {
+                try {
+                    return target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
+                } catch {
+                    return undefined;
+                }
+            };
+            const before = readLive();
             try {
-                return target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
-            } catch {
-                return undefined;
+                return await updateRelease(req, target, progress);
+            } catch (err) {
+                // Only a cluster's live Deployment can have changed, and only an
+                // interrupt or a failed update leaves it changed to report.
+                if (target.kind !== "cluster" || !(interrupted() || err instanceof UpdateFailedError)) {
+                    throw err;
+                }
+                const after = readLive();
+                if (!after || (after.image === before?.image && after.release === before?.release)) {
+                    throw err; // the live Deployment is as it was: nothing to report or put back
+                }
+                if (interrupted()) {
+                    // Cleaned up, not put back: the person stopped it. Say what runs.
+                    throw new InterruptedError(
+                        `interrupted while release ${req.release} was rolling out: ${namespace}/${appName} now runs its image ` +
+                            `${after.image}, and the rollout goes on; ${req.release} recorded no digest.`,
+                        before?.release
+                            ? `finish it with pinned up --release ${req.release}, or go back with pinned rollback --to ${before.release}.`
+                            : `finish it with pinned up --release ${req.release}.`,
+                    );
+                }
+                throw await putBack({ req, failure: err as UpdateFailedError, before, target, namespace, appName, progress });
             }
-        };
-        const before = readLive();
-        try {
-            return await updateRelease(req, target, progress);
-        } catch (err) {
-            // Only a cluster's live Deployment can have changed, and only an
-            // interrupt or a failed update leaves it changed to report.
-            if (target.kind !== "cluster" || !(interrupted() || err instanceof UpdateFailedError)) {
-                throw err;
-            }
-            const after = readLive();
-            if (!after || (after.image === before?.image && after.release === before?.release)) {
-                throw err; // the live Deployment is as it was: nothing to report or put back
-            }
-            if (interrupted()) {
-                // Cleaned up, not put back: the person stopped it. Say what runs.
-                throw new InterruptedError(
-                    `interrupted while release ${req.release} was rolling out: ${namespace}/${appName} now runs its image ` +
-                        `${after.image}, and the rollout goes on; ${req.release} recorded no digest.`,
-                    before?.release
-                        ? `finish it with pinned up --release ${req.release}, or go back with pinned rollback --to ${before.release}.`
-                        : `finish it with pinned up --release ${req.release}.`,
-                );
-            }
-            throw await putBack({ req, failure: err as UpdateFailedError, before, target, namespace, appName, progress });
-        }
-    });
+        }),
+    );
 }
 
 /** The update of a release's stack failed; the stack and its file are as the failure left them. */

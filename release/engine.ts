@@ -28,21 +28,25 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // The engine runs in a session of its own (setsid), so a terminal's
     // Ctrl-C reaches pinned only, and pinned passes on exactly one
     // interrupt (interrupt.ts): two would make the engine stop at once,
-    // leaving pending operations. The engine's own path is then the first
-    // argument; its directory is on PATH through engineEnv.
-    const own = fs.existsSync(SETSID);
+    // leaving pending operations. The engine also dies with pinned
+    // (setpriv --pdeathsig): a pinned that is killed holds no lock and no
+    // lease any more, so its engine must not go on applying. The engine's
+    // own path is then an argument; its directory is on PATH through engineEnv.
+    const own = fs.existsSync(SETSID) && fs.existsSync(SETPRIV);
     if (own) {
         Object.defineProperty(command, "command", { value: SETSID });
     }
     command.run = (args: string[], ...rest: unknown[]) => {
         const engineArgs = opts.render && ["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args;
-        return run.call(command, own ? [base.command, ...engineArgs] : engineArgs, ...rest);
+        return run.call(command, own ? [SETPRIV, "--pdeathsig", "KILL", base.command, ...engineArgs] : engineArgs, ...rest);
     };
     return command;
 }
 
 /** util-linux's setsid: runs a program in a new session (no controlling terminal's signals). */
 const SETSID = "/usr/bin/setsid";
+/** util-linux's setpriv: here only to make the engine receive SIGKILL when pinned dies. */
+const SETPRIV = "/usr/bin/setpriv";
 
 /** `$CACHE/bin/pulumi` when `pinned env up` built it. */
 function projectPulumi(): string | undefined {

@@ -129,9 +129,17 @@ export class ReleaseProject {
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
     }
 
-    /** Starts this copy's `pinned` without waiting: for races. */
-    pinnedAsync(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-        const child = spawn(path.join(this.dir, "bin", "pinned"), args, {
+    /**
+     * Starts this copy's `pinned` without waiting: for races. With `host`,
+     * it runs in a UTS namespace of its own under that hostname (unshare
+     * -u), as if on another machine; the promise's `pid` is pinned's own.
+     */
+    pinnedAsync(args: string[], extraEnv: Record<string, string> = {}, opts: { host?: string } = {}): Promise<RunResult> & { pid: number } {
+        const bin = path.join(this.dir, "bin", "pinned");
+        const [command, argv] = opts.host
+            ? ["unshare", ["-u", "sh", "-c", 'hostname "$0" && exec "$@"', opts.host, bin, ...args]]
+            : [bin, args];
+        const child = spawn(command, argv, {
             cwd: this.dir,
             env: this.commandEnv(extraEnv),
         });
@@ -139,7 +147,8 @@ export class ReleaseProject {
         let stdout = "";
         child.stdout.on("data", (d) => ((output += d), (stdout += d)));
         child.stderr.on("data", (d) => (output += d));
-        return new Promise((resolve) => child.on("close", (code) => resolve({ status: code ?? -1, output, stdout })));
+        const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ status: code ?? -1, output, stdout })));
+        return Object.assign(done, { pid: child.pid ?? -1 });
     }
 
     /**
