@@ -14,8 +14,9 @@ import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
-import { engineStderr, lastLines, wrongPassphrase } from "./failure";
-import { interrupted, InterruptedError, interruptSignal, withInterrupts } from "./interrupt";
+import { describeOutcome, engineStderr, lastLines, wrongPassphrase } from "./failure";
+import { buildTimeoutSeconds, DeadlineError, withDeadline } from "./deadline";
+import { interrupted, InterruptedError, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
@@ -61,7 +62,9 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
     const { record } = req;
     const { namespace, appName } = releaseSettings(record);
     const waitMs = lockWaitMs();
-    const leaseS = leaseSeconds(); // checked before any lock is taken
+    // Checked before any lock is taken.
+    const leaseS = leaseSeconds();
+    buildTimeoutSeconds();
     // The lock file keeps releases on this machine apart; on a cluster the
     // Lease next to the Deployment keeps apart every machine deploying there.
     const inLease = <T>(fn: () => Promise<T>): Promise<T> =>
@@ -83,14 +86,15 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
         inLease(async () => {
             // Read to know what to put back; a cluster kubectl cannot read
             // (absent, or a Deployment not made yet) leaves nothing to put back.
-            const readLive = () => {
+            const readLive = (): LiveDeployment | undefined | "unreadable" => {
                 try {
                     return target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
                 } catch {
-                    return undefined;
+                    return "unreadable";
                 }
             };
-            const before = readLive();
+            const read = readLive();
+            const before = read === "unreadable" ? undefined : read;
             try {
                 return await updateRelease(req, target, progress);
             } catch (err) {
@@ -100,8 +104,16 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                     throw err;
                 }
                 const after = readLive();
-                if (!after || (after.image === before?.image && after.release === before?.release)) {
-                    throw err; // the live Deployment is as it was: nothing to report or put back
+                if (after === "unreadable" || !after || (after.image === before?.image && after.release === before?.release)) {
+                    // Nothing to put back: say what is live, as far as the cluster tells.
+                    const where = `${namespace}/${appName}`;
+                    const live =
+                        after === "unreadable"
+                            ? `What is live on ${where} could not be read (the cluster did not answer); pinned status tells once it does.`
+                            : after
+                              ? `Live now: ${where} still runs ${after.image} (release ${after.release ?? "unknown"}), as before.`
+                              : `Live now: there is no Deployment ${where}.`;
+                    throw err instanceof UpdateFailedError ? err.withLive(live) : err;
                 }
                 if (interrupted()) {
                     // Cleaned up, not put back: the person stopped it. Say what runs.
@@ -129,6 +141,11 @@ export class UpdateFailedError extends PinnedError {
         readonly created: { readonly fileBefore: string | undefined } | undefined,
     ) {
         super(problem, fix);
+    }
+
+    /** The same failure, saying what is live after it. */
+    withLive(live: string): UpdateFailedError {
+        return new UpdateFailedError(`${this.problem}\n  ${live}`, this.fix, this.failedStack, this.created);
     }
 }
 
@@ -160,7 +177,8 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         progress.note(
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
         );
-        const result = await runUpdate(stack, progress, existed ? undefined : { fileBefore });
+        const deadline = releaseSettings(record, PROJECT_DIR, config).progressDeadlineSeconds + 300;
+        const result = await runUpdate(stack, progress, existed ? undefined : { fileBefore }, deadline);
         const digest = result.outputs.imageDigest?.value as string | undefined;
         if (!digest) {
             throw new Error("the update finished without an imageDigest output");
@@ -254,30 +272,44 @@ async function putBack(p: PutBack): Promise<RolloutFailedError> {
  * One `pulumi up`, shown as progress steps; the engine's full text goes to
  * .pinned/logs/<release>.log for when the steps are not enough.
  */
-async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedError["created"]): Promise<UpResult> {
+async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedError["created"], timeoutSeconds: number): Promise<UpResult> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
     // Engine logs can name internal hosts and paths: readable by the owner only.
     fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
     const log = fs.openSync(logFile, "w", 0o600);
     const events = new EngineProgress(progress);
+    const failed = (why: string) =>
+        new UpdateFailedError(
+            `the update of stack ${stack.name} failed` +
+                (why ? `; ${why.replace(/\n(?! )/g, "\n  ")}\n  ` : " (the lines above say why); ") +
+                `${describeOutcome(events.outcome())} ` +
+                `The engine's full output is in ${path.relative(process.cwd(), logFile)}; no digest was recorded.`,
+            "fix the cause and run the command again (pinned status shows what runs now).",
+            stack,
+            created,
+        );
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
         // stack whose state predates another release sees the cluster as it
-        // is (rendering has no cluster: see engine.ts).
-        return await stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal: interruptSignal() });
+        // is (rendering has no cluster: see engine.ts). An API server that
+        // stops answering must not hold the locks forever: the deadline.
+        return await withDeadline(
+            {
+                seconds: timeoutSeconds,
+                what: `the update of stack ${stack.name}`,
+                setting: "pinned:progressDeadlineSeconds (the update gets it plus 300 s)",
+            },
+            (signal) => stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal }),
+        );
     } catch (err) {
         if (err instanceof CommandError) {
             const stderr = engineStderr(err) ?? "";
             fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
             const said = lastLines(stderr, 6);
-            throw new UpdateFailedError(
-                `the update of stack ${stack.name} failed` +
-                    (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
-                    `the engine's full output is in ${path.relative(process.cwd(), logFile)}; no digest was recorded.`,
-                "fix the cause and run the command again (pinned status shows what runs now).",
-                stack,
-                created,
-            );
+            throw failed(said ? `the engine says:\n${said.replace(/^/gm, "    ")}` : "");
+        }
+        if (err instanceof DeadlineError) {
+            throw failed(err.problem);
         }
         throw err;
     } finally {

@@ -46,7 +46,10 @@ export function summarizeChanges(changes: Record<string, number>): string {
  * errors as plain lines. The raw engine text goes to a log file instead.
  */
 export class EngineProgress {
-    private readonly steps = new Map<string, Step>();
+    private readonly steps = new Map<string, { step: Step; label: string }>();
+    /** Labels of the steps the engine finished, and of those it reported failed, in order. */
+    private readonly finished: string[] = [];
+    private readonly failed: string[] = [];
     private refresh?: Step;
     private readonly said = new Set<string>();
 
@@ -73,25 +76,32 @@ export class EngineProgress {
                 ? describeStep(type, urn, op, typeof objectName === "string" ? objectName : undefined)
                 : undefined;
             if (label) {
-                this.steps.set(urn, this.progress.start(label));
+                this.steps.set(urn, { step: this.progress.start(label), label });
             }
             return;
         }
         const outputs = event.resOutputsEvent;
         if (outputs && !outputs.planning) {
-            const step = this.steps.get(outputs.metadata.urn);
+            const started = this.steps.get(outputs.metadata.urn);
             this.steps.delete(outputs.metadata.urn);
+            if (started) {
+                this.finished.push(started.label);
+            }
             // A push's step ends with the digest the registry gave it.
             const pushed =
                 outputs.metadata.type === IMAGE_PUSH_TYPE
                     ? (outputs.metadata.new?.outputs as { sha256Digest?: unknown } | undefined)?.sha256Digest
                     : undefined;
-            step?.done(typeof pushed === "string" ? pushed : undefined);
+            started?.step.done(typeof pushed === "string" ? pushed : undefined);
             return;
         }
         if (event.resOpFailedEvent) {
             const urn = event.resOpFailedEvent.metadata.urn;
-            this.steps.get(urn)?.fail();
+            const started = this.steps.get(urn);
+            if (started) {
+                started.step.fail();
+                this.failed.push(started.label);
+            }
             this.steps.delete(urn);
             return;
         }
@@ -114,6 +124,15 @@ export class EngineProgress {
             this.progress.line(`engine: ${summarizeChanges(event.summaryEvent.resourceChanges as Record<string, number>)} (${seconds}s)`);
         }
     };
+
+    /**
+     * What the engine did to the target, for a message after a failure:
+     * the steps it finished, those it reported failed, and those it started
+     * and never finished (their outcome is unknown).
+     */
+    outcome(): { readonly finished: readonly string[]; readonly failed: readonly string[]; readonly unfinished: readonly string[] } {
+        return { finished: [...this.finished], failed: [...this.failed], unfinished: [...this.steps.values()].map((s) => s.label) };
+    }
 
     /** Ends the display; steps the engine never finished are reported so. */
     close(): void {

@@ -68,3 +68,22 @@ export function wrongPassphrase(err: unknown, stack?: string, said?: string): Pi
         "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase the stacks were made with.",
     );
 }
+
+/** What an engine run did before it failed, as EngineProgress.outcome() reports it. */
+export interface EngineOutcome {
+    readonly finished: readonly string[];
+    readonly failed: readonly string[];
+    readonly unfinished: readonly string[];
+}
+
+/** One sentence on what an engine run applied before it failed. */
+export function describeOutcome(o: EngineOutcome): string {
+    const parts = [
+        o.finished.length > 0 ? `done: ${o.finished.join(", ")}` : "",
+        o.failed.length > 0 ? `failed: ${o.failed.join(", ")}` : "",
+        o.unfinished.length > 0 ? `started, outcome unknown: ${o.unfinished.join(", ")}` : "",
+    ].filter(Boolean);
+    return parts.length > 0
+        ? `What the engine did before it stopped: ${parts.join("; ")}.`
+        : "The engine changed nothing before it stopped.";
+}

@@ -11,7 +11,8 @@ import { ReleaseImage } from "../components/releaseImage";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { EngineProgress } from "./engineProgress";
 import { engineCommand } from "./engine";
-import { interruptSignal } from "./interrupt";
+import { buildTimeoutSeconds, withDeadline } from "./deadline";
+import { engineStderr, lastLines } from "./failure";
 import { engineEnv } from "./engineEnv";
 import { Steps } from "./steps";
 
@@ -102,17 +103,20 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
                 pulumiCommand: await engineCommand(),
             },
         );
-        const result = await stack.up({
-            onEvent: events.onEvent,
-            onOutput: (out) => fs.appendFileSync(path.join(dir, "engine.log"), out),
-            signal: interruptSignal(),
-        });
+        // A Docker engine or registry that stops answering must not hold the locks forever.
+        const result = await withDeadline(
+            { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
+            (signal) => stack.up({ onEvent: events.onEvent, signal }),
+        );
         const digest = parseImageDigest(String(result.outputs.imageDigest?.value ?? ""));
         return { digest, imageName, reused: false, seconds: seconds(started) };
     } catch (err) {
         if (err instanceof CommandError) {
+            const said = lastLines(engineStderr(err) ?? "", 6);
             throw new PinnedError(
-                `building or pushing ${imageName} failed (the error above says why); nothing was deployed.`,
+                `building or pushing ${imageName} failed` +
+                    (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
+                    "nothing was deployed.",
                 "fix the recipe or the registry, commit, and run the command again.",
             );
         }

@@ -48,6 +48,20 @@ function children(): number[] {
     return pids;
 }
 
+/**
+ * A second interrupt to every engine this process started: the engine
+ * stops at once, which may leave pending operations in its stack.
+ */
+export function stopEnginesAtOnce(): void {
+    for (const pid of children()) {
+        try {
+            process.kill(pid, "SIGINT");
+        } catch {
+            // already gone
+        }
+    }
+}
+
 /** Runs `fn` with SIGINT and SIGTERM handled as described above. */
 export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): Promise<T> {
     const controller = new AbortController();
@@ -66,13 +80,7 @@ export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): 
         progress.line(
             `${signal} again: stopping the engine at once; afterwards run pinned status, and pulumi refresh --stack <release> if the engine reports pending operations`,
         );
-        for (const pid of children()) {
-            try {
-                process.kill(pid, "SIGINT");
-            } catch {
-                // already gone
-            }
-        }
+        stopEnginesAtOnce();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

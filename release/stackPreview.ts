@@ -36,6 +36,9 @@ export interface StackPreview extends EngineDiff {
 /** The project's parts the program needs; the temporary project links to them. */
 const PROGRAM_FILES = ["index.ts", "core", "components", "program", "app", "node_modules", "package.json", "tsconfig.json"];
 
+/** Seconds a preview may take: it reads the cluster once per resource. */
+const PREVIEW_TIMEOUT_S = 300;
+
 /**
  * A real `pulumi preview` of the release's stack, run in a temporary
  * project and backend so nothing of the user's changes: no stack file in
@@ -88,7 +91,17 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
             encoding: "utf8",
             env: { ...process.env, ...tempEnv, ...renderEnv },
             maxBuffer: 64 * 1024 * 1024,
+            // A preview changes nothing, so a cluster that stops answering just ends it.
+            timeout: PREVIEW_TIMEOUT_S * 1000,
+            killSignal: "SIGKILL",
         });
+        if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+            throw new PinnedError(
+                `pulumi preview of stack ${req.stack} did not finish within ${PREVIEW_TIMEOUT_S} s; something it reads ` +
+                    "(the cluster, when it refreshes) is not answering. Nothing was changed.",
+                "check the cluster (pinned env status, kubectl get --raw /readyz) and run the preview again.",
+            );
+        }
         let diff: EngineDiff;
         try {
             diff = parseEngineDiff(run.stdout);
