@@ -5,6 +5,7 @@ import { ConfigError, PinnedError } from "../core/errors";
 import { interrupted, InterruptedError } from "./interrupt";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
+import { isAlive } from "./lock";
 
 /**
  * The deploy lock in the cluster itself: a coordination.k8s.io Lease next to
@@ -84,15 +85,6 @@ export function describeLeaseHolder(lease: LeaseView): string {
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
 function microTime(ms: number): string {
     return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM";
-    }
 }
 
 interface LeaseObject {

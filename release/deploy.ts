@@ -7,6 +7,7 @@ import { GitSource } from "../core/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../core/git/releaseName";
 import { assertInRegistry } from "../core/preflight";
 import { EngineProgress } from "./engineProgress";
+import { removeDeadEngineLocks } from "./engineLock";
 import { buildImage, ImageRequest } from "./imageBuild";
 import { engineEnv } from "./engineEnv";
 import { defaultRegistry } from "./localEnvironment";
@@ -14,13 +15,13 @@ import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
 import { projectWorkspace, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
-import { describeOutcome, engineStderr, lastLines, wrongPassphrase } from "./failure";
+import { describeOutcome, engineStderr, explainFailure, lastLines, wrongPassphrase } from "./failure";
 import { buildTimeoutSeconds, DeadlineError, withDeadline } from "./deadline";
 import { interrupted, InterruptedError, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
-import { deploymentLocation, listReleaseRecords, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
+import { deploymentLocation, listReleaseRecords, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
 import { chooseTarget, DeployTarget, targetEnv } from "./target";
 
 /** A release that passed every check its command makes, ready to deploy. */
@@ -162,6 +163,8 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     const existed = (await workspace.listStacks()).some((s) => s.name === release);
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
     const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
+    // Under both locks: an engine killed with an earlier pinned left its stack lock.
+    removeDeadEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
     try {
         const config = await configure(stack, commit).catch((err: unknown) => {
             // The first read of the stack's secrets is where a wrong passphrase shows.
@@ -184,7 +187,17 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
             throw new Error("the update finished without an imageDigest output");
         }
         if (record?.imageDigest !== digest) {
-            await stack.setConfig("pinned:imageDigest", { value: digest });
+            try {
+                recordImageDigest(release, digest);
+            } catch (err) {
+                const why = explainFailure(err);
+                throw new PinnedError(
+                    `release ${release} is live (${digest}), but its digest could not be recorded in ` +
+                        `${path.relative(process.cwd(), stackFilePath(release))}: ${why ? why.problem : String(err)} ` +
+                        "The file is as it was before.",
+                    `${why ? `${why.fix.replace(/\.$/, "")}, then ` : ""}run pinned up --release ${release} again: it finds the image and records it, with nothing rebuilt.`,
+                );
+            }
         }
         return digest;
     } catch (err) {

@@ -61,7 +61,8 @@ export function targetLockPath(target: DeployTarget, deployment: { namespace: st
     return lockPath(key, dir);
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this PID runs on this host (EPERM: it runs, as another user). */
+export function isAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;

@@ -22,6 +22,24 @@ async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
     }
 }
 
+/** The engines running `pulumi up` in `dir` (the release's update, not a build), with their parents. */
+function updateEngines(dir: string): Array<{ pid: number; parent: number }> {
+    const found: Array<{ pid: number; parent: number }> = [];
+    for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+        try {
+            const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+            if (path.basename(argv[0]) !== "pulumi" || argv[1] !== "up" || fs.readlinkSync(`/proc/${entry}/cwd`) !== dir) {
+                continue;
+            }
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            found.push({ pid: Number(entry), parent: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) });
+        } catch {
+            // gone meanwhile
+        }
+    }
+    return found;
+}
+
 /**
  * Two releases at once on one environment, forced to overlap: the second
  * waits (or, told not to wait, refuses), and both stacks' state exports
@@ -96,6 +114,39 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assert.strictEqual(fs.readFileSync(path.join(project.dir, "stacks", `Pulumi.${B}.yaml`), "utf8"), stackFileB);
         assertCleanState(A);
         assertCleanState(B);
+    });
+
+    it("eight pinned up at once, the holder killed with SIGKILL: never two engines applying, the other seven finish", async () => {
+        const runs = Array.from({ length: 8 }, (_, i) => project.pinnedAsync(["up", "--release", i % 2 === 0 ? A : B]));
+        let most = 0;
+        let killed: number | undefined;
+        let finished = 0;
+        runs.forEach((r) => void r.then(() => finished++));
+        while (finished < runs.length) {
+            const engines = updateEngines(project.dir);
+            most = Math.max(most, engines.length);
+            if (killed === undefined && engines.length === 1) {
+                // The holder is the pinned whose engine applies; kill it alone, as a crash would.
+                killed = engines[0].parent;
+                process.kill(killed, "SIGKILL");
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        const results = await Promise.all(runs);
+        assert.ok(killed !== undefined, "an engine was seen applying");
+        assert.strictEqual(most, 1, "at most one engine applied at any moment");
+        const others = results.filter((_, i) => runs[i].pid !== killed);
+        assert.strictEqual(others.length, 7);
+        for (const r of others) {
+            assert.strictEqual(r.status, 0, r.output);
+        }
+        assert.ok(
+            others.some((r) => /taking over a stale lock: "pinned up --release \S+" \(pid \d+/.test(r.output)),
+            "one of them took over the killed holder's lock",
+        );
+        assertCleanState(A);
+        assertCleanState(B);
+        assert.ok(!fs.existsSync(lock), "the lock is released");
     });
 
     it("a lock left by a process that died is taken over, not waited for", () => {

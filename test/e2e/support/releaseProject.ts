@@ -134,7 +134,11 @@ export class ReleaseProject {
      * it runs in a UTS namespace of its own under that hostname (unshare
      * -u), as if on another machine; the promise's `pid` is pinned's own.
      */
-    pinnedAsync(args: string[], extraEnv: Record<string, string> = {}, opts: { host?: string } = {}): Promise<RunResult> & { pid: number } {
+    pinnedAsync(
+        args: string[],
+        extraEnv: Record<string, string> = {},
+        opts: { host?: string; onOutput?: (text: string) => void } = {},
+    ): Promise<RunResult> & { pid: number } {
         const bin = path.join(this.dir, "bin", "pinned");
         const [command, argv] = opts.host
             ? ["unshare", ["-u", "sh", "-c", 'hostname "$0" && exec "$@"', opts.host, bin, ...args]]
@@ -145,8 +149,8 @@ export class ReleaseProject {
         });
         let output = "";
         let stdout = "";
-        child.stdout.on("data", (d) => ((output += d), (stdout += d)));
-        child.stderr.on("data", (d) => (output += d));
+        child.stdout.on("data", (d) => ((output += d), (stdout += d), opts.onOutput?.(output)));
+        child.stderr.on("data", (d) => ((output += d), opts.onOutput?.(output)));
         const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ status: code ?? -1, output, stdout })));
         return Object.assign(done, { pid: child.pid ?? -1 });
     }
