@@ -153,3 +153,12 @@ export function deploymentLocation(projectDir = PROJECT_DIR): { namespace: strin
     const settings = resolveSettings(projectConfig(projectDir), {}, projectDir);
     return { namespace: settings.namespace, name: settings.appName };
 }
+
+/** The project's name, from Pulumi.yaml (the engine files stacks under it). */
+export function projectName(projectDir = PROJECT_DIR): string {
+    const doc = loadYaml(path.join(projectDir, "Pulumi.yaml")) as { name?: unknown } | null;
+    if (typeof doc?.name !== "string" || doc.name === "") {
+        throw new ConfigError("Pulumi.yaml has no name.", "restore it from git (git checkout -- Pulumi.yaml).");
+    }
+    return doc.name;
+}

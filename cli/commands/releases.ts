@@ -1,4 +1,6 @@
-import { projectWorkspace } from "../../release/engine";
+import { lastUpdatesFromBackendFiles } from "../../release/backendState";
+import { engineEnv } from "../../release/engineEnv";
+import { projectName } from "../../release/stackFile";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
@@ -67,10 +69,13 @@ export async function releasesCommand(args: string[]): Promise<number> {
         return 2;
     }
     try {
-        const workspace = await projectWorkspace();
-        const lastUpdates = new Map(
-            (await workspace.listStacks()).filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]),
-        );
+        const lastUpdates =
+            lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ??
+            new Map(
+                (await (await import("../../release/engine").then((m) => m.projectWorkspace())).listStacks())
+                    .filter((s) => s.lastUpdate)
+                    .map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]),
+            );
         const rows = releaseRows(listReleaseRecords(), lastUpdates, readLive().deployment);
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
