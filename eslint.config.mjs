@@ -14,4 +14,13 @@ export default tseslint.config(
             "no-control-regex": "off",
         },
     },
+    {
+        // The loader runs before TypeScript can: plain CommonJS for Node.
+        files: ["bin/**/*.js"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { require: "readonly", module: "readonly", __dirname: "readonly", process: "readonly" },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
 );
