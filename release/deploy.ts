@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandError, ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { CommandError, ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parseImageDigest } from "../core/imageDigest";
 import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
@@ -13,7 +13,7 @@ import { engineEnv } from "./engineEnv";
 import { defaultRegistry } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
-import { projectWorkspace, setSecretConfig } from "./engine";
+import { projectWorkspace, readbackFree, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
 import { describeOutcome, engineStderr, explainFailure, lastLines, wrongPassphrase } from "./failure";
 import { buildTimeoutSeconds, DeadlineError, withDeadline } from "./deadline";
@@ -181,8 +181,8 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
         );
         const deadline = releaseSettings(record, PROJECT_DIR, config).progressDeadlineSeconds + 300;
-        const result = await runUpdate(stack, progress, existed ? undefined : { fileBefore }, deadline);
-        const digest = result.outputs.imageDigest?.value as string | undefined;
+        const outputs = await runUpdate(stack, progress, existed ? undefined : { fileBefore }, deadline);
+        const digest = typeof outputs.imageDigest === "string" ? outputs.imageDigest : undefined;
         if (!digest) {
             throw new Error("the update finished without an imageDigest output");
         }
@@ -285,7 +285,12 @@ async function putBack(p: PutBack): Promise<RolloutFailedError> {
  * One `pulumi up`, shown as progress steps; the engine's full text goes to
  * .pinned/logs/<release>.log for when the steps are not enough.
  */
-async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedError["created"], timeoutSeconds: number): Promise<UpResult> {
+async function runUpdate(
+    stack: Stack,
+    progress: Steps,
+    created: UpdateFailedError["created"],
+    timeoutSeconds: number,
+): Promise<Record<string, unknown>> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
     // Engine logs can name internal hosts and paths: readable by the owner only.
     fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
@@ -312,8 +317,8 @@ async function runUpdate(stack: Stack, progress: Steps, created: UpdateFailedErr
                 what: `the update of stack ${stack.name}`,
                 setting: "pinned:progressDeadlineSeconds (the update gets it plus 300 s)",
             },
-            (signal) => stack.up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal }),
-        );
+            (signal) => readbackFree(stack).up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal }),
+        ).then(() => events.stackOutputs);
     } catch (err) {
         if (err instanceof CommandError) {
             const stderr = engineStderr(err) ?? "";
@@ -375,9 +380,12 @@ async function configure(stack: Stack, commit: string): Promise<ConfigMap> {
             values["pinned:registryUser"] = { value: registry.username };
         }
     }
-    // The plain values in one write; a new stack's file is removed again if
+    // The plain values in one write, only when one changes (a rollback or a
+    // redeploy changes none); a new stack's file is removed again if
     // anything after this fails (forgetNewStack).
-    await stack.setAllConfig(values);
+    if (Object.entries(values).some(([key, v]) => current[key]?.value !== v.value)) {
+        await stack.setAllConfig(values);
+    }
     if (firstUse && registry.password) {
         // Through stdin, never as an argument (see setSecretConfig).
         setSecretConfig(stack.workspace as LocalWorkspace, stack.name, "pinned:registryPassword", registry.password);

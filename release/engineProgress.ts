@@ -50,6 +50,8 @@ export class EngineProgress {
     /** Labels of the steps the engine finished, and of those it reported failed, in order. */
     private readonly finished: string[] = [];
     private readonly failed: string[] = [];
+    /** The stack's outputs as the engine reported them at the end of the run. */
+    stackOutputs: Record<string, unknown> = {};
     private refresh?: Step;
     private readonly said = new Set<string>();
 
@@ -81,6 +83,9 @@ export class EngineProgress {
             return;
         }
         const outputs = event.resOutputsEvent;
+        if (outputs && !outputs.planning && outputs.metadata.type === "pulumi:pulumi:Stack") {
+            this.stackOutputs = { ...(outputs.metadata.new?.outputs as Record<string, unknown> | undefined) };
+        }
         if (outputs && !outputs.planning) {
             const started = this.steps.get(outputs.metadata.urn);
             this.steps.delete(outputs.metadata.urn);

@@ -10,7 +10,7 @@ import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { EngineProgress } from "./engineProgress";
-import { engineCommand } from "./engine";
+import { engineCommand, readbackFree } from "./engine";
 import { buildTimeoutSeconds, withDeadline } from "./deadline";
 import { engineStderr, lastLines } from "./failure";
 import { engineEnv } from "./engineEnv";
@@ -106,9 +106,9 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
         // A Docker engine or registry that stops answering must not hold the locks forever.
         const result = await withDeadline(
             { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
-            (signal) => stack.up({ onEvent: events.onEvent, signal }),
-        );
-        const digest = parseImageDigest(String(result.outputs.imageDigest?.value ?? ""));
+            (signal) => readbackFree(stack).up({ onEvent: events.onEvent, signal }),
+        ).then(() => events.stackOutputs);
+        const digest = parseImageDigest(String(result.imageDigest ?? ""));
         return { digest, imageName, reused: false, seconds: seconds(started) };
     } catch (err) {
         if (err instanceof CommandError) {

@@ -33,9 +33,13 @@ export function chooseTarget(release: string, stackConfig: Record<string, { valu
     return { kind: "render", dir: path.join(".pinned", "rendered", release), source: "no cluster configured" };
 }
 
+/** Asked once per command: the check takes about 0.3 s, and a command chooses its target more than once. */
+let healthy: boolean | undefined;
+
 function localClusterHealthy(): boolean {
     const script = path.join(PROJECT_DIR, "scripts", "env", "cluster.sh");
-    return fs.existsSync(script) && spawnSync("bash", [script, "status"], { stdio: "ignore" }).status === 0;
+    healthy ??= fs.existsSync(script) && spawnSync("bash", [script, "status"], { stdio: "ignore" }).status === 0;
+    return healthy;
 }
 
 /** The environment variables the engine needs to reach the chosen target. */

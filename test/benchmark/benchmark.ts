@@ -22,13 +22,15 @@ interface Row {
     seconds: number;
     maxRssMiB?: number;
     exit: number;
+    /** The step this one is compared with (its floor), by name. */
+    floor?: string;
 }
 
 const TIME = "/usr/bin/time";
 const NAMESPACE = `pinned-bench-${process.pid}`;
 const KUBECONFIG = path.join(cacheDir(), "kubeconfig");
 
-function measure(rows: Row[], step: string, cwd: string, command: string[], env: Record<string, string>): Row {
+function measure(rows: Row[], step: string, cwd: string, command: string[], env: Record<string, string>, floor?: string): Row {
     const stats = path.join(os.tmpdir(), `pinned-bench-${process.pid}.time`);
     const timed = fs.existsSync(TIME) ? [TIME, "-f", "%e %M", "-o", stats, ...command] : command;
     const started = process.hrtime.bigint();
@@ -36,19 +38,40 @@ function measure(rows: Row[], step: string, cwd: string, command: string[], env:
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const [, rssKiB] = fs.existsSync(stats) ? fs.readFileSync(stats, "utf8").trim().split("\n").pop()!.split(" ") : [];
     fs.rmSync(stats, { force: true });
-    const row = { step, seconds, maxRssMiB: rssKiB ? Number(rssKiB) / 1024 : undefined, exit: r.status ?? -1 };
+    const row = { step, seconds, maxRssMiB: rssKiB ? Number(rssKiB) / 1024 : undefined, exit: r.status ?? -1, floor };
     rows.push(row);
     process.stderr.write(`${step}: ${seconds.toFixed(1)}s (exit ${row.exit})\n`);
     return row;
 }
 
 function table(rows: Row[]): string {
+    const ratio = (r: Row) => {
+        const floor = r.floor ? rows.find((f) => f.step === r.floor) : undefined;
+        return floor ? `${(r.seconds / floor.seconds).toFixed(2)}× ${r.floor}` : "";
+    };
     const cells = [
-        ["STEP", "SECONDS", "MAX RSS MiB", "EXIT"],
-        ...rows.map((r) => [r.step, r.seconds.toFixed(1), r.maxRssMiB?.toFixed(0) ?? "-", String(r.exit)]),
+        ["STEP", "SECONDS", "MAX RSS MiB", "EXIT", "RATIO TO FLOOR"],
+        ...rows.map((r) => [r.step, r.seconds.toFixed(1), r.maxRssMiB?.toFixed(0) ?? "-", String(r.exit), ratio(r)]),
     ];
     const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-    return cells.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ")).join("\n");
+    return cells
+        .map((c) =>
+            c
+                .map((v, i) => (i === 0 || i === c.length - 1 ? v.padEnd(widths[i]) : v.padStart(widths[i])))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}
+
+/** Stack files for `count` more releases, older than every real one, each a copy of `template`'s record. */
+function addRecords(dir: string, template: string, count: number, from: number): void {
+    const text = fs.readFileSync(path.join(dir, "stacks", `Pulumi.${template}.yaml`), "utf8");
+    for (let i = from; i < from + count; i++) {
+        const day = String(1 + (i % 28)).padStart(2, "0");
+        const month = String(1 + Math.floor(i / 28)).padStart(2, "0");
+        fs.writeFileSync(path.join(dir, "stacks", `Pulumi.2025-${month}-${day}-001.yaml`), text);
+    }
 }
 
 async function main(): Promise<void> {
@@ -58,39 +81,85 @@ async function main(): Promise<void> {
 
     const env = requireLocalEnv();
     execFileSync("kubectl", ["--kubeconfig", KUBECONFIG, "create", "namespace", NAMESPACE]);
-    const project = await ReleaseProject.create(env, `pinned/bench-${process.pid}`, { namespace: NAMESPACE });
-    const run = (step: string, args: string[], extra: Record<string, string> = {}) =>
-        measure(rows, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(extra));
+    const repository = `pinned/bench-${process.pid}`;
+    const project = await ReleaseProject.create(env, repository, { namespace: NAMESPACE });
+    const run = (step: string, args: string[], floor?: string) =>
+        measure(rows, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
+    // The same stacks through the pulumi CLI and kubectl themselves, as a user drives them.
+    const plain = (step: string, script: string, floor?: string) =>
+        measure(rows, step, project.dir, ["bash", "-c", `eval "$(./bin/pinned env shell)" && ${script}`], project.commandEnv(), floor);
+    const kubectl = (args: string) => `kubectl --kubeconfig ${KUBECONFIG} -n ${NAMESPACE} ${args}`;
+    const A = "2026-11-27-001";
+    const B = "2026-12-04-001";
+    const ROLLBACK_FLOOR = "kubectl rollout undo + rollout status (floor)";
+    const PREVIEW_FLOOR = "pulumi preview --stack, no change (floor)";
+    const RELEASE_FLOOR = "docker build + push + kubectl set image + rollout status (floor)";
     try {
         const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
         // Each run's app differs, so the first build is a real build, not a cache hit.
-        await project.release("2026-11-27-001", { "app/server.py": server.replace('"pinned-example"', `"pinned-bench-${Date.now()}"`) });
-        run("up: first release (build, push, deploy)", ["up"]);
-        run("up: same release again (no-op)", ["up"]);
+        await project.release(A, { "app/server.py": server.replace('"pinned-example"', `"pinned-bench-${Date.now()}"`) });
+        run("up: first release (build, push, deploy)", ["up"], RELEASE_FLOOR);
+        plain(PREVIEW_FLOOR, `pulumi preview --stack ${A} > /dev/null`);
+        run("up: same release again (no-op)", ["up"], PREVIEW_FLOOR);
         await project.commit("change", { "app/server.py": server.replace('"pinned-example"', `"pinned-bench-b-${Date.now()}"`) });
         run("preview --markdown: unreleased change (build, push)", ["preview", "--markdown"]);
-        await project.git.addTag("2026-12-04-001");
+        await project.git.addTag(B);
         run("preview: release at HEAD (build, push)", ["preview"]);
         run("up: second release (reuses the preview's build)", ["up"]);
         run("preview: live release, nothing changed (engine preview)", ["preview"]);
+        run("lint app/Dockerfile", ["lint", "app/Dockerfile"]);
+        run("tag develop", ["tag", "develop"]);
         run("releases", ["releases"]);
-        run("rollback (refresh, patch, rollout check)", ["rollback"]);
         run("status", ["status"]);
-        // The same stacks through the pulumi CLI itself, as a user drives them.
-        const plain = (step: string, script: string) =>
-            measure(rows, step, project.dir, ["bash", "-c", `eval "$(./bin/pinned env shell)" && ${script}`], project.commandEnv());
-        plain("pulumi preview --stack (B over live A)", "pulumi preview --stack 2026-12-04-001 > /dev/null");
-        plain("pulumi up --stack (back to B, no build)", "pulumi up --stack 2026-12-04-001 --yes --skip-preview > /dev/null");
-        plain("pulumi preview --stack (no change)", "pulumi preview --stack 2026-12-04-001 > /dev/null");
+        run("rollback (refresh, patch, rollout check)", ["rollback"], ROLLBACK_FLOOR);
+        plain("pulumi preview --stack (B over live A)", `pulumi preview --stack ${B} > /dev/null`);
+        plain("pulumi up --stack (back to B, no build)", `pulumi up --stack ${B} --yes --skip-preview > /dev/null`);
         // The floor a rollback is compared with: kubectl alone, on the same
         // Deployment (B is live, its previous revision is A: a real rollout).
-        const kubectl = (args: string) => `kubectl --kubeconfig ${KUBECONFIG} -n ${NAMESPACE} ${args}`;
         plain(
-            "kubectl rollout undo + rollout status (floor)",
+            ROLLBACK_FLOOR,
             `${kubectl("rollout undo deployment/pinned-app")} > /dev/null && ${kubectl("rollout status deployment/pinned-app --timeout=300s")} > /dev/null`,
         );
+        // The floor a release is compared with: the same recipe built, pushed
+        // and set by hand (a real build: the app differs again).
+        const hand = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-bench-hand-"));
+        fs.cpSync(path.join(project.dir, "app"), hand, { recursive: true });
+        fs.writeFileSync(path.join(hand, "server.py"), server.replace('"pinned-example"', `"pinned-bench-hand-${Date.now()}"`));
+        const image = `${env.registry.server}/${repository}:hand`;
+        plain(
+            RELEASE_FLOOR,
+            `DOCKER_BUILDKIT=1 docker build -q --build-arg git_hash=$(git rev-parse HEAD) -t ${image} ${hand} > /dev/null && ` +
+                `docker push -q ${image} > /dev/null && ` +
+                `${kubectl(`set image deployment/pinned-app app=$(docker inspect --format '{{index .RepoDigests 0}}' ${image})`)} > /dev/null && ` +
+                `${kubectl("rollout status deployment/pinned-app --timeout=300s")} > /dev/null`,
+        );
+        fs.rmSync(hand, { recursive: true, force: true });
         // kubectl changed the pod template behind the stacks: B's stack puts B back (not measured).
-        project.pinned(["up", "--release", "2026-12-04-001"]);
+        project.pinned(["up", "--release", B]);
+
+        // Flat in the number of releases: the same commands with 2, 10 and
+        // 50 recorded releases (the extra stack files are copies of A's).
+        let live = B;
+        for (const [count, more] of [
+            [2, 0],
+            [10, 8],
+            [50, 40],
+        ] as const) {
+            addRecords(project.dir, A, more, count - more - 2);
+            run(`releases, ${count} releases`, ["releases"]);
+            run(`status, ${count} releases`, ["status"]);
+            const to = live === B ? A : B;
+            run(`rollback --to, ${count} releases`, ["rollback", "--to", to], ROLLBACK_FLOOR);
+            live = to;
+            run(`up: live release again (no-op), ${count} releases`, ["up", "--release", live], PREVIEW_FLOOR);
+        }
+        for (const f of fs.readdirSync(path.join(project.dir, "stacks")).filter((f) => f.startsWith("Pulumi.2025-"))) {
+            fs.rmSync(path.join(project.dir, "stacks", f));
+        }
+        if (live !== B) {
+            project.pinned(["up", "--release", B]);
+        }
+
         // A release whose app exits at start, with a 20 s progress deadline:
         // the time until it is caught and the live release is put back.
         fs.writeFileSync(
@@ -104,7 +173,7 @@ async function main(): Promise<void> {
             ),
         });
         run("up: app crashes at start (deadline 20 s; caught, B put back)", ["up"]);
-        await project.git.checkout(["2026-12-04-001", "--", "app/server.py"]);
+        await project.git.checkout([B, "--", "app/server.py"]);
         await project.commit("the app again");
         const dockerfile = fs.readFileSync(path.join(project.dir, "app", "Dockerfile"), "utf8");
         await project.release("2026-12-11-001", { "app/Dockerfile": dockerfile.replace(/^FROM \S+$/m, "FROM python") });
@@ -114,8 +183,15 @@ async function main(): Promise<void> {
         spawnSync("kubectl", ["--kubeconfig", KUBECONFIG, "delete", "namespace", NAMESPACE, "--wait=false"]);
     }
     process.stdout.write(`${table(rows)}\n`);
+    const spread = (prefix: string) => {
+        const s = rows.filter((r) => r.step.startsWith(prefix) && /, \d+ releases$/.test(r.step)).map((r) => r.seconds);
+        return s.length > 1 ? `${prefix} ${((Math.max(...s) / Math.min(...s) - 1) * 100).toFixed(0)}%` : "";
+    };
     process.stdout.write(
-        `\n${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
+        `\nSpread over 2, 10 and 50 releases (slowest over fastest): ${["releases", "status", "rollback --to", "up: live release again"].map(spread).join("; ")}\n`,
+    );
+    process.stdout.write(
+        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
     );
 }
 
