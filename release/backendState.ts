@@ -40,3 +40,24 @@ export function lastUpdatesFromBackendFiles(backendUrl: string, project: string)
     }
     return updates;
 }
+
+/**
+ * Whether a file:// backend holds `stack`, read from its files (a checkpoint
+ * `stacks/<project>/<stack>.json`, plain or gzip) rather than asked of the
+ * engine (`pulumi stack ls`). Undefined for any other backend or layout.
+ */
+export function stackInBackendFiles(backendUrl: string, project: string, stack: string): boolean | undefined {
+    if (!backendUrl.startsWith("file://")) {
+        return undefined;
+    }
+    const root = path.join(backendUrl.slice("file://".length).replace(/\?.*$/, ""), ".pulumi");
+    if (!fs.existsSync(root)) {
+        return false;
+    }
+    const meta = fs.existsSync(path.join(root, "meta.yaml")) ? fs.readFileSync(path.join(root, "meta.yaml"), "utf8") : "";
+    if (!/^version: 1\s*$/m.test(meta)) {
+        return undefined;
+    }
+    const base = path.join(root, "stacks", project, `${stack}.json`);
+    return fs.existsSync(base) || fs.existsSync(`${base}.gz`);
+}

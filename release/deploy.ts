@@ -21,7 +21,16 @@ import { interrupted, InterruptedError, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";
-import { deploymentLocation, listReleaseRecords, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
+import {
+    deploymentLocation,
+    listReleaseRecords,
+    projectName,
+    recordImageDigest,
+    ReleaseRecord,
+    releaseSettings,
+    stackFilePath,
+} from "./stackFile";
+import { stackInBackendFiles } from "./backendState";
 import { chooseTarget, DeployTarget, targetEnv } from "./target";
 
 /** A release that passed every check its command makes, ready to deploy. */
@@ -160,7 +169,9 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     ensureLocalBackend(env.PULUMI_BACKEND_URL);
     // The engine reaches the target through its own environment variables.
     const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
-    const existed = (await workspace.listStacks()).some((s) => s.name === release);
+    const existed =
+        stackInBackendFiles(env.PULUMI_BACKEND_URL, projectName(), release) ??
+        (await workspace.listStacks()).some((s) => s.name === release);
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
     const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
     // Under both locks: an engine killed with an earlier pinned left its stack lock.

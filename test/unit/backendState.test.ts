@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lastUpdatesFromBackendFiles } from "../../release/backendState";
+import { lastUpdatesFromBackendFiles, stackInBackendFiles } from "../../release/backendState";
 
 describe("last updates read from a file:// backend", () => {
     let dir: string;
@@ -36,5 +36,13 @@ describe("last updates read from a file:// backend", () => {
 
     it("a backend directory not made yet has no updates", () => {
         assert.deepStrictEqual(lastUpdatesFromBackendFiles(`file://${path.join(dir, "nothing")}`, "pinned"), new Map());
+    });
+
+    it("says whether the backend holds a stack from its checkpoint file, and leaves other backends to the engine", () => {
+        fs.writeFileSync(path.join(dir, ".pulumi", "stacks", "pinned", "2026-11-27-001.json"), checkpoint());
+        assert.strictEqual(stackInBackendFiles(`file://${dir}`, "pinned", "2026-11-27-001"), true);
+        assert.strictEqual(stackInBackendFiles(`file://${dir}`, "pinned", "2026-12-04-001"), false);
+        assert.strictEqual(stackInBackendFiles(`file://${path.join(dir, "nothing")}`, "pinned", "2026-11-27-001"), false);
+        assert.strictEqual(stackInBackendFiles("s3://bucket", "pinned", "2026-11-27-001"), undefined);
     });
 });
