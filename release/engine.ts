@@ -22,7 +22,9 @@ type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
  * refresh; the rendered files are the whole truth there, so nothing is lost.
  */
 export async function engineCommand(opts: { render?: boolean } = {}): Promise<PulumiCommand> {
-    const base = projectPulumi() ? await PulumiCommand.get({ root: cacheDir() }) : await PulumiCommand.get();
+    // `PulumiCommand.get` runs `pulumi version`: once per command is enough.
+    baseCommand ??= projectPulumi() ? PulumiCommand.get({ root: cacheDir() }) : PulumiCommand.get();
+    const base = await baseCommand;
     const run = (base as unknown as { run: Run }).run;
     const command = Object.create(base) as PulumiCommand & { run: Run };
     // The engine runs in a session of its own (setsid), so a terminal's
@@ -42,6 +44,8 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     };
     return command;
 }
+
+let baseCommand: Promise<PulumiCommand> | undefined;
 
 /** util-linux's setsid: runs a program in a new session (no controlling terminal's signals). */
 const SETSID = "/usr/bin/setsid";

@@ -234,13 +234,15 @@ describe("the cluster lease (two machines, one cluster)", function () {
         // Once the engine runs (the update is under way), kill pinned alone.
         let engine: number[] = [];
         for (const deadline = Date.now() + 120_000; engine.length === 0 && Date.now() < deadline;) {
-            engine = childrenOf(killed.pid).filter((pid) => /pulumi/.test(commandLine(pid)));
+            engine = childrenOf(killed.pid).filter((pid) => /^\S*\/pulumi up /.test(commandLine(pid)));
             await new Promise((r) => setTimeout(r, 100));
         }
-        assert.ok(engine.length > 0, "the engine never started");
+        assert.ok(engine.length > 0, "the engine's update never started");
         process.kill(killed.pid, "SIGKILL");
         await killed;
-        await new Promise((r) => setTimeout(r, 500));
+        for (const until = Date.now() + 5000; engine.some((pid) => fs.existsSync(`/proc/${pid}`)) && Date.now() < until;) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
         // The engine died with it (setpriv --pdeathsig): nothing applies without a holder.
         assert.deepStrictEqual(
             engine.filter((pid) => fs.existsSync(`/proc/${pid}`)),
