@@ -2,7 +2,7 @@
 // Loads the TypeScript sources as they are checked in, fast. Each .ts file
 // is transpiled the way ts-node's transpile-only mode does it (types
 // removed, nothing checked: `npm test` type-checks) and the result is kept
-// under $PINNED_CACHE/transpiled/, named by a hash of the file's path and
+// under $PINNED_CACHE/transpiled/, named by a hash of the file's name and
 // content, tsconfig.json and the TypeScript version. A changed file is a
 // new name, so a kept copy is never stale; only a file not seen before
 // loads TypeScript, which costs about a second on a 2-core machine.
@@ -33,7 +33,12 @@ function transpile(filename, source) {
 
 function load(module, filename) {
     const source = fs.readFileSync(filename, "utf8");
-    const key = crypto.createHash("sha256").update(`${tsVersion}\0${tsconfigText}\0${filename}\0${source}`).digest("hex");
+    // The output depends on the file's base name (its source map names it), not on
+    // the directory: copies of the project share their transpiled files.
+    const key = crypto
+        .createHash("sha256")
+        .update(`${tsVersion}\0${tsconfigText}\0${path.basename(filename)}\0${source}`)
+        .digest("hex");
     const file = path.join(cache, `${key}.js`);
     let code;
     try {
