@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as os from "os";
 import { ANNOTATIONS } from "../core/annotations";
 import { ConfigError, PinnedError } from "../core/errors";
+import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { interrupted, InterruptedError } from "./interrupt";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
@@ -34,17 +35,12 @@ export interface LeaseView {
 
 /** Seconds a Lease lasts without renewal, from PINNED_LEASE_SECONDS (5–300; 30 by default). */
 export function leaseSeconds(env: NodeJS.ProcessEnv = process.env): number {
-    const raw = env.PINNED_LEASE_SECONDS;
-    if (raw === undefined || raw === "") {
-        return 30;
-    }
-    if (!/^\d+$/.test(raw) || Number(raw) < 5 || Number(raw) > 300) {
-        throw new ConfigError(
-            `PINNED_LEASE_SECONDS="${raw}" is not a whole number of seconds from 5 to 300.`,
-            "unset it (30 s), or set how long a crashed holder keeps the cluster lease, e.g. PINNED_LEASE_SECONDS=60.",
-        );
-    }
-    return Number(raw);
+    return wholeSecondsFromEnv(
+        env,
+        "PINNED_LEASE_SECONDS",
+        { min: 5, max: 300, fallback: 30 },
+        "unset it (30 s), or set how long a crashed holder keeps the cluster lease, e.g. PINNED_LEASE_SECONDS=60.",
+    );
 }
 
 /** How a waiter judges a Lease it found. */

@@ -1,4 +1,5 @@
-import { ConfigError, PinnedError } from "../core/errors";
+import { PinnedError } from "../core/errors";
+import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { interruptSignal, stopEnginesAtOnce } from "./interrupt";
 
 /** An engine run did not finish in its time; the message says what was stopped. */
@@ -51,15 +52,10 @@ export async function withDeadline<T>(d: Deadline, fn: (signal: AbortSignal) => 
 
 /** Seconds a build and push may take, from PINNED_BUILD_TIMEOUT (60–86400; 1800 by default). */
 export function buildTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
-    const raw = env.PINNED_BUILD_TIMEOUT;
-    if (raw === undefined || raw === "") {
-        return 1800;
-    }
-    if (!/^\d+$/.test(raw) || Number(raw) < 60 || Number(raw) > 86400) {
-        throw new ConfigError(
-            `PINNED_BUILD_TIMEOUT="${raw}" is not a whole number of seconds from 60 to 86400.`,
-            "unset it (1800 s), or set how long a build and push may take, e.g. PINNED_BUILD_TIMEOUT=3600.",
-        );
-    }
-    return Number(raw);
+    return wholeSecondsFromEnv(
+        env,
+        "PINNED_BUILD_TIMEOUT",
+        { min: 60, max: 86400, fallback: 1800 },
+        "unset it (1800 s), or set how long a build and push may take, e.g. PINNED_BUILD_TIMEOUT=3600.",
+    );
 }
