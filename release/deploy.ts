@@ -13,7 +13,7 @@ import { engineEnv } from "./engineEnv";
 import { defaultRegistry } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
 import { targetLockPath, lockWaitMs, withTargetLock } from "./lock";
-import { projectWorkspace, readbackFree, setSecretConfig } from "./engine";
+import { existingStack, projectWorkspace, readbackFree, setSecretConfig } from "./engine";
 import { Steps } from "./steps";
 import { describeOutcome, engineStderr, explainFailure, lastLines, wrongPassphrase } from "./failure";
 import { buildTimeoutSeconds, DeadlineError, withDeadline } from "./deadline";
@@ -173,7 +173,7 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         stackInBackendFiles(env.PULUMI_BACKEND_URL, projectName(), release) ??
         (await workspace.listStacks()).some((s) => s.name === release);
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
-    const stack = existed ? await Stack.select(release, workspace) : await Stack.create(release, workspace);
+    const stack = existed ? existingStack(release, workspace) : await Stack.create(release, workspace);
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
     removeDeadEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
     try {
