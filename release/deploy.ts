@@ -94,8 +94,8 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
             : fn();
     return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs, progress }, () =>
         inLease(async () => {
-            // Read to know what to put back; a cluster kubectl cannot read
-            // (absent, or a Deployment not made yet) leaves nothing to put back.
+            // Read to know what to put back; a Deployment that does not exist
+            // yet, or that kubectl cannot read, leaves nothing to put back.
             const readLive = (): LiveDeployment | undefined | "unreadable" => {
                 try {
                     return target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
