@@ -1,0 +1,83 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CommandError, Stack } from "@pulumi/pulumi/automation";
+import { PinnedError } from "../core/errors";
+import { DeadlineError, withDeadline } from "./deadline";
+import { readbackFree } from "./engine";
+import { EngineProgress } from "./engineProgress";
+import { describeOutcome, engineStderr, lastLines } from "./failure";
+import { PROJECT_DIR } from "./project";
+import { Steps } from "./steps";
+
+/** The update of a release's stack failed; the stack and its file are as the failure left them. */
+export class UpdateFailedError extends PinnedError {
+    constructor(
+        problem: string,
+        fix: string,
+        /** The stack, and whether this run created it (and the stack file as it was before). */
+        readonly failedStack: Stack,
+        readonly created: { readonly fileBefore: string | undefined } | undefined,
+    ) {
+        super(problem, fix);
+    }
+
+    /** The same failure, saying what is live after it. */
+    withLive(live: string): UpdateFailedError {
+        return new UpdateFailedError(`${this.problem}\n  ${live}`, this.fix, this.failedStack, this.created);
+    }
+}
+
+/**
+ * One `pulumi up`, shown as progress steps; the engine's full text goes to
+ * .pinned/logs/<release>.log for when the steps are not enough.
+ */
+export async function runUpdate(
+    stack: Stack,
+    progress: Steps,
+    created: UpdateFailedError["created"],
+    timeoutSeconds: number,
+): Promise<Record<string, unknown>> {
+    const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
+    // Engine logs can name internal hosts and paths: readable by the owner only.
+    fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+    const log = fs.openSync(logFile, "w", 0o600);
+    const events = new EngineProgress(progress);
+    const failed = (why: string) =>
+        new UpdateFailedError(
+            `the update of stack ${stack.name} failed` +
+                (why ? `; ${why.replace(/\n(?! )/g, "\n  ")}\n  ` : " (the lines above say why); ") +
+                `${describeOutcome(events.outcome())} ` +
+                `The engine's full output is in ${path.relative(process.cwd(), logFile)}; no digest was recorded.`,
+            "fix the cause and run the command again (pinned status shows what runs now).",
+            stack,
+            created,
+        );
+    try {
+        // The engine refreshes first (Pulumi.yaml: options.refresh), so a
+        // stack whose state predates another release sees the cluster as it
+        // is (rendering has no cluster: see engine.ts). An API server that
+        // stops answering must not hold the locks forever: the deadline.
+        return await withDeadline(
+            {
+                seconds: timeoutSeconds,
+                what: `the update of stack ${stack.name}`,
+                setting: "pinned:progressDeadlineSeconds (the update gets it plus 300 s)",
+            },
+            (signal) => readbackFree(stack).up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal }),
+        ).then(() => events.stackOutputs);
+    } catch (err) {
+        if (err instanceof CommandError) {
+            const stderr = engineStderr(err) ?? "";
+            fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
+            const said = lastLines(stderr, 6);
+            throw failed(said ? `the engine says:\n${said.replace(/^/gm, "    ")}` : "");
+        }
+        if (err instanceof DeadlineError) {
+            throw failed(err.problem);
+        }
+        throw err;
+    } finally {
+        events.close();
+        fs.closeSync(log);
+    }
+}

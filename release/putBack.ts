@@ -1,0 +1,84 @@
+import { PinnedError } from "../core/errors";
+import { parseReleaseName } from "../core/git/releaseName";
+import type { DeployRequest } from "./deploy";
+import { UpdateFailedError } from "./engineUpdate";
+import { LiveDeployment, readLiveDeployment } from "./live";
+import { restoreStackFile } from "./releaseStack";
+import { diagnoseRollout, formatDiagnosis } from "./rollout";
+import { listReleaseRecords } from "./stackFile";
+import { Steps } from "./steps";
+import { DeployTarget } from "./target";
+
+/** A release reached the cluster, its pods failed, and the previous release was put back (or could not be). */
+export class RolloutFailedError extends PinnedError {}
+
+export interface PutBack {
+    readonly req: DeployRequest;
+    readonly failure: UpdateFailedError;
+    /** What was live before the failed update, if anything. */
+    readonly before: LiveDeployment | undefined;
+    readonly target: DeployTarget & { kind: "cluster" };
+    readonly namespace: string;
+    readonly appName: string;
+    readonly progress: Steps;
+    /** One update of a release's stack under the locks the caller holds (deploy.ts's updateRelease). */
+    readonly update: (req: DeployRequest) => Promise<string>;
+}
+
+/**
+ * After a release's pods failed: says why, puts the previous release back
+ * through its own stack, removes the failed release's new stack, and
+ * returns the error to throw (it says what is live now).
+ */
+export async function putBack(p: PutBack): Promise<RolloutFailedError> {
+    const { req, failure, before, target, namespace, appName, progress, update } = p;
+    const release = req.release;
+    const where = `${namespace}/${appName}`;
+    const why = [
+        `release ${release} did not become ready on ${where}; the kubelet says:`,
+        ...formatDiagnosis(diagnoseRollout(target.kubeconfig, namespace, appName, release)),
+    ];
+    const previous = before?.release ? listReleaseRecords().find((r) => r.release === before.release) : undefined;
+    if (!before || !previous?.imageDigest || !previous.commit || previous.imageDigest !== before.image || previous.release === release) {
+        const was = before ? `${before.image} (release ${before.release ?? "unknown"})` : "nothing";
+        return new RolloutFailedError(
+            [...why, `Before it, ${where} ran ${was}, which no recorded release can put back, so ${release}'s failing pods stay.`].join(
+                "\n",
+            ),
+            "fix the app (its log above) and make a new release, or roll back by hand: pinned rollback --to <release>.",
+        );
+    }
+    progress.note(`release ${release} failed; putting back ${previous.release} (${previous.imageDigest}) through its own stack`);
+    try {
+        await update({
+            release: parseReleaseName(previous.release),
+            record: previous,
+            commit: previous.commit,
+            command: `put back ${previous.release} after ${release} failed`,
+        });
+    } catch (err) {
+        const live = readLiveDeployment(target.kubeconfig, namespace, appName);
+        return new RolloutFailedError(
+            [
+                ...why,
+                `Putting back ${previous.release} failed too: ${err instanceof PinnedError ? err.problem : String(err)}`,
+                `Live now: ${live ? `${live.image} (release ${live.release ?? "unknown"})` : "no Deployment"}.`,
+            ].join("\n"),
+            `roll back by hand: pinned rollback --to ${previous.release}; pinned status shows what runs.`,
+        );
+    }
+    if (failure.created) {
+        // The failed release's new stack manages nothing that is live now.
+        await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
+        restoreStackFile(release, failure.created.fileBefore);
+    }
+    const live = readLiveDeployment(target.kubeconfig, namespace, appName);
+    return new RolloutFailedError(
+        [
+            ...why,
+            `Put back: ${where} runs release ${live?.release ?? "unknown"} again (${live?.image ?? "no Deployment"}); ` +
+                `release ${release} recorded no digest.`,
+        ].join("\n"),
+        `fix the app (its log above) and release again; pinned status shows what runs.`,
+    );
+}

@@ -1,0 +1,71 @@
+import * as fs from "fs";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { setSecretConfig } from "./engine";
+import { defaultRegistry } from "./localEnvironment";
+import { stackFilePath } from "./stackFile";
+
+/** A release's stack as pinned prepares it (backend, config), and undoes it after a failed first update. */
+
+/** A file:// backend is a directory; the engine will not create it. */
+export function ensureLocalBackend(url: string): void {
+    if (url.startsWith("file://")) {
+        // State holds encrypted secrets and every resource's outputs: the owner's only.
+        fs.mkdirSync(url.slice("file://".length).replace(/\?.*$/, ""), { recursive: true, mode: 0o700 });
+    }
+}
+
+/**
+ * Records release and commit, and on first use the registry (see
+ * defaultRegistry). Resolves to the stack's config as it now is.
+ */
+export async function configure(stack: Stack, commit: string): Promise<ConfigMap> {
+    const current = await stack.getAllConfig();
+    const values: Record<string, { value: string; secret?: boolean }> = {
+        "pinned:commit": { value: commit },
+    };
+    const registry = defaultRegistry();
+    const firstUse = !current["pinned:registry"] && registry;
+    if (firstUse) {
+        values["pinned:registry"] = { value: registry.server };
+        if (registry.username) {
+            values["pinned:registryUser"] = { value: registry.username };
+        }
+    }
+    // The plain values in one write, only when one changes (a rollback or a
+    // redeploy changes none); a new stack's file is removed again if
+    // anything after this fails (forgetNewStack).
+    if (Object.entries(values).some(([key, v]) => current[key]?.value !== v.value)) {
+        await stack.setAllConfig(values);
+    }
+    if (firstUse && registry.password) {
+        // Through stdin, never as an argument (see setSecretConfig).
+        setSecretConfig(stack.workspace as LocalWorkspace, stack.name, "pinned:registryPassword", registry.password);
+        values["pinned:registryPassword"] = { value: registry.password, secret: true };
+    }
+    return { ...current, ...values };
+}
+
+/**
+ * A failed first update that created nothing leaves no stack behind, and
+ * the stack file as it was: gone if this run made it, else unchanged.
+ */
+export async function forgetNewStack(stack: Stack, fileBefore: string | undefined, evenWithResources = false): Promise<void> {
+    const state = await stack.exportStack();
+    const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
+    if (resources.length > 1 && !evenWithResources) {
+        return;
+    }
+    // An interrupted run's new stack goes even if it registered resources:
+    // they are the live release's too (retained, shared by every release stack).
+    await stack.workspace.removeStack(stack.name, { preserveConfig: true, force: evenWithResources });
+    restoreStackFile(stack.name, fileBefore);
+}
+
+/** The stack file as it was before this run: gone if this run made it. */
+export function restoreStackFile(release: string, fileBefore: string | undefined): void {
+    if (fileBefore === undefined) {
+        fs.rmSync(stackFilePath(release), { force: true });
+    } else {
+        fs.writeFileSync(stackFilePath(release), fileBefore);
+    }
+}
