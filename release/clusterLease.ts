@@ -6,7 +6,7 @@ import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { interrupted, InterruptedError } from "./interrupt";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
-import { isAlive } from "./lock";
+import { isAlive } from "./processes";
 
 /**
  * The deploy lock in the cluster itself: a coordination.k8s.io Lease next to

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Steps } from "./steps";
-import { isAlive } from "./lock";
+import { isAlive } from "./processes";
 
 /**
  * The engine locks a stack with a file in a file:// backend

@@ -1,5 +1,5 @@
-import * as fs from "fs";
 import { PinnedError } from "../core/errors";
+import { childrenOf } from "./processes";
 import { Steps } from "./steps";
 
 /**
@@ -27,33 +27,12 @@ export function interrupted(): boolean {
     return current?.signal.aborted ?? false;
 }
 
-/** PIDs of this process's children (the engine's session leaders among them). */
-function children(): number[] {
-    const pids: number[] = [];
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) {
-            continue;
-        }
-        try {
-            // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
-            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-            if (ppid === process.pid) {
-                pids.push(Number(entry));
-            }
-        } catch {
-            // gone meanwhile
-        }
-    }
-    return pids;
-}
-
 /**
  * A second interrupt to every engine this process started: the engine
  * stops at once, which may leave pending operations in its stack.
  */
 export function stopEnginesAtOnce(): void {
-    for (const pid of children()) {
+    for (const pid of childrenOf(process.pid)) {
         try {
             process.kill(pid, "SIGINT");
         } catch {

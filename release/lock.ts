@@ -5,6 +5,7 @@ import * as path from "path";
 import { PinnedError } from "../core/errors";
 import { interrupted, InterruptedError } from "./interrupt";
 import { cacheDir } from "./localEnvironment";
+import { isAlive } from "./processes";
 import { Steps } from "./steps";
 import { DeployTarget } from "./target";
 
@@ -59,16 +60,6 @@ export function targetLockPath(target: DeployTarget, deployment: { namespace: st
             ? `${target.kubeconfig ?? "kubeconfig"}#${deployment.namespace}/${deployment.name}`
             : path.resolve(target.dir);
     return lockPath(key, dir);
-}
-
-/** True while a process with this PID runs on this host (EPERM: it runs, as another user). */
-export function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM";
-    }
 }
 
 function readHolder(file: string): LockHolder | undefined {

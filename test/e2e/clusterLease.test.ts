@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/localEnvironment";
+import { childrenOf } from "../../release/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
@@ -11,22 +12,6 @@ import { ReleaseProject } from "./support/releaseProject";
 const A = "2026-11-27-001";
 const B = "2026-12-04-001";
 const LEASE = "pinned-pinned-app";
-
-/** PIDs whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-    return fs
-        .readdirSync("/proc")
-        .filter((e) => /^\d+$/.test(e))
-        .filter((e) => {
-            try {
-                const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-                return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-            } catch {
-                return false;
-            }
-        })
-        .map(Number);
-}
 
 function commandLine(pid: number): string {
     try {

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/localEnvironment";
 import { targetLockPath } from "../../release/lock";
+import { allProcesses, parentOf } from "../../release/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
@@ -25,14 +26,13 @@ async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
 /** The engines running `pulumi up` in `dir` (the release's update, not a build), with their parents. */
 function updateEngines(dir: string): Array<{ pid: number; parent: number }> {
     const found: Array<{ pid: number; parent: number }> = [];
-    for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    for (const pid of allProcesses()) {
         try {
-            const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-            if (path.basename(argv[0]) !== "pulumi" || argv[1] !== "up" || fs.readlinkSync(`/proc/${entry}/cwd`) !== dir) {
-                continue;
+            const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+            const parent = parentOf(pid);
+            if (path.basename(argv[0]) === "pulumi" && argv[1] === "up" && fs.readlinkSync(`/proc/${pid}/cwd`) === dir && parent) {
+                found.push({ pid, parent });
             }
-            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-            found.push({ pid: Number(entry), parent: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) });
         } catch {
             // gone meanwhile
         }
