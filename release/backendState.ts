@@ -2,25 +2,47 @@ import * as fs from "fs";
 import * as path from "path";
 
 /**
- * When each stack was last updated, read straight from a file:// backend's
- * checkpoints (`latest.manifest.time`, the value `pulumi stack ls` reports
- * there), without starting the engine: `pinned releases` answers in well
- * under a second this way. Undefined for any other backend or layout, and
- * the caller asks the engine instead.
+ * What pinned reads straight from a file:// backend's files, where asking
+ * the engine would cost a `pulumi` run: for any other backend, or a layout
+ * it does not know, the functions here answer undefined and the caller asks
+ * the engine instead.
  */
-export function lastUpdatesFromBackendFiles(backendUrl: string, project: string): Map<string, string> | undefined {
-    if (!backendUrl.startsWith("file://")) {
+
+/** The directory of a file:// backend (`file://DIR?options`), or undefined for any other backend. */
+export function fileBackendDir(backendUrl: string): string | undefined {
+    return backendUrl.startsWith("file://") ? backendUrl.slice("file://".length).replace(/\?.*$/, "") : undefined;
+}
+
+/**
+ * Where a file:// backend keeps the checkpoints of `project`'s stacks
+ * (layout version 1: `.pulumi/stacks/<project>/`); "none yet" when the
+ * backend has not been written to; undefined for anything else.
+ */
+function projectStacksDir(backendUrl: string, project: string): string | "none yet" | undefined {
+    const dir = fileBackendDir(backendUrl);
+    if (dir === undefined) {
         return undefined;
     }
-    const root = path.join(backendUrl.slice("file://".length).replace(/\?.*$/, ""), ".pulumi");
-    // Layout version 1 keeps stacks per project; anything else is left to the engine.
-    const meta = fs.existsSync(path.join(root, "meta.yaml")) ? fs.readFileSync(path.join(root, "meta.yaml"), "utf8") : "";
-    if (!/^version: 1\s*$/m.test(meta)) {
-        return fs.existsSync(root) ? undefined : new Map();
+    const root = path.join(dir, ".pulumi");
+    if (!fs.existsSync(root)) {
+        return "none yet";
     }
-    const dir = path.join(root, "stacks", project);
+    const meta = fs.existsSync(path.join(root, "meta.yaml")) ? fs.readFileSync(path.join(root, "meta.yaml"), "utf8") : "";
+    return /^version: 1\s*$/m.test(meta) ? path.join(root, "stacks", project) : undefined;
+}
+
+/**
+ * When each stack was last updated, from its checkpoint
+ * (`latest.manifest.time`, the value `pulumi stack ls` reports there):
+ * `pinned releases` answers in well under a second this way.
+ */
+export function lastUpdatesFromBackendFiles(backendUrl: string, project: string): Map<string, string> | undefined {
+    const dir = projectStacksDir(backendUrl, project);
+    if (dir === undefined) {
+        return undefined;
+    }
     const updates = new Map<string, string>();
-    if (!fs.existsSync(dir)) {
+    if (dir === "none yet" || !fs.existsSync(dir)) {
         return updates;
     }
     for (const file of fs.readdirSync(dir)) {
@@ -41,23 +63,15 @@ export function lastUpdatesFromBackendFiles(backendUrl: string, project: string)
     return updates;
 }
 
-/**
- * Whether a file:// backend holds `stack`, read from its files (a checkpoint
- * `stacks/<project>/<stack>.json`, plain or gzip) rather than asked of the
- * engine (`pulumi stack ls`). Undefined for any other backend or layout.
- */
+/** Whether the backend holds `stack`: its checkpoint file exists, plain or gzip (instead of `pulumi stack ls`). */
 export function stackInBackendFiles(backendUrl: string, project: string, stack: string): boolean | undefined {
-    if (!backendUrl.startsWith("file://")) {
+    const dir = projectStacksDir(backendUrl, project);
+    if (dir === undefined) {
         return undefined;
     }
-    const root = path.join(backendUrl.slice("file://".length).replace(/\?.*$/, ""), ".pulumi");
-    if (!fs.existsSync(root)) {
+    if (dir === "none yet") {
         return false;
     }
-    const meta = fs.existsSync(path.join(root, "meta.yaml")) ? fs.readFileSync(path.join(root, "meta.yaml"), "utf8") : "";
-    if (!/^version: 1\s*$/m.test(meta)) {
-        return undefined;
-    }
-    const base = path.join(root, "stacks", project, `${stack}.json`);
+    const base = path.join(dir, `${stack}.json`);
     return fs.existsSync(base) || fs.existsSync(`${base}.gz`);
 }

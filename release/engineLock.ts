@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { fileBackendDir } from "./backendState";
 import { Steps } from "./steps";
 import { isAlive } from "./processes";
 
@@ -16,10 +17,11 @@ import { isAlive } from "./processes";
  * which then refuses with its own message naming the holder.
  */
 export function removeDeadEngineLocks(backendUrl: string, stack: string, progress: Steps): void {
-    if (!backendUrl.startsWith("file://")) {
+    const dir = fileBackendDir(backendUrl);
+    if (dir === undefined) {
         return;
     }
-    const root = path.join(backendUrl.slice("file://".length).replace(/\?.*$/, ""), ".pulumi", "locks");
+    const root = path.join(dir, ".pulumi", "locks");
     for (const dir of stackLockDirs(root, stack)) {
         for (const entry of fs.readdirSync(dir)) {
             const file = path.join(dir, entry);

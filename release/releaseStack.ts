@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { fileBackendDir } from "./backendState";
 import { setSecretConfig } from "./engine";
 import { defaultRegistry } from "./localEnvironment";
 import { stackFilePath } from "./stackFile";
@@ -8,9 +9,10 @@ import { stackFilePath } from "./stackFile";
 
 /** A file:// backend is a directory; the engine will not create it. */
 export function ensureLocalBackend(url: string): void {
-    if (url.startsWith("file://")) {
+    const dir = fileBackendDir(url);
+    if (dir !== undefined) {
         // State holds encrypted secrets and every resource's outputs: the owner's only.
-        fs.mkdirSync(url.slice("file://".length).replace(/\?.*$/, ""), { recursive: true, mode: 0o700 });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     }
 }
 
