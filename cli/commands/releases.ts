@@ -1,9 +1,8 @@
 import { lastUpdatesFromBackendFiles } from "../../release/backendState";
 import { engineEnv } from "../../release/engineEnv";
-import { projectName } from "../../release/stackFile";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
-import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
+import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
 export const RELEASES_COMMAND: CommandSpec = {
@@ -61,6 +60,13 @@ export function formatReleases(rows: ReleaseRow[]): string {
         .join("\n");
 }
 
+/** When each stack was last updated, as `pulumi stack ls` reports it. */
+async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
+    const { projectWorkspace } = await import("../../release/engine");
+    const stacks = await (await projectWorkspace()).listStacks();
+    return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
+}
+
 export async function releasesCommand(args: string[]): Promise<number> {
     const line = parseCommandLine(RELEASES_COMMAND, args);
     const json = line?.values.json === true;
@@ -69,13 +75,8 @@ export async function releasesCommand(args: string[]): Promise<number> {
         return 2;
     }
     try {
-        const lastUpdates =
-            lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ??
-            new Map(
-                (await (await import("../../release/engine").then((m) => m.projectWorkspace())).listStacks())
-                    .filter((s) => s.lastUpdate)
-                    .map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]),
-            );
+        // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
+        const lastUpdates = lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ?? (await lastUpdatesFromEngine());
         const rows = releaseRows(listReleaseRecords(), lastUpdates, readLive().deployment);
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
