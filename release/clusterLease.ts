@@ -3,9 +3,9 @@ import * as os from "os";
 import { ANNOTATIONS } from "../core/annotations";
 import { ConfigError, PinnedError } from "../core/errors";
 import { wholeSecondsFromEnv } from "../core/envSeconds";
-import { interrupted, InterruptedError } from "./interrupt";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
+import { TurnWait } from "./turnWait";
 import { isAlive } from "./processes";
 
 /**
@@ -157,9 +157,8 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
             JSON.stringify({ kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion } }),
         );
 
-    const deadline = Date.now() + opts.waitMs;
+    const wait = new TurnWait({ what: "the cluster lease", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 1000, progress: opts.progress });
     let seen: { resourceVersion: string; since: number } | undefined;
-    let waiting: ReturnType<Steps["start"]> | undefined;
     let mine: string; // our Lease's resourceVersion
     for (;;) {
         const created = await run(["create", "-f", "-", "-o", "json"], "take", body(Date.now()));
@@ -168,14 +167,14 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
             break;
         }
         if (/NotFound/.test(created.stderr) && /namespaces?\b/.test(created.stderr)) {
-            waiting?.fail();
+            wait.fail();
             throw new ConfigError(
                 `namespace ${opts.namespace} does not exist in the cluster, so the release's lease (and its Deployment) cannot be made there.`,
                 `create it (kubectl create namespace ${opts.namespace}), or set pinned:namespace to one that exists.`,
             );
         }
         if (!/AlreadyExists/.test(created.stderr)) {
-            waiting?.fail();
+            wait.fail();
             throw new PinnedError(
                 `could not take ${where}: ${created.stderr.trim()}`,
                 "pinned needs to create, replace and delete Leases (coordination.k8s.io) in the Deployment's namespace; " +
@@ -199,28 +198,17 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
             }
             continue; // ours to create now, unless another waiter was quicker
         }
-        if (interrupted()) {
-            waiting?.fail();
-            throw new InterruptedError(
-                "interrupted while waiting for the cluster lease; nothing was changed.",
-                "run the command again when you want the release.",
-            );
-        }
-        if (Date.now() >= deadline) {
-            waiting?.fail();
-            throw new PinnedError(
-                `another release is in progress on ${opts.namespace}/${opts.deployment}: ${describeLeaseHolder(lease)} holds ${where}.` +
-                    (opts.waitMs > 0 ? ` Waited ${Math.round(opts.waitMs / 1000)}s.` : ""),
-                "let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). " +
+        await wait.round(
+            {
+                problem: `another release is in progress on ${opts.namespace}/${opts.deployment}: ${describeLeaseHolder(lease)} holds ${where}.`,
+                fix:
+                    "let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). " +
                     `A holder that crashed stops renewing; its lease is taken over ${duration} s later.`,
-            );
-        }
-        if (!waiting) {
-            waiting = opts.progress?.start(`waiting for ${describeLeaseHolder(lease)} (cluster lease)`);
-        }
-        await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+            },
+            `waiting for ${describeLeaseHolder(lease)} (cluster lease)`,
+        );
     }
-    waiting?.done();
+    wait.done();
 
     const acquired = Date.now();
     let lost = false;

@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
-import { interrupted, InterruptedError } from "./interrupt";
 import { cacheDir } from "./localEnvironment";
 import { isAlive } from "./processes";
 import { Steps } from "./steps";
+import { TurnWait } from "./turnWait";
 import { DeployTarget } from "./target";
 
 /** Who holds the deploy target, written into the lock file for the next one to read. */
@@ -139,8 +139,7 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
         token: crypto.randomBytes(8).toString("hex"),
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const deadline = Date.now() + opts.waitMs;
-    let waiting: ReturnType<Steps["start"]> | undefined;
+    const wait = new TurnWait({ what: "the lock", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 500, progress: opts.progress });
     for (;;) {
         try {
             createWith(file, JSON.stringify(me));
@@ -162,27 +161,15 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
                 continue;
             }
         }
-        if (interrupted()) {
-            waiting?.fail();
-            throw new InterruptedError(
-                "interrupted while waiting for the lock; nothing was changed.",
-                "run the command again when you want the release.",
-            );
-        }
-        if (Date.now() >= deadline) {
-            waiting?.fail();
-            throw new PinnedError(
-                `another release is in progress on this deploy target: ${holder ? describeHolder(holder) : "unknown holder"}.` +
-                    (opts.waitMs > 0 ? ` Waited ${Math.round(opts.waitMs / 1000)}s.` : ""),
-                `let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). Lock file: ${file}`,
-            );
-        }
-        if (holder && !waiting) {
-            waiting = opts.progress?.start(`waiting for ${describeHolder(holder)} to finish`);
-        }
-        await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+        await wait.round(
+            {
+                problem: `another release is in progress on this deploy target: ${holder ? describeHolder(holder) : "unknown holder"}.`,
+                fix: `let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). Lock file: ${file}`,
+            },
+            holder && `waiting for ${describeHolder(holder)} to finish`,
+        );
     }
-    waiting?.done();
+    wait.done();
     const release = () => {
         if (readHolder(file)?.token === me.token) {
             fs.rmSync(file, { force: true });
