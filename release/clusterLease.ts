@@ -160,10 +160,13 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
     const wait = new TurnWait({ what: "the cluster lease", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 1000, progress: opts.progress });
     let seen: { resourceVersion: string; since: number } | undefined;
     let mine: string; // our Lease's resourceVersion
+    let acquired: number; // its acquireTime, which renewals keep
     for (;;) {
-        const created = await run(["create", "-f", "-", "-o", "json"], "take", body(Date.now()));
+        const now = Date.now();
+        const created = await run(["create", "-f", "-", "-o", "json"], "take", body(now));
         if (created.status === 0) {
             mine = view(JSON.parse(created.stdout) as LeaseObject).resourceVersion;
+            acquired = now;
             break;
         }
         if (/NotFound/.test(created.stderr) && /namespaces?\b/.test(created.stderr)) {
@@ -210,7 +213,6 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
     }
     wait.done();
 
-    const acquired = Date.now();
     let lost = false;
     let renewing: Promise<void> = Promise.resolve();
     const renew = async () => {
