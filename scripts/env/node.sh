@@ -439,7 +439,24 @@ pid_containerd="$RUN/containerd.pid"
 pid_kubelet="$RUN/kubelet.pid"
 
 containerd_up() { ctr --address "$SOCK" version >/dev/null 2>&1; }
+# cri_up: the CRI's Version call (gRPC over HTTP/2, an empty message) answers
+# status 0. ctr answers as soon as containerd listens, but the CRI refuses
+# calls ("server is not initialized yet") until it has recovered the state
+# of earlier pods — 0.4 s after a reboot here — and a kubelet started in
+# between exits at once.
+cri_up() {
+  printf '\0\0\0\0\0' | curl -s -m 3 --http2-prior-knowledge --unix-socket "$SOCK" -X POST \
+    -H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- -D - -o /dev/null \
+    http://localhost/runtime.v1.RuntimeService/Version 2>/dev/null | tr -d '\r' | grep -qx 'grpc-status: 0'
+}
 kubelet_healthy() { [ "$(curl -s -m 3 "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz" 2>/dev/null)" = ok ]; }
+# kubelet_started: healthy, or die at once (not at the timeout) when it exited.
+kubelet_started() {
+  kubelet_healthy && return 0
+  bg_alive "$pid_kubelet" kubelet && return 1
+  tail -n 12 "$RUN/kubelet.log" >&2
+  die "$PART" "the kubelet exited while starting (log $RUN/kubelet.log)" "read the log; '$0 down' then '$0 up' starts over (the simulated node stays in use meanwhile)"
+}
 node_ready() {
   [ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
@@ -522,13 +539,14 @@ EOF
   start_daemon containerd "$pid_containerd" "$(containerd --version) $(sha256sum <"$CTRD/config.toml")" \
     containerd --config "$CTRD/config.toml"
   wait_for "containerd to answer on $SOCK" 30 "$RUN/containerd.log" containerd_up
+  wait_for "containerd's CRI to answer on $SOCK" 60 "$RUN/containerd.log" cri_up
   import_pause "$ref"
   local kwant
   kwant="$("$BIN/kubelet" --version) $(cat "$KROOT/config.yaml" "$KROOT/kubeconfig" "$CNI/net.d/10-pinned.conflist" "$NPKI/.ca" | sha256sum)"
   start_daemon kubelet "$pid_kubelet" "$kwant" \
     "$BIN/kubelet" --config="$KROOT/config.yaml" --kubeconfig="$KROOT/kubeconfig" --root-dir="$KROOT" \
     --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --node-labels=node.pinned.local/real=true --v=1
-  wait_for "the kubelet's health check on 127.0.0.1:$KUBELET_HEALTHZ_PORT" 60 "$RUN/kubelet.log" kubelet_healthy
+  wait_for "the kubelet's health check on 127.0.0.1:$KUBELET_HEALTHZ_PORT" 60 "$RUN/kubelet.log" kubelet_started
   wait_for "node $NODE_NAME to be Ready" 120 "$RUN/kubelet.log" node_ready
   taint_simulated on
   step "$PART" "node $NODE_NAME Ready at $NODE_IP (kubelet $K8S_VERSION, $(containerd --version | cut -d' ' -f3)); $SIMULATED_NODE tainted $SIMULATED_TAINT:NoExecute ($(fmt_duration $(( $(now_s) - t0 ))))"
