@@ -16,7 +16,7 @@ export default tseslint.config(
     },
     {
         // The loader runs before TypeScript can: plain CommonJS for Node.
-        files: ["bin/**/*.js"],
+        files: ["bin/**/*.js", "program/**/*.js"],
         languageOptions: {
             sourceType: "commonjs",
             globals: { require: "readonly", module: "readonly", __dirname: "readonly", process: "readonly" },

@@ -7,8 +7,7 @@ import { PROJECT_DIR } from "./project";
 /**
  * The engine's switches, the same for `pinned` and for a person using
  * `pinned env shell`: no update check, plugins from the plugin cache only,
- * the program transpiled without a second type check, state in the
- * project unless the user chose a backend.
+ * state in the project unless the user chose a backend.
  */
 export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
     return {
@@ -19,11 +18,6 @@ export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<str
         // Providers come from the plugin cache, where versions are checked,
         // not from whatever binary of that name is on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-        // The program is type-checked by `npm test` (tsc); without this the
-        // engine's ts-node type-checks it again on every run, 4–5 s of a
-        // 2-core machine (a preview: 8.3 s → 3.7 s). Only the types are
-        // skipped: the code that runs is the same.
-        PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true",
         PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
     };
 }

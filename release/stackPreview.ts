@@ -34,7 +34,7 @@ export interface StackPreview extends EngineDiff {
 }
 
 /** The project's parts the program needs; the temporary project links to them. */
-const PROGRAM_FILES = ["index.ts", "core", "components", "program", "app", "node_modules", "package.json", "tsconfig.json"];
+const PROGRAM_FILES = ["index.ts", "core", "components", "program", "bin", "app", "node_modules", "package.json", "tsconfig.json"];
 
 /** Seconds a preview may take: it reads the cluster once per resource. */
 const PREVIEW_TIMEOUT_S = 300;

@@ -151,7 +151,6 @@ describe("pinned env shell", () => {
             "PULUMI_SKIP_UPDATE_CHECK",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
             "PULUMI_IGNORE_AMBIENT_PLUGINS",
-            "PULUMI_NODEJS_TRANSPILE_ONLY",
         ]);
         const text = formatShellSettings([...mine, ["X", "it's"]]);
         assert.match(text, /^export PATH='[^']+\/bin':"\$PATH"$/m);
