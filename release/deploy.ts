@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigMap, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parseImageDigest } from "../core/imageDigest";
 import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
@@ -84,8 +84,13 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                   fn,
               )
             : fn();
-    return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs, progress }, () =>
-        inLease(async () => {
+    return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs, progress }, () => {
+        // The stack is found and its settings are read while the Lease is
+        // taken and the live Deployment read (about 0.4 s of the engine's
+        // config command, in parallel): only reads, under the lock file.
+        const opened = openStack(req.release, target);
+        opened.catch(() => undefined); // awaited below; a refused Lease must not leave it unhandled
+        return inLease(async () => {
             // Read to know what to put back; a Deployment that does not exist
             // yet, or that kubectl cannot read, leaves nothing to put back.
             const readLive = (): LiveDeployment | undefined | "unreadable" => {
@@ -98,7 +103,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
             const read = readLive();
             const before = read === "unreadable" ? undefined : read;
             try {
-                return await updateRelease(req, target, progress);
+                return await updateRelease(req, target, progress, await opened);
             } catch (err) {
                 // Only a cluster's live Deployment can have changed, and only an
                 // interrupt or a failed update leaves it changed to report.
@@ -135,16 +140,22 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                     namespace,
                     appName,
                     progress,
-                    update: (previous) => updateRelease(previous, target, progress),
+                    update: async (previous) => updateRelease(previous, target, progress, await openStack(previous.release, target)),
                 });
             }
-        }),
-    );
+        });
+    });
 }
 
-/** One update of the release's stack, unlocked: the caller holds the target's lock. */
-async function updateRelease(req: DeployRequest, target: DeployTarget, progress: Steps): Promise<string> {
-    const { release, record, commit } = req;
+/** A release's stack as found before its update: the workspace, whether the stack exists, and its settings if it does. */
+interface OpenedStack {
+    readonly workspace: LocalWorkspace;
+    readonly existed: boolean;
+    /** The stack's config, read as found; undefined for a stack that does not exist yet. */
+    readonly config: ConfigMap | undefined;
+}
+
+async function openStack(release: string, target: DeployTarget): Promise<OpenedStack> {
     const env = engineEnv();
     ensureLocalBackend(env.PULUMI_BACKEND_URL);
     // The engine reaches the target through its own environment variables.
@@ -152,12 +163,29 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     const existed =
         stackInBackendFiles(env.PULUMI_BACKEND_URL, projectName(), release) ??
         (await workspace.listStacks()).some((s) => s.name === release);
+    if (!existed) {
+        return { workspace, existed, config: undefined };
+    }
+    const config = await existingStack(release, workspace)
+        .getAllConfig()
+        .catch((err: unknown) => {
+            // The first read of the stack's secrets is where a wrong passphrase shows.
+            throw wrongPassphrase(err, release) ?? err;
+        });
+    return { workspace, existed, config };
+}
+
+/** One update of the release's stack, unlocked: the caller holds the target's lock. */
+async function updateRelease(req: DeployRequest, target: DeployTarget, progress: Steps, opened: OpenedStack): Promise<string> {
+    const { release, record, commit } = req;
+    const env = engineEnv();
+    const { workspace, existed } = opened;
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
     const stack = existed ? existingStack(release, workspace) : await Stack.create(release, workspace);
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
     removeDeadEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
     try {
-        const config = await configure(stack, commit).catch((err: unknown) => {
+        const config = await configure(stack, commit, opened.config).catch((err: unknown) => {
             // The first read of the stack's secrets is where a wrong passphrase shows.
             throw wrongPassphrase(err, release) ?? err;
         });

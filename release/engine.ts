@@ -4,6 +4,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../core/errors";
 import { engineEnv } from "./engineEnv";
+import { projectEngineCommand } from "./engineVersion";
 import { cacheDir } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
 
@@ -22,8 +23,10 @@ type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
  * refresh; the rendered files are the whole truth there, so nothing is lost.
  */
 export async function engineCommand(opts: { render?: boolean } = {}): Promise<PulumiCommand> {
-    // `PulumiCommand.get` runs `pulumi version`: once per command is enough.
-    baseCommand ??= projectPulumi() ? PulumiCommand.get({ root: cacheDir() }) : PulumiCommand.get();
+    // `PulumiCommand.get` runs `pulumi version`: once per command at most,
+    // and for the project's own engine once per binary (engineVersion.ts).
+    const own = projectPulumi();
+    baseCommand ??= own ? projectEngineCommand(own, cacheDir()) : PulumiCommand.get();
     const base = await baseCommand;
     const run = (base as unknown as { run: Run }).run;
     const command = Object.create(base) as PulumiCommand & { run: Run };
@@ -34,13 +37,13 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // (setpriv --pdeathsig): a pinned that is killed holds no lock and no
     // lease any more, so its engine must not go on applying. The engine's
     // own path is then an argument; its directory is on PATH through engineEnv.
-    const own = fs.existsSync(SETSID) && fs.existsSync(SETPRIV);
-    if (own) {
+    const wrapped = fs.existsSync(SETSID) && fs.existsSync(SETPRIV);
+    if (wrapped) {
         Object.defineProperty(command, "command", { value: SETSID });
     }
     command.run = (args: string[], ...rest: unknown[]) => {
         const engineArgs = opts.render && ["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args;
-        return run.call(command, own ? [SETPRIV, "--pdeathsig", "KILL", base.command, ...engineArgs] : engineArgs, ...rest);
+        return run.call(command, wrapped ? [SETPRIV, "--pdeathsig", "KILL", base.command, ...engineArgs] : engineArgs, ...rest);
     };
     return command;
 }

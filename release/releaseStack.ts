@@ -19,9 +19,10 @@ export function ensureLocalBackend(url: string): void {
 /**
  * Records release and commit, and on first use the registry (see
  * defaultRegistry). Resolves to the stack's config as it now is.
+ * `read` is the config already read from this stack, if it was.
  */
-export async function configure(stack: Stack, commit: string): Promise<ConfigMap> {
-    const current = await stack.getAllConfig();
+export async function configure(stack: Stack, commit: string, read?: ConfigMap): Promise<ConfigMap> {
+    const current = read ?? (await stack.getAllConfig());
     const values: Record<string, { value: string; secret?: boolean }> = {
         "pinned:commit": { value: commit },
     };
