@@ -14,7 +14,7 @@ import { engineEnv } from "./engineEnv";
 import { removeDeadEngineLocks } from "./engineLock";
 import { runUpdate, UpdateFailedError } from "./engineUpdate";
 import { explainFailure, wrongPassphrase } from "./failure";
-import { buildImage, ImageRequest } from "./imageBuild";
+import { BuildStack, buildImage, ImageRequest } from "./imageBuild";
 import { interrupted, InterruptedError, withInterrupts } from "./interrupt";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
@@ -181,7 +181,15 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     const env = engineEnv();
     const { workspace, existed } = opened;
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
-    const stack = existed ? existingStack(release, workspace) : await Stack.create(release, workspace);
+    // A release without a digest is built: its build stack is created
+    // meanwhile (BuildStack), while this stack is created and configured.
+    const buildStack = record?.imageDigest ? undefined : new BuildStack();
+    const stack = existed
+        ? existingStack(release, workspace)
+        : await Stack.create(release, workspace).catch(async (err: unknown) => {
+              await buildStack?.dispose();
+              throw err;
+          });
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
     removeDeadEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
     try {
@@ -194,7 +202,7 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         } else {
             // Built before the update, so the stack deploys a digest and
             // its state never holds build resources (see imageBuild.ts).
-            await buildImage(imageRequest(release, config, req), progress);
+            await buildImage(imageRequest(release, config, req), progress, buildStack);
         }
         progress.note(
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
@@ -224,6 +232,9 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
             await forgetNewStack(stack, fileBefore, interrupted());
         }
         throw err;
+    } finally {
+        // Its directory, if a failure came before the build used it.
+        await buildStack?.dispose();
     }
 }
 

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
@@ -6,12 +7,15 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
  * The project's engine ($CACHE/bin/pulumi) as a PulumiCommand, without
  * running `pulumi version` each time (about 0.2 s of every command that
  * starts the engine): `PulumiCommand.get` runs it and checks the version
- * once per binary; the answer is kept beside the cache's other run files,
- * keyed by the binary's size and modification time, so a rebuilt engine is
- * asked again.
+ * once per binary; the answer is kept in the cache's run directory, with
+ * the binary's size and modification time, so a rebuilt engine is asked
+ * again.
  */
 export async function projectEngineCommand(file: string, cacheDir: string): Promise<PulumiCommand> {
-    const known = path.join(cacheDir, "run", "pulumi-version.json");
+    // One file per binary: caches that share their run directory (a second
+    // checkout's, say) then do not overwrite each other's answer.
+    const id = crypto.createHash("sha256").update(file).digest("hex").slice(0, 16);
+    const known = path.join(cacheDir, "run", `pulumi-version-${id}.json`);
     const stat = fs.statSync(file);
     const key = { file, size: stat.size, mtimeMs: stat.mtimeMs };
     try {

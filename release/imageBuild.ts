@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CommandError, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { CommandError, LocalWorkspace, Stack, UpOptions } from "@pulumi/pulumi/automation";
 import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
@@ -47,33 +47,79 @@ export interface BuiltImage {
  * inline program whose state lives in a temporary directory: the image is
  * what lasts, in the registry, under its tag and digest.
  */
-export async function buildImage(req: ImageRequest, progress: Steps): Promise<BuiltImage> {
+export async function buildImage(req: ImageRequest, progress: Steps, early?: BuildStack): Promise<BuiltImage> {
     const started = Date.now();
     const repository = `${req.registry.server}/${req.registry.repository}`;
     const imageName = `${repository}:${req.tag}`;
-    const recipe = recipeBuild({
-        appDir: req.appDir,
-        release: req.release,
-        commit: req.source.commit,
-        commitTime: req.source.commitTime,
-        sourceUrl: req.source.remoteUrl,
-    });
-    const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
-
-    const look = progress.start(`looking for an identical build of ${imageName}`);
-    const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {
-        look.fail();
-        throw err;
-    });
-    look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
-    if (found) {
-        return { digest: found, imageName, reused: true, seconds: seconds(started) };
-    }
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
-    const events = new EngineProgress(progress, { summary: false });
     try {
+        const recipe = recipeBuild({
+            appDir: req.appDir,
+            release: req.release,
+            commit: req.source.commit,
+            commitTime: req.source.commitTime,
+            sourceUrl: req.source.remoteUrl,
+        });
+        const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
+
+        const look = progress.start(`looking for an identical build of ${imageName}`);
+        const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {
+            look.fail();
+            throw err;
+        });
+        look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
+        if (found) {
+            return { digest: found, imageName, reused: true, seconds: seconds(started) };
+        }
+
+        // The caller's stack if it started one early (see BuildStack), else one now.
+        const stage = early ?? new BuildStack();
+        const events = new EngineProgress(progress, { summary: false });
+        try {
+            // A Docker engine or registry that stops answering must not hold the locks forever.
+            const result = await withDeadline(
+                { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
+                (signal) => stage.up(req, { onEvent: events.onEvent, signal }),
+            ).then(() => events.stackOutputs);
+            const digest = parseImageDigest(String(result.imageDigest ?? ""));
+            return { digest, imageName, reused: false, seconds: seconds(started) };
+        } catch (err) {
+            if (err instanceof CommandError) {
+                const said = lastLines(engineStderr(err) ?? "", 6);
+                throw new PinnedError(
+                    `building or pushing ${imageName} failed` +
+                        (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
+                        "nothing was deployed.",
+                    "fix the recipe or the registry, commit, and run the command again.",
+                );
+            }
+            throw err;
+        } finally {
+            events.close();
+            await stage.dispose();
+        }
+    } finally {
+        await early?.dispose();
+    }
+}
+
+/**
+ * The build's engine stack: a small inline program whose state lives in a
+ * temporary directory. Creating it (`pulumi stack init`, about 0.5 s) needs
+ * nothing from the image request, so a caller that knows a build may
+ * follow starts it early, in parallel with its own work; the program reads
+ * the request only when `up` runs it.
+ */
+export class BuildStack {
+    private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
+    private request: ImageRequest | undefined;
+    private readonly stack: Promise<Stack>;
+
+    constructor() {
         const program = async () => {
+            const req = this.request;
+            if (!req) {
+                throw new Error("BuildStack: up() sets the image request before the program runs");
+            }
             const image = new ReleaseImage("image", {
                 appDir: req.appDir,
                 tag: req.tag,
@@ -89,41 +135,38 @@ export async function buildImage(req: ImageRequest, progress: Steps): Promise<Bu
             });
             return { imageDigest: image.imageDigest };
         };
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: "build", projectName: "pinned-image", program },
-            {
-                workDir: dir,
-                projectSettings: { name: "pinned-image", runtime: "nodejs", backend: { url: `file://${dir}` } },
-                // This state is thrown away with its directory; its passphrase too.
-                envVars: {
-                    ...engineEnv(),
-                    PULUMI_BACKEND_URL: `file://${dir}`,
-                    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+        const dir = this.dir;
+        this.stack = engineCommand().then((pulumiCommand) =>
+            // A new directory: there is no stack to select, only one to create.
+            LocalWorkspace.createStack(
+                { stackName: "build", projectName: "pinned-image", program },
+                {
+                    workDir: dir,
+                    projectSettings: { name: "pinned-image", runtime: "nodejs", backend: { url: `file://${dir}` } },
+                    // This state is thrown away with its directory; its passphrase too.
+                    envVars: {
+                        ...engineEnv(),
+                        PULUMI_BACKEND_URL: `file://${dir}`,
+                        PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+                    },
+                    pulumiCommand,
                 },
-                pulumiCommand: await engineCommand(),
-            },
+            ),
         );
-        // A Docker engine or registry that stops answering must not hold the locks forever.
-        const result = await withDeadline(
-            { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
-            (signal) => readbackFree(stack).up({ onEvent: events.onEvent, signal }),
-        ).then(() => events.stackOutputs);
-        const digest = parseImageDigest(String(result.imageDigest ?? ""));
-        return { digest, imageName, reused: false, seconds: seconds(started) };
-    } catch (err) {
-        if (err instanceof CommandError) {
-            const said = lastLines(engineStderr(err) ?? "", 6);
-            throw new PinnedError(
-                `building or pushing ${imageName} failed` +
-                    (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
-                    "nothing was deployed.",
-                "fix the recipe or the registry, commit, and run the command again.",
-            );
-        }
-        throw err;
-    } finally {
-        events.close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        // Awaited by up() or dispose(); a stack never used must not be an unhandled rejection.
+        this.stack.catch(() => undefined);
+    }
+
+    /** Builds and pushes the image: one `pulumi up` of the inline program. */
+    async up(req: ImageRequest, opts: { onEvent: UpOptions["onEvent"]; signal: AbortSignal }): Promise<void> {
+        this.request = req;
+        await readbackFree(await this.stack).up(opts);
+    }
+
+    /** Removes the stack's directory, once its creation has finished. Safe to call twice. */
+    async dispose(): Promise<void> {
+        await this.stack.catch(() => undefined);
+        fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
 
