@@ -92,6 +92,7 @@ async function planPreview(requested: string | undefined, progress: Progress): P
             settings: releaseSettings(record),
             checkTag: true,
             dir: PROJECT_DIR,
+            source,
             relativeTo: PROJECT_DIR,
             policy: "report",
         });

@@ -44,7 +44,15 @@ export async function releaseCommand(args: string[]): Promise<number> {
         }
         const record = readReleaseRecord(release);
         // The same checks as pinned up, also for a HEAD tagged before this run.
-        await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, relativeTo: PROJECT_DIR });
+        await preflight({
+            release,
+            settings: releaseSettings(record),
+            checkTag: true,
+            dir: PROJECT_DIR,
+            // Read again after tagging: the new tag is part of what is checked.
+            source: made ? undefined : source,
+            relativeTo: PROJECT_DIR,
+        });
         const digest = await deployRelease(
             { release, record, source, commit: record?.commit ?? source.commit, command: `pinned release (${release})` },
             progress,

@@ -67,6 +67,6 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
     // The program makes the same checks; made here, a refusal takes a second
     // rather than an engine start. The registry is asked later, with the
     // stack's credentials, before the engine starts.
-    await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, relativeTo: PROJECT_DIR });
+    await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, source, relativeTo: PROJECT_DIR });
     return { release, record, source, commit: record?.commit ?? source.commit, command: `pinned up --release ${release}` };
 }
