@@ -1,4 +1,5 @@
 import { resolveEnvironment } from "../core/settings";
+import { startLocalClusterCheck } from "../release/target";
 import { reportError } from "./ui/output";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
@@ -62,6 +63,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!entry) {
         process.stderr.write(`pinned: unknown command "${name}"\n\n${USAGE}\n`);
         return 2;
+    }
+    if (entry.cluster && !args.includes("--help") && !args.includes("-h")) {
+        // In the background while the command's modules load.
+        startLocalClusterCheck();
     }
     const command = await entry.load();
     // Asked for, help is an answer (stdout, exit 0), not a usage error.
