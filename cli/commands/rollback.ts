@@ -127,7 +127,9 @@ export async function rollbackCommand(args: string[]): Promise<number> {
 /**
  * The engine waited for the Deployment to become ready; this checks it
  * from the outside, as a person would: the rollout is complete and the
- * live template runs exactly the release's digest.
+ * live template runs exactly the release's digest. One read decides when
+ * the rollout is already complete (rolloutState judges it as `kubectl
+ * rollout status` does); otherwise `rollout status` waits for it first.
  */
 function verifyRollout(
     kubeconfig: string | undefined,
@@ -138,6 +140,11 @@ function verifyRollout(
     progress: Progress,
 ): void {
     const step = progress.start(`checking the rollout of ${namespace}/${name}`);
+    const first = readLiveDeployment(kubeconfig, namespace, name);
+    if (first?.rollout.kind === "complete" && first.image === digest && first.release === release) {
+        step.done("live runs the recorded digest");
+        return;
+    }
     const args = [
         ...(kubeconfig ? ["--kubeconfig", kubeconfig] : []),
         "rollout",
