@@ -1,5 +1,5 @@
 import { resolveEnvironment } from "../core/settings";
-import { startLocalClusterCheck } from "../release/target";
+import { localClusterCheckDone, startLocalClusterCheck } from "../release/target";
 import { reportError } from "./ui/output";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
@@ -74,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${command.usage}\n`);
         return 0;
     }
+    await localClusterCheckDone();
     try {
         // Every environment variable is checked before a command starts anything.
         resolveEnvironment(process.env, { cluster: entry.cluster ?? false });

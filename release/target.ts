@@ -35,8 +35,8 @@ export function chooseTarget(release: string, stackConfig: Record<string, { valu
 
 /** Asked once per command: the check takes about 0.3 s, and a command chooses its target more than once. */
 let healthy: boolean | undefined;
-/** The check started by startLocalClusterCheck, and its answer once it exited. */
-let early: { exited: boolean; ok: boolean } | undefined;
+/** The check started by startLocalClusterCheck, its answer once it exited, and when it settled. */
+let early: { exited: boolean; ok: boolean; settled: Promise<void> } | undefined;
 
 const clusterScript = () => path.join(PROJECT_DIR, "scripts", "env", "cluster.sh");
 
@@ -54,12 +54,30 @@ export function startLocalClusterCheck(): void {
     if (!fs.existsSync(path.join(cacheDir(), "kubeconfig")) || !fs.existsSync(clusterScript())) {
         return;
     }
-    const check = { exited: false, ok: false };
-    early = check;
     const child = spawn("bash", [clusterScript(), "status"], { stdio: "ignore" });
-    child.on("error", () => (early = undefined)); // then asked again when needed
-    child.on("exit", (code) => Object.assign(check, { exited: true, ok: code === 0 }));
-    child.unref();
+    const check = { exited: false, ok: false, settled: Promise.resolve() };
+    check.settled = new Promise<void>((resolve) => {
+        child.on("error", () => {
+            early = undefined; // then asked again when needed
+            resolve();
+        });
+        child.on("exit", (code) => {
+            Object.assign(check, { exited: true, ok: code === 0 });
+            resolve();
+        });
+    });
+    early = check;
+}
+
+/**
+ * Resolves once the check startLocalClusterCheck started has finished (at
+ * once when none runs). A command awaits it before it starts: its exit is
+ * only seen on a turn of the event loop, and a command that chose its
+ * target without one (rollback reads the live Deployment first thing)
+ * would run the check a second time.
+ */
+export function localClusterCheckDone(): Promise<void> {
+    return early?.settled ?? Promise.resolve();
 }
 
 function localClusterHealthy(): boolean {
