@@ -233,7 +233,7 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         }
         throw err;
     } finally {
-        // Its directory, if a failure came before the build used it.
+        // Created here, so removed here, whether the build used it or not.
         await buildStack?.dispose();
     }
 }

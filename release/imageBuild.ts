@@ -51,54 +51,52 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     const started = Date.now();
     const repository = `${req.registry.server}/${req.registry.repository}`;
     const imageName = `${repository}:${req.tag}`;
+    const recipe = recipeBuild({
+        appDir: req.appDir,
+        release: req.release,
+        commit: req.source.commit,
+        commitTime: req.source.commitTime,
+        sourceUrl: req.source.remoteUrl,
+    });
+    const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
+
+    const look = progress.start(`looking for an identical build of ${imageName}`);
+    const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {
+        look.fail();
+        throw err;
+    });
+    look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
+    if (found) {
+        return { digest: found, imageName, reused: true, seconds: seconds(started) };
+    }
+
+    // The caller's stack if it started one early (the caller disposes of it), else one of its own now.
+    const stage = early ?? new BuildStack();
+    const events = new EngineProgress(progress, { summary: false });
     try {
-        const recipe = recipeBuild({
-            appDir: req.appDir,
-            release: req.release,
-            commit: req.source.commit,
-            commitTime: req.source.commitTime,
-            sourceUrl: req.source.remoteUrl,
-        });
-        const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
-
-        const look = progress.start(`looking for an identical build of ${imageName}`);
-        const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {
-            look.fail();
-            throw err;
-        });
-        look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
-        if (found) {
-            return { digest: found, imageName, reused: true, seconds: seconds(started) };
+        // A Docker engine or registry that stops answering must not hold the locks forever.
+        const result = await withDeadline(
+            { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
+            (signal) => stage.up(req, { onEvent: events.onEvent, signal }),
+        ).then(() => events.stackOutputs);
+        const digest = parseImageDigest(String(result.imageDigest ?? ""));
+        return { digest, imageName, reused: false, seconds: seconds(started) };
+    } catch (err) {
+        if (err instanceof CommandError) {
+            const said = lastLines(engineStderr(err) ?? "", 6);
+            throw new PinnedError(
+                `building or pushing ${imageName} failed` +
+                    (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
+                    "nothing was deployed.",
+                "fix the recipe or the registry, commit, and run the command again.",
+            );
         }
-
-        // The caller's stack if it started one early (see BuildStack), else one now.
-        const stage = early ?? new BuildStack();
-        const events = new EngineProgress(progress, { summary: false });
-        try {
-            // A Docker engine or registry that stops answering must not hold the locks forever.
-            const result = await withDeadline(
-                { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
-                (signal) => stage.up(req, { onEvent: events.onEvent, signal }),
-            ).then(() => events.stackOutputs);
-            const digest = parseImageDigest(String(result.imageDigest ?? ""));
-            return { digest, imageName, reused: false, seconds: seconds(started) };
-        } catch (err) {
-            if (err instanceof CommandError) {
-                const said = lastLines(engineStderr(err) ?? "", 6);
-                throw new PinnedError(
-                    `building or pushing ${imageName} failed` +
-                        (said ? `; the engine says:\n${said.replace(/^/gm, "    ")}\n  ` : " (the lines above say why); ") +
-                        "nothing was deployed.",
-                    "fix the recipe or the registry, commit, and run the command again.",
-                );
-            }
-            throw err;
-        } finally {
-            events.close();
+        throw err;
+    } finally {
+        events.close();
+        if (!early) {
             await stage.dispose();
         }
-    } finally {
-        await early?.dispose();
     }
 }
 
@@ -106,8 +104,8 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
  * The build's engine stack: a small inline program whose state lives in a
  * temporary directory. Creating it (`pulumi stack init`, about 0.5 s) needs
  * nothing from the image request, so a caller that knows a build may
- * follow starts it early, in parallel with its own work; the program reads
- * the request only when `up` runs it.
+ * follow starts it early, in parallel with its own work, and disposes of
+ * it when done; the program reads the request only when `up` runs it.
  */
 export class BuildStack {
     private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
@@ -163,7 +161,7 @@ export class BuildStack {
         await readbackFree(await this.stack).up(opts);
     }
 
-    /** Removes the stack's directory, once its creation has finished. Safe to call twice. */
+    /** Removes the stack's directory, once its creation has finished. */
     async dispose(): Promise<void> {
         await this.stack.catch(() => undefined);
         fs.rmSync(this.dir, { recursive: true, force: true });
