@@ -35,8 +35,8 @@ export function chooseTarget(release: string, stackConfig: Record<string, { valu
 
 /** Asked once per command: the check takes about 0.3 s, and a command chooses its target more than once. */
 let healthy: boolean | undefined;
-/** The check started by startLocalClusterCheck, its answer once it exited, and when it settled. */
-let early: { exited: boolean; ok: boolean; settled: Promise<void> } | undefined;
+/** The check startLocalClusterCheck started, settled once it exited (its answer is then in `healthy`). */
+let early: Promise<void> | undefined;
 
 const clusterScript = () => path.join(PROJECT_DIR, "scripts", "env", "cluster.sh");
 
@@ -55,18 +55,14 @@ export function startLocalClusterCheck(): void {
         return;
     }
     const child = spawn("bash", [clusterScript(), "status"], { stdio: "ignore" });
-    const check = { exited: false, ok: false, settled: Promise.resolve() };
-    check.settled = new Promise<void>((resolve) => {
-        child.on("error", () => {
-            early = undefined; // then asked again when needed
-            resolve();
-        });
+    early = new Promise<void>((resolve) => {
+        // Not started: no answer, so chooseTarget asks again when it needs one.
+        child.on("error", () => resolve());
         child.on("exit", (code) => {
-            Object.assign(check, { exited: true, ok: code === 0 });
+            healthy ??= code === 0;
             resolve();
         });
     });
-    early = check;
 }
 
 /**
@@ -77,14 +73,11 @@ export function startLocalClusterCheck(): void {
  * would run the check a second time.
  */
 export function localClusterCheckDone(): Promise<void> {
-    return early?.settled ?? Promise.resolve();
+    return early ?? Promise.resolve();
 }
 
 function localClusterHealthy(): boolean {
-    // The early check's answer if it is in; else (not started, or still running) ask now.
-    if (healthy === undefined && early?.exited) {
-        healthy = early.ok;
-    }
+    // The early check's answer if it is in; else ask now.
     healthy ??= fs.existsSync(clusterScript()) && spawnSync("bash", [clusterScript(), "status"], { stdio: "ignore" }).status === 0;
     return healthy;
 }
