@@ -166,13 +166,15 @@ async function openStack(release: string, target: DeployTarget): Promise<OpenedS
     if (!existed) {
         return { workspace, existed, config: undefined };
     }
-    const config = await existingStack(release, workspace)
-        .getAllConfig()
-        .catch((err: unknown) => {
-            // The first read of the stack's secrets is where a wrong passphrase shows.
-            throw wrongPassphrase(err, release) ?? err;
-        });
+    const config = await namingWrongPassphrase(release, existingStack(release, workspace).getAllConfig());
     return { workspace, existed, config };
+}
+
+/** The first read of a stack's secrets is where a wrong passphrase shows: said as such, not as the engine's error. */
+function namingWrongPassphrase<T>(release: string, read: Promise<T>): Promise<T> {
+    return read.catch((err: unknown) => {
+        throw wrongPassphrase(err, release) ?? err;
+    });
 }
 
 /** One update of the release's stack, unlocked: the caller holds the target's lock. */
@@ -193,10 +195,8 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
     removeDeadEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
     try {
-        const config = await configure(stack, commit, opened.config).catch((err: unknown) => {
-            // The first read of the stack's secrets is where a wrong passphrase shows.
-            throw wrongPassphrase(err, release) ?? err;
-        });
+        // A new stack's secrets are first read here (a stack file may already exist).
+        const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
         } else {
