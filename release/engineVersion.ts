@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { writeFileWhole } from "../core/wholeFile";
 
 /**
  * The project's engine ($CACHE/bin/pulumi) as a PulumiCommand, without
@@ -29,9 +30,7 @@ export async function projectEngineCommand(file: string, cacheDir: string): Prom
     const command = await PulumiCommand.get({ root: cacheDir });
     try {
         fs.mkdirSync(path.dirname(known), { recursive: true });
-        const tmp = `${known}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ ...key, version: String(command.version) }));
-        fs.renameSync(tmp, known);
+        writeFileWhole(known, JSON.stringify({ ...key, version: String(command.version) }), 0o644);
     } catch {
         // A file that cannot be written only costs the next command the question.
     }

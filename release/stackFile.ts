@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError } from "../core/errors";
+import { writeFileWhole } from "../core/wholeFile";
 import { isReleaseName } from "../core/git/releaseName";
 import { resolveSettings, Settings } from "../core/settings";
 import { PROJECT_DIR } from "./project";
@@ -56,33 +57,16 @@ export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): Re
 }
 
 /**
- * Records the digest a release shipped in its stack file. Written whole to
- * a temporary file beside it and renamed over it, so a full disk or a crash
- * leaves the old content or the new, never a truncated file (the engine's
- * own `config set` rewrites the file in place).
+ * Records the digest a release shipped in its stack file, written whole
+ * (writeFileWhole): a full disk or a crash leaves the old content or the
+ * new, never a truncated file (the engine's own `config set` rewrites the
+ * file in place).
  */
 export function recordImageDigest(release: string, digest: string, projectDir = PROJECT_DIR): void {
     const file = stackFilePath(release, projectDir);
     const doc = (loadYaml(file) ?? {}) as { config?: Record<string, unknown> };
     doc.config = { ...doc.config, "pinned:imageDigest": digest };
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-        const fd = fs.openSync(tmp, "w", fs.statSync(file).mode & 0o777);
-        try {
-            fs.writeSync(fd, yaml.dump(doc, { lineWidth: -1 }));
-            fs.fsyncSync(fd);
-        } finally {
-            fs.closeSync(fd);
-        }
-        fs.renameSync(tmp, file);
-    } catch (err) {
-        try {
-            fs.rmSync(tmp, { force: true });
-        } catch {
-            // not ours to remove (not a file): the error that matters is err
-        }
-        throw err;
-    }
+    writeFileWhole(file, yaml.dump(doc, { lineWidth: -1 }), fs.statSync(file).mode & 0o777);
 }
 
 /** Parses a YAML file; a syntax error names the file, the line and the column. */
