@@ -75,3 +75,16 @@ export function stackInBackendFiles(backendUrl: string, project: string, stack: 
     const base = path.join(dir, `${stack}.json`);
     return fs.existsSync(base) || fs.existsSync(`${base}.gz`);
 }
+
+/**
+ * The text of `stack`'s checkpoint in a file:// backend; undefined for any
+ * other backend or layout, a compressed checkpoint, or no checkpoint.
+ */
+export function checkpointText(backendUrl: string, project: string, stack: string): string | undefined {
+    const dir = projectStacksDir(backendUrl, project);
+    if (dir === undefined || dir === "none yet") {
+        return undefined;
+    }
+    const file = path.join(dir, `${stack}.json`);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+}

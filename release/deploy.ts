@@ -16,6 +16,7 @@ import { runUpdate, UpdateFailedError } from "./engineUpdate";
 import { explainFailure, wrongPassphrase } from "./failure";
 import { BuildStack, buildImage, ImageRequest } from "./imageBuild";
 import { interrupted, InterruptedError, withInterrupts } from "./interrupt";
+import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "./lastUpdate";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
 import { PROJECT_DIR } from "./project";
@@ -199,6 +200,21 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
+            if (existed && target.kind === "cluster") {
+                const proof = await unchangedSinceLastUpdate({
+                    release,
+                    digest: record.imageDigest,
+                    inputs: inputsFingerprint(release, target, env),
+                    backendUrl: env.PULUMI_BACKEND_URL,
+                    kubeconfig: target.kubeconfig,
+                });
+                if (proof.unchanged) {
+                    progress.note(
+                        `engine: not started: ${release} is live as its last update left it, and nothing the program reads has changed`,
+                    );
+                    return record.imageDigest;
+                }
+            }
         } else {
             // Built before the update, so the stack deploys a digest and
             // its state never holds build resources (see imageBuild.ts).
@@ -208,6 +224,8 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
         );
         const deadline = releaseSettings(record, PROJECT_DIR, config).progressDeadlineSeconds + 300;
+        // Taken before the engine reads them: a file changed during the update then shows as a change.
+        const inputs = target.kind === "cluster" ? inputsFingerprint(release, target, env) : undefined;
         const outputs = await runUpdate(stack, progress, existed ? undefined : { fileBefore }, deadline);
         const digest = typeof outputs.imageDigest === "string" ? outputs.imageDigest : undefined;
         if (!digest) {
@@ -225,6 +243,9 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
                     `${why ? `${why.fix.replace(/\.$/, "")}, then ` : ""}run pinned up --release ${release} again: it finds the image and records it, with nothing rebuilt.`,
                 );
             }
+        }
+        if (inputs) {
+            recordUpdate(release, inputs, env.PULUMI_BACKEND_URL);
         }
         return digest;
     } catch (err) {

@@ -81,6 +81,39 @@ describe("release model (real engine, registry, API server)", function () {
         assert.strictEqual(project.pinned(["status"]).status, 0);
     });
 
+    it("up of the live release, nothing changed: no engine run; a change to the cluster, the program or the state runs it", () => {
+        const updates = () => {
+            const r = project.pulumi(["stack", "history", "--json", "--stack", A]);
+            assert.strictEqual(r.status, 0, r.output);
+            return (JSON.parse(r.output) as unknown[]).length;
+        };
+        const upA = (engine: boolean, why: string) => {
+            const before = updates();
+            const up = project.up(A);
+            assert.strictEqual(up.status, 0, up.output);
+            assert.strictEqual(/engine: not started/.test(up.output), !engine, `${why}\n${up.output}`);
+            assert.ok(engine ? updates() > before : updates() === before, `${why}: the stack's history`);
+            assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
+        };
+        upA(false, "A is live as its last update (the drift fix) left it");
+        cluster.kubectl(["annotate", "deployment/pinned-app", "-n", NAMESPACE, "e2e/touched=yes"]);
+        upA(true, "the Deployment was written since");
+        upA(false, "the engine's refresh recorded the annotated Deployment");
+        const component = path.join(project.dir, "components", "release.ts");
+        const source = fs.readFileSync(component, "utf8");
+        fs.writeFileSync(component, `${source}// changed\n`);
+        try {
+            upA(true, "a program source changed");
+        } finally {
+            fs.writeFileSync(component, source);
+        }
+        upA(true, "the program source changed back");
+        const own = project.pulumi(["up", "--yes", "--skip-preview", "--stack", A]);
+        assert.strictEqual(own.status, 0, own.output);
+        upA(true, "the user's own pulumi up wrote the stack's state");
+        upA(false, "nothing changed since");
+    });
+
     it("releases: both releases with commit and digest, A marked live", () => {
         const listed = project.pinned(["releases", "--json"]);
         assert.strictEqual(listed.status, 0, listed.output);
