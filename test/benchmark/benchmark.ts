@@ -85,11 +85,11 @@ async function main(): Promise<void> {
     const project = await ReleaseProject.create(env, repository, { namespace: NAMESPACE });
     const run = (step: string, args: string[], floor?: string) =>
         measure(rows, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
-    // Three runs of a step (the i-th by nth(i)); the table keeps the median,
+    // `times` runs of a step (the i-th by nth(i)); the table keeps the median,
     // so one slow start on 2 busy cores does not decide a ratio or a spread.
-    const median = (nth: (i: number) => Row) => {
-        const runs = [0, 1, 2].map(nth);
-        rows.splice(rows.length - 3, 3, [...runs].sort((a, b) => a.seconds - b.seconds)[1]);
+    const median = (nth: (i: number) => Row, times = 3) => {
+        const runs = Array.from({ length: times }, (_, i) => nth(i));
+        rows.splice(rows.length - times, times, [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(times / 2)]);
     };
     // The same stacks through the pulumi CLI and kubectl themselves, as a
     // user drives them after eval "$(pinned env shell)" (read once, not timed).
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         // Each run's app differs, so the first build is a real build, not a cache hit.
         await project.release(A, { "app/server.py": server.replace('"pinned-example"', `"pinned-bench-${Date.now()}"`) });
         run("up: first release (build, push, deploy)", ["up"], RELEASE_FLOOR);
-        median(() => plain(PREVIEW_FLOOR, `pulumi preview --stack ${A} > /dev/null`));
+        median(() => plain(PREVIEW_FLOOR, `pulumi preview --stack ${A} > /dev/null`), 5);
         median(() => run("up: same release again (no-op)", ["up"], PREVIEW_FLOOR));
         await project.commit("change", { "app/server.py": server.replace('"pinned-example"', `"pinned-bench-b-${Date.now()}"`) });
         run("preview --markdown: unreleased change (build, push)", ["preview", "--markdown"]);
@@ -130,12 +130,14 @@ async function main(): Promise<void> {
         plain("pulumi up --stack (back to B, no build)", `pulumi up --stack ${B} --yes --skip-preview > /dev/null`);
         // The floor a rollback is compared with: kubectl alone, on the same
         // Deployment (B is live, its previous revision is A: each undo is a
-        // real rollout, B -> A -> B -> A).
-        median(() =>
-            plain(
-                ROLLBACK_FLOOR,
-                `${kubectl("rollout undo deployment/pinned-app")} > /dev/null && ${kubectl("rollout status deployment/pinned-app --timeout=300s")} > /dev/null`,
-            ),
+        // real rollout, B -> A -> B -> A -> B -> A).
+        median(
+            () =>
+                plain(
+                    ROLLBACK_FLOOR,
+                    `${kubectl("rollout undo deployment/pinned-app")} > /dev/null && ${kubectl("rollout status deployment/pinned-app --timeout=300s")} > /dev/null`,
+                ),
+            5,
         );
         // The floor a release is compared with: the same recipe built, pushed
         // and set by hand (a real build: the app differs again).
@@ -163,16 +165,17 @@ async function main(): Promise<void> {
             [50, 40],
         ] as const) {
             addRecords(project.dir, A, more, count - more - 2);
-            median(() => run(`releases, ${count} releases`, ["releases"]));
-            median(() => run(`status, ${count} releases`, ["status"]));
-            // Three real rollbacks, alternating between the two releases.
+            // Medians of more runs here: the spread compares them with each other.
+            median(() => run(`releases, ${count} releases`, ["releases"]), 7);
+            median(() => run(`status, ${count} releases`, ["status"]), 7);
+            // Real rollbacks, alternating between the two releases.
             median(() => {
                 const to = live === B ? A : B;
                 const row = run(`rollback --to, ${count} releases`, ["rollback", "--to", to], ROLLBACK_FLOOR);
                 live = to;
                 return row;
-            });
-            median(() => run(`up: live release again (no-op), ${count} releases`, ["up", "--release", live], PREVIEW_FLOOR));
+            }, 5);
+            median(() => run(`up: live release again (no-op), ${count} releases`, ["up", "--release", live], PREVIEW_FLOOR), 5);
         }
         for (const f of fs.readdirSync(path.join(project.dir, "stacks")).filter((f) => f.startsWith("Pulumi.2025-"))) {
             fs.rmSync(path.join(project.dir, "stacks", f));
