@@ -64,14 +64,29 @@ function table(rows: Row[]): string {
         .join("\n");
 }
 
-/** Stack files for `count` more releases, older than every real one, each a copy of `template`'s record. */
-function addRecords(dir: string, template: string, count: number, from: number): void {
+/** Makes `extra` generated releases' stack files (older than every real one, each a copy of `template`'s record) and no more. */
+function setExtraRecords(dir: string, template: string, extra: number): void {
     const text = fs.readFileSync(path.join(dir, "stacks", `Pulumi.${template}.yaml`), "utf8");
-    for (let i = from; i < from + count; i++) {
+    for (let i = 0; i < MAX_EXTRA_RECORDS; i++) {
         const day = String(1 + (i % 28)).padStart(2, "0");
         const month = String(1 + Math.floor(i / 28)).padStart(2, "0");
-        fs.writeFileSync(path.join(dir, "stacks", `Pulumi.2025-${month}-${day}-001.yaml`), text);
+        const file = path.join(dir, "stacks", `Pulumi.2025-${month}-${day}-001.yaml`);
+        if (i < extra) {
+            fs.writeFileSync(file, text);
+        } else {
+            fs.rmSync(file, { force: true });
+        }
     }
+}
+const MAX_EXTRA_RECORDS = 48;
+
+/** The median run of each step, in the order the steps first ran. */
+function medians(samples: Row[]): Row[] {
+    const steps = [...new Set(samples.map((r) => r.step))];
+    return steps.map((step) => {
+        const runs = samples.filter((r) => r.step === step).sort((a, b) => a.seconds - b.seconds);
+        return runs[Math.floor(runs.length / 2)];
+    });
 }
 
 async function main(): Promise<void> {
@@ -158,28 +173,35 @@ async function main(): Promise<void> {
 
         // Flat in the number of releases: the same commands with 2, 10 and
         // 50 recorded releases (the extra stack files are copies of A's).
+        // Interleaved, each round running every count once, so that a slower
+        // phase of the machine (old pods terminating after a rollback, say)
+        // falls on every count alike; the table keeps each step's median.
+        const counts = [2, 10, 50];
+        const samples: Row[] = [];
+        const sample = (count: number, step: string, args: string[], floor?: string) => {
+            setExtraRecords(project.dir, A, count - 2);
+            measure(samples, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
+        };
+        for (let round = 0; round < 7; round++) {
+            for (const count of counts) {
+                sample(count, `releases, ${count} releases`, ["releases"]);
+                sample(count, `status, ${count} releases`, ["status"]);
+            }
+        }
+        // Real rollbacks, alternating between the two releases, each followed by a no-op up of the release it made live.
         let live = B;
-        for (const [count, more] of [
-            [2, 0],
-            [10, 8],
-            [50, 40],
-        ] as const) {
-            addRecords(project.dir, A, more, count - more - 2);
-            // Medians of more runs here: the spread compares them with each other.
-            median(() => run(`releases, ${count} releases`, ["releases"]), 7);
-            median(() => run(`status, ${count} releases`, ["status"]), 7);
-            // Real rollbacks, alternating between the two releases.
-            median(() => {
-                const to = live === B ? A : B;
-                const row = run(`rollback --to, ${count} releases`, ["rollback", "--to", to], ROLLBACK_FLOOR);
-                live = to;
-                return row;
-            }, 5);
-            median(() => run(`up: live release again (no-op), ${count} releases`, ["up", "--release", live], PREVIEW_FLOOR), 5);
+        for (let round = 0; round < 5; round++) {
+            for (const count of counts) {
+                live = live === B ? A : B;
+                sample(count, `rollback --to, ${count} releases`, ["rollback", "--to", live], ROLLBACK_FLOOR);
+                sample(count, `up: live release again (no-op), ${count} releases`, ["up", "--release", live], PREVIEW_FLOOR);
+            }
         }
-        for (const f of fs.readdirSync(path.join(project.dir, "stacks")).filter((f) => f.startsWith("Pulumi.2025-"))) {
-            fs.rmSync(path.join(project.dir, "stacks", f));
+        const byCount = medians(samples);
+        for (const count of counts) {
+            rows.push(...byCount.filter((r) => r.step.includes(`, ${count} releases`)));
         }
+        setExtraRecords(project.dir, A, 0);
         if (live !== B) {
             project.pinned(["up", "--release", B]);
         }
