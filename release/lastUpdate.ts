@@ -118,10 +118,15 @@ export function inputsFingerprint(
     for (const file of (env.KUBECONFIG ?? "").split(path.delimiter).filter((f) => f !== "")) {
         hash.update(`kubeconfig\0${file}\0${fs.existsSync(file) ? sha256(fs.readFileSync(file)) : "missing"}\0`);
     }
-    // The engine itself: a rebuilt pulumi may plan differently.
-    const pulumi = path.join(engineEnv.PATH?.split(path.delimiter)[0] ?? "", "pulumi");
-    const stat = fs.statSync(pulumi, { throwIfNoEntry: false });
-    hash.update(`engine\0${pulumi}\0${stat ? `${stat.size}:${stat.mtimeMs}` : "missing"}\0`);
+    // The engine and its language host, as found on the engine's PATH: a rebuilt one may plan differently.
+    for (const name of ["pulumi", "pulumi-language-nodejs"]) {
+        const found = (env.PATH ?? "")
+            .split(path.delimiter)
+            .filter((d) => d !== "")
+            .map((d) => ({ file: path.join(d, name), stat: fs.statSync(path.join(d, name), { throwIfNoEntry: false }) }))
+            .find((f) => f.stat?.isFile());
+        hash.update(`engine\0${name}\0${found ? `${found.file}:${found.stat?.size}:${found.stat?.mtimeMs}` : "missing"}\0`);
+    }
     return hash.digest("hex");
 }
 
