@@ -104,7 +104,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
             const read = readLive();
             const before = read === "unreadable" ? undefined : read;
             try {
-                return await updateRelease(req, target, progress, await opened);
+                return await updateRelease(req, target, progress, await opened, before);
             } catch (err) {
                 // Only a cluster's live Deployment can have changed, and only an
                 // interrupt or a failed update leaves it changed to report.
@@ -178,8 +178,17 @@ function namingWrongPassphrase<T>(release: string, read: Promise<T>): Promise<T>
     });
 }
 
-/** One update of the release's stack, unlocked: the caller holds the target's lock. */
-async function updateRelease(req: DeployRequest, target: DeployTarget, progress: Steps, opened: OpenedStack): Promise<string> {
+/**
+ * One update of the release's stack, unlocked: the caller holds the
+ * target's lock. `live` is the Deployment as read under it, when read.
+ */
+async function updateRelease(
+    req: DeployRequest,
+    target: DeployTarget,
+    progress: Steps,
+    opened: OpenedStack,
+    live?: LiveDeployment,
+): Promise<string> {
     const { release, record, commit } = req;
     const env = engineEnv();
     const { workspace, existed } = opened;
@@ -200,7 +209,8 @@ async function updateRelease(req: DeployRequest, target: DeployTarget, progress:
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
-            if (existed && target.kind === "cluster") {
+            // Only worth proving when the release is what runs (not for a rollback to it).
+            if (existed && target.kind === "cluster" && live?.release === release && live.image === record.imageDigest) {
                 const proof = await unchangedSinceLastUpdate({
                     release,
                     digest: record.imageDigest,
