@@ -177,12 +177,15 @@ async function main(): Promise<void> {
         // phase of the machine (old pods terminating after a rollback, say)
         // falls on every count alike; the table keeps each step's median.
         const counts = [2, 10, 50];
+        // Nine runs per count: single rollbacks ranged from 5.9 to 8.9 s in one run on
+        // this machine, and the spread compares the medians with each other.
+        const ROUNDS = 9;
         const samples: Row[] = [];
         const sample = (count: number, step: string, args: string[], floor?: string) => {
             setExtraRecords(project.dir, A, count - 2);
             measure(samples, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
         };
-        for (let round = 0; round < 7; round++) {
+        for (let round = 0; round < ROUNDS; round++) {
             for (const count of counts) {
                 sample(count, `releases, ${count} releases`, ["releases"]);
                 sample(count, `status, ${count} releases`, ["status"]);
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
         }
         // Real rollbacks, alternating between the two releases, each followed by a no-op up of the release it made live.
         let live = B;
-        for (let round = 0; round < 5; round++) {
+        for (let round = 0; round < ROUNDS; round++) {
             for (const count of counts) {
                 live = live === B ? A : B;
                 sample(count, `rollback --to, ${count} releases`, ["rollback", "--to", live], ROLLBACK_FLOOR);
