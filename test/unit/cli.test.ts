@@ -41,8 +41,17 @@ describe("pinned CLI", () => {
         assert.match(r.err, /release\/yyyy-mm-dd-NNN\s+-> yyyy-mm-dd-NNN-rc/);
     });
 
+    /** A Dockerfile in a directory of its own, removed after the test. */
+    const dirs: string[] = [];
+    afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+    const dockerfile = (): string => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cli-"));
+        dirs.push(dir);
+        return path.join(dir, "Dockerfile");
+    };
+
     it("lint exits 1 on errors and names file and line", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cli-")), "Dockerfile");
+        const file = dockerfile();
         fs.writeFileSync(file, "FROM python\nRUN pip install numpy\n");
         const r = await run(["lint", file]);
         assert.strictEqual(r.code, 1);
@@ -57,7 +66,7 @@ describe("pinned CLI", () => {
     });
 
     it("lint turns a warning into an error only with --strict", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cli-")), "Dockerfile");
+        const file = dockerfile();
         fs.writeFileSync(file, "FROM python:3.11.7-bookworm\nARG git_hash\nLABEL git_hash=$git_hash\nUSER 65534\n");
         assert.strictEqual((await run(["lint", file])).code, 0);
         assert.strictEqual((await run(["lint", "--strict", file])).code, 1);

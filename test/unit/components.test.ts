@@ -28,8 +28,13 @@ const WHERE = {
 const PULL = { server: "127.0.0.1:5000", username: "pinned", password: "s3cret" };
 const DIGEST = parseImageDigest(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
 
+/** The app directories appDir made, removed once every test in this file ran. */
+const appDirs: string[] = [];
+after(() => appDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function appDir(dockerfile = STRICT_DOCKERFILE): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-app-"));
+    appDirs.push(dir);
     fs.writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
     fs.writeFileSync(path.join(dir, "server.py"), "print('hello')\n");
     return dir;
