@@ -207,14 +207,17 @@ async function updateRelease(
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
+        // What the program will read, taken before the engine reads it: a file
+        // changed during the update then shows as a change to the next run.
+        const inputs = target.kind === "cluster" ? inputsFingerprint(release, target, env) : undefined;
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
             // Only worth proving when the release is what runs (not for a rollback to it).
-            if (existed && target.kind === "cluster" && live?.release === release && live.image === record.imageDigest) {
+            if (inputs && existed && target.kind === "cluster" && live?.release === release && live.image === record.imageDigest) {
                 const proof = await unchangedSinceLastUpdate({
                     release,
                     digest: record.imageDigest,
-                    inputs: inputsFingerprint(release, target, env),
+                    inputs,
                     backendUrl: env.PULUMI_BACKEND_URL,
                     kubeconfig: target.kubeconfig,
                 });
@@ -234,8 +237,6 @@ async function updateRelease(
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
         );
         const deadline = releaseSettings(record, PROJECT_DIR, config).progressDeadlineSeconds + 300;
-        // Taken before the engine reads them: a file changed during the update then shows as a change.
-        const inputs = target.kind === "cluster" ? inputsFingerprint(release, target, env) : undefined;
         const outputs = await runUpdate(stack, progress, existed ? undefined : { fileBefore }, deadline);
         const digest = typeof outputs.imageDigest === "string" ? outputs.imageDigest : undefined;
         if (!digest) {

@@ -1,12 +1,11 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { writeFileWhole } from "../core/wholeFile";
 import { checkpointText } from "./backendState";
 import { kubectl } from "./kubectl";
 import { PROJECT_DIR } from "./project";
-import { projectName, stackFilePath } from "./stackFile";
+import { loadYaml, projectName, stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
 
 /**
@@ -102,9 +101,7 @@ export function inputsFingerprint(
         hashTree(projectDir, entry, hash);
     }
     const stackFile = stackFilePath(release, projectDir);
-    const doc = fs.existsSync(stackFile)
-        ? ((yaml.load(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> })
-        : {};
+    const doc = fs.existsSync(stackFile) ? ((loadYaml(stackFile) ?? {}) as { config?: Record<string, unknown> }) : {};
     const config = { ...(doc.config ?? {}) };
     delete config["pinned:imageDigest"];
     hash.update(`stack\0${canonicalJson({ ...doc, config })}\0`);

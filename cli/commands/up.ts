@@ -18,9 +18,8 @@ tagged commit, pushed, and deployed by digest; the digest is then recorded
 in stacks/Pulumi.R.yaml. A release whose stack already records a digest is
 redeployed without building; when it is live as its last update left it
 and nothing the program reads changed, the engine is not started. Another
-pinned up or rollback on the same
-deploy target is waited for (PINNED_LOCK_TIMEOUT seconds, default 600; 0
-refuses at once).`,
+pinned up or rollback on the same deploy target is waited for
+(PINNED_LOCK_TIMEOUT seconds, default 600; 0 refuses at once).`,
 };
 export const UP_USAGE = usageOf(UP_COMMAND);
 
