@@ -80,13 +80,14 @@ function setExtraRecords(dir: string, template: string, extra: number): void {
 }
 const MAX_EXTRA_RECORDS = 48;
 
+/** The run of median time among runs of one step. */
+function medianRun(runs: Row[]): Row {
+    return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
+}
+
 /** The median run of each step, in the order the steps first ran. */
 function medians(samples: Row[]): Row[] {
-    const steps = [...new Set(samples.map((r) => r.step))];
-    return steps.map((step) => {
-        const runs = samples.filter((r) => r.step === step).sort((a, b) => a.seconds - b.seconds);
-        return runs[Math.floor(runs.length / 2)];
-    });
+    return [...new Set(samples.map((r) => r.step))].map((step) => medianRun(samples.filter((r) => r.step === step)));
 }
 
 async function main(): Promise<void> {
@@ -98,13 +99,14 @@ async function main(): Promise<void> {
     execFileSync("kubectl", ["--kubeconfig", KUBECONFIG, "create", "namespace", NAMESPACE]);
     const repository = `pinned/bench-${process.pid}`;
     const project = await ReleaseProject.create(env, repository, { namespace: NAMESPACE });
-    const run = (step: string, args: string[], floor?: string) =>
-        measure(rows, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
+    const runInto = (into: Row[], step: string, args: string[], floor?: string) =>
+        measure(into, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
+    const run = (step: string, args: string[], floor?: string) => runInto(rows, step, args, floor);
     // `times` runs of a step (the i-th by nth(i)); the table keeps the median,
     // so one slow start on 2 busy cores does not decide a ratio or a spread.
     const median = (nth: (i: number) => Row, times = 3) => {
         const runs = Array.from({ length: times }, (_, i) => nth(i));
-        rows.splice(rows.length - times, times, [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(times / 2)]);
+        rows.splice(rows.length - times, times, medianRun(runs));
     };
     // The same stacks through the pulumi CLI and kubectl themselves, as a
     // user drives them after eval "$(pinned env shell)" (read once, not timed).
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
         const samples: Row[] = [];
         const sample = (count: number, step: string, args: string[], floor?: string) => {
             setExtraRecords(project.dir, A, count - 2);
-            measure(samples, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv(), floor);
+            runInto(samples, step, args, floor);
         };
         for (let round = 0; round < ROUNDS; round++) {
             for (const count of counts) {
