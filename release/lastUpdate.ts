@@ -11,7 +11,7 @@ import { DeployTarget, targetEnv } from "./target";
 /**
  * A `pinned up` of the release that is live, with nothing changed since
  * its stack's last update, would start the engine only for it to refresh
- * every resource and change none (about 4 s). This proves the no-op
+ * every resource and change none (3–4 s here). This proves the no-op
  * without the engine, and the update is skipped only when all of it holds:
  *
  * - the inputs the program reads hash as they did just before that update
