@@ -7,6 +7,8 @@ const USAGE = `usage: pinned COMMAND [ARGS]
 commands:
   env up|status|down|shell     the embedded local environment (engine, registry, …)
   lint [--strict] DOCKERFILE   check a recipe for unpinned inputs
+  base update [--commit] [DOCKERFILE]
+                               re-pin the recipe's base images to the registry's current digests
   tag REF                      print the container tag for a git ref
   release                      tag HEAD as the next release of today and deploy it
   up [--release R]             build (once) and deploy a release by digest
@@ -26,6 +28,7 @@ type Command = (args: string[]) => number | Promise<number>;
  * whether it reaches a cluster (so KUBECONFIG is checked first).
  */
 const COMMANDS: Record<string, { load: () => Promise<{ run: Command; usage: string }>; cluster?: boolean }> = {
+    base: { load: () => import("./commands/base").then((m) => ({ run: m.baseCommand, usage: m.BASE_USAGE })) },
     env: { load: () => import("./commands/env").then((m) => ({ run: m.envCommand, usage: m.ENV_USAGE })) },
     lint: { load: () => import("./commands/lint").then((m) => ({ run: m.lintCommand, usage: m.LINT_USAGE })) },
     preview: {

@@ -74,9 +74,14 @@ export interface TaggedImage {
  * single-platform images are read (a tag on an index has no one config).
  */
 export async function findTaggedImage(repository: string, tag: string, creds: RegistryCredentials): Promise<TaggedImage | undefined> {
-    const shown = `${repository}:${tag}`;
+    return findImage(repository, tag, creds);
+}
+
+/** As findTaggedImage, for a tag or a digest (`sha256:…`). */
+export async function findImage(repository: string, reference: string, creds: RegistryCredentials): Promise<TaggedImage | undefined> {
+    const shown = `${repository}${reference.startsWith("sha256:") ? "@" : ":"}${reference}`;
     const repo = repositoryOf(repository, shown);
-    const manifest = await get(repo, `manifests/${tag}`, creds, "GET", shown);
+    const manifest = await get(repo, `manifests/${reference}`, creds, "GET", shown);
     if (manifest.status === 404) {
         return undefined;
     }

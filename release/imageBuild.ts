@@ -9,6 +9,9 @@ import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
+import { assertBasesPresent } from "../core/baseDrift";
+import { mirrorHistory } from "./baseMirror";
+import { PROJECT_DIR } from "./project";
 import { EngineProgress } from "./engineProgress";
 import { engineCommand, readbackFree } from "./engine";
 import { buildTimeoutSeconds, withDeadline } from "./deadline";
@@ -59,6 +62,21 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
         sourceUrl: req.source.remoteUrl,
     });
     const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
+
+    // A base the registry lost (or never had: Debian's archive moved since
+    // the recipe was pinned) is said here, before the engine starts, with
+    // the command that re-pins it, not as the builder's "not found".
+    const checking = progress.start("checking the recipe's base images in the registry");
+    await assertBasesPresent(
+        fs.readFileSync(recipe.dockerfile, "utf8"),
+        path.relative(PROJECT_DIR, recipe.dockerfile),
+        creds,
+        mirrorHistory(),
+    ).catch((err) => {
+        checking.fail();
+        throw err;
+    });
+    checking.done();
 
     const look = progress.start(`looking for an identical build of ${imageName}`);
     const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {

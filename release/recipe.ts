@@ -1,6 +1,10 @@
+import * as fs from "fs";
 import * as path from "path";
+import { assertBasesPresent } from "../core/baseDrift";
 import { Finding } from "../core/policy/finding";
 import { recipeFindings } from "../core/recipe";
+import { mirrorHistory } from "./baseMirror";
+import { defaultRegistry } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
 import { ReleaseRecord, releaseSettings } from "./stackFile";
 
@@ -27,4 +31,17 @@ export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe 
     const { strictPolicy } = releaseSettings(record);
     const paths = releaseRecipePaths(record);
     return { ...paths, findings: recipeFindings({ appDir: paths.appDir, strictPolicy }, PROJECT_DIR) };
+}
+
+/**
+ * Refuses a recipe whose base the default registry (where a new release
+ * pushes) does not hold, naming both digests and the re-pin command; no
+ * check without a registry (the build says so itself).
+ */
+export async function assertReleaseBasesPresent(recipe: Omit<ReleaseRecipe, "findings">): Promise<void> {
+    const registry = defaultRegistry();
+    if (registry) {
+        const creds = { registry: registry.server, username: registry.username, password: registry.password };
+        await assertBasesPresent(fs.readFileSync(recipe.dockerfile, "utf8"), recipe.recipe, creds, mirrorHistory());
+    }
 }

@@ -7,7 +7,7 @@ import { deployRelease } from "../../release/deploy";
 import { PROJECT_DIR } from "../../release/project";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { releaseRecipe } from "../../release/recipe";
+import { assertReleaseBasesPresent, releaseRecipe } from "../../release/recipe";
 import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { preflight } from "../../core/preflight";
@@ -35,8 +35,9 @@ export async function releaseCommand(args: string[]): Promise<number> {
         if (!release) {
             assertCleanTree(source, "a release is a commit", "run pinned release again");
             // Refused before a tag exists: a bad recipe leaves no tag behind.
-            const { recipe, findings } = releaseRecipe(undefined);
-            assertRecipePasses(findings, recipe);
+            const recipe = releaseRecipe(undefined);
+            assertRecipePasses(recipe.findings, recipe.recipe);
+            await assertReleaseBasesPresent(recipe);
             release = nextReleaseName((await simpleGit({ baseDir: source.root }).tags()).all);
             await simpleGit({ baseDir: source.root }).addTag(release);
             made = release;

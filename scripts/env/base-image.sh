@@ -22,9 +22,14 @@
 #   BASE_IMAGE=127.0.0.1:5000/pinned/python:<python version>-bookworm
 #   BASE_DIGEST=sha256:…
 #   BASE_REF=127.0.0.1:5000/pinned/python@sha256:…
-#   (plus PYTHON_VERSION, DEBIAN_SUITE, SOURCE_DATE_EPOCH)
+#   (plus PYTHON_VERSION, DEBIAN_SUITE, DEBIAN_VERSION, BASE_PACKAGES,
+#   SOURCE_DATE_EPOCH, CONFIG_VERSION)
+# Labels: pinned.base.debian-version (the rootfs's /etc/debian_version) and
+#         pinned.base.packages (sha256 of its sorted package=version list): the
+#         archive state the base was made from, read from its content, no clock.
 # Cache:  $CACHE/base-image/ (rootfs tarball keyed by its inputs, blobs, manifest,
-#         package list). `up` is a no-op when the registry and the daemon already
+#         package list; history.tsv and packages/<digest>.tsv for every digest
+#         built here). `up` is a no-op when the registry and the daemon already
 #         hold the recorded digest.
 # Env:    PINNED_BASE_SUITE (bookworm), PINNED_BASE_INCLUDE (python3; comma list),
 #         PINNED_BASE_REPO (pinned/python), PINNED_BASE_EPOCH, PINNED_BASE_SOURCES
@@ -47,8 +52,11 @@ else
   WORK="$CACHE/base-image/$(printf '%s' "$REPO" | tr '/:' '--')"; OUT_ENV="$CACHE/base-image-$(printf '%s' "$REPO" | tr '/:' '--').env"
 fi
 CREDS="$CACHE/registry-credentials"
-# Bumped whenever this script changes what ends up in the image.
+# Bumped whenever this script changes what ends up in the rootfs.
 RECIPE_VERSION=1
+# Bumped whenever this script changes the image config (labels, history):
+# the rootfs is reused, the config and so the digest are new.
+CONFIG_VERSION=2
 
 MANIFEST_TYPE=application/vnd.docker.distribution.manifest.v2+json
 CONFIG_TYPE=application/vnd.docker.container.image.v1+json
@@ -192,6 +200,12 @@ image_from_rootfs() {
   PYTHON_VERSION="$(awk -F '\t' '$1=="python3"{print $2}' "$WORK/packages.tsv" | sed 's/^[0-9]*://; s/-[^-]*$//')"
   [ -n "$PYTHON_VERSION" ] || die "$PART" "python3 is not installed in $ROOTFS" "keep python3 in PINNED_BASE_INCLUDE"
   TAG="$PYTHON_VERSION-$SUITE"
+  # The archive state the rootfs was made from, as far as its content shows
+  # it: Debian's point release and the exact package versions. Labels, so a
+  # recipe's drift from the mirror can be explained (pinned base update).
+  DEBIAN_VERSION="$(tar -xOf "$ROOTFS" ./etc/debian_version | tr -d '[:space:]')"
+  PACKAGES_DIGEST="sha256:$(sha256_of "$WORK/packages.tsv")"
+  PACKAGE_COUNT="$(wc -l <"$WORK/packages.tsv" | tr -d ' ')"
 
   local diff_id layer_tmp
   diff_id="sha256:$(sha256_of "$ROOTFS")"
@@ -220,7 +234,9 @@ image_from_rootfs() {
     '"Labels":{"org.opencontainers.image.created":"'"$CREATED"'",' \
     '"org.opencontainers.image.description":"Debian '"$SUITE"' minbase + '"$include_json"' (mmdebstrap, slim), built by scripts/env/base-image.sh",' \
     '"org.opencontainers.image.title":"'"$REPO"'",' \
-    '"org.opencontainers.image.version":"'"$TAG"'"}},' \
+    '"org.opencontainers.image.version":"'"$TAG"'",' \
+    '"pinned.base.debian-version":"'"$DEBIAN_VERSION"'",' \
+    '"pinned.base.packages":"'"$PACKAGES_DIGEST"' ('"$PACKAGE_COUNT"' packages)"}},' \
     '"created":"'"$CREATED"'",' \
     '"history":[{"created":"'"$CREATED"'","created_by":"mmdebstrap --variant=minbase --include='"$INCLUDE"' '"$SUITE"' (SOURCE_DATE_EPOCH='"$EPOCH"')"}],' \
     '"os":"linux",' \
@@ -263,6 +279,18 @@ push_image() {
   [ "$got" = "$MANIFEST_DIGEST" ] || die "$PART" "registry computed digest '$got', expected $MANIFEST_DIGEST" "report this: the manifest bytes were changed in transit"
 }
 
+# remember_build : what this machine's mirror built, by digest, with the
+# package list, so a recipe pinning an earlier build can be told what changed
+# (history.tsv: digest, Debian version, package list digest, UTC day built).
+remember_build() {
+  mkdir -p "$WORK/packages"
+  cp -f "$WORK/packages.tsv" "$WORK/packages/${MANIFEST_DIGEST#sha256:}.tsv"
+  if ! grep -q "^$MANIFEST_DIGEST	" "$WORK/history.tsv" 2>/dev/null; then
+    printf '%s\t%s\t%s\t%s\n' "$MANIFEST_DIGEST" "$DEBIAN_VERSION" "$PACKAGES_DIGEST ($PACKAGE_COUNT packages)" \
+      "$(date -u +%Y-%m-%d)" >>"$WORK/history.tsv"
+  fi
+}
+
 pull_into_docker() {
   local ref="$REGISTRY/$REPO@$MANIFEST_DIGEST"
   "$ENV_DIR/registry.sh" login >/dev/null
@@ -281,7 +309,10 @@ BASE_DIGEST=$MANIFEST_DIGEST
 BASE_REF=$REGISTRY/$REPO@$MANIFEST_DIGEST
 PYTHON_VERSION=$PYTHON_VERSION
 DEBIAN_SUITE=$SUITE
+DEBIAN_VERSION=$DEBIAN_VERSION
+BASE_PACKAGES=$PACKAGES_DIGEST
 SOURCE_DATE_EPOCH=$EPOCH
+CONFIG_VERSION=$CONFIG_VERSION
 EOF
   mv -f "$tmp" "$OUT_ENV"
 }
@@ -307,7 +338,8 @@ cmd_up() {
   local digest image
   digest="$(env_value BASE_DIGEST)"; image="$(env_value BASE_IMAGE)"
   if [ -n "$digest" ] && [ "${image%%/*}" = "$REGISTRY" ] && [ "$(env_value DEBIAN_SUITE)" = "$SUITE" ] \
-     && [ "$(env_value SOURCE_DATE_EPOCH)" = "$EPOCH" ] && [ "$(remote_digest "${image##*:}")" = "$digest" ] \
+     && [ "$(env_value SOURCE_DATE_EPOCH)" = "$EPOCH" ] && [ "$(env_value CONFIG_VERSION)" = "$CONFIG_VERSION" ] \
+     && [ "$(remote_digest "${image##*:}")" = "$digest" ] \
      && docker image inspect "$REGISTRY/$REPO@$digest" >/dev/null 2>&1; then
     step "$PART" "$image@$digest already in the registry and the daemon; nothing to do"
     return 0
@@ -322,6 +354,7 @@ cmd_up() {
     push_image
   fi
   pull_into_docker
+  remember_build
   write_env
   step "$PART" "$REGISTRY/$REPO:$TAG = $MANIFEST_DIGEST"
   step "$PART" "up in $(fmt_duration $(( $(now_s) - t0 ))) (wrote $OUT_ENV)"
@@ -337,7 +370,7 @@ cmd_status() {
   [ "$(remote_digest "$digest" 2>/dev/null)" = "$digest" ] && in_reg=yes
   docker image inspect "$ref" >/dev/null 2>&1 && in_docker=yes
   if [ "$in_reg" = yes ] && [ "$in_docker" = yes ]; then
-    echo "$PART: $image @ $digest (python $(env_value PYTHON_VERSION), Debian $(env_value DEBIAN_SUITE)), in registry and daemon — healthy"
+    echo "$PART: $image @ $digest (python $(env_value PYTHON_VERSION), Debian $(env_value DEBIAN_VERSION) $(env_value DEBIAN_SUITE)), in registry and daemon — healthy"
   else
     echo "$PART: $image @ $digest: in registry: $in_reg, in daemon: $in_docker — unhealthy; run scripts/env/base-image.sh up"
     return 1
