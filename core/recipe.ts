@@ -1,5 +1,7 @@
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
+import { finalBase, splitReference } from "./baseImage";
 import { contextHash } from "./contextHash";
 import { ImageDigest } from "./imageDigest";
 import { RecipePolicyError } from "./errors";
@@ -90,10 +92,27 @@ export function recipeBuild(args: Omit<RecipeInputs, "strictPolicy">): RecipeBui
     const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
     const hash = contextHash(args.appDir, dockerfile);
     const buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit };
-    const labels = releaseLabels(args);
+    const labels = { ...releaseLabels(args), ...baseLabels(dockerfile) };
     const canonical = JSON.stringify([hash, path.relative(args.appDir, dockerfile), sorted(buildArgs), sorted(labels)]);
     labels[BUILD_INPUTS_LABEL] = `sha256:${crypto.createHash("sha256").update(canonical).digest("hex")}`;
     return { context: path.resolve(args.appDir), dockerfile, contextHash: hash, buildArgs, labels };
+}
+
+/**
+ * The OCI labels naming the base the image is built on (its final stage's
+ * FROM), so a preview can say that a change moves the base.
+ */
+export const BASE_NAME_LABEL = "org.opencontainers.image.base.name";
+export const BASE_DIGEST_LABEL = "org.opencontainers.image.base.digest";
+
+function baseLabels(dockerfile: string): Record<string, string> {
+    const base = fs.existsSync(dockerfile) ? finalBase(fs.readFileSync(dockerfile, "utf8")) : undefined;
+    if (!base) {
+        return {};
+    }
+    const { repository, tag, digest } = splitReference(base);
+    const name = `${repository}${tag ? `:${tag}` : ""}`;
+    return digest ? { [BASE_NAME_LABEL]: name, [BASE_DIGEST_LABEL]: digest } : { [BASE_NAME_LABEL]: name };
 }
 
 function sorted(record: Record<string, string>): Array<[string, string]> {

@@ -8,6 +8,8 @@ export type PreviewImage =
           /** The recipe, relative to the project. */
           readonly recipe: string;
           readonly baseImages: readonly string[];
+          /** The base the final image is built on, as the recipe pins it. */
+          readonly finalBase?: string;
           readonly findings: readonly Finding[];
           /** `registry/repository:tag` the preview pushed (or would push). */
           readonly imageName: string;
@@ -26,6 +28,8 @@ export type PreviewImage =
 export interface PreviewBefore {
     readonly digest?: string;
     readonly release?: string;
+    /** The base the image before was built on (its `org.opencontainers.image.base.*` labels), when it records one. */
+    readonly base?: string;
     /** "live" read from the cluster; "recorded" from the newest stack file; "none" when nothing ran yet. */
     readonly source: "live" | "recorded" | "none";
     readonly note?: string;

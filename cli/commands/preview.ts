@@ -9,6 +9,10 @@ import { containerTagFor } from "../../core/git/refTag";
 import { nextReleaseName, parseReleaseName } from "../../core/git/releaseName";
 import { hasErrors } from "../../core/policy/finding";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
+import { finalBase } from "../../core/baseImage";
+import { splitImageDigest } from "../../core/imageDigest";
+import { findImage } from "../../core/registry";
+import { BASE_DIGEST_LABEL, BASE_NAME_LABEL } from "../../core/recipe";
 import { projectWorkspace } from "../../release/engine";
 import { defaultRegistry } from "../../release/localEnvironment";
 import { PROJECT_DIR } from "../../release/project";
@@ -107,7 +111,7 @@ async function planPreview(requested: string | undefined, progress: Progress): P
         image = await previewImage(source, release, record, releaseRecipe(record).findings, progress);
     }
     const { namespace, name } = deploymentLocation();
-    const before = readBefore(release);
+    const before = await withBase(readBefore(release), image, () => previewRegistry(release, record));
     // An unreleased commit is previewed as the release it would become next.
     const stack = release ?? nextReleaseName(await allTags(source.root));
     const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
@@ -162,12 +166,13 @@ async function previewImage(
 ): Promise<PreviewImage> {
     // The findings come from the caller's preflight: the recipe is judged once.
     const { appDir, dockerfile, recipe: recipePath } = releaseRecipePaths(record);
-    const baseImages = fs.existsSync(dockerfile) ? baseImagesOf(fs.readFileSync(dockerfile, "utf8")) : [];
+    const text = fs.existsSync(dockerfile) ? fs.readFileSync(dockerfile, "utf8") : "";
+    const baseImages = baseImagesOf(text);
     const registry = await previewRegistry(release, record);
     const tag = previewTag(source, release);
     const { repository, strictPolicy } = releaseSettings(record);
     const imageName = `${registry?.server ?? "<registry>"}/${repository}:${tag}`;
-    const base = { kind: "build" as const, recipe: recipePath, baseImages, findings, imageName };
+    const base = { kind: "build" as const, recipe: recipePath, baseImages, finalBase: finalBase(text), findings, imageName };
     if (hasErrors(findings)) {
         return { ...base, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" };
     }
@@ -197,6 +202,39 @@ async function previewImage(
         return { ...base, buildFailed: true, unknownBecause: `the build failed: ${err.problem}` };
     }
 }
+
+/**
+ * The base the image before was built on, read from its labels, when the
+ * image after is built here (a recorded release has no recipe to compare):
+ * a re-pinned base then shows as a base change.
+ */
+async function withBase(before: PreviewBefore, image: PreviewImage, registryOf: RegistryOf): Promise<PreviewBefore> {
+    if (image.kind !== "build" || !before.digest) {
+        return before;
+    }
+    try {
+        const registry = await registryOf();
+        if (!registry) {
+            return before;
+        }
+        const { repository, digest } = splitImageDigest(before.digest);
+        const found = await findImage(repository, digest, {
+            registry: registry.server,
+            username: registry.username,
+            password: registry.password,
+        });
+        const name = found?.labels[BASE_NAME_LABEL];
+        const baseDigest = found?.labels[BASE_DIGEST_LABEL];
+        return name ? { ...before, base: baseDigest ? `${name}@${baseDigest}` : name } : before;
+    } catch (err) {
+        if (!(err instanceof PinnedError)) {
+            throw err;
+        }
+        return before; // an image the registry cannot show: no base to compare, the rest of the preview stands
+    }
+}
+
+type RegistryOf = () => ReturnType<typeof previewRegistry>;
 
 /** The registry the release would push to: its stack's, else the default one. */
 async function previewRegistry(release: string | undefined, record: ReleaseRecord | undefined) {

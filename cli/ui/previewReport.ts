@@ -111,12 +111,24 @@ function sideText(side: Side): string {
     return side.digest ? `${side.digest} (${side.note})` : side.note;
 }
 
+/** The base the image before was built on, when the recipe now pins another. */
+function baseMove(plan: PreviewPlan): string | undefined {
+    const i = plan.image;
+    const was = plan.before.base;
+    return i.kind === "build" && was && i.finalBase && was !== i.finalBase ? was : undefined;
+}
+
 /** The plain-text preview, for a terminal or a CI log. */
 export function formatPreviewText(plan: PreviewPlan, outcome: PreviewOutcome): string {
     const rows: Array<[string, string]> = [];
     const i = plan.image;
     if (i.kind === "build") {
-        rows.push(["recipe", i.recipe], ["base", i.baseImages.join(", ") || "(none)"], ["commit", plan.commit], ["image", i.imageName]);
+        rows.push(["recipe", i.recipe], ["base", i.baseImages.join(", ") || "(none)"]);
+        const moved = baseMove(plan);
+        if (moved) {
+            rows.push(["base was", `${moved} (the image before was built on it: this change moves the base)`]);
+        }
+        rows.push(["commit", plan.commit], ["image", i.imageName]);
         rows.push(["policy", i.findings.length === 0 ? "no findings" : `${i.findings.length} finding(s)`]);
     } else {
         rows.push(["commit", plan.commit]);
@@ -162,6 +174,10 @@ export function formatPreviewMarkdown(plan: PreviewPlan, outcome: PreviewOutcome
     if (i.kind === "build") {
         out.push(`| Recipe | ${code(i.recipe)} |`);
         out.push(`| Base image | ${i.baseImages.map(code).join("<br>") || "(none)"} |`);
+        const moved = baseMove(plan);
+        if (moved) {
+            out.push(`| Base before | ${code(moved)} (🔁 this change moves the base) |`);
+        }
         out.push(`| Tag | ${code(i.imageName)} |`);
         const mark = i.findings.some((f) => f.severity === "error") ? "❌" : "⚠️";
         out.push(`| Policy | ${i.findings.length === 0 ? "✅ no findings" : `${mark} ${i.findings.length} finding(s)`} |`);

@@ -71,6 +71,9 @@ describe("ReleaseImage (mocks)", () => {
             "org.opencontainers.image.version": "2026-11-27-001",
             "org.opencontainers.image.created": "2026-11-27T10:00:00.000Z",
             "org.opencontainers.image.source": "https://git.example/team/app.git",
+            // The final stage's base, so a preview can tell a base change.
+            "org.opencontainers.image.base.name": "127.0.0.1:5000/pinned/python:3.11.2-bookworm",
+            "org.opencontainers.image.base.digest": `sha256:${"0".repeat(64)}`,
         });
         assert.match(String((remote.inputs.triggers as Record<string, string>).contextHash), /^sha256:[0-9a-f]{64}$/);
     });

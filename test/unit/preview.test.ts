@@ -40,6 +40,7 @@ function plan(
                   kind: "build",
                   recipe: "app/Dockerfile",
                   baseImages: [BASE],
+                  finalBase: BASE,
                   findings: over.findings ?? [],
                   imageName: "127.0.0.1:5000/pinned/app:2026-12-04-001",
                   digest: "digest" in over ? over.digest : NEW,
@@ -242,5 +243,20 @@ describe("pinned preview", () => {
         assert.strictEqual(previewTag({ ...source, branch: undefined }, undefined, { GITHUB_HEAD_REF: "feature/a/b" }), "feature-a-b");
         assert.strictEqual(previewTag({ ...source, branch: "main" }, undefined, {}), "preview-0123456789ab");
         assert.strictEqual(previewTag({ ...source, branch: undefined }, undefined, {}), "preview-0123456789ab");
+    });
+    it("a re-pinned base shows as a base change in text and Markdown; the same base shows no such row", () => {
+        const OLD_BASE = BASE.replace(/d{64}$/, "e".repeat(64));
+        const moved = plan({ before: { digest: OLD, release: "2026-11-27-001", source: "live", base: OLD_BASE } });
+        assert.match(
+            formatPreviewText(moved, "change"),
+            new RegExp(
+                `^ {2}base was +${OLD_BASE.replace(/[.]/g, "\\.")} \\(the image before was built on it: this change moves the base\\)$`,
+                "m",
+            ),
+        );
+        assert.ok(formatPreviewMarkdown(moved, "change").includes(`| Base before | \`${OLD_BASE}\` (🔁 this change moves the base) |`));
+        const same = plan({ before: { digest: OLD, release: "2026-11-27-001", source: "live", base: BASE } });
+        assert.doesNotMatch(formatPreviewText(same, "change"), /base was/);
+        assert.doesNotMatch(formatPreviewMarkdown(same, "change"), /Base before/);
     });
 });
