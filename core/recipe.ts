@@ -32,6 +32,12 @@ export interface RecipeInputs {
      */
     readonly buildArgs?: Record<string, string>;
     /**
+     * The builder and its version (`buildah 1.28.2`), recorded in the
+     * `pinned.builder` label: a rebuild needs the same one. None for the
+     * Docker provider, whose images cannot be rebuilt bit for bit anyway.
+     */
+    readonly builder?: string;
+    /**
      * Refuse warnings too, notably a base image without a digest.
      * @default true
      */
@@ -91,8 +97,15 @@ export const BUILD_INPUTS_LABEL = "pinned.build-inputs";
 export function recipeBuild(args: Omit<RecipeInputs, "strictPolicy">): RecipeBuild {
     const dockerfile = path.resolve(args.appDir, args.dockerfile ?? "Dockerfile");
     const hash = contextHash(args.appDir, dockerfile);
-    const buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit };
-    const labels = { ...releaseLabels(args), ...baseLabels(dockerfile) };
+    // SOURCE_DATE_EPOCH reaches the stages that declare it: Python then
+    // writes hash-based .pyc files (the recipe policy asks for it).
+    const buildArgs = { ...(args.buildArgs ?? {}), git_hash: args.commit, SOURCE_DATE_EPOCH: epochOf(args.commitTime) };
+    const labels: Record<string, string> = {
+        ...releaseLabels(args),
+        ...baseLabels(dockerfile),
+        [BUILD_ARGS_LABEL]: JSON.stringify(Object.fromEntries(sorted(buildArgs))),
+        ...(args.builder ? { [BUILDER_LABEL]: args.builder } : {}),
+    };
     const canonical = JSON.stringify([hash, path.relative(args.appDir, dockerfile), sorted(buildArgs), sorted(labels)]);
     labels[BUILD_INPUTS_LABEL] = `sha256:${crypto.createHash("sha256").update(canonical).digest("hex")}`;
     return { context: path.resolve(args.appDir), dockerfile, contextHash: hash, buildArgs, labels };
@@ -102,6 +115,19 @@ export function recipeBuild(args: Omit<RecipeInputs, "strictPolicy">): RecipeBui
  * The OCI labels naming the base the image is built on (its final stage's
  * FROM), so a preview can say that a change moves the base.
  */
+/** What a rebuild needs besides the commit: the builder and its version, and the build args. */
+export const BUILDER_LABEL = "pinned.builder";
+export const BUILD_ARGS_LABEL = "pinned.build-args";
+
+/** Whole seconds since 1970 of an ISO 8601 time: the commit time, as builders and Python take it. */
+export function epochOf(iso: string): string {
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms)) {
+        throw new Error(`epochOf: "${iso}" is not a time`);
+    }
+    return String(Math.floor(ms / 1000));
+}
+
 export const BASE_NAME_LABEL = "org.opencontainers.image.base.name";
 export const BASE_DIGEST_LABEL = "org.opencontainers.image.base.digest";
 

@@ -44,6 +44,13 @@ export interface Settings {
     readonly progressDeadlineSeconds: number;
     /** Refuse recipe warnings too (`pinned:strictPolicy`). */
     readonly strictPolicy: boolean;
+    /**
+     * What builds the image (`pinned:builder`): `buildah`, bit for bit
+     * reproducible, run by pinned before the engine; or `docker`, the
+     * Docker provider inside the engine, whose images record the build's
+     * clock (so `pinned verify` cannot match them).
+     */
+    readonly builder: Builder;
     /** Kubeconfig path or contents; absent means the ambient one. */
     readonly kubeconfig?: string;
     /** Render manifests to this directory instead of applying them, absolute. */
@@ -66,7 +73,12 @@ export const DEFAULTS = {
     // A failing release is known, and the previous one put back, within 2 minutes.
     progressDeadlineSeconds: 120,
     strictPolicy: true,
+    builder: "buildah",
 } as const;
+
+/** The image builders a release can use. */
+export const BUILDERS = ["buildah", "docker"] as const;
+export type Builder = (typeof BUILDERS)[number];
 
 /** Every `pinned:*` stack setting the program reads (the secret registryPassword aside). */
 export const SETTING_KEYS = [
@@ -87,6 +99,7 @@ export const SETTING_KEYS = [
     "memoryLimit",
     "progressDeadlineSeconds",
     "strictPolicy",
+    "builder",
     "kubeconfig",
     "renderYamlTo",
 ] as const;
@@ -171,9 +184,23 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
             3600,
         ),
         strictPolicy: flag("strictPolicy", get("strictPolicy"), DEFAULTS.strictPolicy),
+        builder: builderOf(get("builder")),
         kubeconfig: get("kubeconfig"),
         renderYamlTo: renderYamlTo === undefined ? undefined : insideProject("renderYamlTo", renderYamlTo, projectDir, true),
     };
+}
+
+function builderOf(value: string | undefined): Builder {
+    if (value === undefined) {
+        return DEFAULTS.builder;
+    }
+    if (!(BUILDERS as readonly string[]).includes(value)) {
+        throw new ConfigError(
+            `pinned:builder is "${value}", not one of ${BUILDERS.join(", ")}.`,
+            "set pinned:builder to buildah (reproducible, the default) or docker (the Docker provider, not reproducible), or remove it.",
+        );
+    }
+    return value as Builder;
 }
 
 /** The most replicas a setting may ask for: more is a typo on a pipeline of this size. */

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Release } from "../components/release";
+import { localBuilder } from "../core/builder";
+import { ConfigError } from "../core/errors";
 import { preflight } from "../core/preflight";
 import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { readReleaseConfig } from "./releaseConfig";
@@ -45,11 +47,21 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             commit: config.commit,
             commitTime: plan.source.commitTime,
             sourceUrl,
+            builder: config.builder === "buildah" ? localBuilder()?.label : undefined,
         });
         digest = await findIdenticalBuild(`${config.registry}/${config.repository}`, config.release, recipe, creds);
         if (digest) {
             pulumi.log.info(
                 `release ${config.release}: ${digest} in the registry was built from these very inputs; deploying it, building nothing.`,
+            );
+        } else if (config.builder === "buildah") {
+            // The engine has no reproducible builder (the Docker provider
+            // stamps the build's clock), so it does not build at all.
+            throw new ConfigError(
+                `release ${config.release} has no image yet, and with pinned:builder buildah (the default) the engine does not build one: ` +
+                    "buildah builds it bit for bit reproducibly, outside the engine.",
+                `build and deploy it with pinned up --release ${config.release}; or build it without deploying with ` +
+                    `pinned preview --release ${config.release}, then run pulumi up --stack ${config.release} again (it deploys that image).`,
             );
         }
     }

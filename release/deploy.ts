@@ -195,7 +195,8 @@ async function updateRelease(
     const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
     // A release without a digest is built: its build stack is created
     // meanwhile (BuildStack), while this stack is created and configured.
-    const buildStack = record?.imageDigest ? undefined : new BuildStack();
+    // Only the Docker provider builds in the engine; buildah needs no stack.
+    const buildStack = record?.imageDigest || releaseSettings(record).builder !== "docker" ? undefined : new BuildStack();
     const stack = existed
         ? existingStack(release, workspace)
         : await Stack.create(release, workspace).catch(async (err: unknown) => {
@@ -308,6 +309,7 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
         release,
         source: req.source,
         strictPolicy: settings.strictPolicy,
+        builder: settings.builder,
         registry: {
             server,
             repository: settings.repository,

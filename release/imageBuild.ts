@@ -8,7 +8,9 @@ import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
-import { findIdenticalBuild, recipeBuild } from "../core/recipe";
+import { findIdenticalBuild, RecipeBuild, recipeBuild } from "../core/recipe";
+import { Builder } from "../core/settings";
+import { buildReproducibly, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../core/baseDrift";
 import { mirrorHistory } from "./baseMirror";
 import { PROJECT_DIR } from "./project";
@@ -26,8 +28,10 @@ export interface ImageRequest {
     readonly tag: string;
     /** `org.opencontainers.image.version`: the release (or the tag, for an unreleased commit). */
     readonly release: string;
-    readonly source: Pick<GitSource, "commit" | "commitTime" | "remoteUrl">;
+    readonly source: Pick<GitSource, "root" | "commit" | "commitTime" | "remoteUrl">;
     readonly strictPolicy: boolean;
+    /** buildah (reproducible, run here) or docker (the Docker provider, in the engine); see Settings.builder. */
+    readonly builder: Builder;
     readonly registry: { readonly server: string; readonly repository: string; readonly username?: string; readonly password?: string };
 }
 
@@ -54,12 +58,14 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     const started = Date.now();
     const repository = `${req.registry.server}/${req.registry.repository}`;
     const imageName = `${repository}:${req.tag}`;
+    const buildah = req.builder === "buildah" ? requireBuilder() : undefined;
     const recipe = recipeBuild({
         appDir: req.appDir,
         release: req.release,
         commit: req.source.commit,
         commitTime: req.source.commitTime,
         sourceUrl: req.source.remoteUrl,
+        builder: buildah?.label,
     });
     const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
 
@@ -86,6 +92,11 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
     if (found) {
         return { digest: found, imageName, reused: true, seconds: seconds(started) };
+    }
+
+    if (buildah) {
+        const digest = await buildWithBuildah(req, recipe, imageName, buildah, progress);
+        return { digest: parseImageDigest(`${repository}@${digest}`), imageName, reused: false, seconds: seconds(started) };
     }
 
     // The caller's stack if it started one early (the caller disposes of it), else one of its own now.
@@ -115,6 +126,46 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
         if (!early) {
             await stage.dispose();
         }
+    }
+}
+
+/** The reproducible build: buildah from `git archive` of the commit, under the build's deadline. */
+async function buildWithBuildah(
+    req: ImageRequest,
+    recipe: RecipeBuild,
+    imageName: string,
+    builder: { label: string },
+    progress: Steps,
+): Promise<string> {
+    let step = progress.start(`building ${imageName} with ${builder.label} (reproducible: commit time ${req.source.commitTime})`);
+    try {
+        const digest = await withDeadline(
+            { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
+            (signal) =>
+                buildReproducibly(
+                    {
+                        repoRoot: req.source.root,
+                        commit: req.source.commit,
+                        commitTime: req.source.commitTime,
+                        recipe,
+                        imageName,
+                        registry: { server: req.registry.server, username: req.registry.username, password: req.registry.password },
+                        signal,
+                        logFile: path.join(PROJECT_DIR, ".pinned", "logs", `build-${req.tag}.log`),
+                    },
+                    (phase) => {
+                        if (phase === "push") {
+                            step.done();
+                            step = progress.start(`pushing ${imageName}`);
+                        }
+                    },
+                ),
+        );
+        step.done(digest);
+        return digest;
+    } catch (err) {
+        step.fail();
+        throw err;
     }
 }
 

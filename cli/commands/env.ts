@@ -10,7 +10,18 @@ import { formatShellSettings, shellSettings } from "../../release/envShell";
  * Each is a script in scripts/env/ with up/status/down; this command only
  * sequences them and times them.
  */
-export const PARTS = ["docker", "registry", "base-image", "pulumi", "provider-kubernetes", "provider-docker", "cluster", "node"] as const;
+export const PARTS = [
+    "docker",
+    "registry",
+    "base-image",
+    "builder",
+    "package-mirror",
+    "pulumi",
+    "provider-kubernetes",
+    "provider-docker",
+    "cluster",
+    "node",
+] as const;
 
 export const ENV_COMMAND: CommandSpec = {
     name: "env",

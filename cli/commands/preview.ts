@@ -170,7 +170,7 @@ async function previewImage(
     const baseImages = baseImagesOf(text);
     const registry = await previewRegistry(release, record);
     const tag = previewTag(source, release);
-    const { repository, strictPolicy } = releaseSettings(record);
+    const { repository, strictPolicy, builder } = releaseSettings(record);
     const imageName = `${registry?.server ?? "<registry>"}/${repository}:${tag}`;
     const base = { kind: "build" as const, recipe: recipePath, baseImages, finalBase: finalBase(text), findings, imageName };
     if (hasErrors(findings)) {
@@ -190,6 +190,7 @@ async function previewImage(
                 release: release ?? tag,
                 source,
                 strictPolicy,
+                builder,
                 registry: { server: registry.server, repository, username: registry.username, password: registry.password },
             },
             progress,

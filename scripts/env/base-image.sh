@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # base-image.sh up|status|down — the pinned Python base image for "pinned env up".
 #
-# Builds a Debian bookworm root filesystem with python3 using
-#   mmdebstrap --variant=minbase --include=python3 bookworm
+# Builds a Debian bookworm root filesystem with python3 and pip using
+#   mmdebstrap --variant=minbase --include=python3,python3-pip bookworm
 # from the apt sources this machine already uses (read from its apt config,
 # never a hard-coded mirror), turns the tarball into a one-layer Docker image
 # written by hand (fixed `created`, no clock anywhere), pushes it to the local
@@ -23,7 +23,7 @@
 #   BASE_DIGEST=sha256:…
 #   BASE_REF=127.0.0.1:5000/pinned/python@sha256:…
 #   (plus PYTHON_VERSION, DEBIAN_SUITE, DEBIAN_VERSION, BASE_PACKAGES,
-#   SOURCE_DATE_EPOCH, CONFIG_VERSION)
+#   SOURCE_DATE_EPOCH, CONFIG_VERSION, BASE_INCLUDE)
 # Labels: pinned.base.debian-version (the rootfs's /etc/debian_version) and
 #         pinned.base.packages (sha256 of its sorted package=version list): the
 #         archive state the base was made from, read from its content, no clock.
@@ -31,7 +31,7 @@
 #         package list; history.tsv and packages/<digest>.tsv for every digest
 #         built here). `up` is a no-op when the registry and the daemon already
 #         hold the recorded digest.
-# Env:    PINNED_BASE_SUITE (bookworm), PINNED_BASE_INCLUDE (python3; comma list),
+# Env:    PINNED_BASE_SUITE (bookworm), PINNED_BASE_INCLUDE (python3,python3-pip; comma list),
 #         PINNED_BASE_REPO (pinned/python), PINNED_BASE_EPOCH, PINNED_BASE_SOURCES
 #         (a sources.list file to use instead of the machine's apt config).
 # Needs:  scripts/env/docker.sh and scripts/env/registry.sh (their `up` is run first).
@@ -42,7 +42,7 @@ ENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$ENV_DIR/lib.sh"
 
 SUITE="${PINNED_BASE_SUITE:-bookworm}"
-INCLUDE="${PINNED_BASE_INCLUDE:-python3}"
+INCLUDE="${PINNED_BASE_INCLUDE:-python3,python3-pip}"
 REPO="${PINNED_BASE_REPO:-pinned/python}"
 EPOCH="${PINNED_BASE_EPOCH:-1704067200}"
 # One work dir and env file per image repository, so variants do not collide.
@@ -313,6 +313,7 @@ DEBIAN_VERSION=$DEBIAN_VERSION
 BASE_PACKAGES=$PACKAGES_DIGEST
 SOURCE_DATE_EPOCH=$EPOCH
 CONFIG_VERSION=$CONFIG_VERSION
+BASE_INCLUDE=$INCLUDE
 EOF
   mv -f "$tmp" "$OUT_ENV"
 }
@@ -339,6 +340,7 @@ cmd_up() {
   digest="$(env_value BASE_DIGEST)"; image="$(env_value BASE_IMAGE)"
   if [ -n "$digest" ] && [ "${image%%/*}" = "$REGISTRY" ] && [ "$(env_value DEBIAN_SUITE)" = "$SUITE" ] \
      && [ "$(env_value SOURCE_DATE_EPOCH)" = "$EPOCH" ] && [ "$(env_value CONFIG_VERSION)" = "$CONFIG_VERSION" ] \
+     && [ "$(env_value BASE_INCLUDE)" = "$INCLUDE" ] \
      && [ "$(remote_digest "${image##*:}")" = "$digest" ] \
      && docker image inspect "$REGISTRY/$REPO@$digest" >/dev/null 2>&1; then
     step "$PART" "$image@$digest already in the registry and the daemon; nothing to do"

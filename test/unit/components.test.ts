@@ -62,7 +62,8 @@ describe("ReleaseImage (mocks)", () => {
         assert.strictEqual(push.inputs.name, "127.0.0.1:5000/pinned/app:2026-11-27-001");
         assert.strictEqual(push.inputs.keepRemotely, true, "rollback needs the pushed image kept");
         const build = { inputs: remote.inputs.build as Record<string, unknown> };
-        assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: COMMIT });
+        // The commit time, for Python's hash-based .pyc (2026-11-27T10:00:00Z).
+        assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: COMMIT, SOURCE_DATE_EPOCH: "1795773600" });
         const { [BUILD_INPUTS_LABEL]: inputsLabel, ...labels } = build.inputs.label as Record<string, string>;
         assert.match(inputsLabel, /^sha256:[0-9a-f]{64}$/);
         assert.deepStrictEqual(labels, {
@@ -74,6 +75,7 @@ describe("ReleaseImage (mocks)", () => {
             // The final stage's base, so a preview can tell a base change.
             "org.opencontainers.image.base.name": "127.0.0.1:5000/pinned/python:3.11.2-bookworm",
             "org.opencontainers.image.base.digest": `sha256:${"0".repeat(64)}`,
+            "pinned.build-args": JSON.stringify({ SOURCE_DATE_EPOCH: "1795773600", git_hash: COMMIT }),
         });
         assert.match(String((remote.inputs.triggers as Record<string, string>).contextHash), /^sha256:[0-9a-f]{64}$/);
     });

@@ -75,6 +75,7 @@ const cases: Case[] = [
         says: /pinned:app is "\.", which is the project itself/,
     },
     { input: "pinned:strictPolicy: no", read: setting("strictPolicy", "no"), says: /pinned:strictPolicy is "no", neither true nor false/ },
+    { input: "pinned:builder: kaniko", read: setting("builder", "kaniko"), says: /pinned:builder is "kaniko", not one of buildah, docker/ },
     {
         input: "pinned:renderYamlTo: /etc",
         read: setting("renderYamlTo", "/etc"),

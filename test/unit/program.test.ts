@@ -92,11 +92,23 @@ describe("program (mocks)", function () {
     it("builds at the release tag and deploys the built digest; outputs say what runs", async () => {
         const reg = await fakeRegistry([]);
         try {
-            useMocks(R, config({ "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                    "pinned:builder": "docker",
+                }),
+            );
             const out = await outputsOf(await program());
             const [build] = ofType(IMAGE_BUILD_TYPE);
             assert.ok(build, "an image is built");
-            assert.deepStrictEqual((build.inputs.build as { buildArgs: unknown }).buildArgs, { git_hash: commit });
+            const epoch = execSync(`git -C ${repo.dir} show -s --format=%ct ${commit}`).toString().trim();
+            assert.deepStrictEqual((build.inputs.build as { buildArgs: unknown }).buildArgs, {
+                git_hash: commit,
+                SOURCE_DATE_EPOCH: epoch,
+            });
             assert.deepStrictEqual(out, {
                 release: R,
                 commit,
@@ -108,6 +120,25 @@ describe("program (mocks)", function () {
                 .image;
             assert.strictEqual(image, out.imageDigest);
             assert.ok(reg.requests.includes(`GET /v2/pinned/app/manifests/${R}`), "it looked for an identical build first");
+        } finally {
+            reg.close();
+        }
+    });
+
+    it("with pinned:builder buildah (the default), a release without an image is refused with the commands that build it; nothing is registered", async () => {
+        const reg = await fakeRegistry([]);
+        try {
+            useMocks(R, config({ "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            await assert.rejects(
+                program(),
+                (e: unknown) =>
+                    e instanceof ConfigError &&
+                    /has no image yet, and with pinned:builder buildah \(the default\) the engine does not build one/.test(e.problem) &&
+                    e.fix.includes(`pinned up --release ${R}`) &&
+                    e.fix.includes(`pinned preview --release ${R}`),
+            );
+            assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing built");
+            assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0, "nothing deployed");
         } finally {
             reg.close();
         }
@@ -125,7 +156,15 @@ describe("program (mocks)", function () {
             }).labels[BUILD_INPUTS_LABEL];
         const same = await fakeRegistry([], { [R]: { digest: `sha256:${HEX}`, labels: { [BUILD_INPUTS_LABEL]: label(commit) } } });
         try {
-            useMocks(R, config({ "pinned:registry": same.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:registry": same.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                    "pinned:builder": "docker",
+                }),
+            );
             const out = await outputsOf(await program());
             assert.strictEqual(out.imageDigest, `${same.host}/pinned/app@sha256:${HEX}`);
             assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing built");
@@ -134,7 +173,15 @@ describe("program (mocks)", function () {
         }
         const other = await fakeRegistry([], { [R]: { digest: `sha256:${HEX}`, labels: { [BUILD_INPUTS_LABEL]: "sha256:other" } } });
         try {
-            useMocks(R, config({ "pinned:registry": other.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:registry": other.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                    "pinned:builder": "docker",
+                }),
+            );
             await outputsOf(await program());
             assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 1, "built again");
         } finally {

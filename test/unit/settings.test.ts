@@ -19,6 +19,7 @@ describe("settings resolver", () => {
             resources: { cpuRequest: "50m", cpuLimit: "500m", memoryRequest: "64Mi", memoryLimit: "128Mi" },
             progressDeadlineSeconds: 120,
             strictPolicy: true,
+            builder: "buildah",
             kubeconfig: undefined,
             renderYamlTo: undefined,
         });

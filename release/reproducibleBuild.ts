@@ -1,0 +1,180 @@
+import { spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PinnedError } from "../core/errors";
+import { epochOf, RecipeBuild } from "../core/recipe";
+import { isLoopback } from "../core/registry";
+import { lastLines } from "./failure";
+import { Builder, localBuilder } from "../core/builder";
+import { cacheDir } from "./localEnvironment";
+
+/**
+ * Builds a release image bit for bit reproducibly, with buildah (Debian's
+ * 1.28.2 measured here): the same commit gives the same manifest and config
+ * digests from clean caches, on any machine with the same builder version
+ * and the same base in the registry. What makes it so:
+ *
+ * - the context is `git archive` of the commit (modes 0644/0755 whatever
+ *   the checkout's umask), never the working tree;
+ * - `--timestamp` = the commit time: every file's mtime and the config's
+ *   `created` and history; SOURCE_DATE_EPOCH = the commit time for Python;
+ * - the default OCI format (`--format docker` records a random container
+ *   ID), no `io.buildah.version` identity label (the builder and version
+ *   are recorded in `pinned.builder` instead, by the caller);
+ * - `--network host`: a RUN reaches the package mirror on loopback, and no
+ *   CNI bridge is created.
+ */
+
+/** The builder a build needs; refused with the command that installs it. */
+export function requireBuilder(): Builder {
+    const builder = localBuilder();
+    if (!builder) {
+        throw new PinnedError(
+            "buildah is not installed, and pinned:builder buildah (the default) needs it to build the image reproducibly.",
+            "run npx pinned env up builder (it installs Debian's buildah), or set pinned:builder to docker.",
+        );
+    }
+    return builder;
+}
+
+export interface ReproducibleBuildRequest {
+    /** The repository's top directory and the commit to build; the context is `git archive` of it. */
+    readonly repoRoot: string;
+    readonly commit: string;
+    readonly commitTime: string;
+    /** The build as recipeBuild made it (context and recipe inside repoRoot, args, labels). */
+    readonly recipe: Pick<RecipeBuild, "context" | "dockerfile" | "buildArgs" | "labels">;
+    /** `registry/repository:tag` to push to. */
+    readonly imageName: string;
+    readonly registry: { readonly server: string; readonly username?: string; readonly password?: string };
+    /** buildah's storage; each its own for a build from clean caches. */
+    readonly storage?: { readonly root: string; readonly runRoot: string };
+    readonly signal?: AbortSignal;
+    /** Where buildah's output goes (appended). */
+    readonly logFile: string;
+}
+
+/** Builds, pushes and resolves to the manifest digest the registry computed (`sha256:…`). */
+export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: (phase: "build" | "push") => void): Promise<string> {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
+    const local = `localhost/pinned-build-${crypto.randomBytes(6).toString("hex")}:latest`;
+    const storage = req.storage ?? { root: path.join(cacheDir(), "buildah", "storage"), runRoot: path.join(cacheDir(), "run", "buildah") };
+    const store = ["--root", storage.root, "--runroot", storage.runRoot, "--storage-driver", "overlay"];
+    const tls = `--tls-verify=${!isLoopback(req.registry.server)}`;
+    fs.mkdirSync(path.dirname(req.logFile), { recursive: true });
+    try {
+        const src = path.join(work, "src");
+        extractCommit(req.repoRoot, req.commit, src);
+        const context = path.join(src, path.relative(req.repoRoot, req.recipe.context));
+        const dockerfile = path.join(src, path.relative(req.repoRoot, req.recipe.dockerfile));
+        // Credentials in a file of this build's own (mode 0600), never on a command line.
+        const env = { ...process.env, REGISTRY_AUTH_FILE: writeAuthFile(work, req.registry) };
+        const epoch = epochOf(req.commitTime);
+        onPhase("build");
+        await run(
+            [
+                ...store,
+                "bud",
+                "--quiet",
+                tls,
+                "--network",
+                "host",
+                "--timestamp",
+                epoch,
+                "--identity-label=false",
+                ...Object.entries(req.recipe.buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+                ...Object.entries(req.recipe.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+                "-f",
+                dockerfile,
+                "-t",
+                local,
+                context,
+            ],
+            env,
+            req,
+        );
+        onPhase("push");
+        const digestFile = path.join(work, "digest");
+        try {
+            await run([...store, "push", "--quiet", tls, "--digestfile", digestFile, local, `docker://${req.imageName}`], env, req);
+        } finally {
+            // The image is in the registry now; the base stays cached for the next build.
+            spawnSync("buildah", [...store, "rmi", local], { stdio: "ignore", timeout: 60_000 });
+        }
+        const digest = fs.readFileSync(digestFile, "utf8").trim();
+        if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+            throw new PinnedError(`buildah pushed ${req.imageName} but wrote no digest ("${digest}").`, `see ${req.logFile}.`);
+        }
+        return digest;
+    } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+/** The commit's tree, as git stores it: same bytes and modes from any clone. */
+function extractCommit(repoRoot: string, commit: string, dest: string): void {
+    fs.mkdirSync(dest, { recursive: true });
+    const archive = spawnSync("git", ["-c", "tar.umask=0022", "archive", "--format=tar", commit], {
+        cwd: repoRoot,
+        maxBuffer: 1 << 30,
+        timeout: 120_000,
+    });
+    if (archive.status !== 0) {
+        throw new PinnedError(
+            `git archive ${commit.slice(0, 12)} failed: ${String(archive.stderr).trim()}`,
+            "the build needs the commit in this clone: git fetch it, then run the command again.",
+        );
+    }
+    const untar = spawnSync("tar", ["-x", "-p", "-C", dest], { input: archive.stdout, timeout: 120_000 });
+    if (untar.status !== 0) {
+        throw new PinnedError(
+            `unpacking the commit's tree failed: ${String(untar.stderr).trim()}`,
+            `check the free space in ${os.tmpdir()}.`,
+        );
+    }
+}
+
+function writeAuthFile(dir: string, registry: ReproducibleBuildRequest["registry"]): string {
+    const file = path.join(dir, "auth.json");
+    const auths =
+        registry.username !== undefined
+            ? { [registry.server]: { auth: Buffer.from(`${registry.username}:${registry.password ?? ""}`).toString("base64") } }
+            : {};
+    fs.writeFileSync(file, JSON.stringify({ auths }), { mode: 0o600 });
+    return file;
+}
+
+/** One buildah command, its output appended to the log; stopped (SIGTERM, then SIGKILL) when the signal fires. */
+function run(args: string[], env: NodeJS.ProcessEnv, req: Pick<ReproducibleBuildRequest, "logFile" | "signal">): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const log = fs.openSync(req.logFile, "a");
+        fs.writeSync(log, `\n$ buildah ${args.join(" ")}\n`);
+        const child = spawn("buildah", args, { env, stdio: ["ignore", log, log] });
+        const stop = () => {
+            child.kill("SIGTERM");
+            setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+        };
+        req.signal?.addEventListener("abort", stop, { once: true });
+        child.on("error", (err) => {
+            fs.closeSync(log);
+            reject(err);
+        });
+        child.on("close", (code, sig) => {
+            fs.closeSync(log);
+            req.signal?.removeEventListener("abort", stop);
+            if (code === 0) {
+                resolve();
+                return;
+            }
+            const said = lastLines(fs.readFileSync(req.logFile, "utf8"), 6);
+            reject(
+                new PinnedError(
+                    `buildah ${args.includes("bud") ? "build" : "push"} failed (${sig ?? `exit ${code}`}); it says:\n${said.replace(/^/gm, "    ")}\n  nothing was deployed.`,
+                    `fix the recipe or the registry (full output: ${req.logFile}), commit, and run the command again.`,
+                ),
+            );
+        });
+    });
+}
