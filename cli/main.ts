@@ -16,7 +16,8 @@ commands:
                                what an up would change: the engine's preview, digests, policy
   rollback [--to R]            redeploy an earlier release's digest (no build)
   status                       live Deployment vs the recorded digest (drift)
-  releases [--json]            every release: commit, digest, deployed at, live
+  releases [--json]            every release: commit, digest, deployed at, verified, live
+  verify R                     rebuild release R and compare it with its recorded digest
 
 Run "pinned COMMAND --help" for details.`;
 
@@ -50,6 +51,10 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Command; usage: stri
     status: {
         load: () => import("./commands/status").then((m) => ({ run: m.statusCommand, usage: m.STATUS_USAGE })),
         cluster: true,
+    },
+    verify: {
+        load: () => import("./commands/verify").then((m) => ({ run: m.verifyCommand, usage: m.VERIFY_USAGE })),
+        cluster: false,
     },
     tag: { load: () => import("./commands/tag").then((m) => ({ run: m.tagCommand, usage: m.TAG_USAGE })) },
     up: { load: () => import("./commands/up").then((m) => ({ run: m.upCommand, usage: m.UP_USAGE })), cluster: true },

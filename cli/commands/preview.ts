@@ -1,7 +1,6 @@
 import { Finding } from "../../core/policy/finding";
 import * as fs from "fs";
 import { simpleGit } from "simple-git";
-import { CommandError, Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { assertCleanTree, GitSource, readGitSource } from "../../core/git/gitSource";
 import { preflight } from "../../core/preflight";
@@ -13,11 +12,10 @@ import { finalBase } from "../../core/baseImage";
 import { splitImageDigest } from "../../core/imageDigest";
 import { findImage } from "../../core/registry";
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL } from "../../core/recipe";
-import { projectWorkspace } from "../../release/engine";
-import { defaultRegistry } from "../../release/localEnvironment";
 import { PROJECT_DIR } from "../../release/project";
 import { buildImage } from "../../release/imageBuild";
 import { readLive } from "../../release/live";
+import { releaseRegistry } from "../../release/releaseRegistry";
 import { reportError } from "../ui/output";
 import { releaseRecipe, releaseRecipePaths } from "../../release/recipe";
 import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome } from "../../release/previewPlan";
@@ -111,7 +109,7 @@ async function planPreview(requested: string | undefined, progress: Progress): P
         image = await previewImage(source, release, record, releaseRecipe(record).findings, progress);
     }
     const { namespace, name } = deploymentLocation();
-    const before = await withBase(readBefore(release), image, () => previewRegistry(release, record));
+    const before = await withBase(readBefore(release), image, () => releaseRegistry(release, record));
     // An unreleased commit is previewed as the release it would become next.
     const stack = release ?? nextReleaseName(await allTags(source.root));
     const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
@@ -168,7 +166,7 @@ async function previewImage(
     const { appDir, dockerfile, recipe: recipePath } = releaseRecipePaths(record);
     const text = fs.existsSync(dockerfile) ? fs.readFileSync(dockerfile, "utf8") : "";
     const baseImages = baseImagesOf(text);
-    const registry = await previewRegistry(release, record);
+    const registry = await releaseRegistry(release, record);
     const tag = previewTag(source, release);
     const { repository, strictPolicy, builder } = releaseSettings(record);
     const imageName = `${registry?.server ?? "<registry>"}/${repository}:${tag}`;
@@ -235,33 +233,7 @@ async function withBase(before: PreviewBefore, image: PreviewImage, registryOf: 
     }
 }
 
-type RegistryOf = () => ReturnType<typeof previewRegistry>;
-
-/** The registry the release would push to: its stack's, else the default one. */
-async function previewRegistry(release: string | undefined, record: ReleaseRecord | undefined) {
-    const fallback = defaultRegistry();
-    const server = record?.config["pinned:registry"]?.value;
-    if (!release || !server) {
-        return fallback;
-    }
-    try {
-        // The password is a stack secret: the engine decrypts it.
-        const stack = await Stack.select(release, await projectWorkspace());
-        const config = await stack.getAllConfig();
-        return { server, username: config["pinned:registryUser"]?.value, password: config["pinned:registryPassword"]?.value };
-    } catch (err) {
-        if (!(err instanceof CommandError)) {
-            throw err;
-        }
-        // A stack file from git without its state here (a fresh CI runner):
-        // the default registry's credentials, when it is the same registry.
-        return {
-            server,
-            username: record?.config["pinned:registryUser"]?.value ?? fallback?.username,
-            password: fallback?.server === server ? fallback.password : undefined,
-        };
-    }
-}
+type RegistryOf = () => ReturnType<typeof releaseRegistry>;
 
 /**
  * What runs now: the live Deployment when a cluster is reachable; without

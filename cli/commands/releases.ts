@@ -3,13 +3,15 @@ import { engineEnv } from "../../release/engineEnv";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/stackFile";
+import { lastVerified } from "../../release/verify";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
 export const RELEASES_COMMAND: CommandSpec = {
     name: "releases",
     options: { json: { type: "boolean", help: "the same rows as JSON, full commit and digest" } },
     description: `Lists every release with a stack file: commit, digest, when its stack was
-last deployed, and which one is live.`,
+last deployed, when pinned verify last rebuilt it bit for bit here, and
+which one is live.`,
 };
 export const RELEASES_USAGE = usageOf(RELEASES_COMMAND);
 
@@ -19,6 +21,8 @@ export interface ReleaseRow {
     commit?: string;
     digest?: string;
     deployedAt?: string;
+    /** When `pinned verify` last found this release's recorded digest rebuilt bit for bit (on this clone). */
+    verifiedAt?: string;
     live: boolean;
 }
 
@@ -27,25 +31,28 @@ export function releaseRows(
     records: ReleaseRecord[],
     lastUpdates: Map<string, string>,
     live?: Pick<LiveDeployment, "image" | "release">,
+    verified: (release: string, digest: string | undefined) => string | undefined = () => undefined,
 ): ReleaseRow[] {
     return records.map((r) => ({
         release: r.release,
         commit: r.commit,
         digest: r.imageDigest,
         deployedAt: lastUpdates.get(r.release),
+        verifiedAt: verified(r.release, r.imageDigest),
         live: live !== undefined && live.release === r.release && live.image === r.imageDigest,
     }));
 }
 
 /** A fixed-width table; short commit and digest, as people compare them. */
 export function formatReleases(rows: ReleaseRow[]): string {
-    const table = [["RELEASE", "COMMIT", "DIGEST", "DEPLOYED AT", "LIVE"]];
+    const table = [["RELEASE", "COMMIT", "DIGEST", "DEPLOYED AT", "VERIFIED", "LIVE"]];
     for (const r of rows) {
         table.push([
             r.release,
             r.commit?.slice(0, 12) ?? "-",
             r.digest ? r.digest.slice(r.digest.indexOf("@") + 1, r.digest.indexOf("@") + 20) : "(not built)",
             r.deployedAt ?? "-",
+            r.verifiedAt ?? "-",
             r.live ? "*" : "",
         ]);
     }
@@ -77,7 +84,7 @@ export async function releasesCommand(args: string[]): Promise<number> {
     try {
         // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
         const lastUpdates = lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ?? (await lastUpdatesFromEngine());
-        const rows = releaseRows(listReleaseRecords(), lastUpdates, readLive().deployment);
+        const rows = releaseRows(listReleaseRecords(), lastUpdates, readLive().deployment, lastVerified);
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {

@@ -133,7 +133,7 @@ describe("release model (real engine, registry, API server)", function () {
         );
         assert.ok(rows.every((r) => /^[0-9a-f]{40}$/.test(r.commit) && r.deployedAt && !Number.isNaN(Date.parse(r.deployedAt))));
         const table = project.pinned(["releases"]);
-        assert.match(table.output, /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+LIVE$/m);
+        assert.match(table.output, /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+VERIFIED\s+LIVE$/m);
         assert.match(table.output, new RegExp(`^${A}\\s.*\\*$`, "m"));
     });
 

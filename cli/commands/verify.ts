@@ -1,0 +1,43 @@
+import { parseReleaseName } from "../../core/git/releaseName";
+import { formatImageDifference } from "../../core/imageDiff";
+import { verifyRelease } from "../../release/verify";
+import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { reportError } from "../ui/output";
+import { Progress } from "../ui/progress";
+
+export const VERIFY_COMMAND: CommandSpec = {
+    name: "verify",
+    positionals: { name: "R", min: 1, max: 1 },
+    description: `Rebuilds release R from its tagged commit with the inputs its image
+recorded (builder and version, build args, labels, and the base its recipe
+pins) and compares the result with the digest R recorded. Exit 0: the same
+image, bit for bit; 3: different, with what differs (config fields, and
+files added, removed or changed per layer, with sizes); 1: it cannot be
+rebuilt here, and the message names the missing input (a tag that moved,
+a base the registry lost, another builder version). The rebuild is pushed
+as R's repository:verify-R. A match is noted in .pinned/verified/ and
+shown by pinned releases.`,
+};
+export const VERIFY_USAGE = usageOf(VERIFY_COMMAND);
+
+export async function verifyCommand(args: string[]): Promise<number> {
+    const line = parseCommandLine(VERIFY_COMMAND, args);
+    if (!line) {
+        process.stderr.write(`${VERIFY_USAGE}\n`);
+        return 2;
+    }
+    const progress = new Progress(process.stdout);
+    try {
+        const v = await verifyRelease(parseReleaseName(line.positionals[0]), progress);
+        if (!v.difference) {
+            progress.note(`verified: ${v.release} rebuilds bit for bit from ${v.commit.slice(0, 12)} with ${v.builder}: ${v.recorded}`);
+            return 0;
+        }
+        progress.note(`different: ${v.release} recorded ${v.recorded}; the rebuild from ${v.commit.slice(0, 12)} is ${v.rebuilt}`);
+        progress.line(formatImageDifference(v.difference, { maxFilesPerLayer: 20 }).join("\n"));
+        return 3;
+    } catch (err) {
+        progress.close();
+        return reportError(err, 1);
+    }
+}

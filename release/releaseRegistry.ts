@@ -1,0 +1,30 @@
+import { CommandError, Stack } from "@pulumi/pulumi/automation";
+import { projectWorkspace } from "./engine";
+import { defaultRegistry } from "./localEnvironment";
+import { ReleaseRecord } from "./stackFile";
+
+/** The registry the release would push to: its stack's, else the default one. */
+export async function releaseRegistry(release: string | undefined, record: ReleaseRecord | undefined) {
+    const fallback = defaultRegistry();
+    const server = record?.config["pinned:registry"]?.value;
+    if (!release || !server) {
+        return fallback;
+    }
+    try {
+        // The password is a stack secret: the engine decrypts it.
+        const stack = await Stack.select(release, await projectWorkspace());
+        const config = await stack.getAllConfig();
+        return { server, username: config["pinned:registryUser"]?.value, password: config["pinned:registryPassword"]?.value };
+    } catch (err) {
+        if (!(err instanceof CommandError)) {
+            throw err;
+        }
+        // A stack file from git without its state here (a fresh CI runner):
+        // the default registry's credentials, when it is the same registry.
+        return {
+            server,
+            username: record?.config["pinned:registryUser"]?.value ?? fallback?.username,
+            password: fallback?.server === server ? fallback.password : undefined,
+        };
+    }
+}

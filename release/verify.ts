@@ -1,0 +1,216 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { assertBasesPresent, BaseMissingError } from "../core/baseDrift";
+import { localBuilder } from "../core/builder";
+import { PinnedError } from "../core/errors";
+import { assertTagNotMoved } from "../core/git/gitSource";
+import { ReleaseName } from "../core/git/releaseName";
+import { ImageDifference, diffImages } from "../core/imageDiff";
+import { parseImageDigest, splitImageDigest } from "../core/imageDigest";
+import { BUILD_ARGS_LABEL, BUILDER_LABEL } from "../core/recipe";
+import { findImage } from "../core/registry";
+import { writeFileWhole } from "../core/wholeFile";
+import { mirrorHistory } from "./baseMirror";
+import { buildTimeoutSeconds, withDeadline } from "./deadline";
+import { PROJECT_DIR } from "./project";
+import { buildReproducibly } from "./reproducibleBuild";
+import { releaseRegistry } from "./releaseRegistry";
+import { readReleaseRecord, releaseSettings } from "./stackFile";
+import { Steps } from "./steps";
+
+/** A release cannot be rebuilt here: the message names the missing input. */
+export class CannotRebuildError extends PinnedError {}
+
+export interface Verification {
+    readonly release: string;
+    readonly commit: string;
+    readonly builder: string;
+    /** The digest the release recorded. */
+    readonly recorded: string;
+    /** The digest the rebuild got (pushed under `verify-<release>`). */
+    readonly rebuilt: string;
+    /** Undefined when the two are the same image. */
+    readonly difference?: ImageDifference;
+}
+
+/**
+ * `pinned verify R`: rebuilds release R from its tagged commit with the
+ * inputs its image recorded (the builder and its version, the build args,
+ * the labels, the base the recipe pins at that commit) and compares the
+ * result with the digest the release recorded. The rebuild is pushed under
+ * `verify-<R>` in the release's repository, so the registry computes its
+ * digest exactly as it did the release's.
+ */
+export async function verifyRelease(release: ReleaseName, progress: Steps): Promise<Verification> {
+    const record = readReleaseRecord(release);
+    if (!record?.imageDigest || !record.commit) {
+        throw new CannotRebuildError(
+            `release ${release} has no recorded ${record?.commit ? "digest" : "commit"} (stacks/Pulumi.${release}.yaml), so there is nothing to compare a rebuild with.`,
+            `release it first (pinned up --release ${release}), then verify it.`,
+        );
+    }
+    const { commit } = record;
+    const recorded = parseImageDigest(record.imageDigest);
+    const tagged = await assertTagNotMoved(PROJECT_DIR, release, commit).catch((err: unknown) => {
+        throw err instanceof PinnedError ? new CannotRebuildError(err.problem, err.fix) : err;
+    });
+    if (tagged === undefined && !hasCommit(commit)) {
+        throw new CannotRebuildError(
+            `release ${release}'s commit ${commit.slice(0, 12)} is not in this clone (and the tag ${release} is not here either).`,
+            `fetch it: git fetch origin tag ${release}, then verify again.`,
+        );
+    }
+    const settings = releaseSettings(record);
+    const registry = await releaseRegistry(release, record);
+    if (!registry) {
+        throw new CannotRebuildError("no registry to rebuild into.", "run pinned env up, or set PINNED_REGISTRY.");
+    }
+    const creds = { registry: registry.server, username: registry.username, password: registry.password };
+    const { repository } = splitImageDigest(recorded);
+
+    const reading = progress.start(`reading ${recorded}`);
+    const image = await findImage(repository, splitImageDigest(recorded).digest, creds).catch((err) => {
+        reading.fail();
+        throw err;
+    });
+    if (!image) {
+        reading.fail();
+        throw new CannotRebuildError(
+            `the registry no longer has ${recorded}, the image release ${release} recorded: there is nothing to compare a rebuild with.`,
+            "restore the image to the registry, or pick another release.",
+        );
+    }
+    reading.done();
+    const builderLabel = image.labels[BUILDER_LABEL];
+    if (!builderLabel) {
+        throw new CannotRebuildError(
+            `release ${release}'s image records no builder (no ${BUILDER_LABEL} label): it was built by the Docker engine, ` +
+                "whose images record the build's clock, so no rebuild can give the same bytes.",
+            "releases built with pinned:builder buildah (the default) can be verified; make a new release to get one.",
+        );
+    }
+    const builder = localBuilder();
+    if (builder?.label !== builderLabel) {
+        throw new CannotRebuildError(
+            `release ${release} was built with ${builderLabel}, and this machine has ${builder ? builder.label : "no buildah"}.`,
+            `install ${builderLabel} (pinned env up builder installs Debian's), then verify again.`,
+        );
+    }
+    const recipePath = path.relative(PROJECT_DIR, path.join(settings.appDir, "Dockerfile"));
+    const recipeText = gitShow(commit, recipePath);
+    // A base the registry lost is named, with what it was made from, before building.
+    await assertBasesPresent(recipeText, `${recipePath} at ${commit.slice(0, 12)}`, creds, mirrorHistory()).catch((err: unknown) => {
+        // Re-pinning would make another release; a rebuild of this one needs its very base.
+        throw err instanceof BaseMissingError ? new CannotRebuildError(err.problem, restoreBase) : err;
+    });
+
+    const commitTime = commitTimeOf(commit);
+    const buildArgs = parseBuildArgs(image.labels[BUILD_ARGS_LABEL], release);
+    const imageName = `${repository}:verify-${release}`;
+    let step = progress.start(`rebuilding ${release} from ${commit.slice(0, 12)} with ${builderLabel}`);
+    let rebuilt: string;
+    try {
+        rebuilt = await withDeadline(
+            { seconds: buildTimeoutSeconds(), what: `rebuilding ${release}`, setting: "PINNED_BUILD_TIMEOUT" },
+            (signal) =>
+                buildReproducibly(
+                    {
+                        repoRoot: PROJECT_DIR,
+                        commit,
+                        commitTime,
+                        // The labels the release's image carries, as they are: the rebuild must match them.
+                        recipe: {
+                            context: settings.appDir,
+                            dockerfile: path.join(settings.appDir, "Dockerfile"),
+                            buildArgs,
+                            labels: image.labels,
+                        },
+                        imageName,
+                        registry: { server: registry.server, username: registry.username, password: registry.password },
+                        signal,
+                        logFile: path.join(PROJECT_DIR, ".pinned", "logs", `verify-${release}.log`),
+                    },
+                    (phase) => {
+                        if (phase === "push") {
+                            step.done();
+                            step = progress.start(`pushing the rebuild as ${imageName}`);
+                        }
+                    },
+                ),
+        );
+        step.done(rebuilt);
+    } catch (err) {
+        step.fail();
+        throw err;
+    }
+    const rebuiltRef = parseImageDigest(`${repository}@${rebuilt}`);
+    const result = { release, commit, builder: builderLabel, recorded, rebuilt: rebuiltRef };
+    if (rebuiltRef === recorded) {
+        recordVerification(result);
+        return result;
+    }
+    const comparing = progress.start("comparing the two images");
+    const difference = await diffImages(recorded, rebuiltRef, creds).catch((err: unknown) => {
+        comparing.fail();
+        throw err;
+    });
+    comparing.done();
+    return { ...result, difference };
+}
+
+const restoreBase =
+    "push the pinned base back to the registry (the recipe at the release's commit pins it): a rebuild needs the very base the release was built on.";
+
+function hasCommit(commit: string): boolean {
+    return spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`], { cwd: PROJECT_DIR }).status === 0;
+}
+
+function gitShow(commit: string, file: string): string {
+    const r = spawnSync("git", ["show", `${commit}:${file}`], { cwd: PROJECT_DIR, encoding: "utf8" });
+    if (r.status !== 0) {
+        throw new CannotRebuildError(`the commit ${commit.slice(0, 12)} has no ${file}.`, "check pinned:app in the release's stack file.");
+    }
+    return r.stdout;
+}
+
+function commitTimeOf(commit: string): string {
+    const r = spawnSync("git", ["show", "-s", "--format=%ct", commit], { cwd: PROJECT_DIR, encoding: "utf8" });
+    return new Date(Number(r.stdout.trim()) * 1000).toISOString();
+}
+
+function parseBuildArgs(label: string | undefined, release: string): Record<string, string> {
+    try {
+        const parsed = JSON.parse(label ?? "") as unknown;
+        if (parsed && typeof parsed === "object" && Object.values(parsed).every((v) => typeof v === "string")) {
+            return parsed as Record<string, string>;
+        }
+    } catch {
+        // said below
+    }
+    throw new CannotRebuildError(
+        `release ${release}'s image records no readable build args (${BUILD_ARGS_LABEL}).`,
+        "it was built by an earlier pinned; make a new release to verify.",
+    );
+}
+
+/** The local record `pinned releases` shows: `.pinned/verified/<release>.json`. */
+export function verificationFile(release: string, projectDir = PROJECT_DIR): string {
+    return path.join(projectDir, ".pinned", "verified", `${release}.json`);
+}
+
+function recordVerification(v: Omit<Verification, "difference">): void {
+    const file = verificationFile(v.release);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileWhole(file, `${JSON.stringify({ ...v, at: new Date().toISOString() }, null, 2)}\n`, 0o644);
+}
+
+/** When release R was last verified identical to the digest it records now, if it was. */
+export function lastVerified(release: string, digest: string | undefined, projectDir = PROJECT_DIR): string | undefined {
+    try {
+        const v = JSON.parse(fs.readFileSync(verificationFile(release, projectDir), "utf8")) as { recorded?: string; at?: string };
+        return digest !== undefined && v.recorded === digest ? v.at : undefined;
+    } catch {
+        return undefined;
+    }
+}
