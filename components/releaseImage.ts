@@ -78,6 +78,8 @@ export class ReleaseImage extends pulumi.ComponentResource {
                     dockerfile: recipe.dockerfile,
                     buildArgs: recipe.buildArgs,
                     label: recipe.labels,
+                    // RUN steps reach the package mirror on loopback, as buildah's do.
+                    networkMode: "host",
                 },
                 // The build context's content, so an edit rebuilds and a fresh
                 // checkout of the same commit does not.

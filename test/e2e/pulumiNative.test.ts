@@ -10,6 +10,7 @@ import { ReleaseProject } from "./support/releaseProject";
 const A = "2026-11-27-001";
 const B = "2026-12-04-001";
 const C = "2026-12-11-001";
+const D = "2026-12-18-001";
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 const IMAGE_PATH = "spec.template.spec.containers[0].image";
 
@@ -151,6 +152,8 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
                 `pulumi config set --stack ${C} pinned:commit ${commit}`,
                 `pulumi config set --stack ${C} pinned:registry ${env.registry.server}`,
                 `pulumi config set --stack ${C} pinned:registryUser ${env.registry.username}`,
+                // The engine builds only with the Docker provider (buildah runs outside it).
+                `pulumi config set --stack ${C} pinned:builder docker`,
                 // The password from stdin: never a command-line argument.
                 `pulumi config set --stack ${C} --secret pinned:registryPassword`,
             ].join("\n"),
@@ -183,5 +186,47 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         assert.strictEqual(await registryDigest(env, REPOSITORY, C), pushed, "nothing was pushed");
         assert.strictEqual(cluster.liveImage(NAMESPACE), out.imageDigest);
         assert.match(again.output, /built from these very inputs; deploying it, building nothing/);
+    });
+    it("a new release made with pulumi alone under pinned:builder buildah: refused before anything is registered, naming the commands; after pinned preview built it, pulumi up deploys that image", async () => {
+        const commit = await project.commit("release D", {
+            "app/server.py": fs
+                .readFileSync(path.join(project.dir, "app", "server.py"), "utf8")
+                .replace('"pinned-example"', '"pinned-example-d"'),
+        });
+        await project.git.addTag(D);
+        const setup = project.userShell(
+            [
+                `pulumi stack init ${D}`,
+                `pulumi config set --stack ${D} pinned:commit ${commit}`,
+                `pulumi config set --stack ${D} pinned:registry ${env.registry.server}`,
+                `pulumi config set --stack ${D} pinned:registryUser ${env.registry.username}`,
+                `pulumi config set --stack ${D} --secret pinned:registryPassword`,
+            ].join("\n"),
+            env.registry.password,
+        );
+        assert.strictEqual(setup.status, 0, setup.output);
+        const live = cluster.liveImage(NAMESPACE);
+        const refused = project.userShell(`pulumi up --stack ${D} --yes --skip-preview`);
+        assert.notStrictEqual(refused.status, 0, refused.output);
+        assert.match(
+            refused.output,
+            new RegExp(`release ${D} has no image yet, and with pinned:builder buildah \\(the default\\) the engine does not build one`),
+        );
+        assert.ok(
+            refused.output.includes(`pinned up --release ${D}`) && refused.output.includes(`pinned preview --release ${D}`),
+            refused.output,
+        );
+        assert.strictEqual(cluster.liveImage(NAMESPACE), live, "nothing changed");
+        assert.strictEqual(await registryDigest(env, REPOSITORY, D), undefined, "nothing pushed");
+
+        const preview = project.pinned(["preview", "--release", D]);
+        assert.strictEqual(preview.status, 3, preview.output);
+        const built = await registryDigest(env, REPOSITORY, D);
+        assert.match(String(built), /^sha256:[0-9a-f]{64}$/);
+        const up = project.userShell(`pulumi up --stack ${D} --yes --skip-preview`);
+        assert.strictEqual(up.status, 0, up.output);
+        assert.match(up.output, /built from these very inputs; deploying it, building nothing/);
+        assert.deepStrictEqual(dockerResources(project, D), [], "no build resource in the state");
+        assert.strictEqual(cluster.liveImage(NAMESPACE), `${env.registry.server}/${REPOSITORY}@${built}`);
     });
 });
