@@ -27,5 +27,8 @@ export class RecipePolicyError extends PinnedError {}
 /** The registry could not confirm an image digest. */
 export class RegistryError extends PinnedError {}
 
+/** An image in the registry cannot be read as one: an unsupported manifest or layer format, or a damaged layer. */
+export class ImageContentError extends PinnedError {}
+
 /** Stack configuration is missing or inconsistent. */
 export class ConfigError extends PinnedError {}

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { RegistryError } from "./errors";
 import { ImageDigest, parseImageDigest, splitImageDigest } from "./imageDigest";
 
@@ -95,17 +96,203 @@ export async function findImage(repository: string, reference: string, creds: Re
     return { imageDigest: parseImageDigest(`${repository}@${digest}`), labels: image.config?.Labels ?? {} };
 }
 
-/** One Distribution API request, authenticated on a 401 challenge; 200 and 404 are answers, the rest errors. */
-async function get(repo: Repository, what: string, creds: RegistryCredentials, method: "GET" | "HEAD", shown: string): Promise<Response> {
+/** The manifest types of a single-platform image: one config and a list of layers. */
+const IMAGE_MANIFEST_TYPES = ["application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json"];
+
+/** A blob as a manifest names it. */
+export interface BlobDescriptor {
+    readonly mediaType: string;
+    readonly digest: string;
+    /** Bytes, as the manifest states them. */
+    readonly size: number;
+}
+
+/** A single-platform image manifest, checked against the digest it was asked by. */
+export interface ImageManifest {
+    /** `sha256:…` of the manifest's bytes. */
+    readonly digest: string;
+    readonly mediaType: string;
+    readonly config: BlobDescriptor;
+    /** Base layer first, as the runtime stacks them. */
+    readonly layers: readonly BlobDescriptor[];
+    /** The whole manifest as sent, for fields beyond config and layers (annotations, media types). */
+    readonly json: Record<string, unknown>;
+}
+
+/**
+ * Reads the manifest an image digest names. Refuses a multi-platform index
+ * (it has no one config to compare) and a manifest whose bytes do not hash
+ * to the digest asked for.
+ */
+export async function fetchManifest(ref: ImageDigest, creds: RegistryCredentials): Promise<ImageManifest> {
+    const { repository, digest } = splitImageDigest(ref);
+    const repo = repositoryOf(repository, ref);
+    const response = await get(repo, `manifests/${digest}`, creds, "GET", ref);
+    if (response.status === 404) {
+        throw new RegistryError(`registry ${repo.host} holds no manifest ${ref}.`, "push the image, or check the recorded digest.");
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    checkDigest(bytes, digest, `the manifest of ${ref}`, repo.host);
+    const json = parseJson(bytes, `the manifest of ${ref}`, repo.host);
+    const mediaType = String(json.mediaType ?? (response.headers.get("content-type") ?? "").split(";")[0].trim());
+    if (!IMAGE_MANIFEST_TYPES.includes(mediaType) || !Array.isArray(json.layers)) {
+        throw new RegistryError(
+            `${ref} is not a single-platform image manifest (media type ${mediaType || "not given"}), so it has no one config and list of layers.`,
+            "give the digest of the platform's own manifest (docker buildx imagetools inspect lists them).",
+        );
+    }
+    return { digest, mediaType, config: descriptor(json.config, ref), layers: json.layers.map((l) => descriptor(l, ref)), json };
+}
+
+/** Reads and parses the config blob a manifest names, checked against its digest. */
+export async function fetchImageConfig(
+    repository: string,
+    digest: string,
+    creds: RegistryCredentials,
+): Promise<{ readonly digest: string; readonly json: Record<string, unknown> }> {
+    const bytes = await fetchBlob(repository, digest, creds);
+    return { digest, json: parseJson(bytes, `config ${digest} of ${repository}`, repository.slice(0, repository.indexOf("/"))) };
+}
+
+/** A whole blob in memory, checked against its digest: for configs and small layers. */
+export async function fetchBlob(repository: string, digest: string, creds: RegistryCredentials): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await openBlob(repository, digest, creds)) {
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+
+/**
+ * A blob as a stream of chunks, for layers too large to hold. The registry
+ * may take longer than REGISTRY_TIMEOUT to send a whole layer, so the
+ * timeout applies to each wait for the next chunk instead. The stream's end
+ * checks the bytes against the digest and throws when they differ, so a
+ * consumer must read to the end to trust what it read.
+ */
+export async function openBlob(repository: string, digest: string, creds: RegistryCredentials): Promise<AsyncIterable<Buffer>> {
+    const shown = `${repository}@${digest}`;
+    const repo = repositoryOf(repository, shown);
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        throw new RegistryError(
+            `"${digest}" is not a sha256 digest, so no blob of ${repository} can be asked for by it.`,
+            "give sha256:<64 hex digits>.",
+        );
+    }
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+            () => controller.abort(new DOMException(`no data for ${REGISTRY_TIMEOUT.ms} ms`, "TimeoutError")),
+            REGISTRY_TIMEOUT.ms,
+        );
+        // The transfer itself keeps the process alive; a stream nobody reads must not.
+        timer.unref();
+    };
+    arm();
+    let response: Response;
+    try {
+        response = await get(repo, `blobs/${digest}`, creds, "GET", shown, controller.signal);
+    } catch (e) {
+        clearTimeout(timer);
+        throw e;
+    }
+    const body = response.body;
+    if (response.status === 404 || !body) {
+        clearTimeout(timer);
+        controller.abort();
+        throw new RegistryError(
+            `registry ${repo.host} holds no blob ${digest} in ${repository}.`,
+            "push the image again, or check its digest.",
+        );
+    }
+    return (async function* () {
+        const hash = createHash("sha256");
+        try {
+            for await (const chunk of body) {
+                arm();
+                hash.update(chunk);
+                yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            }
+        } catch (e) {
+            if ((e as Error).name === "TimeoutError") {
+                throw new RegistryError(
+                    `registry ${repo.host} stopped sending blob ${digest} of ${repository} for ${REGISTRY_TIMEOUT.ms / 1000} s.`,
+                    "check the registry (pinned env status) and try again.",
+                );
+            }
+            throw new RegistryError(
+                `registry ${repo.host} broke off sending blob ${digest} of ${repository} (${(e as Error).message}).`,
+                "check the registry (pinned env status) and try again.",
+            );
+        } finally {
+            clearTimeout(timer);
+            // Stops the transfer when the consumer leaves early; harmless after the end.
+            controller.abort();
+        }
+        const got = `sha256:${hash.digest("hex")}`;
+        if (got !== digest) {
+            throw new RegistryError(
+                `registry ${repo.host} sent bytes hashing to ${got} for blob ${digest} of ${repository}.`,
+                "the registry's storage is damaged or a proxy altered the data: push the image again.",
+            );
+        }
+    })();
+}
+
+function checkDigest(bytes: Buffer, digest: string, what: string, host: string): void {
+    const got = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (got !== digest) {
+        throw new RegistryError(
+            `registry ${host} sent bytes hashing to ${got} for ${what}.`,
+            "the registry's storage is damaged or a proxy altered the data: push the image again.",
+        );
+    }
+}
+
+function parseJson(bytes: Buffer, what: string, host: string): Record<string, unknown> {
+    let value: unknown;
+    try {
+        value = JSON.parse(bytes.toString("utf8"));
+    } catch {
+        value = undefined;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new RegistryError(`registry ${host} sent ${what}, which is not a JSON object.`, "check that the image was pushed whole.");
+    }
+    return value as Record<string, unknown>;
+}
+
+function descriptor(value: unknown, ref: string): BlobDescriptor {
+    const d = value as Partial<BlobDescriptor> | undefined;
+    if (typeof d?.digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(d.digest) || typeof d.size !== "number") {
+        throw new RegistryError(`the manifest of ${ref} names a blob without a sha256 digest and size.`, "push the image again.");
+    }
+    return { mediaType: String(d.mediaType ?? ""), digest: d.digest, size: d.size };
+}
+
+/**
+ * One Distribution API request, authenticated on a 401 challenge; 200 and 404 are answers, the rest errors.
+ * `signal` replaces the per-request timeout (a blob's body may take longer than one timeout to arrive).
+ */
+async function get(
+    repo: Repository,
+    what: string,
+    creds: RegistryCredentials,
+    method: "GET" | "HEAD",
+    shown: string,
+    signal?: AbortSignal,
+): Promise<Response> {
     const url = `${registryScheme(repo.host)}://${repo.host}/v2/${repo.name}/${what}`;
-    let response = await request(url, method, {});
+    let response = await request(url, method, {}, signal);
     if (response.status === 401) {
         // The credentials are the configured registry's: another host a
         // reference names gets none (and answers as it does to anyone).
         const own = repo.host === creds.registry ? creds : { registry: creds.registry };
         const auth = await authorization(response.headers.get("www-authenticate") ?? "", own, repo.host);
         if (auth) {
-            response = await request(url, method, { authorization: auth });
+            response = await request(url, method, { authorization: auth }, signal);
         }
     }
     if (response.status === 200 || response.status === 404) {
@@ -135,12 +322,12 @@ async function get(repo: Repository, what: string, creds: RegistryCredentials, m
  */
 export const REGISTRY_TIMEOUT = { ms: 30_000 };
 
-async function request(url: string, method: "GET" | "HEAD", headers: Record<string, string>): Promise<Response> {
+async function request(url: string, method: "GET" | "HEAD", headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     try {
         return await fetch(url, {
             method,
             headers: { accept: MANIFEST_TYPES, ...headers },
-            signal: AbortSignal.timeout(REGISTRY_TIMEOUT.ms),
+            signal: signal ?? AbortSignal.timeout(REGISTRY_TIMEOUT.ms),
         });
     } catch (e) {
         const host = new URL(url).host;
