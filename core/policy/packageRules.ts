@@ -1,28 +1,38 @@
-import { operands, optionValues } from "./shellCommands";
+import { Severity } from "./finding";
+import { expandsNonEmpty, operands, optionValues } from "./shellCommands";
 
 /** A finding without its place; the caller knows file and line. */
 export interface Problem {
     readonly rule: string;
     readonly message: string;
     readonly fix: string;
+    /** @default "error" */
+    readonly severity?: Severity;
 }
 
 /** Reads a requirements file named in a RUN line, or undefined if it cannot. */
 export type RequirementsReader = (pathInImage: string) => { path: string; text: string } | undefined;
 
+/** Whether a variable is set, to something not empty, where the command runs. */
+export type VariableCheck = (name: string) => boolean;
+
 /**
  * Checks one simple command for package installs that do not pin exact
  * versions. An unpinned install gives whatever the index serves on the day
- * of the build — the very thing a pinned recipe exists to prevent.
+ * of the build — the very thing a pinned recipe exists to prevent. A pip
+ * install must also check what it downloads by hash and name the index it
+ * downloads from (`isSet` tells whether PIP_INDEX_URL and the like are set).
  */
-export function packageProblems(argv: readonly string[], readRequirements: RequirementsReader): Problem[] {
+export function packageProblems(
+    argv: readonly string[],
+    readRequirements: RequirementsReader,
+    isSet: VariableCheck = () => false,
+): Problem[] {
     const [cmd, ...rest] = argv;
     const base = cmd.split("/").pop() ?? cmd;
-    if (/^pip[0-9.]*$/.test(base) && rest[0] === "install") {
-        return pipProblems(rest.slice(1), readRequirements);
-    }
-    if (/^python[0-9.]*$/.test(base) && rest[0] === "-m" && /^pip[0-9.]*$/.test(rest[1] ?? "") && rest[2] === "install") {
-        return pipProblems(rest.slice(3), readRequirements);
+    const pipArgs = pipInstallArgs(argv);
+    if (pipArgs) {
+        return pipProblems(pipArgs, readRequirements, isSet);
     }
     if ((base === "apt-get" || base === "apt") && rest.includes("install")) {
         return aptProblems(rest);
@@ -76,6 +86,43 @@ const PIP_VALUED = new Set([
 /** `name==1.2.3` or `name[extra]==1.2.3`; `==1.*` is a range, not a pin. */
 const PIP_PIN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?===?[^=*,<>!~;\s]+(\s*;.*)?$/;
 
+/** pip's general options that take a separate value, allowed before the command (`pip --log X install …`). */
+const PIP_GENERAL_VALUED = new Set([
+    "--python",
+    "--log",
+    "--log-file",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--cache-dir",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+]);
+
+/** The arguments after `install` of `pip install …` or `python -m pip install …`, else undefined. */
+export function pipInstallArgs(argv: readonly string[]): string[] | undefined {
+    const [cmd, ...rest] = argv;
+    const base = cmd.split("/").pop() ?? cmd;
+    let args: string[];
+    if (/^pip[0-9.]*$/.test(base)) {
+        args = rest;
+    } else if (/^python[0-9.]*$/.test(base) && rest[0] === "-m" && /^pip[0-9.]*$/.test(rest[1] ?? "")) {
+        args = rest.slice(2);
+    } else {
+        return undefined;
+    }
+    let i = 0;
+    while (i < args.length && args[i].startsWith("-")) {
+        i += PIP_GENERAL_VALUED.has(args[i]) ? 2 : 1;
+    }
+    return args[i] === "install" ? args.slice(i + 1) : undefined;
+}
+
 function isLocalOrVcsPinned(spec: string): boolean {
     if (spec.startsWith(".") || spec.startsWith("/") || /\.(whl|tar\.gz|zip)$/.test(spec)) {
         return true; // a file from the build context: pinned by the commit
@@ -84,9 +131,41 @@ function isLocalOrVcsPinned(spec: string): boolean {
     return /@[0-9a-f]{40}(#.*)?$/.test(spec) || /#sha256=[0-9a-f]{64}/.test(spec);
 }
 
-function pipProblems(args: readonly string[], readRequirements: RequirementsReader): Problem[] {
+/**
+ * Whether pip downloads a requirement it should check by hash: anything
+ * but a file of the build context (pinned by the commit), a VCS URL at a
+ * full commit (which pip cannot hash) and a URL carrying `#sha256=`.
+ */
+function needsHash(spec: string): boolean {
+    const local = !spec.includes("://") && (spec.startsWith(".") || spec.startsWith("/") || /\.(whl|tar\.gz|zip)$/.test(spec));
+    return !local && !/@[0-9a-f]{40}(#.*)?$/.test(spec) && !/#sha256=[0-9a-f]{64}/.test(spec);
+}
+
+/** A `--hash` pip accepts (sha256, sha384 or sha512), as pip writes it. */
+const PIP_HASH = /(^|\s)--hash[=\s]+(sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})(\s|$)/;
+
+/** PyPI itself, named as an index or a find-links page. */
+const PYPI = /^(\w+:\/\/)?([^/@]*@)?(pypi\.org|pypi\.python\.org|files\.pythonhosted\.org)(:\d+)?(\/|$)/i;
+
+interface Requirement {
+    /** The requirement as written, without its options. */
+    readonly spec: string;
+    /** 1-based line in its file. */
+    readonly line: number;
+    readonly hashed: boolean;
+}
+
+interface RequirementsFile {
+    readonly path: string;
+    readonly requirements: Requirement[];
+    /** The words of the file's option lines (`--index-url URL`, `--no-index`, …). */
+    readonly options: string[];
+}
+
+function pipProblems(args: readonly string[], readRequirements: RequirementsReader, isSet: VariableCheck): Problem[] {
     const problems: Problem[] = [];
-    const unpinned = operands(args, PIP_VALUED).filter((p) => !PIP_PIN.test(p) && !isLocalOrVcsPinned(p));
+    const named = operands(args, PIP_VALUED);
+    const unpinned = named.filter((p) => !PIP_PIN.test(p) && !isLocalOrVcsPinned(p));
     if (unpinned.length > 0) {
         problems.push({
             rule: "pip-unpinned",
@@ -94,13 +173,36 @@ function pipProblems(args: readonly string[], readRequirements: RequirementsRead
             fix: `pin each with ==, e.g. ${pipExample(unpinned[0])}`,
         });
     }
+    const files: RequirementsFile[] = [];
+    const seen = new Set<string>();
+    let unreadable = false;
     for (const file of optionValues(args, "-r", "--requirement")) {
-        problems.push(...requirementsProblems(file, readRequirements, new Set()));
+        const missing = readRequirementsFiles(file, readRequirements, seen, files);
+        unreadable ||= missing.length > 0;
+        problems.push(...missing);
+    }
+    for (const f of files) {
+        const loose = f.requirements.filter((r) => !PIP_PIN.test(r.spec) && !isLocalOrVcsPinned(r.spec));
+        if (loose.length > 0) {
+            problems.push({
+                rule: "pip-unpinned",
+                message: `${f.path} does not pin ${list(loose.map((r) => `${r.spec} (line ${r.line})`))}`,
+                fix: "pin every requirement with == (pip freeze > requirements.txt gives the versions in use)",
+            });
+        }
+    }
+    problems.push(...hashProblems(args, named, files));
+    if (!unreadable) {
+        problems.push(...indexProblems(args, named, files, isSet));
     }
     return problems;
 }
 
-function requirementsProblems(file: string, read: RequirementsReader, seen: Set<string>): Problem[] {
+/**
+ * Reads a requirements file and those it names with `-r`, each once, into
+ * `out`. Returns a problem for each file that cannot be read.
+ */
+function readRequirementsFiles(file: string, read: RequirementsReader, seen: Set<string>, out: RequirementsFile[]): Problem[] {
     const found = read(file);
     if (!found) {
         return [
@@ -115,8 +217,9 @@ function requirementsProblems(file: string, read: RequirementsReader, seen: Set<
         return [];
     }
     seen.add(found.path);
+    const parsed: RequirementsFile = { path: found.path, requirements: [], options: [] };
+    out.push(parsed);
     const problems: Problem[] = [];
-    const unpinned: string[] = [];
     // Backslash continuations join lines, as pip reads them.
     const lines = found.text.replace(/\\\r?\n/g, " ").split(/\r?\n/);
     for (const [i, raw] of lines.entries()) {
@@ -126,25 +229,113 @@ function requirementsProblems(file: string, read: RequirementsReader, seen: Set<
         }
         const nested = /^(?:-r|--requirement)[=\s]*(\S+)/.exec(line);
         if (nested) {
-            problems.push(...requirementsProblems(nested[1], read, seen));
+            problems.push(...readRequirementsFiles(nested[1], read, seen, out));
             continue;
         }
         if (line.startsWith("-")) {
-            continue; // --hash, --index-url and other options
+            parsed.options.push(...line.split(/\s+/)); // --index-url, --find-links and other options
+            continue;
         }
-        const spec = line.split(/\s+--/)[0].trim();
-        if (!PIP_PIN.test(spec) && !isLocalOrVcsPinned(spec)) {
-            unpinned.push(`${spec} (line ${i + 1})`);
-        }
-    }
-    if (unpinned.length > 0) {
-        problems.push({
-            rule: "pip-unpinned",
-            message: `${found.path} does not pin ${list(unpinned)}`,
-            fix: "pin every requirement with == (pip freeze > requirements.txt gives the versions in use)",
-        });
+        // Joined continuation lines keep the number of the line they start on.
+        parsed.requirements.push({ spec: line.split(/\s+--/)[0].trim(), line: lineNumber(found.text, i), hashed: PIP_HASH.test(line) });
     }
     return problems;
+}
+
+/** The 1-based line in `text` where the i-th line, counted after joining continuations, starts. */
+function lineNumber(text: string, joinedIndex: number): number {
+    const physical = text.split(/\r?\n/);
+    let joined = 0;
+    for (let i = 0; i < physical.length; i++) {
+        if (joined === joinedIndex) {
+            return i + 1;
+        }
+        if (!/\\$/.test(physical[i])) {
+            joined++;
+        }
+    }
+    return physical.length;
+}
+
+/**
+ * A pinned version is a name, not the bytes: an index (or a mirror of it)
+ * can serve another file under the same version. pip checks the bytes
+ * against `--hash` options, which only a requirements file can give (or a
+ * URL's `#sha256=`); once any requirement has one, pip checks every
+ * requirement, so `--require-hashes` is not needed.
+ */
+function hashProblems(args: readonly string[], named: readonly string[], files: readonly RequirementsFile[]): Problem[] {
+    const problems: Problem[] = [];
+    const onCommandLine = named.filter(needsHash);
+    if (onCommandLine.length > 0) {
+        problems.push({
+            rule: "pip-no-hashes",
+            message: `pip installs ${list(onCommandLine)} from the command line, where a requirement cannot carry a --hash, so pip does not check the bytes it downloads`,
+            fix:
+                `list them in a requirements file with --hash=sha256:<hex> on each line (pip download ${hashExample(onCommandLine[0])} ` +
+                "--no-deps -d /tmp/wheels && pip hash /tmp/wheels/* prints it), COPY it, and pip install -r it",
+        });
+    }
+    const checking = args.includes("--require-hashes")
+        ? "with --require-hashes pip checks every requirement and stops the build at these"
+        : files.some((f) => f.requirements.some((r) => r.hashed))
+          ? "since other requirements have one, pip checks every requirement and stops the build at these"
+          : "pip installs whatever file the index serves under that version";
+    for (const f of files) {
+        const unhashed = f.requirements.filter((r) => !r.hashed && needsHash(r.spec));
+        if (unhashed.length > 0) {
+            problems.push({
+                rule: "pip-no-hashes",
+                message: `${f.path} gives no --hash for ${list(unhashed.map((r) => `${r.spec} (line ${r.line})`))}: ${checking}`,
+                fix:
+                    `add --hash=sha256:<hex> to each requirement: pip download ${hashExample(unhashed[0].spec)} --no-deps -d /tmp/wheels ` +
+                    "&& pip hash /tmp/wheels/* prints it (run it for the image's Python and platform, so pip picks the same file)",
+            });
+        }
+    }
+    return problems;
+}
+
+/**
+ * A pip install that downloads must name where from: without an index it
+ * uses PyPI, which has to be up, and serve the same files, every time the
+ * image is rebuilt. An index or find-links given on the command line, in a
+ * requirements file or through PIP_INDEX_URL / PIP_FIND_LINKS counts, and so
+ * does --no-index; PyPI named by its address does not.
+ */
+function indexProblems(
+    args: readonly string[],
+    named: readonly string[],
+    files: readonly RequirementsFile[],
+    isSet: VariableCheck,
+): Problem[] {
+    const all = [...args, ...files.flatMap((f) => f.options)];
+    const editable = optionValues(args, "-e", "--editable");
+    const downloads = files.length > 0 || named.some(needsHash) || (named.length + editable.length > 0 && !args.includes("--no-deps"));
+    if (!downloads) {
+        return [];
+    }
+    const primary = [...optionValues(all, "-i", "--index-url"), ...optionValues(all, "-f", "--find-links")];
+    const sources = [...primary, ...optionValues(all, "", "--extra-index-url")];
+    const pypi = sources.find((s) => PYPI.test(s));
+    const namesIndex =
+        primary.some((s) => expandsNonEmpty(s, isSet)) ||
+        all.includes("--no-index") ||
+        ["PIP_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"].some(isSet);
+    if (namesIndex && pypi === undefined) {
+        return [];
+    }
+    return [
+        {
+            rule: "pip-remote-index",
+            severity: "warning",
+            message:
+                pypi === undefined
+                    ? "pip install names no index, so it downloads from PyPI, which must be up, and serve the same files, whenever the image is rebuilt"
+                    : `pip install downloads from ${pypi}, which must be up, and serve the same files, whenever the image is rebuilt`,
+            fix: "install from a mirror you run: --index-url $PIP_INDEX_URL (pinned env up serves one on 127.0.0.1:3141)",
+        },
+    ];
 }
 
 const APT_VALUED = new Set(["-o", "--option", "-t", "--target-release", "-c", "--config-file"]);
@@ -221,6 +412,14 @@ function list(items: readonly string[]): string {
         .map((i) => `"${i}"`)
         .join(", ");
     return items.length > 4 ? `${shown} and ${items.length - 4} more` : shown;
+}
+
+/** A requirement `pip download` can fetch: the spec if pinned, else `name==<version>`. */
+function hashExample(spec: string): string {
+    if (spec.includes("://") || PIP_PIN.test(spec)) {
+        return spec.split(";")[0].trim();
+    }
+    return `${spec.replace(/[<>=!~[;].*$/, "").trim()}==<version>`;
 }
 
 function pipExample(spec: string): string {

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Add, Arg, Copy, DockerfileParser, From, Instruction, Label, Run } from "dockerfile-ast";
+import { Add, Arg, Copy, DockerfileParser, Env, From, Instruction, Label, Run } from "dockerfile-ast";
 import { Finding, Severity } from "./finding";
 import { packageProblems, Problem, RequirementsReader } from "./packageRules";
-import { simpleCommands } from "./shellCommands";
+import { execCommands, expandsNonEmpty, SimpleCommand, simpleCommands } from "./shellCommands";
 
 /** How strictly to judge a recipe. */
 export interface PolicyOptions {
@@ -57,8 +57,9 @@ export function baseImagesOf(text: string): string[] {
 
 /**
  * Checks a recipe for what breaks reproducibility: bases that are not
- * pinned, package installs without exact versions, secrets in build args,
- * and a missing git_hash label. Every finding names its line and a fix.
+ * pinned, package installs without exact versions or hashes, Python run
+ * without SOURCE_DATE_EPOCH, secrets in build args, and a missing git_hash
+ * label. Every finding names its line and a fix.
  */
 export function lintDockerfile(text: string, file: string, options: PolicyOptions = {}): Finding[] {
     const df = DockerfileParser.parse(text);
@@ -93,8 +94,10 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
     }
 
     const readRequirements = requirementsReader(options.contextDir ?? path.dirname(file), df.getCOPYs().map(copySources));
+    const stageVariables = new StageVariables();
     for (const instruction of df.getInstructions()) {
         const keyword = instruction.getKeyword();
+        stageVariables.see(instruction);
         if (keyword === "ARG") {
             const name = (instruction as Arg).getProperty()?.getName() ?? "";
             if (/PASSWORD|TOKEN|SECRET|KEY/i.test(name)) {
@@ -117,10 +120,21 @@ export function lintDockerfile(text: string, file: string, options: PolicyOption
                     fix: "download to a file, check it (echo '<sha256>  FILE' | sha256sum -c -), then run it; or vendor the script in the repository",
                 });
             }
-            for (const argv of runCommands(instruction as Run)) {
-                for (const p of packageProblems(argv, readRequirements)) {
-                    add(instruction, "error", p);
+            const commands = runCommands(instruction as Run);
+            for (const command of commands) {
+                for (const p of packageProblems(command.argv, readRequirements, (name) => stageVariables.isSet(name, command))) {
+                    add(instruction, p.severity ?? "error", p);
                 }
+            }
+            const python = commands.find((c) => runsPython(c.argv) && !stageVariables.isSet("SOURCE_DATE_EPOCH", c));
+            if (python) {
+                add(instruction, "error", {
+                    rule: "python-no-source-date-epoch",
+                    message:
+                        `RUN runs ${python.argv[0]} in a stage without SOURCE_DATE_EPOCH, so Python writes .pyc files ` +
+                        "stamped with the build's clock and every build gives different bytes",
+                    fix: "add ARG SOURCE_DATE_EPOCH after the FROM line (pinned passes the commit time; Python then writes hash-based .pyc files)",
+                });
             }
         } else if (keyword === "ADD") {
             const sources = instruction.getArguments().map((a) => a.getValue());
@@ -313,18 +327,75 @@ function userProblems(instructions: Instruction[], froms: From[], file: string):
     ];
 }
 
-function runCommands(run: Run): string[][] {
+function runCommands(run: Run): SimpleCommand[] {
     // RUN options such as --mount=… belong to RUN, not to the command.
     const content = (run.getArgumentsContent() ?? "").replace(/^(\s*--[a-z-]+=\S+)+\s*/, "");
     const argv = execForm(content);
-    if (!argv) {
-        return simpleCommands(content);
+    // ["sh", "-c", "…"] is a shell line in disguise; execCommands splits it.
+    return argv ? execCommands(argv) : simpleCommands(content);
+}
+
+/** `python`, `python3.11`, `pip3`, `/usr/bin/python3 -m …`: a command that runs Python and can write .pyc files. */
+function runsPython(argv: readonly string[]): boolean {
+    const base = argv[0]?.split("/").pop() ?? "";
+    return /^(python|pip)[0-9.]*$/.test(base);
+}
+
+/**
+ * The variables a RUN sees from its stage, instruction by instruction: the
+ * stage's ARGs (declared after its FROM; an ARG before the first FROM is
+ * not seen inside a stage) and ENVs, and the ENVs of the stage it is built
+ * FROM. An ARG counts as set whether or not it has a default, since the
+ * build passes it (pinned passes SOURCE_DATE_EPOCH and git_hash); an ENV
+ * counts when its value is not empty once its variables are expanded.
+ */
+class StageVariables {
+    private current: Map<string, boolean> | undefined;
+    private env = new Map<string, boolean>();
+    private readonly envOfStage = new Map<string, Map<string, boolean>>();
+
+    see(instruction: Instruction): void {
+        const keyword = instruction.getKeyword();
+        if (keyword === "FROM") {
+            const from = instruction as From;
+            const parent = this.envOfStage.get((from.getImage() ?? "").toLowerCase());
+            this.env = new Map(parent);
+            this.current = new Map(this.env);
+            const stage = from.getBuildStage();
+            if (stage) {
+                this.envOfStage.set(stage.toLowerCase(), this.env);
+            }
+        } else if (keyword === "ARG" && this.current) {
+            const name = (instruction as Arg).getProperty()?.getName();
+            if (name) {
+                this.current.set(name, true);
+            }
+        } else if (keyword === "ENV" && this.current) {
+            for (const p of (instruction as Env).getProperties()) {
+                const value = expandsNonEmpty(p.getValue() ?? "", (n) => this.current?.get(n) === true);
+                this.current.set(p.getName(), value);
+                this.env.set(p.getName(), value);
+            }
+        }
     }
-    // ["sh", "-c", "…"] is a shell line in disguise.
-    if (/(^|\/)(ba)?sh$/.test(argv[0] ?? "") && argv[1] === "-c" && argv[2] !== undefined) {
-        return simpleCommands(argv[2]);
+
+    /**
+     * Whether `name` is set, not empty, for a command of the current RUN,
+     * which may set it itself (`NAME=value cmd`, `export NAME=value`).
+     */
+    isSet(name: string, command: SimpleCommand): boolean {
+        const fromStage = (n: string) => this.current?.get(n) === true;
+        const own = command.env.get(name);
+        if (own === undefined) {
+            return fromStage(name);
+        }
+        // `$OTHER` in the value is the line's own OTHER if it sets one; `$NAME` is the stage's.
+        const other = (n: string) => {
+            const value = n === name ? undefined : command.env.get(n);
+            return value === undefined ? fromStage(n) : expandsNonEmpty(value, fromStage);
+        };
+        return expandsNonEmpty(own, other);
     }
-    return [argv];
 }
 
 /** The argv of an exec-form instruction (`["pip", "install", "x"]`), else undefined. */

@@ -9,6 +9,8 @@ const D = `sha256:${"e3".repeat(32)}`;
 const BASE = `python:3.11.7-bookworm@${D}`;
 /** The lines every passing recipe ends with: the commit stamp and a non-root numeric user. */
 const STAMP = "ARG git_hash\nLABEL git_hash=$git_hash\nUSER 65534";
+/** Two lines after FROM that a stage running Python and pip needs: hash-based .pyc files and a local index. */
+const PY = "ARG SOURCE_DATE_EPOCH\nARG PIP_INDEX_URL=http://127.0.0.1:3141/simple/";
 const CONTEXT = path.join(__dirname, "..", "fixtures", "context");
 
 interface Case {
@@ -26,7 +28,16 @@ const cases: Case[] = [
     {
         name: "the origin story's bad recipe",
         recipe: "FROM python\nRUN pip install numpy\n",
-        expect: ["1 base-unversioned", "1 git-hash-missing", "1 git-hash-missing", "1 user-not-numeric", "2 pip-unpinned"],
+        expect: [
+            "1 base-unversioned",
+            "1 git-hash-missing",
+            "1 git-hash-missing",
+            "1 user-not-numeric",
+            "2 pip-no-hashes",
+            "2 pip-remote-index",
+            "2 pip-unpinned",
+            "2 python-no-source-date-epoch",
+        ],
     },
     { name: "latest", recipe: `FROM python:latest\n${STAMP}\n`, expect: ["1 base-latest"] },
     { name: "latest even with a registry port", recipe: `FROM 127.0.0.1:5000/python:latest\n${STAMP}\n`, expect: ["1 base-latest"] },
@@ -78,64 +89,252 @@ const cases: Case[] = [
     },
     { name: "base from an ARG without default", recipe: `ARG BASE\nFROM $BASE\n${STAMP}\n`, expect: ["2 base-unresolved"], passes: true },
     {
-        name: "pip pinned",
-        recipe: `FROM ${BASE}\nRUN pip install --no-cache-dir numpy==1.26.4 'flask[async]==3.0.0'\n${STAMP}\n`,
-        expect: [],
-        passes: true,
+        name: "pip pinned on the command line, where it cannot carry hashes",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install --no-cache-dir numpy==1.26.4 'flask[async]==3.0.0'\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes"],
     },
     {
         name: "pip range is not a pin",
-        recipe: `FROM ${BASE}\nRUN pip install "numpy>=1.26" flask==3.*\n${STAMP}\n`,
-        expect: ["2 pip-unpinned"],
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install "numpy>=1.26" flask==3.*\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes", "4 pip-unpinned"],
     },
     {
         name: "python -m pip, upgrade pip unpinned",
-        recipe: `FROM ${BASE}\nRUN python3 -m pip install --upgrade pip\n${STAMP}\n`,
-        expect: ["2 pip-unpinned"],
+        recipe: `FROM ${BASE}\n${PY}\nRUN python3 -m pip install --upgrade pip\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes", "4 pip-unpinned"],
     },
     {
         name: "pip3 after && and sudo",
-        recipe: `FROM ${BASE}\nRUN apt-get update && sudo pip3 install requests\n${STAMP}\n`,
-        expect: ["2 pip-unpinned"],
+        recipe: `FROM ${BASE}\n${PY}\nRUN apt-get update && sudo pip3 install requests\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes", "4 pip-unpinned"],
     },
     {
         name: "pip index option values are not packages",
-        recipe: `FROM ${BASE}\nRUN pip install -i http://mirror/simple --trusted-host mirror numpy==1.26.4\n${STAMP}\n`,
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -i http://mirror/simple --trusted-host mirror -r /app/hashed.txt\n${STAMP}\n`,
         expect: [],
         passes: true,
     },
     {
         name: "pip local wheel and VCS at a commit",
-        recipe: `FROM ${BASE}\nRUN pip install ./dist/app-1.0-py3-none-any.whl git+https://example.org/lib.git@${"f".repeat(40)}\n${STAMP}\n`,
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install ./dist/app-1.0-py3-none-any.whl git+https://example.org/lib.git@${"f".repeat(40)}\n${STAMP}\n`,
         expect: [],
         passes: true,
     },
     {
-        name: "requirements file, every line pinned",
-        recipe: `FROM ${BASE}\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n${STAMP}\n`,
-        expect: [],
-        passes: true,
+        name: "requirements file, every line pinned, some without a hash",
+        recipe: `FROM ${BASE}\n${PY}\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n${STAMP}\n`,
+        expect: ["5 pip-no-hashes"],
     },
     {
         name: "requirements file with ranges",
-        recipe: `FROM ${BASE}\nCOPY loose.txt /app/\nRUN pip install -r /app/loose.txt\n${STAMP}\n`,
-        expect: ["3 pip-unpinned"],
+        recipe: `FROM ${BASE}\n${PY}\nCOPY loose.txt /app/\nRUN pip install -r /app/loose.txt\n${STAMP}\n`,
+        expect: ["5 pip-no-hashes", "5 pip-unpinned"],
     },
     {
-        name: "nested requirements, pinned",
-        recipe: `FROM ${BASE}\nCOPY . /src\nRUN pip install --requirement=/src/nested.txt\n${STAMP}\n`,
+        name: "nested requirements, pinned and hashed",
+        recipe: `FROM ${BASE}\n${PY}\nCOPY . /src\nRUN pip install --requirement=/src/nested-hashed.txt\n${STAMP}\n`,
         expect: [],
         passes: true,
     },
     {
+        name: "nested requirements, pinned, without hashes in either file",
+        recipe: `FROM ${BASE}\n${PY}\nCOPY . /src\nRUN pip install --requirement=/src/nested.txt\n${STAMP}\n`,
+        expect: ["5 pip-no-hashes", "5 pip-no-hashes"],
+    },
+    {
         name: "nested requirements, loose inside",
-        recipe: `FROM ${BASE}\nCOPY . /src\nRUN pip install -r/src/nested-loose.txt\n${STAMP}\n`,
-        expect: ["3 pip-unpinned"],
+        recipe: `FROM ${BASE}\n${PY}\nCOPY . /src\nRUN pip install -r/src/nested-loose.txt\n${STAMP}\n`,
+        expect: ["5 pip-no-hashes", "5 pip-unpinned"],
     },
     {
         name: "requirements file not in context",
-        recipe: `FROM ${BASE}\nRUN pip install -r /missing/reqs.txt\n${STAMP}\n`,
-        expect: ["2 pip-requirements-unreadable"],
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install -r /missing/reqs.txt\n${STAMP}\n`,
+        expect: ["4 pip-requirements-unreadable"],
+    },
+    // Python run without SOURCE_DATE_EPOCH writes .pyc files stamped with the build's clock.
+    {
+        name: "python without SOURCE_DATE_EPOCH",
+        recipe: `FROM ${BASE}\nRUN python3 -c "import json"\n${STAMP}\n`,
+        expect: ["2 python-no-source-date-epoch"],
+    },
+    {
+        name: "python with ARG SOURCE_DATE_EPOCH after FROM",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN python3 -m compileall -q /usr/lib/python3.11\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "ARG SOURCE_DATE_EPOCH declared after the RUN",
+        recipe: `FROM ${BASE}\nRUN python3 -V\nARG SOURCE_DATE_EPOCH\n${STAMP}\n`,
+        expect: ["2 python-no-source-date-epoch"],
+    },
+    {
+        name: "a global ARG SOURCE_DATE_EPOCH is not seen inside the stage",
+        recipe: `ARG SOURCE_DATE_EPOCH\nFROM ${BASE}\nRUN python3 -V\n${STAMP}\n`,
+        expect: ["3 python-no-source-date-epoch"],
+    },
+    {
+        name: "ENV SOURCE_DATE_EPOCH with a value",
+        recipe: `FROM ${BASE}\nENV SOURCE_DATE_EPOCH=1704067200 LANG=C.UTF-8\nRUN python3 -V\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "ENV SOURCE_DATE_EPOCH empty, or from an ARG the stage does not declare",
+        recipe: `FROM ${BASE}\nENV SOURCE_DATE_EPOCH=\nRUN python3 -V\nENV SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH\nRUN python3 -V\n${STAMP}\n`,
+        expect: ["3 python-no-source-date-epoch", "5 python-no-source-date-epoch"],
+    },
+    {
+        name: "ENV SOURCE_DATE_EPOCH from the declared ARG, or with a default",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nENV SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH\nFROM ${BASE}\nENV SOURCE_DATE_EPOCH=\${SOURCE_DATE_EPOCH:-0}\nRUN python3 -V\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "an ARG of an earlier stage does not reach the next one",
+        recipe: `FROM ${BASE} AS build\nARG SOURCE_DATE_EPOCH\nRUN python3 -V\nFROM build\nRUN python3 -m compileall /app\n${STAMP}\n`,
+        expect: ["5 python-no-source-date-epoch"],
+    },
+    {
+        name: "an ENV of the stage built FROM does",
+        recipe: `FROM ${BASE} AS build\nENV SOURCE_DATE_EPOCH=0\nFROM build\nRUN python3 -m compileall /app\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "python inside sh -c and bash -ec",
+        recipe: `FROM ${BASE}\nRUN sh -c "cd /app && python3 setup.py build"\nRUN ["/bin/bash", "-ec", "true; pip3 --version"]\n${STAMP}\n`,
+        expect: ["2 python-no-source-date-epoch", "3 python-no-source-date-epoch"],
+    },
+    {
+        name: "python by full path and version, exec form",
+        recipe: `FROM ${BASE}\nRUN ["/usr/local/bin/python3.11", "-m", "compileall", "/app"]\n${STAMP}\n`,
+        expect: ["2 python-no-source-date-epoch"],
+    },
+    {
+        name: "one finding per RUN, however many Python commands it has",
+        recipe: `FROM ${BASE}\nRUN python3 -V && python -c 1; pip3 --version\n${STAMP}\n`,
+        expect: ["2 python-no-source-date-epoch"],
+    },
+    {
+        name: "SOURCE_DATE_EPOCH set by the RUN line itself",
+        recipe: `FROM ${BASE}\nRUN SOURCE_DATE_EPOCH=0 python3 -V\nRUN export SOURCE_DATE_EPOCH=0 && python3 -V\nRUN env SOURCE_DATE_EPOCH=0 sh -c "python3 -V"\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "SOURCE_DATE_EPOCH set by the line to an undeclared ARG, or after the command",
+        recipe: `FROM ${BASE}\nRUN SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH python3 -V\nRUN python3 -V && export SOURCE_DATE_EPOCH=0\n${STAMP}\n`,
+        expect: ["2 python-no-source-date-epoch", "3 python-no-source-date-epoch"],
+    },
+    {
+        name: "python in CMD, or in a name that is not python, does not run at build time",
+        recipe: `FROM ${BASE}\nRUN python3-config --help; pipx --version\n${STAMP}\nCMD ["python3", "/app/server.py"]\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "each stage needs its own ARG SOURCE_DATE_EPOCH",
+        recipe: `FROM ${BASE} AS build\n${PY}\nRUN pip install -r /app/hashed.txt\nFROM ${BASE}\nRUN python3 -V\n${STAMP}\n`,
+        expect: ["6 python-no-source-date-epoch"],
+    },
+    // A pinned version is a name; a --hash pins the bytes.
+    {
+        name: "requirements pinned and hashed from a local index",
+        recipe: `FROM ${BASE}\n${PY}\nCOPY hashed.txt /app/hashed.txt\nRUN pip install --no-cache-dir --require-hashes --index-url "$PIP_INDEX_URL" --target /app/deps -r /app/hashed.txt\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "hashes on continuation lines, as pip-compile writes them, without --require-hashes",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install -r /app/hashed-continued.txt\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "a requirement without a hash after a continued one",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install -r /app/continued-unhashed.txt\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes"],
+    },
+    {
+        name: "an md5 hash is not one pip accepts",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install -r /app/weak-hash.txt\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes"],
+    },
+    {
+        name: "a command-line package next to a hashed file, even with --require-hashes",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install --require-hashes -r /app/hashed.txt idna==3.10\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes"],
+    },
+    {
+        name: "an archive URL with #sha256= is checked by pip; one without is not",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip install https://example.org/a-1.0.tar.gz#sha256=${"1".repeat(64)}\nRUN pip install https://example.org/b-1.0.tar.gz\n${STAMP}\n`,
+        expect: ["5 pip-no-hashes"],
+    },
+    {
+        name: "pip's general options before install",
+        recipe: `FROM ${BASE}\n${PY}\nRUN pip --no-cache-dir --log /tmp/pip.log install numpy==1.26.4\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes"],
+    },
+    {
+        name: "pip install inside sh -c",
+        recipe: `FROM ${BASE}\n${PY}\nRUN sh -c "cd /app && pip install requests"\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes", "4 pip-unpinned"],
+    },
+    // Without an index of its own, pip downloads from PyPI at every rebuild.
+    {
+        name: "hashed requirements from PyPI warn",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -r /app/hashed.txt\n${STAMP}\n`,
+        expect: ["3 pip-remote-index"],
+        passes: true,
+    },
+    {
+        name: "hashed requirements from PyPI fail --strict",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -r /app/hashed.txt\n${STAMP}\n`,
+        expect: ["3 pip-remote-index"],
+        strict: true,
+    },
+    {
+        name: "an index named by -i, --index-url=, or --no-index with --find-links",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -ihttp://127.0.0.1:3141/simple/ -r /app/hashed.txt\nRUN pip install --index-url=http://127.0.0.1:3141/simple/ -r /app/hashed.txt\nRUN pip install --no-index -f /wheels -r /app/hashed.txt\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "PIP_INDEX_URL from ENV, or set on the line",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nENV PIP_INDEX_URL=http://127.0.0.1:3141/simple/\nRUN pip install -r /app/hashed.txt\nFROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN PIP_INDEX_URL=http://127.0.0.1:3141/simple/ pip install -r /app/hashed.txt\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "--index-url $PIP_INDEX_URL in a stage that does not declare it",
+        recipe: `FROM ${BASE} AS build\n${PY}\nFROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install --index-url "$PIP_INDEX_URL" -r /app/hashed.txt\n${STAMP}\n`,
+        expect: ["6 pip-remote-index"],
+        passes: true,
+    },
+    {
+        name: "an index named in the requirements file",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -r /app/hashed-mirror.txt\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "PyPI named as the index, or an extra index alone",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -i https://pypi.org/simple -r /app/hashed.txt\nRUN pip install --extra-index-url http://127.0.0.1:3141/simple/ -r /app/hashed.txt\n${STAMP}\n`,
+        expect: ["3 pip-remote-index", "4 pip-remote-index"],
+        passes: true,
+    },
+    {
+        name: "a local wheel without its dependencies downloads nothing",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install --no-deps ./dist/app-1.0-py3-none-any.whl\n${STAMP}\n`,
+        expect: [],
+        passes: true,
+    },
+    {
+        name: "a local wheel with its dependencies downloads them",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install ./dist/app-1.0-py3-none-any.whl\n${STAMP}\n`,
+        expect: ["3 pip-remote-index"],
+        passes: true,
     },
     {
         name: "apt-get pinned",
@@ -170,11 +369,15 @@ const cases: Case[] = [
         passes: true,
     },
     { name: "apk unpinned", recipe: `FROM ${BASE}\nRUN apk add --no-cache curl\n${STAMP}\n`, expect: ["2 apk-unpinned"] },
-    { name: "exec-form RUN", recipe: `FROM ${BASE}\nRUN ["pip", "install", "numpy"]\n${STAMP}\n`, expect: ["2 pip-unpinned"] },
+    {
+        name: "exec-form RUN",
+        recipe: `FROM ${BASE}\n${PY}\nRUN ["pip", "install", "numpy"]\n${STAMP}\n`,
+        expect: ["4 pip-no-hashes", "4 pip-unpinned"],
+    },
     { name: "exec-form sh -c", recipe: `FROM ${BASE}\nRUN ["/bin/sh", "-c", "apk add curl"]\n${STAMP}\n`, expect: ["2 apk-unpinned"] },
     {
         name: "RUN --mount flag is not a command",
-        recipe: `FROM ${BASE}\nRUN --mount=type=cache,target=/root/.cache pip install numpy==1.26.4\n${STAMP}\n`,
+        recipe: `FROM ${BASE}\n${PY}\nRUN --mount=type=cache,target=/root/.cache pip install -r /app/hashed.txt\n${STAMP}\n`,
         expect: [],
         passes: true,
     },
@@ -289,6 +492,53 @@ describe("recipe policy", () => {
         });
     }
 
+    it("passes the example recipe: one package pinned by version and hash from the local index, hash-based .pyc", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-recipe-"));
+        try {
+            fs.writeFileSync(path.join(dir, "requirements.txt"), `idna==3.10 --hash=sha256:${"ab".repeat(32)}\n`);
+            const recipe = [
+                `FROM ${BASE}`,
+                "ARG SOURCE_DATE_EPOCH",
+                "ARG PIP_INDEX_URL=http://127.0.0.1:3141/simple/",
+                "COPY requirements.txt /app/requirements.txt",
+                'RUN pip install --no-cache-dir --require-hashes --index-url "$PIP_INDEX_URL" --target /app/deps -r /app/requirements.txt',
+                STAMP,
+            ].join("\n");
+            fs.writeFileSync(path.join(dir, "Dockerfile"), `${recipe}\n`);
+            assert.deepStrictEqual(lintDockerfileFile(path.join(dir, "Dockerfile"), { strict: true }).map(formatFinding), []);
+            // The same recipe with the requirement's hash gone.
+            fs.writeFileSync(path.join(dir, "requirements.txt"), "idna==3.10\n");
+            const [f] = lintDockerfileFile(path.join(dir, "Dockerfile"), { strict: true });
+            assert.strictEqual(`${f.line} ${f.rule}`, "5 pip-no-hashes");
+            assert.match(f.message, /requirements\.txt gives no --hash for "idna==3\.10 \(line 1\)"/);
+            assert.match(f.fix, /pip download idna==3\.10 --no-deps -d \/tmp\/wheels && pip hash \/tmp\/wheels\/\*/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("gives each new rule's fix and names the line a requirement starts on", () => {
+        const lint = (recipe: string) => lintDockerfile(`${recipe}\n${STAMP}\n`, "Dockerfile", { contextDir: CONTEXT });
+        const [sde] = lint(`FROM ${BASE}\nRUN pip3 --version`);
+        assert.strictEqual(sde.rule, "python-no-source-date-epoch");
+        assert.match(sde.message, /runs pip3 .* \.pyc files stamped with the build's clock/);
+        assert.strictEqual(
+            sde.fix,
+            "add ARG SOURCE_DATE_EPOCH after the FROM line (pinned passes the commit time; Python then writes hash-based .pyc files)",
+        );
+        const [index] = lint(`FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -r /app/hashed.txt`);
+        assert.strictEqual(index.severity, "warning");
+        assert.strictEqual(
+            index.fix,
+            "install from a mirror you run: --index-url $PIP_INDEX_URL (pinned env up serves one on 127.0.0.1:3141)",
+        );
+        const [unhashed] = lint(`FROM ${BASE}\n${PY}\nRUN pip install -r /app/continued-unhashed.txt`);
+        assert.match(unhashed.message, /"urllib3==2\.2\.3 \(line 3\)": since other requirements have one, pip checks every requirement/);
+        const [named] = lint(`FROM ${BASE}\n${PY}\nRUN pip install requests`);
+        assert.match(named.message, /"requests" from the command line, where a requirement cannot carry a --hash/);
+        assert.match(named.fix, /pip download requests==<version> --no-deps -d \/tmp\/wheels && pip hash \/tmp\/wheels\/\*/);
+    });
+
     it("formats findings as file:line: rule: [severity] message — fix", () => {
         const [f] = lintDockerfile(`FROM python:latest\n${STAMP}\n`, "app/Dockerfile");
         assert.match(formatFinding(f), /^app\/Dockerfile:1: base-latest: \[error\] .+ — pin an exact version/);
@@ -301,12 +551,12 @@ describe("recipe policy", () => {
             fs.writeFileSync(path.join(dir, "secrets.txt"), "token-5f2b9c1e-do-not-print\n");
             fs.symlinkSync(path.join(dir, "secrets.txt"), path.join(dir, "context", "linked.txt"));
             for (const file of ["/../secrets.txt", "../secrets.txt", "linked.txt"]) {
-                const findings = lintDockerfile(`FROM ${BASE}\nRUN pip install -r ${file}\n${STAMP}\n`, "Dockerfile", {
+                const findings = lintDockerfile(`FROM ${BASE}\n${PY}\nRUN pip install -r ${file}\n${STAMP}\n`, "Dockerfile", {
                     contextDir: path.join(dir, "context"),
                 });
                 assert.deepStrictEqual(
                     findings.map((f) => `${f.line} ${f.rule}`),
-                    ["2 pip-requirements-unreadable"],
+                    ["4 pip-requirements-unreadable"],
                     file,
                 );
                 assert.ok(!findings.map(formatFinding).join("\n").includes("token-5f2b9c1e"), "the file's content is never printed");
