@@ -192,6 +192,7 @@ function pipProblems(args: readonly string[], readRequirements: RequirementsRead
         }
     }
     problems.push(...hashProblems(args, named, files));
+    problems.push(...targetProblems(args));
     if (!unreadable) {
         problems.push(...indexProblems(args, named, files, isSet));
     }
@@ -294,6 +295,26 @@ function hashProblems(args: readonly string[], named: readonly string[], files: 
         }
     }
     return problems;
+}
+
+/**
+ * `pip install --target DIR` installs into a random temporary directory and
+ * moves the files into DIR; the .pyc files it compiles on the way keep that
+ * random path (measured: every build differed in every .pyc). Installing
+ * with --no-compile, then compiling at the final path, gives the same bytes.
+ */
+function targetProblems(args: readonly string[]): Problem[] {
+    const target = optionValues(args, "-t", "--target")[0];
+    if (target === undefined || args.includes("--no-compile")) {
+        return [];
+    }
+    return [
+        {
+            rule: "pip-target-compile",
+            message: `pip install --target ${target} compiles .pyc files in a random temporary directory, and they keep its name, so every build differs`,
+            fix: `add --no-compile, then compile at the final path: && python3 -m compileall -q --invalidation-mode checked-hash ${target}`,
+        },
+    ];
 }
 
 /**

@@ -241,7 +241,7 @@ const cases: Case[] = [
     // A pinned version is a name; a --hash pins the bytes.
     {
         name: "requirements pinned and hashed from a local index",
-        recipe: `FROM ${BASE}\n${PY}\nCOPY hashed.txt /app/hashed.txt\nRUN pip install --no-cache-dir --require-hashes --index-url "$PIP_INDEX_URL" --target /app/deps -r /app/hashed.txt\n${STAMP}\n`,
+        recipe: `FROM ${BASE}\n${PY}\nCOPY hashed.txt /app/hashed.txt\nRUN pip install --no-cache-dir --require-hashes --index-url "$PIP_INDEX_URL" --no-compile --target /app/deps -r /app/hashed.txt\n${STAMP}\n`,
         expect: [],
         passes: true,
     },
@@ -280,6 +280,18 @@ const cases: Case[] = [
         name: "pip install inside sh -c",
         recipe: `FROM ${BASE}\n${PY}\nRUN sh -c "cd /app && pip install requests"\n${STAMP}\n`,
         expect: ["4 pip-no-hashes", "4 pip-unpinned"],
+    },
+    // pip --target compiles in a random temporary directory whose name the .pyc files keep.
+    {
+        name: "pip install --target without --no-compile",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -i http://127.0.0.1:3141/simple/ --target /app/deps -r /app/hashed.txt\n${STAMP}\n`,
+        expect: ["3 pip-target-compile"],
+    },
+    {
+        name: "pip install --target=DIR --no-compile, compiled after",
+        recipe: `FROM ${BASE}\nARG SOURCE_DATE_EPOCH\nRUN pip install -i http://127.0.0.1:3141/simple/ --no-compile --target=/app/deps -r /app/hashed.txt && python3 -m compileall -q /app/deps\n${STAMP}\n`,
+        expect: [],
+        passes: true,
     },
     // Without an index of its own, pip downloads from PyPI at every rebuild.
     {
@@ -501,7 +513,7 @@ describe("recipe policy", () => {
                 "ARG SOURCE_DATE_EPOCH",
                 "ARG PIP_INDEX_URL=http://127.0.0.1:3141/simple/",
                 "COPY requirements.txt /app/requirements.txt",
-                'RUN pip install --no-cache-dir --require-hashes --index-url "$PIP_INDEX_URL" --target /app/deps -r /app/requirements.txt',
+                'RUN pip install --no-cache-dir --require-hashes --index-url "$PIP_INDEX_URL" --no-compile --target /app/deps -r /app/requirements.txt',
                 STAMP,
             ].join("\n");
             fs.writeFileSync(path.join(dir, "Dockerfile"), `${recipe}\n`);
