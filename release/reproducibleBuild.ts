@@ -114,7 +114,7 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
 }
 
 /** The commit's tree, as git stores it: same bytes and modes from any clone. */
-function extractCommit(repoRoot: string, commit: string, dest: string): void {
+export function extractCommit(repoRoot: string, commit: string, dest: string): void {
     fs.mkdirSync(dest, { recursive: true });
     const archive = spawnSync("git", ["-c", "tar.umask=0022", "archive", "--format=tar", commit], {
         cwd: repoRoot,

@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { assertBasesPresent, BaseMissingError } from "../core/baseDrift";
 import { localBuilder } from "../core/builder";
@@ -8,13 +9,13 @@ import { assertTagNotMoved } from "../core/git/gitSource";
 import { ReleaseName } from "../core/git/releaseName";
 import { ImageDifference, diffImages } from "../core/imageDiff";
 import { parseImageDigest, splitImageDigest } from "../core/imageDigest";
-import { BUILD_ARGS_LABEL, BUILDER_LABEL } from "../core/recipe";
+import { BUILD_ARGS_LABEL, BUILDER_LABEL, RecipeBuild, recipeBuild } from "../core/recipe";
 import { findImage } from "../core/registry";
 import { writeFileWhole } from "../core/wholeFile";
 import { mirrorHistory } from "./baseMirror";
 import { buildTimeoutSeconds, withDeadline } from "./deadline";
 import { PROJECT_DIR } from "./project";
-import { buildReproducibly } from "./reproducibleBuild";
+import { buildReproducibly, extractCommit } from "./reproducibleBuild";
 import { releaseRegistry } from "./releaseRegistry";
 import { readReleaseRecord, releaseSettings } from "./stackFile";
 import { Steps } from "./steps";
@@ -106,7 +107,15 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
     });
 
     const commitTime = commitTimeOf(commit);
-    const buildArgs = parseBuildArgs(image.labels[BUILD_ARGS_LABEL], release);
+    const recipe = recipeAtCommit(commit, path.relative(PROJECT_DIR, settings.appDir), {
+        release,
+        commit,
+        commitTime,
+        // The clone the release was built in named its origin; this one may name another.
+        sourceUrl: image.labels["org.opencontainers.image.source"],
+        builder: builderLabel,
+    });
+    assertSameBuildArgs(recipe.buildArgs, parseBuildArgs(image.labels[BUILD_ARGS_LABEL], release), release);
     const imageName = `${repository}:verify-${release}`;
     let step = progress.start(`rebuilding ${release} from ${commit.slice(0, 12)} with ${builderLabel}`);
     let rebuilt: string;
@@ -119,12 +128,12 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
                         repoRoot: PROJECT_DIR,
                         commit,
                         commitTime,
-                        // The labels the release's image carries, as they are: the rebuild must match them.
+                        // As pinned up made them, in the same order (buildah records each label as a history entry).
                         recipe: {
                             context: settings.appDir,
                             dockerfile: path.join(settings.appDir, "Dockerfile"),
-                            buildArgs,
-                            labels: image.labels,
+                            buildArgs: recipe.buildArgs,
+                            labels: recipe.labels,
                         },
                         imageName,
                         registry: { server: registry.server, username: registry.username, password: registry.password },
@@ -177,6 +186,32 @@ function gitShow(commit: string, file: string): string {
 function commitTimeOf(commit: string): string {
     const r = spawnSync("git", ["show", "-s", "--format=%ct", commit], { cwd: PROJECT_DIR, encoding: "utf8" });
     return new Date(Number(r.stdout.trim()) * 1000).toISOString();
+}
+
+/** The build (args and labels) exactly as pinned up made it at the commit: from the commit's own tree. */
+function recipeAtCommit(
+    commit: string,
+    appPath: string,
+    args: { release: string; commit: string; commitTime: string; sourceUrl?: string; builder: string },
+): RecipeBuild {
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-verify-"));
+    try {
+        extractCommit(PROJECT_DIR, commit, tree);
+        return recipeBuild({ appDir: path.join(tree, appPath), ...args });
+    } finally {
+        fs.rmSync(tree, { recursive: true, force: true });
+    }
+}
+
+/** A rebuild passes the build args the release recorded, or it cannot be the same build. */
+function assertSameBuildArgs(now: Record<string, string>, recorded: Record<string, string>, release: string): void {
+    const key = (r: Record<string, string>) => JSON.stringify(Object.entries(r).sort());
+    if (key(now) !== key(recorded)) {
+        throw new CannotRebuildError(
+            `release ${release}'s image records the build args ${JSON.stringify(recorded)}, but its commit gives ${JSON.stringify(now)}.`,
+            "it was built by another version of pinned; make a new release to verify.",
+        );
+    }
 }
 
 function parseBuildArgs(label: string | undefined, release: string): Record<string, string> {
