@@ -147,7 +147,11 @@ function writeAuthFile(dir: string, registry: ReproducibleBuildRequest["registry
 }
 
 /** One buildah command, its output appended to the log; stopped (SIGTERM, then SIGKILL) when the signal fires. */
-function run(args: string[], env: NodeJS.ProcessEnv, req: Pick<ReproducibleBuildRequest, "logFile" | "signal">): Promise<void> {
+function run(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    req: Pick<ReproducibleBuildRequest, "logFile" | "signal" | "imageName">,
+): Promise<void> {
     return new Promise((resolve, reject) => {
         const log = fs.openSync(req.logFile, "a");
         fs.writeSync(log, `\n$ buildah ${args.join(" ")}\n`);
@@ -169,9 +173,11 @@ function run(args: string[], env: NodeJS.ProcessEnv, req: Pick<ReproducibleBuild
                 return;
             }
             const said = lastLines(fs.readFileSync(req.logFile, "utf8"), 6);
+            const what = args.includes("bud") ? "build" : "push";
             reject(
                 new PinnedError(
-                    `buildah ${args.includes("bud") ? "build" : "push"} failed (${sig ?? `exit ${code}`}); it says:\n${said.replace(/^/gm, "    ")}\n  nothing was deployed.`,
+                    `building or pushing ${req.imageName} failed (buildah ${what}, ${sig ?? `exit ${code}`}); buildah says:\n` +
+                        `${said.replace(/^/gm, "    ")}\n  nothing was deployed.`,
                     `fix the recipe or the registry (full output: ${req.logFile}), commit, and run the command again.`,
                 ),
             );

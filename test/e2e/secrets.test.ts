@@ -51,14 +51,14 @@ describe("no secret on a command line (real engine, registry, API server)", func
         assert.strictEqual(up.status, 0, up.output);
         assert.deepStrictEqual(leaks, []);
         assert.ok(samples > 200, `sampled ${samples} times`);
-        // The sampler saw the processes that handle the password: the engine and the Docker provider.
+        // The sampler saw the processes that handle the password: the engine and the builder (buildah).
         assert.ok(
             [...seen].some((c) => c.endsWith("/pulumi")),
             "saw the pulumi CLI",
         );
         assert.ok(
-            [...seen].some((c) => c.includes("pulumi-resource-docker")),
-            "saw the Docker provider",
+            [...seen].some((c) => c.includes("buildah")),
+            "saw buildah",
         );
         assert.ok(project.stackConfig("2026-12-01-001")["pinned:registryPassword"], "the password was written, as a secret");
     });

@@ -40,8 +40,11 @@ describe("README walkthrough (real engine, registry, API server)", function () {
         assert.ok(up.output.includes(`live: ${digestA}`), up.output);
         assert.strictEqual(cluster.liveImage(NAMESPACE), digestA);
         // CI=true: steps as plain lines, no spinner, no colour.
-        assert.match(up.output, /^building 127\.0\.0\.1:5000\/pinned\/e2e-walk-\d+:2026-11-27-001 …$/m);
-        assert.match(up.output, /^✓ building \S+ \(\d+s\)$/m);
+        assert.match(
+            up.output,
+            /^building 127\.0\.0\.1:5000\/pinned\/e2e-walk-\d+:2026-11-27-001 with buildah \S+ \(reproducible: commit time \S+\) …$/m,
+        );
+        assert.match(up.output, /^✓ building \S+ with buildah \S+ \(reproducible: commit time \S+\) \(\d+s\)$/m);
         assert.match(up.output, /^✓ pushing \S+ \(\d+s\): sha256:[0-9a-f]{64}$/m);
         assert.match(up.output, /^✓ rolling out Deployment pinned-app \(\d+s\)$/m);
         assert.doesNotMatch(up.output, /\r|\u001b\[/);
