@@ -8,7 +8,6 @@ import { epochOf, RecipeBuild } from "../core/recipe";
 import { isLoopback } from "../core/registry";
 import { lastLines } from "./failure";
 import { Builder, localBuilder } from "../core/builder";
-import { cacheDir } from "./localEnvironment";
 
 /**
  * Builds a release image bit for bit reproducibly, with buildah (Debian's
@@ -49,7 +48,7 @@ export interface ReproducibleBuildRequest {
     /** `registry/repository:tag` to push to. */
     readonly imageName: string;
     readonly registry: { readonly server: string; readonly username?: string; readonly password?: string };
-    /** buildah's storage; each its own for a build from clean caches. */
+    /** buildah's storage; by default an empty one of the build's own, removed after it. */
     readonly storage?: { readonly root: string; readonly runRoot: string };
     readonly signal?: AbortSignal;
     /** Where buildah's output goes (appended). */
@@ -60,7 +59,11 @@ export interface ReproducibleBuildRequest {
 export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: (phase: "build" | "push") => void): Promise<string> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
     const local = `localhost/pinned-build-${crypto.randomBytes(6).toString("hex")}:latest`;
-    const storage = req.storage ?? { root: path.join(cacheDir(), "buildah", "storage"), runRoot: path.join(cacheDir(), "run", "buildah") };
+    // A storage of this build's own, empty: buildah's history records the base
+    // under the name it has in the storage ("FROM <name>"), and a shared
+    // storage may know the same base by another repository's name (measured:
+    // a rebuild then differed in that one field). The base is pulled each time.
+    const storage = req.storage ?? { root: path.join(work, "storage"), runRoot: path.join(work, "run") };
     const store = ["--root", storage.root, "--runroot", storage.runRoot, "--storage-driver", "overlay"];
     const tls = `--tls-verify=${!isLoopback(req.registry.server)}`;
     fs.mkdirSync(path.dirname(req.logFile), { recursive: true });
@@ -100,8 +103,8 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
         try {
             await run([...store, "push", "--quiet", tls, "--digestfile", digestFile, local, `docker://${req.imageName}`], env, req);
         } finally {
-            // The image is in the registry now; the base stays cached for the next build.
-            spawnSync("buildah", [...store, "rmi", local], { stdio: "ignore", timeout: 60_000 });
+            // The image is in the registry now; the storage goes with the work directory.
+            spawnSync("buildah", [...store, "rmi", "--all", "--force"], { stdio: "ignore", timeout: 60_000 });
         }
         const digest = fs.readFileSync(digestFile, "utf8").trim();
         if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
@@ -109,6 +112,17 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
         }
         return digest;
     } finally {
+        removeWork(work);
+    }
+}
+
+/** The build's directory and storage; buildah has unmounted its layers once it exited. */
+function removeWork(work: string): void {
+    try {
+        fs.rmSync(work, { recursive: true, force: true });
+    } catch {
+        // A layer still mounted (buildah killed mid-build): unmount what is left, then try once more.
+        spawnSync("sh", ["-c", `grep -o ' ${work}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: "ignore" });
         fs.rmSync(work, { recursive: true, force: true });
     }
 }

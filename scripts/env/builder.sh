@@ -8,8 +8,8 @@
 # version, which every image records in its `pinned.builder` label: a
 # rebuild (`pinned verify`) needs the same version.
 #
-# Storage: $CACHE/buildah/storage (images, base layers; overlay driver),
-#          $CACHE/run/buildah (run root). `down` keeps both.
+# Storage: none kept: each build runs in an empty storage of its own (see
+#          release/reproducibleBuild.ts for why), removed after it.
 # Result:  $CACHE/builder.env: BUILDER=buildah, BUILDER_VERSION=<version>.
 set -euo pipefail
 PART=builder
@@ -24,11 +24,10 @@ cmd_up() {
   command -v buildah >/dev/null 2>&1 || apt_ensure "$PART" buildah
   local version; version="$(version_of)"
   [ -n "$version" ] || die "$PART" "buildah --version printed no version" "reinstall it: apt-get install --reinstall buildah"
-  mkdir -p "$CACHE/buildah/storage" "$CACHE/run/buildah"
   local tmp; tmp="$(mktemp "$CACHE/.builder.env.XXXXXX")"
   printf 'BUILDER=buildah\nBUILDER_VERSION=%s\n' "$version" >"$tmp"
   mv -f "$tmp" "$OUT_ENV"
-  step "$PART" "buildah $version (storage $CACHE/buildah/storage)"
+  step "$PART" "buildah $version"
 }
 
 cmd_status() {
@@ -37,12 +36,12 @@ cmd_status() {
     echo "$PART: buildah not installed — unhealthy; run scripts/env/builder.sh up"
     return 1
   fi
-  echo "$PART: buildah $version, storage $CACHE/buildah/storage — healthy"
+  echo "$PART: buildah $version — healthy"
 }
 
 case "${1:-}" in
   up) cmd_up ;;
   status) cmd_status ;;
-  down) step "$PART" "nothing to stop (buildah runs per build; its storage stays in $CACHE/buildah)" ;;
+  down) step "$PART" "nothing to stop (buildah runs per build)" ;;
   *) echo "usage: $0 up|status|down" >&2; exit 2 ;;
 esac

@@ -48,6 +48,7 @@ describe("a drifted base: refused before the engine, re-pinned by pinned base up
         // The mirror makes a newer base under the same tag; the recipe pins one it never held.
         execFileSync("docker", ["build", "--quiet", "-t", `${baseRepo}:3.11.2-bookworm`, "-"], {
             input: `FROM ${baseRepo}:3.11.2-bookworm@${first}\nLABEL pinned.base.debian-version=12.99\n`,
+            stdio: ["pipe", "pipe", "pipe"],
             env: env.env,
         });
         docker(env, ["push", "--quiet", `${baseRepo}:3.11.2-bookworm`]);

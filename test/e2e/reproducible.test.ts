@@ -117,10 +117,10 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
         const stackFile = path.join(project.dir, "stacks", `Pulumi.${release}.yaml`);
         const before = fs.readFileSync(stackFile, "utf8");
         const recorded = String(project.stackConfig(release)["pinned:imageDigest"]);
-        // The same commit's recipe, built on a base with one more label, pushed to the release's repository.
+        // The same recipe, built on a base with one more layer and label, pushed to the release's repository.
         const other = `${env.registry.server}/${suite.repository}-otherbase:1`;
         execFileSync("docker", ["build", "--quiet", "-t", other, "-"], {
-            input: `FROM ${env.baseRef}\nLABEL rebuilt=elsewhere\n`,
+            input: `FROM ${env.baseRef}\nRUN echo elsewhere > /etc/elsewhere\nLABEL rebuilt=elsewhere\n`,
             env: env.env,
         });
         docker(env, ["push", "--quiet", other]);
@@ -159,9 +159,12 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
             assert.strictEqual(v.status, 3, v.output);
             assert.ok(v.output.includes(`different: ${release} recorded ${substitute}`), v.output);
             // The config says which base and which layers; the layers say which files.
-            assert.match(v.output, /config\.Labels\.rebuilt/);
-            assert.match(v.output, /org\.opencontainers\.image\.base\.(name|digest)/);
-            assert.match(v.output, /^layer \d+ of \d+/m);
+            assert.match(v.output, /config\.Labels\.rebuilt/, v.output);
+            assert.match(v.output, /org\.opencontainers\.image\.base\.(name|digest)/, v.output);
+            // The other base's extra layer (etc/elsewhere) is where the app's files are in the rebuild.
+            assert.match(v.output, /^layers: 3 before, 2 after$/m, v.output);
+            assert.match(v.output, /^layer 2 of 3 \(\S+ → \S+\): \d+ added, 1 removed, \d+ changed$/m, v.output);
+            assert.match(v.output, /^layer 3 of 3 \(only before: \S+\): \d+ removed$/m, v.output);
             const rows = project.pinned(["releases"]);
             assert.match(rows.output, new RegExp(`^${release}\\s+\\S+\\s+\\S+\\s+\\S+\\s+-\\s+`, "m"), "not shown as verified");
         } finally {
@@ -191,6 +194,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
         execFileSync("docker", ["build", "--quiet", "-t", base, "-"], {
             input: `FROM ${env.baseRef}\nLABEL unique=${crypto.randomBytes(8).toString("hex")}\n`,
             env: env.env,
+            stdio: ["pipe", "pipe", "pipe"],
         });
         docker(env, ["push", "--quiet", base]);
         const baseDigest = String(await registryDigest(env, baseRepo, "1"));
