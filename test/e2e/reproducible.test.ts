@@ -122,6 +122,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
         execFileSync("docker", ["build", "--quiet", "-t", other, "-"], {
             input: `FROM ${env.baseRef}\nRUN echo elsewhere > /etc/elsewhere\nLABEL rebuilt=elsewhere\n`,
             env: env.env,
+            stdio: ["pipe", "pipe", "pipe"],
         });
         docker(env, ["push", "--quiet", other]);
         const otherDigest = String(await registryDigest(env, `${suite.repository}-otherbase`, "1"));
