@@ -6,6 +6,7 @@ import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
 import { TurnWait } from "./turnWait";
+import { holderMark, marking, stopLeftovers } from "./holding";
 import { isAlive } from "./processes";
 
 /**
@@ -31,6 +32,8 @@ export interface LeaseView {
     readonly command?: string;
     readonly host?: string;
     readonly pid?: number;
+    /** What the processes the holder started carry (holding.ts). */
+    readonly mark?: string;
 }
 
 /** Seconds a Lease lasts without renewal, from PINNED_LEASE_SECONDS (5–300; 30 by default). */
@@ -99,6 +102,7 @@ function view(obj: LeaseObject): LeaseView {
         command: a[ANNOTATIONS.leaseCommand],
         host: a[ANNOTATIONS.leaseHost],
         pid: Number.isInteger(pid) && pid > 0 ? pid : undefined,
+        mark: a[ANNOTATIONS.leaseMark],
     };
 }
 
@@ -141,6 +145,7 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
                     [ANNOTATIONS.leaseCommand]: opts.command,
                     [ANNOTATIONS.leaseHost]: host,
                     [ANNOTATIONS.leasePid]: String(process.pid),
+                    [ANNOTATIONS.leaseMark]: holderMark(),
                 },
             },
             spec: {
@@ -195,6 +200,16 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
         }
         const verdict = judgeLease(lease, { host, now: Date.now(), unchangedSinceMs: seen.since, isAlive });
         if (verdict === "stale") {
+            if (lease.host === host && lease.pid !== undefined && !isAlive(lease.pid)) {
+                // As for the lock file (lock.ts): what a dead holder on this
+                // host started must be gone before its Lease changes hands.
+                // Its lock file may have another name (another spelling of
+                // the kubeconfig), so this is the only takeover that sees it.
+                await stopLeftovers(lease.mark, describeLeaseHolder(lease), opts.progress).catch((err: unknown) => {
+                    wait.fail();
+                    throw err;
+                });
+            }
             const removed = await removeIfStill(lease.resourceVersion);
             if (removed.status === 0) {
                 opts.progress?.line(`taking over a stale cluster lease: ${describeLeaseHolder(lease)} stopped renewing it`);
@@ -237,7 +252,7 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
     );
     timer.unref();
     try {
-        return await fn();
+        return await marking(fn);
     } finally {
         clearInterval(timer);
         await renewing;

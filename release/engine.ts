@@ -35,8 +35,10 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // interrupt (interrupt.ts): two would make the engine stop at once,
     // leaving pending operations. The engine also dies with pinned
     // (setpriv --pdeathsig): a pinned that is killed holds no lock and no
-    // lease any more, so its engine must not go on applying. The engine's
-    // own path is then an argument; its directory is on PATH through engineEnv.
+    // lease any more, so its engine must not go on applying. What the
+    // engine starts (language host, providers) has no such tie: the next
+    // holder stops it before taking over (holding.ts). The engine's own
+    // path is then an argument; its directory is on PATH through engineEnv.
     const wrapped = fs.existsSync(SETSID) && fs.existsSync(SETPRIV);
     if (wrapped) {
         Object.defineProperty(command, "command", { value: SETSID });

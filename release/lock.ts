@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
+import { holderMark, marking, stopLeftovers } from "./holding";
 import { cacheDir } from "./localEnvironment";
 import { isAlive } from "./processes";
 import { Steps } from "./steps";
@@ -17,6 +18,8 @@ export interface LockHolder {
     readonly since: string;
     /** Random, so a process only ever removes its own lock. */
     readonly token: string;
+    /** What every process the holder starts carries (holding.ts), so a takeover can find them. */
+    readonly mark?: string;
 }
 
 export interface LockOptions {
@@ -128,7 +131,8 @@ export function describeHolder(h: LockHolder): string {
 /**
  * Runs `fn` holding the deploy target's lock. Another holder is waited for
  * up to `waitMs`, then refused with who holds it; a holder on this host
- * whose process is gone left a stale lock, which is taken over.
+ * whose process is gone left a stale lock, which is taken over once
+ * nothing that holder started still runs (holding.ts).
  */
 export async function withTargetLock<T>(file: string, command: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
     const me: LockHolder = {
@@ -137,6 +141,7 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
         host: os.hostname(),
         since: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
         token: crypto.randomBytes(8).toString("hex"),
+        mark: holderMark(),
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const wait = new TurnWait({ what: "the lock", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 500, progress: opts.progress });
@@ -154,6 +159,17 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
         const deadHolder = holder !== undefined && holder.host === me.host && !isAlive(holder.pid);
         const unreadable = stat !== undefined && holder === undefined && Date.now() - stat.mtimeMs > UNREADABLE_STALE_MS;
         if (stat && (deadHolder || unreadable)) {
+            if (deadHolder) {
+                // Its engine may still be exiting and the engine's children
+                // live on: they must be gone before the lock changes hands.
+                // Done outside takeOver's guard: every waiter may do it (it
+                // kills the same processes), and a slow exit must not
+                // outlast the guard's expiry.
+                await stopLeftovers(holder.mark, describeHolder(holder), opts.progress).catch((err: unknown) => {
+                    wait.fail();
+                    throw err;
+                });
+            }
             if (takeOver(file, { token: holder?.token, ino: stat.ino })) {
                 opts.progress?.line(
                     `taking over a stale lock: ${holder ? `${describeHolder(holder)} is no longer running` : `${file} was left unreadable`}`,
@@ -177,7 +193,7 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
     };
     process.once("exit", release);
     try {
-        return await fn();
+        return await marking(fn);
     } finally {
         release();
         process.removeListener("exit", release);

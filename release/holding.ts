@@ -1,0 +1,101 @@
+import * as crypto from "crypto";
+import { PinnedError } from "../core/errors";
+import { commandName, processesWithEnv } from "./processes";
+import { Steps } from "./steps";
+
+/**
+ * What a holder of a deploy target (the lock file, the cluster Lease)
+ * started, marked so the next holder can find it. Only the engine dies
+ * with pinned (setpriv --pdeathsig, engine.ts), and not at once: under load
+ * a killed engine takes a while to exit, and its own children (the
+ * language host, the providers, perhaps mid-request to the API server)
+ * live on. While pinned holds a target, every process it starts carries
+ * PINNED_HOLDER=<this process's mark> in its environment: the Automation
+ * API starts the engine with pinned's environment plus the workspace's
+ * variables, and the engine passes its own on to what it starts.
+ */
+export const HOLDER_ENV = "PINNED_HOLDER";
+
+/**
+ * One mark per pinned process, not per holding: a takeover only happens
+ * once the holder's process is dead, and then everything it started while
+ * holding anything is a leftover.
+ */
+const MARK = crypto.randomBytes(8).toString("hex");
+
+export function holderMark(): string {
+    return MARK;
+}
+
+let holdings = 0;
+let inherited: string | undefined;
+
+/** Runs `fn` with every process this process starts carrying its mark; holdings may nest (the Lease inside the lock file). */
+export async function marking<T>(fn: () => Promise<T>): Promise<T> {
+    if (holdings++ === 0) {
+        inherited = process.env[HOLDER_ENV];
+        process.env[HOLDER_ENV] = MARK;
+    }
+    try {
+        return await fn();
+    } finally {
+        if (--holdings === 0) {
+            if (inherited === undefined) {
+                delete process.env[HOLDER_ENV];
+            } else {
+                process.env[HOLDER_ENV] = inherited;
+            }
+        }
+    }
+}
+
+/** How long what a dead holder left running gets to be gone after SIGKILL. */
+export const LEFTOVER_WAIT_MS = 30_000;
+
+/**
+ * Called before a dead holder's lock or Lease changes hands: kills (SIGKILL:
+ * it holds nothing any more, so it must not go on applying) every process
+ * carrying the holder's `mark`, and resolves once none runs, with a line
+ * saying what it killed. Processes that outlive SIGKILL for `waitMs` (stuck
+ * in the kernel) are refused by PID, and nothing is taken over. `signal`
+ * is only for a test to stand in for a process that outlives SIGKILL.
+ */
+export async function stopLeftovers(
+    mark: unknown,
+    holder: string,
+    progress: Steps | undefined,
+    opts: { waitMs?: number; signal?: NodeJS.Signals } = {},
+): Promise<void> {
+    if (typeof mark !== "string" || mark === "") {
+        return; // a holder that marked nothing (written by hand, or by an older pinned)
+    }
+    const killed = new Map<number, string>();
+    const deadline = Date.now() + (opts.waitMs ?? LEFTOVER_WAIT_MS);
+    for (;;) {
+        const left = processesWithEnv(`${HOLDER_ENV}=${mark}`);
+        if (left.length === 0) {
+            break;
+        }
+        if (Date.now() >= deadline) {
+            const list = left.map((pid) => `pid ${pid} (${killed.get(pid) ?? commandName(pid)})`).join(", ");
+            throw new PinnedError(
+                `${holder} is gone, but processes it started still run ${Math.round((opts.waitMs ?? LEFTOVER_WAIT_MS) / 1000)} s after SIGKILL: ${list}; ` +
+                    "nothing was taken over, so no second engine applies beside them.",
+                `see where they are stuck (ps -o pid,stat,wchan:32,cmd -p ${left.join(",")}), and run this again once they are gone.`,
+            );
+        }
+        for (const pid of left.filter((p) => !killed.has(p))) {
+            killed.set(pid, commandName(pid));
+            try {
+                process.kill(pid, opts.signal ?? "SIGKILL");
+            } catch {
+                // gone meanwhile
+            }
+        }
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    if (killed.size > 0) {
+        const list = [...killed].map(([pid, name]) => `pid ${pid} (${name})`).join(", ");
+        progress?.line(`killed what ${holder} left running: ${list}; all gone`);
+    }
+}
