@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { HOLDER_ENV } from "./holding";
 import { writeFileWhole } from "../core/wholeFile";
 import { checkpointText } from "./backendState";
 import { kubectl } from "./kubectl";
@@ -107,7 +108,8 @@ export function inputsFingerprint(
     hash.update(`stack\0${canonicalJson({ ...doc, config })}\0`);
     const env: Record<string, string | undefined> = { ...process.env, ...engineEnv, ...targetEnv(target) };
     for (const key of Object.keys(env).sort()) {
-        if (ENV_INPUT.test(key) && !SECRET_ENV.test(key)) {
+        // The holder's mark differs in every process and the program never reads it.
+        if (ENV_INPUT.test(key) && !SECRET_ENV.test(key) && key !== HOLDER_ENV) {
             hash.update(`env\0${key}=${env[key]}\0`);
         }
     }

@@ -117,6 +117,8 @@ describe("a no-op up proven without the engine (lastUpdate)", () => {
         });
         // Secrets stay out of the hash; their ciphertext in the stack file counts instead.
         assert.deepStrictEqual(await proof({ PINNED_REGISTRY_PASSWORD: "x" }), { unchanged: true });
+        // The lock holder's mark differs in every process: it must not make every up look changed.
+        assert.deepStrictEqual(await proof({ PINNED_HOLDER: "another-process" }), { unchanged: true });
     });
 
     it("the recorded digest counts through the checkpoint: recording it after the update proves the same, another one does not", async () => {
