@@ -47,7 +47,15 @@ python_with_pip() {
 }
 
 download() {
-  local py f; py="$(python_with_pip)"
+  local py f stamp
+  # Once every requirements file's content was downloaded, PyPI is not asked
+  # again: the mirror keeps working when PyPI does not answer.
+  stamp="$DATA/.downloaded-$(requirement_files | xargs cat | sha256sum | cut -c1-16)"
+  if [ -f "$stamp" ]; then
+    step "$PART" "packages already downloaded for these requirements"
+    return 0
+  fi
+  py="$(python_with_pip)"
   mkdir -p "$DATA/files"
   while read -r f; do
     step "$PART" "pip download --require-hashes -r ${f#"$REPO_ROOT"/}"
@@ -55,6 +63,8 @@ download() {
       --require-hashes -r "$f" -d "$DATA/files" >"$RUN/download.log" 2>&1 \
       || die "$PART" "pip download failed: $(tail -n 3 "$RUN/download.log" | tr '\n' ' ')" "see $RUN/download.log"
   done < <(requirement_files)
+  rm -f "$DATA"/.downloaded-*
+  touch "$stamp"
 }
 
 # write_index : simple/<normalized name>/index.html for every file (PEP 503),
