@@ -134,7 +134,7 @@ describe("README walkthrough (real engine, registry, API server)", function () {
     it("4. pinned releases lists both, B live", () => {
         const table = project.pinned(["releases"]);
         assert.strictEqual(table.status, 0, table.output);
-        assert.match(table.output, new RegExp(`^${A}\\s+[0-9a-f]{12}\\s+sha256:[0-9a-f]{12}\\s+\\S+$`, "m"));
+        assert.match(table.output, new RegExp(`^${A}\\s+[0-9a-f]{12}\\s+sha256:[0-9a-f]{12}\\s+\\S+\\s+-$`, "m"));
         assert.match(table.output, new RegExp(`^${B}\\s.*\\*$`, "m"));
     });
 
