@@ -13,6 +13,15 @@ export interface RegistryCredentials {
     readonly password?: string;
 }
 
+/** The credentials of a registry as settings and the environment give it (`server`, user, password). */
+export function credentialsFor(registry: {
+    readonly server: string;
+    readonly username?: string;
+    readonly password?: string;
+}): RegistryCredentials {
+    return { registry: registry.server, username: registry.username, password: registry.password };
+}
+
 const MANIFEST_TYPES = [
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.oci.image.manifest.v1+json",

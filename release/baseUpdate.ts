@@ -1,3 +1,4 @@
+import { credentialsFor } from "../core/registry";
 import * as fs from "fs";
 import * as path from "path";
 import { simpleGit } from "simple-git";
@@ -61,7 +62,7 @@ export async function updateBases(
     }
     const text = fs.readFileSync(dockerfile, "utf8");
     const step = progress.start(`reading the base images of ${shown} in ${registry.server}`);
-    const creds = { registry: registry.server, username: registry.username, password: registry.password };
+    const creds = credentialsFor(registry);
     const lookups = await lookUpBases(text, creds, true).catch((err) => {
         step.fail();
         throw err;

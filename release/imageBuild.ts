@@ -1,3 +1,4 @@
+import { credentialsFor } from "../core/registry";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -8,9 +9,9 @@ import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
-import { findIdenticalBuild, RecipeBuild, recipeBuild } from "../core/recipe";
+import { findIdenticalBuild, recipeBuild } from "../core/recipe";
 import { Builder } from "../core/settings";
-import { buildReproducibly, requireBuilder } from "./reproducibleBuild";
+import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../core/baseDrift";
 import { mirrorHistory } from "./baseMirror";
 import { PROJECT_DIR } from "./project";
@@ -67,7 +68,7 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
         sourceUrl: req.source.remoteUrl,
         builder: buildah?.label,
     });
-    const creds = { registry: req.registry.server, username: req.registry.username, password: req.registry.password };
+    const creds = credentialsFor(req.registry);
 
     // A base the registry lost (or never had: Debian's archive moved since
     // the recipe was pinned) is said here, before the engine starts, with
@@ -95,7 +96,23 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     }
 
     if (buildah) {
-        const digest = await buildWithBuildah(req, recipe, imageName, buildah, progress);
+        const digest = await buildReproduciblyWithProgress(
+            {
+                repoRoot: req.source.root,
+                commit: req.source.commit,
+                commitTime: req.source.commitTime,
+                recipe,
+                imageName,
+                registry: req.registry,
+                logFile: path.join(PROJECT_DIR, ".pinned", "logs", `build-${req.tag}.log`),
+            },
+            {
+                build: `building ${imageName} with ${buildah.label} (reproducible: commit time ${req.source.commitTime})`,
+                push: `pushing ${imageName}`,
+                what: `building and pushing ${imageName}`,
+            },
+            progress,
+        );
         return { digest: parseImageDigest(`${repository}@${digest}`), imageName, reused: false, seconds: seconds(started) };
     }
 
@@ -126,46 +143,6 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
         if (!early) {
             await stage.dispose();
         }
-    }
-}
-
-/** The reproducible build: buildah from `git archive` of the commit, under the build's deadline. */
-async function buildWithBuildah(
-    req: ImageRequest,
-    recipe: RecipeBuild,
-    imageName: string,
-    builder: { label: string },
-    progress: Steps,
-): Promise<string> {
-    let step = progress.start(`building ${imageName} with ${builder.label} (reproducible: commit time ${req.source.commitTime})`);
-    try {
-        const digest = await withDeadline(
-            { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
-            (signal) =>
-                buildReproducibly(
-                    {
-                        repoRoot: req.source.root,
-                        commit: req.source.commit,
-                        commitTime: req.source.commitTime,
-                        recipe,
-                        imageName,
-                        registry: { server: req.registry.server, username: req.registry.username, password: req.registry.password },
-                        signal,
-                        logFile: path.join(PROJECT_DIR, ".pinned", "logs", `build-${req.tag}.log`),
-                    },
-                    (phase) => {
-                        if (phase === "push") {
-                            step.done();
-                            step = progress.start(`pushing ${imageName}`);
-                        }
-                    },
-                ),
-        );
-        step.done(digest);
-        return digest;
-    } catch (err) {
-        step.fail();
-        throw err;
     }
 }
 

@@ -1,3 +1,4 @@
+import { credentialsFor } from "../core/registry";
 import * as fs from "fs";
 import * as path from "path";
 import { assertBasesPresent } from "../core/baseDrift";
@@ -41,7 +42,6 @@ export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe 
 export async function assertReleaseBasesPresent(recipe: Omit<ReleaseRecipe, "findings">): Promise<void> {
     const registry = defaultRegistry();
     if (registry) {
-        const creds = { registry: registry.server, username: registry.username, password: registry.password };
-        await assertBasesPresent(fs.readFileSync(recipe.dockerfile, "utf8"), recipe.recipe, creds, mirrorHistory());
+        await assertBasesPresent(fs.readFileSync(recipe.dockerfile, "utf8"), recipe.recipe, credentialsFor(registry), mirrorHistory());
     }
 }

@@ -6,7 +6,9 @@ import * as path from "path";
 import { PinnedError } from "../core/errors";
 import { epochOf, RecipeBuild } from "../core/recipe";
 import { isLoopback } from "../core/registry";
+import { buildTimeoutSeconds, withDeadline } from "./deadline";
 import { lastLines } from "./failure";
+import { Steps } from "./steps";
 import { Builder, localBuilder } from "../core/builder";
 
 /**
@@ -124,6 +126,36 @@ function removeWork(work: string): void {
         // A layer still mounted (buildah killed mid-build): unmount what is left, then try once more.
         spawnSync("sh", ["-c", `grep -o ' ${work}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: "ignore" });
         fs.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+/**
+ * buildReproducibly under the build's deadline (PINNED_BUILD_TIMEOUT), as
+ * two progress steps: `labels.build`, then `labels.push`; the push step
+ * ends with the digest.
+ */
+export async function buildReproduciblyWithProgress(
+    req: Omit<ReproducibleBuildRequest, "signal">,
+    labels: { readonly build: string; readonly push: string; readonly what: string },
+    progress: Steps,
+): Promise<string> {
+    let step = progress.start(labels.build);
+    try {
+        const digest = await withDeadline(
+            { seconds: buildTimeoutSeconds(), what: labels.what, setting: "PINNED_BUILD_TIMEOUT" },
+            (signal) =>
+                buildReproducibly({ ...req, signal }, (phase) => {
+                    if (phase === "push") {
+                        step.done();
+                        step = progress.start(labels.push);
+                    }
+                }),
+        );
+        step.done(digest);
+        return digest;
+    } catch (err) {
+        step.fail();
+        throw err;
     }
 }
 

@@ -10,12 +10,11 @@ import { ReleaseName } from "../core/git/releaseName";
 import { ImageDifference, diffImages } from "../core/imageDiff";
 import { parseImageDigest, splitImageDigest } from "../core/imageDigest";
 import { BUILD_ARGS_LABEL, BUILDER_LABEL, RecipeBuild, recipeBuild } from "../core/recipe";
-import { findImage } from "../core/registry";
+import { credentialsFor, findImage } from "../core/registry";
 import { writeFileWhole } from "../core/wholeFile";
 import { mirrorHistory } from "./baseMirror";
-import { buildTimeoutSeconds, withDeadline } from "./deadline";
 import { PROJECT_DIR } from "./project";
-import { buildReproducibly, extractCommit } from "./reproducibleBuild";
+import { buildReproduciblyWithProgress, extractCommit } from "./reproducibleBuild";
 import { releaseRegistry } from "./releaseRegistry";
 import { readReleaseRecord, releaseSettings } from "./stackFile";
 import { Steps } from "./steps";
@@ -67,7 +66,7 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
     if (!registry) {
         throw new CannotRebuildError("no registry to rebuild into.", "run pinned env up, or set PINNED_REGISTRY.");
     }
-    const creds = { registry: registry.server, username: registry.username, password: registry.password };
+    const creds = credentialsFor(registry);
     const { repository } = splitImageDigest(recorded);
 
     const reading = progress.start(`reading ${recorded}`);
@@ -117,44 +116,31 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
     });
     // Recorded args other than the commit's (an image from another commit under
     // this release) make a different image: the comparison below names them.
-    parseBuildArgs(image.labels[BUILD_ARGS_LABEL], release);
+    assertBuildArgsReadable(image.labels[BUILD_ARGS_LABEL], release);
     const imageName = `${repository}:verify-${release}`;
-    let step = progress.start(`rebuilding ${release} from ${commit.slice(0, 12)} with ${builderLabel}`);
-    let rebuilt: string;
-    try {
-        rebuilt = await withDeadline(
-            { seconds: buildTimeoutSeconds(), what: `rebuilding ${release}`, setting: "PINNED_BUILD_TIMEOUT" },
-            (signal) =>
-                buildReproducibly(
-                    {
-                        repoRoot: PROJECT_DIR,
-                        commit,
-                        commitTime,
-                        // As pinned up made them, in the same order (buildah records each label as a history entry).
-                        recipe: {
-                            context: settings.appDir,
-                            dockerfile: path.join(settings.appDir, "Dockerfile"),
-                            buildArgs: recipe.buildArgs,
-                            labels: recipe.labels,
-                        },
-                        imageName,
-                        registry: { server: registry.server, username: registry.username, password: registry.password },
-                        signal,
-                        logFile: path.join(PROJECT_DIR, ".pinned", "logs", `verify-${release}.log`),
-                    },
-                    (phase) => {
-                        if (phase === "push") {
-                            step.done();
-                            step = progress.start(`pushing the rebuild as ${imageName}`);
-                        }
-                    },
-                ),
-        );
-        step.done(rebuilt);
-    } catch (err) {
-        step.fail();
-        throw err;
-    }
+    const rebuilt = await buildReproduciblyWithProgress(
+        {
+            repoRoot: PROJECT_DIR,
+            commit,
+            commitTime,
+            // As pinned up made them, in the same order (buildah records each label as a history entry).
+            recipe: {
+                context: settings.appDir,
+                dockerfile: path.join(settings.appDir, "Dockerfile"),
+                buildArgs: recipe.buildArgs,
+                labels: recipe.labels,
+            },
+            imageName,
+            registry,
+            logFile: path.join(PROJECT_DIR, ".pinned", "logs", `verify-${release}.log`),
+        },
+        {
+            build: `rebuilding ${release} from ${commit.slice(0, 12)} with ${builderLabel}`,
+            push: `pushing the rebuild as ${imageName}`,
+            what: `rebuilding ${release}`,
+        },
+        progress,
+    );
     const rebuiltRef = parseImageDigest(`${repository}@${rebuilt}`);
     const result = { release, commit, builder: builderLabel, recorded, rebuilt: rebuiltRef };
     if (rebuiltRef === recorded) {
@@ -205,11 +191,12 @@ function recipeAtCommit(
     }
 }
 
-function parseBuildArgs(label: string | undefined, release: string): Record<string, string> {
+/** An image whose build args label is missing or unreadable was made by an earlier pinned, which recorded too little. */
+function assertBuildArgsReadable(label: string | undefined, release: string): void {
     try {
         const parsed = JSON.parse(label ?? "") as unknown;
         if (parsed && typeof parsed === "object" && Object.values(parsed).every((v) => typeof v === "string")) {
-            return parsed as Record<string, string>;
+            return;
         }
     } catch {
         // said below

@@ -10,7 +10,7 @@ import { hasErrors } from "../../core/policy/finding";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
 import { finalBase } from "../../core/baseImage";
 import { splitImageDigest } from "../../core/imageDigest";
-import { findImage } from "../../core/registry";
+import { credentialsFor, findImage } from "../../core/registry";
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL } from "../../core/recipe";
 import { PROJECT_DIR } from "../../release/project";
 import { buildImage } from "../../release/imageBuild";
@@ -217,11 +217,7 @@ async function withBase(before: PreviewBefore, image: PreviewImage, registryOf: 
             return before;
         }
         const { repository, digest } = splitImageDigest(before.digest);
-        const found = await findImage(repository, digest, {
-            registry: registry.server,
-            username: registry.username,
-            password: registry.password,
-        });
+        const found = await findImage(repository, digest, credentialsFor(registry));
         const name = found?.labels[BASE_NAME_LABEL];
         const baseDigest = found?.labels[BASE_DIGEST_LABEL];
         return name ? { ...before, base: baseDigest ? `${name}@${baseDigest}` : name } : before;
