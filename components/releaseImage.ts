@@ -77,7 +77,8 @@ export class ReleaseImage extends pulumi.ComponentResource {
                     context: recipe.context,
                     dockerfile: recipe.dockerfile,
                     buildArgs: recipe.buildArgs,
-                    label: recipe.labels,
+                    // `labels` is the field the official plugin applies (it ignores `label`).
+                    labels: recipe.labels,
                     // RUN steps reach the package mirror on loopback, as buildah's do.
                     networkMode: "host",
                 },

@@ -135,7 +135,13 @@ prepare_upstream() {
     mv "$tmp" "$TF_DIR"
   fi
   mkdir -p "$TF_DIR/shim"
-  cmp -s "$GO_SRC/shim/shim.go" "$TF_DIR/shim/shim.go" || cp "$GO_SRC/shim/shim.go" "$TF_DIR/shim/shim.go"
+  local f
+  for f in "$TF_DIR"/shim/*.go; do # a file removed from shim/ goes here too
+    if [ -e "$f" ] && [ ! -e "$GO_SRC/shim/$(basename "$f")" ]; then rm -f "$f"; fi
+  done
+  for f in "$GO_SRC"/shim/*.go; do
+    cmp -s "$f" "$TF_DIR/shim/$(basename "$f")" || cp "$f" "$TF_DIR/shim/"
+  done
 }
 
 write_go_mod() {
@@ -162,7 +168,8 @@ EOF
 # The wrapper module: our sources, a generated go.mod, placeholders for the
 # two generated files until tfgen has run.
 prepare_wrapper() {
-  local pins="$BRIDGE_VERSION $PULUMI_GO_VERSION $TF_PSEUDO $SDKV2_FORK_VERSION"
+  # Our sources are part of the pins: a new import needs go.mod resolved again.
+  local pins="$BRIDGE_VERSION $PULUMI_GO_VERSION $TF_PSEUDO $SDKV2_FORK_VERSION $(inputs_id)"
   mkdir -p "$WRAP_DIR" "$EMBED_DIR"
   find "$WRAP_DIR" -name '*.go' -delete
   cp -r "$GO_SRC/wrapper/." "$WRAP_DIR/"

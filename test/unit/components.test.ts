@@ -64,7 +64,7 @@ describe("ReleaseImage (mocks)", () => {
         const build = { inputs: remote.inputs.build as Record<string, unknown> };
         // The commit time, for Python's hash-based .pyc (2026-11-27T10:00:00Z).
         assert.deepStrictEqual(build.inputs.buildArgs, { git_hash: COMMIT, SOURCE_DATE_EPOCH: "1795773600" });
-        const { [BUILD_INPUTS_LABEL]: inputsLabel, ...labels } = build.inputs.label as Record<string, string>;
+        const { [BUILD_INPUTS_LABEL]: inputsLabel, ...labels } = build.inputs.labels as Record<string, string>;
         assert.match(inputsLabel, /^sha256:[0-9a-f]{64}$/);
         assert.deepStrictEqual(labels, {
             git_hash: COMMIT,

@@ -1,7 +1,8 @@
 // Package shim is copied by scripts/env/provider-docker.sh into a writable
 // copy of the Terraform Docker provider module. That provider lives under
 // internal/, which another module may not import; this small exported
-// package hands its SDKv2 provider to the bridge wrapper.
+// package hands its SDKv2 provider to the bridge wrapper, conformed to what
+// @pulumi/docker 4.6.2 expects (conform.go).
 package shim
 
 import (
@@ -12,5 +13,7 @@ import (
 // NewProvider returns the Terraform Docker provider (SDKv2 part), stamped
 // with the given version string.
 func NewProvider(version string) *schema.Provider {
-	return provider.New(version)()
+	p := provider.New(version)()
+	conform(p)
+	return p
 }

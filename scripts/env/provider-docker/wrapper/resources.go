@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge/tokens"
 	shimv2 "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfshim/sdk-v2"
+	pschema "github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/terraform-providers/terraform-provider-docker/shim"
 
 	"pinned.local/provider-docker/version"
@@ -57,11 +58,16 @@ func Provider() tfbridge.ProviderInfo {
 		},
 		Resources: map[string]*tfbridge.ResourceInfo{
 			// Terraform's docker_image pulls or builds an image on the daemon;
-			// the SDK calls it RemoteImage ("Image" is a different resource of
-			// the upstream plugin, not provided here).
+			// the SDK calls it RemoteImage ("Image" is the plugin's own
+			// resource, image.go).
 			"docker_image": {
-				Tok:    tfbridge.MakeResource(pkgName, mainMod, "RemoteImage"),
-				Fields: map[string]*tfbridge.SchemaInfo{"build": {Elem: &tfbridge.SchemaInfo{Fields: buildFields()}}},
+				Tok: tfbridge.MakeResource(pkgName, mainMod, "RemoteImage"),
+				Fields: map[string]*tfbridge.SchemaInfo{
+					// The image's name is what it is pulled or built as: never
+					// invented, so auto-naming leaves it out.
+					"name":  {Name: "name"},
+					"build": {Elem: &tfbridge.SchemaInfo{Fields: buildFields()}},
+				},
 			},
 			"docker_registry_image": {
 				Tok:    tfbridge.MakeResource(pkgName, mainMod, "RegistryImage"),
@@ -70,6 +76,9 @@ func Provider() tfbridge.ProviderInfo {
 			// Lists the bridge would pluralise; the SDK keeps the singular.
 			"docker_container": {
 				Tok: tfbridge.MakeResource(pkgName, mainMod, "Container"),
+				// A container's name is unique on the daemon: the old one goes
+				// before its replacement starts.
+				DeleteBeforeReplace: true,
 				Fields: map[string]*tfbridge.SchemaInfo{
 					"command":           {Name: "command"},
 					"networks_advanced": {Name: "networksAdvanced"},
@@ -81,12 +90,18 @@ func Provider() tfbridge.ProviderInfo {
 		DataSources: map[string]*tfbridge.DataSourceInfo{
 			"docker_image": {Tok: tfbridge.MakeDataSource(pkgName, mainMod, "getRemoteImage")},
 		},
-		MetadataInfo: tfbridge.NewProviderMetadata(bridgeMetadata),
+		// Written by the plugin itself, not by Terraform (image.go).
+		ExtraResources: map[string]pschema.ResourceSpec{imageToken: imageResource()},
+		ExtraTypes:     imageTypes(),
+		MetadataInfo:   tfbridge.NewProviderMetadata(bridgeMetadata),
 	}
 
 	// Everything not named above: docker_foo_bar -> docker:index/fooBar:FooBar
 	// (data sources: docker:index/getFooBar:getFooBar).
 	prov.MustComputeTokens(tokens.SingleModule("docker_", mainMod, tokens.MakeStandard(pkgName)))
+	// A resource declared without a name gets "<resource name>-<7 random
+	// hex>", as in the official plugin (Container, Network, Volume, …).
+	prov.SetAutonaming(255, "-")
 	return prov
 }
 
@@ -97,6 +112,7 @@ func Provider() tfbridge.ProviderInfo {
 func buildFields() map[string]*tfbridge.SchemaInfo {
 	return map[string]*tfbridge.SchemaInfo{
 		"auth_config":  {Name: "authConfigs"},
+		"build_arg":    {Name: "buildArg"},
 		"build_args":   {Name: "buildArgs"},
 		"cache_from":   {Name: "cacheFroms"},
 		"extra_hosts":  {Name: "extraHosts"},

@@ -1,11 +1,18 @@
 // pulumi-resource-docker is the resource plugin the Pulumi engine starts for
-// the npm package @pulumi/docker.
+// the npm package @pulumi/docker: the bridged Terraform provider plus the
+// plugin's own docker:index/image:Image.
 package main
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"os"
 
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
+	"github.com/pulumi/pulumi/pkg/v3/resource/provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
+	rpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	docker "pinned.local/provider-docker"
 	"pinned.local/provider-docker/version"
@@ -17,5 +24,18 @@ import (
 var pulumiSchema []byte
 
 func main() {
-	tfbridge.Main("docker", version.Version, docker.Provider(), pulumiSchema)
+	if len(os.Args) == 2 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println(version.Version)
+		return
+	}
+	ctx := context.Background()
+	info := docker.Provider()
+	info.P.InitLogging(ctx)
+	err := provider.Main("docker", func(host *provider.HostClient) (rpc.ResourceProviderServer, error) {
+		bridged := tfbridge.NewProvider(ctx, host, "docker", version.Version, info.P, info, pulumiSchema)
+		return docker.NewServer(bridged, host, version.Version), nil
+	})
+	if err != nil {
+		cmdutil.ExitError(err.Error())
+	}
 }
