@@ -9,6 +9,8 @@ export interface LocalEnv {
     readonly registry: { server: string; username: string; password: string };
     /** `127.0.0.1:5000/pinned/python@sha256:…`, the base the app builds on. */
     readonly baseRef: string;
+    /** `127.0.0.1:5000/pinned/python:3.11.2-bookworm`, the same base by its tag. */
+    readonly baseTagged: string;
     readonly env: Record<string, string>;
 }
 
@@ -23,10 +25,15 @@ export function requireLocalEnv(): LocalEnv {
     }
     const registry = localRegistry();
     const base = readEnvFile(path.join(cacheDir(), "base-image.env"));
-    if (!registry || !base?.BASE_REF) {
+    if (!registry || !base?.BASE_REF || !base.BASE_IMAGE) {
         throw new Error("registry credentials or base image missing; run: npx pinned env up");
     }
-    return { registry, baseRef: base.BASE_REF, env: { ...(process.env as Record<string, string>), ...engineEnv() } };
+    return {
+        registry,
+        baseRef: base.BASE_REF,
+        baseTagged: base.BASE_IMAGE,
+        env: { ...(process.env as Record<string, string>), ...engineEnv() },
+    };
 }
 
 /** The digest the registry holds for `repository:reference` (Distribution API). */

@@ -27,7 +27,11 @@ export class PulumiProgram {
 
     /** Writes the files (`index.ts` and whatever else the program reads) and creates stack "test". */
     static create(name: string, files: Record<string, string>, local: LocalEnv): PulumiProgram {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pinned-program-${name}-`));
+        // The state lives next to the program, not in it: a build context of
+        // "." would otherwise change with every update.
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), `pinned-program-${name}-`));
+        const dir = path.join(root, "program");
+        fs.mkdirSync(dir);
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true }, null, 2));
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
@@ -35,10 +39,10 @@ export class PulumiProgram {
             fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
             fs.writeFileSync(path.join(dir, file), content);
         }
-        fs.mkdirSync(path.join(dir, ".state"));
+        fs.mkdirSync(path.join(root, "state"));
         const env = {
             ...local.env,
-            PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
+            PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
             // Type errors are the compiler's business, not the engine's.
             TS_NODE_TRANSPILE_ONLY: "true",
         };
@@ -87,6 +91,14 @@ export class PulumiProgram {
         return JSON.parse(r.stdout) as Record<string, unknown>;
     }
 
+    /** `pulumi config set`, as a secret when asked. */
+    config(key: string, value: string, secret = false): void {
+        const r = this.pulumi(["config", "set", key, value, ...(secret ? ["--secret"] : [])]);
+        if (r.status !== 0) {
+            throw new Error(`pulumi config set ${key} failed:\n${r.output}`);
+        }
+    }
+
     write(file: string, content: string): void {
         fs.writeFileSync(path.join(this.dir, file), content);
     }
@@ -95,7 +107,7 @@ export class PulumiProgram {
     remove(): RunResult {
         const r = this.pulumi(["destroy", "--yes", "--skip-preview"]);
         if (r.status === 0) {
-            fs.rmSync(this.dir, { recursive: true, force: true });
+            fs.rmSync(path.dirname(this.dir), { recursive: true, force: true });
         }
         return r;
     }

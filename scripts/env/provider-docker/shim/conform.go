@@ -164,15 +164,13 @@ func withDuplicateCheck(create schema.CreateContextFunc) schema.CreateContextFun
 // behind unmanaged.
 func withRunningCheck(create schema.CreateContextFunc) schema.CreateContextFunc {
 	return func(ctx context.Context, d *schema.ResourceData, meta interface{}) diag.Diagnostics {
+		// Read before the create: its final read sets must_run to false in
+		// the state when the container has stopped.
+		mustRun, _ := d.Get("must_run").(bool)
+		attach, _ := d.Get("attach").(bool) // an attached container is meant to finish
 		diags := create(ctx, d, meta)
-		if diags.HasError() || d.Id() == "" {
+		if diags.HasError() || d.Id() == "" || !mustRun || attach {
 			return diags
-		}
-		if mustRun, _ := d.Get("must_run").(bool); !mustRun {
-			return diags
-		}
-		if attach, _ := d.Get("attach").(bool); attach {
-			return diags // an attached container is meant to finish
 		}
 		client, err := meta.(*provider.ProviderConfig).MakeClient(ctx, d)
 		if err != nil {
