@@ -38,7 +38,9 @@ func Provider() tfbridge.ProviderInfo {
 		Name:        pkgName,
 		Version:     version.Version,
 		DisplayName: "Docker",
-		Description: "Docker resources (images, registry images, containers) for this project's offline environment.",
+		// How a user tells this plugin from the official one, which says "A
+		// Pulumi package for interacting with Docker in Pulumi programs".
+		Description: "Docker resources for Pulumi, built by pinned env up: the Terraform Docker provider behind the Pulumi bridge, and an Image resource of its own.",
 		Keywords:    []string{"docker"},
 		License:     "Apache-2.0",
 		GitHubOrg:   "kreuzwerker",
