@@ -317,5 +317,6 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
             // A secret: the resolver leaves it to whoever decrypted it.
             password: config["pinned:registryPassword"]?.value,
         },
+        sign: true,
     };
 }

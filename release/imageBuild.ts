@@ -9,7 +9,11 @@ import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
-import { findIdenticalBuild, recipeBuild } from "../core/recipe";
+import { findIdenticalBuild, RecipeBuild, recipeBuild } from "../core/recipe";
+import { provenanceMismatch, provenanceOf, SlsaProvenance } from "../core/provenance";
+import { RegistryCredentials } from "../core/registry";
+import { Builder as LocalBuilder } from "../core/builder";
+import { requireReleaseSigning, signingTools, signRelease, verifyRelease } from "./signing";
 import { Builder } from "../core/settings";
 import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../core/baseDrift";
@@ -34,6 +38,12 @@ export interface ImageRequest {
     /** buildah (reproducible, run here) or docker (the Docker provider, in the engine); see Settings.builder. */
     readonly builder: Builder;
     readonly registry: { readonly server: string; readonly repository: string; readonly username?: string; readonly password?: string };
+    /**
+     * A release run: the image it builds is signed with the release key and
+     * gets its provenance and SBOM attached. A preview signs nothing (it
+     * holds no key).
+     */
+    readonly sign: boolean;
 }
 
 export interface BuiltImage {
@@ -85,16 +95,75 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     });
     checking.done();
 
+    // Before anything is built: a release that cannot sign its image stops here.
+    const signer = req.sign ? requireReleaseSigning() : undefined;
+    const provenance = provenanceOf({
+        release: req.release,
+        commit: req.source.commit,
+        commitTime: req.source.commitTime,
+        sourceUrl: req.source.remoteUrl,
+        recipePath: path.relative(req.source.root, recipe.dockerfile),
+        recipe,
+        builder: buildah?.label ?? "docker",
+    });
+
     const look = progress.start(`looking for an identical build of ${imageName}`);
-    const found = await findIdenticalBuild(repository, req.tag, recipe, creds).catch((err) => {
+    const found = await findReusableBuild(repository, req.tag, recipe, provenance, creds).catch((err) => {
         look.fail();
         throw err;
     });
-    look.done(found ? `found ${found}: reused, not rebuilt` : "none: building");
-    if (found) {
-        return { digest: found, imageName, reused: true, seconds: seconds(started) };
+    look.done(found.digest ? `found ${found.digest}, signed by the release key: reused, not rebuilt` : found.why);
+    if (found.digest) {
+        return { digest: found.digest, imageName, reused: true, seconds: seconds(started) };
     }
+    const built = await buildOnly(req, recipe, buildah, imageName, repository, progress, early);
+    if (signer) {
+        const step = progress.start(`signing ${built} (signature, SBOM, provenance)`);
+        await signRelease(built, provenance, creds, signer).catch((err) => {
+            step.fail();
+            throw err;
+        });
+        step.done();
+    }
+    return { digest: built, imageName, reused: false, seconds: seconds(started) };
+}
 
+/**
+ * An image under the release's tag is reused only when the release key
+ * signed it and its signed provenance names this build's inputs: a label
+ * anyone who can push could have written is not enough. Otherwise the
+ * reason, said as the run goes on to build.
+ */
+async function findReusableBuild(
+    repository: string,
+    tag: string,
+    recipe: RecipeBuild,
+    provenance: SlsaProvenance,
+    creds: RegistryCredentials,
+): Promise<{ digest?: ImageDigest; why: string }> {
+    const found = await findIdenticalBuild(repository, tag, recipe, creds);
+    if (!found) {
+        return { why: "none: building" };
+    }
+    const signing = signingTools();
+    if (!signing) {
+        return { why: `found ${found}, but there is no release public key to check it with: building` };
+    }
+    const verdict = await verifyRelease(found, creds, signing);
+    const why = verdict.ok ? provenanceMismatch(verdict.provenance, provenance) : verdict.reason;
+    return why ? { why: `found ${found}, but ${why}: building` } : { digest: found, why: "" };
+}
+
+/** Builds and pushes, with buildah here or the Docker provider in the engine; the pushed digest. */
+async function buildOnly(
+    req: ImageRequest,
+    recipe: RecipeBuild,
+    buildah: LocalBuilder | undefined,
+    imageName: string,
+    repository: string,
+    progress: Steps,
+    early: BuildStack | undefined,
+): Promise<ImageDigest> {
     if (buildah) {
         const digest = await buildReproduciblyWithProgress(
             {
@@ -113,7 +182,7 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
             },
             progress,
         );
-        return { digest: parseImageDigest(`${repository}@${digest}`), imageName, reused: false, seconds: seconds(started) };
+        return parseImageDigest(`${repository}@${digest}`);
     }
 
     // The caller's stack if it started one early (the caller disposes of it), else one of its own now.
@@ -125,8 +194,7 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
             { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
             (signal) => stage.up(req, { onEvent: events.onEvent, signal }),
         ).then(() => events.stackOutputs);
-        const digest = parseImageDigest(String(result.imageDigest ?? ""));
-        return { digest, imageName, reused: false, seconds: seconds(started) };
+        return parseImageDigest(String(result.imageDigest ?? ""));
     } catch (err) {
         if (err instanceof CommandError) {
             const said = lastLines(engineStderr(err) ?? "", 6);

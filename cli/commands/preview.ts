@@ -190,6 +190,8 @@ async function previewImage(
                 strictPolicy,
                 builder,
                 registry: { server: registry.server, repository, username: registry.username, password: registry.password },
+                // A preview (a pull request's code) holds no release key.
+                sign: false,
             },
             progress,
         );

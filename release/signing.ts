@@ -1,0 +1,241 @@
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ImageDigest } from "../core/imageDigest";
+import { PinnedError } from "../core/errors";
+import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "../core/provenance";
+import { RegistryCredentials } from "../core/registry";
+import { cacheDir, readEnvFile } from "./localEnvironment";
+
+/**
+ * Release images are signed, and carry a signed provenance attestation and
+ * an SBOM, in the registry next to them (cosign's `sha256-<digest>.sig` and
+ * `.att` tags). Only release runs hold the private key; anyone with the
+ * public key can check an image (`cosign verify`, `pinned verify`).
+ *
+ * The key: PINNED_SIGNING_KEY (a cosign private key file) with its password
+ * in COSIGN_PASSWORD or the file PINNED_SIGNING_PASSWORD_FILE, and
+ * PINNED_SIGNING_PUBLIC_KEY; otherwise the embedded environment's, which
+ * `pinned env up signing` made once (~/.cache/pinned/signing/).
+ */
+export interface SigningTools {
+    readonly cosign: string;
+    readonly syft: string;
+    /** The public key every check uses. */
+    readonly publicKey: string;
+    /** The private key and its password: present only where releases are signed. */
+    readonly key?: string;
+    readonly passwordFile?: string;
+}
+
+export function signingTools(env: NodeJS.ProcessEnv = process.env): SigningTools | undefined {
+    const local = readEnvFile(path.join(cacheDir(), "signing.env")) ?? {};
+    const cosign = local.COSIGN ?? "cosign";
+    const syft = local.SYFT ?? "syft";
+    const publicKey = env.PINNED_SIGNING_PUBLIC_KEY || local.SIGNING_PUBLIC_KEY;
+    if (!publicKey) {
+        return undefined;
+    }
+    const key = env.PINNED_SIGNING_KEY || (env.PINNED_SIGNING_PUBLIC_KEY ? undefined : local.SIGNING_KEY);
+    const passwordFile = env.PINNED_SIGNING_PASSWORD_FILE || (env.PINNED_SIGNING_KEY ? undefined : local.SIGNING_PASSWORD_FILE);
+    return { cosign, syft, publicKey, key, passwordFile };
+}
+
+/** The tools and the key a release run signs with; refused with the fix when missing. */
+export function requireReleaseSigning(env: NodeJS.ProcessEnv = process.env): Required<Pick<SigningTools, "key">> & SigningTools {
+    const tools = signingTools(env);
+    if (!tools?.key) {
+        throw new PinnedError(
+            "no release signing key: a release image must be signed, with its provenance and SBOM attached.",
+            "run npx pinned env up signing (the embedded environment's key), or set PINNED_SIGNING_KEY, PINNED_SIGNING_PUBLIC_KEY and COSIGN_PASSWORD (or PINNED_SIGNING_PASSWORD_FILE).",
+        );
+    }
+    return { ...tools, key: tools.key };
+}
+
+/** A directory for one cosign/syft run: registry credentials (0600) and TUF cache of its own, removed after. */
+class ToolHome {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-signing-"));
+
+    constructor(creds: RegistryCredentials) {
+        fs.chmodSync(this.dir, 0o700);
+        const auths: Record<string, { auth: string }> = {};
+        if (creds.username !== undefined) {
+            auths[creds.registry] = { auth: Buffer.from(`${creds.username}:${creds.password ?? ""}`).toString("base64") };
+        }
+        fs.mkdirSync(path.join(this.dir, "docker"), { mode: 0o700 });
+        fs.writeFileSync(path.join(this.dir, "docker", "config.json"), JSON.stringify({ auths }), { mode: 0o600 });
+    }
+
+    /** Only what the tools need: no registry or engine secrets of the caller's. */
+    env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+        return {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            HOME: this.dir,
+            DOCKER_CONFIG: path.join(this.dir, "docker"),
+            TUF_ROOT: path.join(this.dir, "tuf"),
+            COSIGN_YES: "true",
+            SYFT_CHECK_FOR_APP_UPDATE: "false",
+            ...extra,
+        };
+    }
+
+    remove(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+interface Run {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Run> {
+    return new Promise((resolve) => {
+        execFile(command, args, { env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+            resolve({ code, stdout, stderr: stderr || (err && typeof err.code !== "number" ? err.message : "") });
+        });
+    });
+}
+
+function lastLine(text: string): string {
+    const lines = text.trim().split("\n").filter(Boolean);
+    return lines[lines.length - 1] ?? "";
+}
+
+/** The steps of signing one image, for progress. */
+export type SigningStep = "sign" | "sbom" | "attest-sbom" | "attest-provenance";
+
+/**
+ * Signs `image` with the release key and attaches its SBOM (syft, SPDX) and
+ * provenance (SLSA v1) as signed attestations. An earlier attestation of the
+ * same type is replaced, so a re-run leaves one of each.
+ */
+export async function signRelease(
+    image: ImageDigest,
+    provenance: SlsaProvenance,
+    creds: RegistryCredentials,
+    signing: SigningTools & { key: string },
+    onStep: (step: SigningStep) => void = () => undefined,
+): Promise<void> {
+    const home = new ToolHome(creds);
+    try {
+        const password = signing.passwordFile ? fs.readFileSync(signing.passwordFile, "utf8").trim() : (process.env.COSIGN_PASSWORD ?? "");
+        const withKey = home.env({ COSIGN_PASSWORD: password });
+        const fail = (what: string, r: Run): never => {
+            throw new PinnedError(
+                `${what} ${image} failed: ${lastLine(r.stderr) || `exit ${r.code}`}`,
+                "check the signing key and its password (PINNED_SIGNING_KEY, COSIGN_PASSWORD) and that the registry answers, then run the command again.",
+            );
+        };
+        onStep("sign");
+        const signed = await run(signing.cosign, ["sign", "--key", signing.key, "--tlog-upload=false", image], withKey);
+        if (signed.code !== 0) fail("signing", signed);
+
+        onStep("sbom");
+        const sbom = path.join(home.dir, "sbom.spdx.json");
+        const scanned = await run(signing.syft, ["scan", `registry:${image}`, "-o", `spdx-json=${sbom}`, "-q"], home.env(), 300_000);
+        if (scanned.code !== 0) fail("making the SBOM of", scanned);
+
+        onStep("attest-sbom");
+        const attestedSbom = await run(
+            signing.cosign,
+            ["attest", "--key", signing.key, "--tlog-upload=false", "--replace", "--type", "spdxjson", "--predicate", sbom, image],
+            withKey,
+        );
+        if (attestedSbom.code !== 0) fail("attaching the SBOM to", attestedSbom);
+
+        onStep("attest-provenance");
+        const predicate = path.join(home.dir, "provenance.json");
+        fs.writeFileSync(predicate, JSON.stringify(provenance));
+        const attested = await run(
+            signing.cosign,
+            [
+                "attest",
+                "--key",
+                signing.key,
+                "--tlog-upload=false",
+                "--replace",
+                "--type",
+                "slsaprovenance1",
+                "--predicate",
+                predicate,
+                image,
+            ],
+            withKey,
+        );
+        if (attested.code !== 0) fail("attaching the provenance to", attested);
+    } finally {
+        home.remove();
+    }
+}
+
+export type Verdict = { readonly ok: true; readonly provenance: unknown } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Whether `image` is signed by the release key and carries a provenance
+ * attestation signed by it; the provenance is returned for the caller to
+ * compare. Never throws for an unsigned image: that is a verdict.
+ */
+export async function verifyRelease(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools): Promise<Verdict> {
+    const home = new ToolHome(creds);
+    try {
+        const verified = await run(
+            signing.cosign,
+            ["verify", "--key", signing.publicKey, "--insecure-ignore-tlog=true", image],
+            home.env(),
+        );
+        if (verified.code !== 0) {
+            return { ok: false, reason: `it is not signed by the release key (cosign: ${unsignedReason(verified.stderr)})` };
+        }
+        const attested = await run(
+            signing.cosign,
+            ["verify-attestation", "--key", signing.publicKey, "--insecure-ignore-tlog=true", "--type", "slsaprovenance1", image],
+            home.env(),
+        );
+        if (attested.code !== 0) {
+            return { ok: false, reason: `it has no provenance signed by the release key (cosign: ${unsignedReason(attested.stderr)})` };
+        }
+        const provenance = provenanceIn(attested.stdout);
+        return provenance === undefined
+            ? { ok: false, reason: "its signed attestations hold no SLSA provenance" }
+            : { ok: true, provenance };
+    } finally {
+        home.remove();
+    }
+}
+
+/** cosign's one-line reason ("no signatures found", "no matching signatures"…). */
+function unsignedReason(stderr: string): string {
+    const line = stderr
+        .split("\n")
+        .map((l) => l.replace(/^Error:\s*/, "").trim())
+        .find((l) => /no (matching )?(signatures|attestations)|not found|MANIFEST_UNKNOWN/i.test(l));
+    return line ?? (lastLine(stderr) || "verification failed");
+}
+
+/** The predicate of the last SLSA v1 statement in `cosign verify-attestation`'s output (one DSSE envelope per line). */
+export function provenanceIn(stdout: string): unknown {
+    let found: unknown;
+    for (const line of stdout.split("\n")) {
+        if (!line.trim().startsWith("{")) {
+            continue;
+        }
+        try {
+            const envelope = JSON.parse(line) as { payload?: string };
+            const statement = JSON.parse(Buffer.from(envelope.payload ?? "", "base64").toString("utf8")) as {
+                predicateType?: string;
+                predicate?: unknown;
+            };
+            if (statement.predicateType === PROVENANCE_PREDICATE_TYPE) {
+                found = statement.predicate;
+            }
+        } catch {
+            // not an envelope
+        }
+    }
+    return found;
+}
