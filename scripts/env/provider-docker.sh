@@ -227,7 +227,10 @@ check_schema() {
   node -r "$REPO_ROOT/bin/register.js" "$CHECKER" --plugin "$BIN" --pulumi "$pulumi" --sdk "$SDK_DIR" >"$log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     cat "$log" >&2 || true
-    [ "$rc" -eq 1 ] || die "$PART" "could not check the plugin's schema (log $log)" "see the output above; re-run 'scripts/env/$PART.sh up'"
+    # Exit 1 with its summary last is a list of differences; anything else (2, a crash) is a failure to check.
+    if [ "$rc" -ne 1 ] || ! tail -n 1 "$log" | grep -Eq '^[0-9]+ differences? between '; then
+      die "$PART" "could not check the plugin's schema (log $log)" "see the output above; re-run 'scripts/env/$PART.sh up'"
+    fi
     die "$PART" "the schema of $BIN differs from what @pulumi/docker $DOCKER_PLUGIN_VERSION declares (list above, log $log); it was not installed into the plugin cache" \
       "make scripts/env/provider-docker/ serve each of them (wrapper/resources.go maps the Terraform provider; the native resources are in wrapper/) and re-run 'scripts/env/$PART.sh up'; to repeat the check alone: node -r $REPO_ROOT/bin/register.js $CHECKER --plugin $BIN"
   fi

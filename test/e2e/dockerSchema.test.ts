@@ -34,11 +34,11 @@ describe("the local docker plugin's schema against @pulumi/docker", function () 
         const declared = sdkDeclaredSchema(path.join(PROJECT_DIR, "node_modules", "@pulumi", "docker"));
         assert.strictEqual(declared.source, "@pulumi/docker 4.6.2");
         const differences = compareSchemas(declared, pluginSchemaShape(pluginBinarySchema(plugin, pulumi), plugin));
-        assert.deepStrictEqual(
-            differences,
-            [],
-            `${differences.length} differences between ${plugin} and ${declared.source}:\n  ${differences.join("\n  ")}\n` +
-                "fix: make scripts/env/provider-docker/ serve them, then run: npx pinned env up",
-        );
+        if (differences.length > 0) {
+            assert.fail(
+                `${differences.length} differences between ${plugin} and ${declared.source}:\n  ${differences.join("\n  ")}\n` +
+                    "fix: make scripts/env/provider-docker/ serve them, then run: npx pinned env up",
+            );
+        }
     });
 });

@@ -213,6 +213,14 @@ describe("the docker plugin's schema against @pulumi/docker's declarations", () 
             assert.deepStrictEqual(differences(s), ["type NetworkIpamConfig is missing", "type NetworkLabel property value is missing"]);
         });
 
+        it("says once that a nested type's property is not required where the SDK needs it on both sides", () => {
+            const s = networkSchema();
+            s.types["docker:index/NetworkLabel:NetworkLabel"].required = ["label"];
+            assert.deepStrictEqual(differences(s), [
+                `type NetworkLabel property value: optional in the plugin, required in ${SDK} as an input and always present as an output`,
+            ]);
+        });
+
         it("says which side of a type differs when only one does (language.nodejs.requiredOutputs)", () => {
             const s = networkSchema();
             (s.types["docker:index/NetworkLabel:NetworkLabel"] as Record<string, unknown>).language = {

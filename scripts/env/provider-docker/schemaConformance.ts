@@ -43,8 +43,9 @@
  *     an output the SDK types as possibly undefined may be either.
  *   - Object types are compared property by property under the same rules,
  *     recursively, wherever a property of both schemas refers to the same type
- *     (a missing resource does not also report each of its types). Enums must
- *     have every value the SDK declares.
+ *     (a missing resource does not also report each of its types); a
+ *     difference the input and the output side of a type share is said once.
+ *     Enums must have every value the SDK declares.
  *   - The provider resource is compared like a resource. Config variables are
  *     compared by presence and type only: the SDK types every variable without
  *     a required flag as possibly undefined, whatever its default.
@@ -563,6 +564,20 @@ function referencedTypes(type: string): Array<{ kind: "object" | "enum"; name: s
     return [...type.matchAll(/\b(object|enum):([\w.]+)/g)].map((m) => ({ kind: m[1] as "object" | "enum", name: m[2] }));
 }
 
+/** One difference: "<subject> <kind> <prop><text>", e.g. "docker:index/network:Network" "input" "checkDuplicate" " is missing". */
+interface Finding {
+    readonly subject: string;
+    readonly kind: string;
+    readonly prop: string;
+    readonly text: string;
+    /** What kind of difference, for saying a type's input and output differences once. */
+    readonly tag: string;
+}
+
+function sentence(f: Finding): string {
+    return f.prop ? `${f.subject} ${f.kind} ${f.prop}${f.text}` : `${f.subject}${f.text}`;
+}
+
 /**
  * The ways `actual` (a plugin's schema) falls short of `declared` (what the
  * SDK declares), one sentence each, in a stable order; empty when it has
@@ -586,44 +601,41 @@ export function compareSchemas(declared: SchemaShape, actual: SchemaShape): stri
         }
     };
 
-    /** Differences of one property set; `kind` names its members ("input", "output", "property"). */
-    const properties = (subject: string, kind: string, role: Role, want: Properties, have: Properties, typeRules: boolean): string[] => {
-        const found: string[] = [];
+    /** The differences of one property set; `kind` names its members in the sentences ("input", "output", "property"). */
+    const properties = (subject: string, kind: string, role: Role, want: Properties, have: Properties, typeRules: boolean): Finding[] => {
+        const found: Finding[] = [];
+        const say = (prop: string, text: string, tag = text) => found.push({ subject, kind, prop, text, tag });
         for (const name of Object.keys(want).sort()) {
             const w = want[name];
             const h = have[name];
             if (!h) {
-                found.push(`${subject} ${kind} ${name} is missing`);
+                say(name, " is missing");
                 continue;
             }
             if (w.type !== h.type) {
-                found.push(`${subject} ${kind} ${name}: type ${h.type} in the plugin, ${w.type} in ${sdk}`);
+                say(name, `: type ${h.type} in the plugin, ${w.type} in ${sdk}`);
                 continue;
             }
             reach(role, w.type);
             if (!typeRules) continue;
             if (role === "input" && h.required && !w.required) {
-                found.push(`${subject} ${kind} ${name}: required in the plugin, optional in ${sdk}`);
+                say(name, `: required in the plugin, optional in ${sdk}`);
             } else if (role === "input" && !h.required && w.required) {
-                found.push(
-                    `${subject} ${kind} ${name}: optional in the plugin, required in ${sdk} (the official plugin refuses a program without it)`,
-                );
+                say(name, `: optional in the plugin, required in ${sdk} (the official plugin refuses a program without it)`, "optional");
             } else if (role === "output" && !h.required && w.required) {
-                found.push(`${subject} ${kind} ${name}: may be absent in the plugin, always present in ${sdk}`);
+                say(name, `: may be absent in the plugin, always present in ${sdk}`, "absent");
             }
         }
         if (role === "input" && typeRules) {
             for (const name of Object.keys(have).sort()) {
-                if (have[name].required && !want[name]) {
-                    found.push(`${subject} ${kind} ${name} is required by the plugin but unknown to ${sdk}`);
-                }
+                if (have[name].required && !want[name]) say(name, ` is required by the plugin but unknown to ${sdk}`);
             }
         }
         return found;
     };
     const callable = (subject: string, want: CallableShape, have: CallableShape) => {
-        out.push(...properties(subject, "input", "input", want.inputs, have.inputs, true));
-        out.push(...properties(subject, "output", "output", want.outputs, have.outputs, true));
+        out.push(...properties(subject, "input", "input", want.inputs, have.inputs, true).map(sentence));
+        out.push(...properties(subject, "output", "output", want.outputs, have.outputs, true).map(sentence));
     };
 
     for (const token of Object.keys(declared.resources).sort()) {
@@ -636,7 +648,7 @@ export function compareSchemas(declared: SchemaShape, actual: SchemaShape): stri
         else callable("provider", declared.provider, actual.provider);
     }
     if (declared.config) {
-        out.push(...properties("config", "variable", "output", declared.config, actual.config ?? {}, false));
+        out.push(...properties("config", "variable", "output", declared.config, actual.config ?? {}, false).map(sentence));
     }
     for (const token of Object.keys(declared.functions).sort()) {
         const have = actual.functions[token];
@@ -644,8 +656,8 @@ export function compareSchemas(declared: SchemaShape, actual: SchemaShape): stri
         else callable(`function ${token}`, declared.functions[token], have);
     }
 
-    // Object types, as each role reached them; a difference both roles see is said once.
-    const byRole: Record<Role, Map<string, string[]>> = { input: new Map(), output: new Map() };
+    // Object types, as each role reached them (comparing one can reach more).
+    const byRole: Record<Role, Map<string, Finding[]>> = { input: new Map(), output: new Map() };
     const order: string[] = [];
     for (let i = 0; i < pending.length; i++) {
         const { role, name } = pending[i];
@@ -653,18 +665,34 @@ export function compareSchemas(declared: SchemaShape, actual: SchemaShape): stri
         const have = (role === "input" ? actual.inputTypes : actual.outputTypes)[name];
         if (!order.includes(name)) order.push(name);
         if (!want) continue; // the SDK has no such type in this role: nothing it could send or read
-        byRole[role].set(name, have ? properties(`type ${name}`, "property", role, want, have, true) : [`type ${name} is missing`]);
+        const missing: Finding = { subject: `type ${name}`, kind: "", prop: "", text: " is missing", tag: "missing" };
+        byRole[role].set(name, have ? properties(`type ${name}`, "property", role, want, have, true) : [missing]);
     }
+    // A type's properties serve both roles: a difference both see is said once, naming neither.
     for (const name of order) {
-        const input = byRole.input.get(name) ?? [];
-        const output = byRole.output.get(name) ?? [];
-        const both = byRole.input.has(name) && byRole.output.has(name);
-        for (const line of input) {
-            out.push(both && !output.includes(line) ? line.replace(" property ", " input property ") : line);
+        const input = byRole.input.get(name);
+        const output = byRole.output.get(name);
+        if (!input || !output) {
+            out.push(...(input ?? output ?? []).map(sentence));
+            continue;
         }
-        for (const line of output) {
-            if (!both || !input.includes(line)) out.push(both ? line.replace(" property ", " output property ") : line);
+        const said = new Set<Finding>();
+        for (const i of input) {
+            const same = output.find((o) => o.prop === i.prop && o.text === i.text);
+            const requiredness = output.find((o) => o.prop === i.prop && i.tag === "optional" && o.tag === "absent");
+            if (same) {
+                said.add(same);
+                out.push(sentence(i));
+            } else if (requiredness) {
+                said.add(requiredness);
+                out.push(
+                    sentence({ ...i, text: `: optional in the plugin, required in ${sdk} as an input and always present as an output` }),
+                );
+            } else {
+                out.push(sentence({ ...i, kind: `input ${i.kind}` }));
+            }
         }
+        out.push(...output.filter((o) => !said.has(o)).map((o) => sentence({ ...o, kind: `output ${o.kind}` })));
     }
 
     for (const name of [...enumsReached].sort()) {
@@ -760,5 +788,10 @@ function main(argv: string[]): number {
 }
 
 if (require.main === module) {
-    process.exitCode = main(process.argv.slice(2));
+    try {
+        process.exitCode = main(process.argv.slice(2));
+    } catch (err) {
+        process.stderr.write(`error: the check failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exitCode = 2;
+    }
 }
