@@ -22,6 +22,9 @@
 #             cmd/tfgen writes schema.json + bridge-metadata.json, which
 #             cmd/pulumi-resource-docker embeds. Both files are generated here
 #             at build time, never committed.
+#   schemaConformance.ts  checks each built plugin's schema against what the
+#             npm SDK @pulumi/docker declares; a difference stops 'up' before
+#             the plugin is installed.
 # The binary is kept out of "$CACHE/bin" on purpose: that directory is on
 # users' PATH, and an ambient pulumi-resource-* there makes the engine warn
 # (and would bypass the version match of the plugin cache).
@@ -204,27 +207,41 @@ build_tfgen() {
   rm -f "$SCHEMA_STAMP"
 }
 
-# Check the generated schema carries the names the npm SDK sends.
+# The schema the plugin serves (`pulumi package get-schema "$BIN"`: the bridged
+# Terraform resources plus the native Image it adds at run time) must have
+# every resource, function, input and output that @pulumi/docker
+# $DOCKER_PLUGIN_VERSION declares, with the same type and required-ness: that
+# SDK is generated from the official plugin's schema. The checker and its
+# rules: scripts/env/provider-docker/schemaConformance.ts. Runs once per
+# binary and checker (the stamp); without a pulumi CLI yet, says it skipped.
+CHECKER="$GO_SRC/schemaConformance.ts"
+SDK_DIR="$REPO_ROOT/node_modules/@pulumi/docker"
+CHECK_STAMP="$RUN_DIR/schema-checked"
 check_schema() {
-  node - "$EMBED_DIR/schema.json" <<'EOF'
-const s = require(process.argv[2]);
-const miss = [];
-const has = (obj, keys, where) => { for (const k of keys) if (!obj || !(k in obj)) miss.push(`${where}.${k}`); };
-const ri = s.resources?.["docker:index/remoteImage:RemoteImage"];
-const rg = s.resources?.["docker:index/registryImage:RegistryImage"];
-if (!ri) miss.push("resource docker:index/remoteImage:RemoteImage");
-if (!rg) miss.push("resource docker:index/registryImage:RegistryImage");
-has(s.config?.variables, ["host", "registryAuth"], "config");
-has(s.provider?.inputProperties, ["host", "registryAuth", "sshOpts", "caMaterial", "certMaterial", "keyMaterial", "certPath"], "provider");
-has(ri?.inputProperties, ["name", "build", "keepLocally", "forceRemove", "triggers", "platform", "pullTriggers"], "RemoteImage");
-has(ri?.properties, ["imageId", "repoDigest"], "RemoteImage");
-has(s.types?.["docker:index/RemoteImageBuild:RemoteImageBuild"]?.properties,
-    ["context", "dockerfile", "buildArgs", "label", "labels", "tags", "target", "platform", "cacheFroms", "extraHosts", "securityOpts", "ulimits", "authConfigs"], "RemoteImageBuild");
-has(rg?.inputProperties, ["name", "keepRemotely", "insecureSkipVerify", "triggers"], "RegistryImage");
-has(rg?.properties, ["sha256Digest"], "RegistryImage");
-has(s.resources?.["docker:index/container:Container"]?.inputProperties, ["name", "image", "command", "networksAdvanced"], "Container");
-if (miss.length) { console.error("missing in schema.json: " + miss.join(", ")); process.exit(1); }
-EOF
+  local id pulumi rc=0 log="$RUN_DIR/schema-check.log"
+  id="$(inputs_id) $(cat "$CHECKER" "$SDK_DIR/package.json" 2>/dev/null | sha256sum | cut -c1-16)"
+  stamp_ok "$CHECK_STAMP" "$BIN" "$id" && return 0
+  pulumi="$(find_pulumi)"
+  if [ -z "$pulumi" ]; then
+    step "$PART" "no pulumi CLI yet: skipped checking the plugin's schema against @pulumi/docker; re-run 'up' after the pulumi part"
+    return 0
+  fi
+  if [ ! -f "$SDK_DIR/package.json" ] || [ ! -d "$REPO_ROOT/node_modules/typescript" ]; then
+    die "$PART" "no node_modules/@pulumi/docker (and typescript) to check the plugin's schema against" "run 'npm ci' in $REPO_ROOT and re-run 'scripts/env/$PART.sh up'"
+  fi
+  step "$PART" "checking the plugin's schema against @pulumi/docker $DOCKER_PLUGIN_VERSION"
+  mkdir -p "$RUN_DIR"
+  node -r "$REPO_ROOT/bin/register.js" "$CHECKER" --plugin "$BIN" --pulumi "$pulumi" --sdk "$SDK_DIR" >"$log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    cat "$log" >&2 || true
+    # Exit 1 with its summary last is a list of differences; anything else (2, a crash) is a failure to check.
+    if [ "$rc" -ne 1 ] || ! tail -n 1 "$log" | grep -Eq '^[0-9]+ differences? between '; then
+      die "$PART" "could not check the plugin's schema (log $log)" "see the output above; re-run 'scripts/env/$PART.sh up'"
+    fi
+    die "$PART" "the schema of $BIN differs from what @pulumi/docker $DOCKER_PLUGIN_VERSION declares (list above, log $log); it was not installed into the plugin cache" \
+      "make scripts/env/provider-docker/ serve each of them (wrapper/resources.go maps the Terraform provider; the native resources are in wrapper/) and re-run 'scripts/env/$PART.sh up'; to repeat the check alone: node -r $REPO_ROOT/bin/register.js $CHECKER --plugin $BIN"
+  fi
+  stamp_write "$CHECK_STAMP" "$BIN" "$id"
 }
 
 generate_schema() {
@@ -234,8 +251,6 @@ generate_schema() {
   (cd "$WRAP_DIR" && PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
       timed "$PART" to_log "$RUN_DIR/tfgen.log" "$TFGEN" schema --skip-docs --skip-examples --out "$EMBED_DIR") \
     || { tail -n 20 "$RUN_DIR/tfgen.log" >&2; die "$PART" "tfgen schema failed (log $RUN_DIR/tfgen.log)" "fix the mapping in scripts/env/provider-docker/wrapper/resources.go and re-run 'up'"; }
-  check_schema \
-    || die "$PART" "the generated schema does not match what @pulumi/docker $DOCKER_PLUGIN_VERSION sends" "fix the names in scripts/env/provider-docker/wrapper/resources.go and re-run 'up'"
   stamp_write "$SCHEMA_STAMP" "$EMBED_DIR/schema.json" "$inputs"
 }
 
@@ -267,7 +282,7 @@ cmd_up() {
   t0="$(now_s)"
   check_package_json
   command -v go >/dev/null 2>&1 || die "$PART" "no go toolchain on PATH" "install Go 1.25 or newer"
-  command -v node >/dev/null 2>&1 || die "$PART" "no node on PATH (needed to check the generated schema)" "install Node.js"
+  command -v node >/dev/null 2>&1 || die "$PART" "no node on PATH (needed to check the plugin's schema)" "install Node.js"
   mkdir -p "$RUN_DIR"
   # One 'up' at a time (two would race on the same work directories).
   exec 9>"$RUN_DIR/lock"
@@ -282,6 +297,7 @@ cmd_up() {
   fi
   smoke_test >"$RUN_DIR/smoke.log" \
     || die "$PART" "$BIN did not start and print its port: $(cat "$RUN_DIR/smoke.log")" "remove $BIN and re-run 'up' to rebuild"
+  check_schema
   install_plugin
   step "$PART" "ready: v$DOCKER_PLUGIN_VERSION ($TF_MODULE@$TF_PSEUDO, bridge $BRIDGE_VERSION) in $(fmt_duration $(( $(now_s) - t0 )))"
 }
