@@ -17,6 +17,10 @@ package shim
 //   - A Container that must run but whose command exits at once is an
 //     error ("container exited immediately"), as in the official plugin,
 //     instead of being reported created.
+//   - Fields the official schema requires and the newer provider made
+//     optional are required again (ServiceConfig data, a healthcheck's
+//     test, a service network's name), so a program the official plugin
+//     refuses is refused here too.
 //
 // Each change either adds a field or wraps a create function; the state a
 // resource records is what its program declared.
@@ -55,6 +59,38 @@ func conform(p *schema.Provider) {
 	}
 	if r := p.ResourcesMap["docker_container"]; r != nil {
 		r.CreateContext = withRunningCheck(r.CreateContext)
+	}
+	requireAsOfficial(p)
+}
+
+// requireAsOfficial makes required what the official schema requires.
+func requireAsOfficial(p *schema.Provider) {
+	if r := p.ResourcesMap["docker_config"]; r != nil {
+		if data, raw := r.Schema["data"], r.Schema["data_raw"]; data != nil && raw != nil {
+			data.Required, data.Optional, data.ExactlyOneOf = true, false, nil
+			raw.ExactlyOneOf = nil // data_raw, an extra of the newer provider, may come along
+		}
+	}
+	require(p.ResourcesMap["docker_container"], "healthcheck", "test")
+	require(p.ResourcesMap["docker_service"], "task_spec", "networks_advanced", "name")
+	require(p.ResourcesMap["docker_service"], "task_spec", "container_spec", "healthcheck", "test")
+}
+
+// require marks the field at path (through nested blocks) required.
+func require(r *schema.Resource, path ...string) {
+	for i, name := range path {
+		if r == nil {
+			return
+		}
+		field, ok := r.Schema[name]
+		if !ok {
+			return
+		}
+		if i == len(path)-1 {
+			field.Required, field.Optional, field.Computed, field.Default = true, false, false, nil
+			return
+		}
+		r, _ = field.Elem.(*schema.Resource)
 	}
 }
 
