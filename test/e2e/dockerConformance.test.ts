@@ -147,6 +147,35 @@ export const repoDigest = demoImage.repoDigest;
         assert.strictEqual(out.repoDigest, inspect(name, "{{.Id}}"));
     });
 
+    for (const builderVersion of ["BuilderV1", "BuilderBuildKit"]) {
+        it(`docker.Image's build options with ${builderVersion}: args reach the build, target picks the stage`, () => {
+            const name = `conformance-${run}/options-${builderVersion.toLowerCase()}:1`;
+            const p = program(`image-options-${builderVersion.toLowerCase()}`, {
+                "index.ts": `import * as docker from "@pulumi/docker";
+
+const image = new docker.Image("options", {
+    build: {
+        context: "./app",
+        dockerfile: "./app/Dockerfile",
+        args: { GREETING: "hello from args" },
+        target: "chosen",
+        builderVersion: docker.BuilderVersion.${builderVersion},
+    },
+    imageName: "${name}",
+    skipPush: true,
+});
+export const repoDigest = image.repoDigest;
+`,
+                "app/Dockerfile": `FROM ${env.baseRef} AS chosen\nARG GREETING\nLABEL greeting=$GREETING stage=chosen\nFROM chosen AS later\nLABEL stage=later\n`,
+            });
+            const r = p.up();
+            assert.strictEqual(r.status, 0, r.output);
+            assert.strictEqual(inspect(name, '{{index .Config.Labels "greeting"}}'), "hello from args");
+            assert.strictEqual(inspect(name, '{{index .Config.Labels "stage"}}'), "chosen");
+            assert.strictEqual(p.outputs().repoDigest, inspect(name, "{{.Id}}"));
+        });
+    }
+
     it("a missing Dockerfile is refused before anything is built, with the path to use", () => {
         const p = program("image-bad-dockerfile", {
             "index.ts": `import * as docker from "@pulumi/docker";
