@@ -13,7 +13,7 @@ import { findIdenticalBuild, RecipeBuild, recipeBuild } from "../core/recipe";
 import { provenanceMismatch, provenanceOf, SlsaProvenance } from "../core/provenance";
 import { RegistryCredentials } from "../core/registry";
 import { Builder as LocalBuilder } from "../core/builder";
-import { requireReleaseSigning, signingTools, signRelease, verifyRelease } from "./signing";
+import { requireReleaseSigning, signingTools, signRelease, verifySignature } from "./signing";
 import { Builder } from "../core/settings";
 import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../core/baseDrift";
@@ -149,7 +149,7 @@ async function findReusableBuild(
     if (!signing) {
         return { why: `found ${found}, but there is no release public key to check it with: building` };
     }
-    const verdict = await verifyRelease(found, creds, signing);
+    const verdict = await verifySignature(found, creds, signing);
     const why = verdict.ok ? provenanceMismatch(verdict.provenance, provenance) : verdict.reason;
     return why ? { why: `found ${found}, but ${why}: building` } : { digest: found, why: "" };
 }

@@ -180,7 +180,7 @@ export type Verdict = { readonly ok: true; readonly provenance: unknown } | { re
  * attestation signed by it; the provenance is returned for the caller to
  * compare. Never throws for an unsigned image: that is a verdict.
  */
-export async function verifyRelease(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools): Promise<Verdict> {
+export async function verifySignature(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools): Promise<Verdict> {
     const home = new ToolHome(creds);
     try {
         const verified = await run(
