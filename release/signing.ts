@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ImageDigest } from "../core/imageDigest";
+import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "../core/provenance";
 import { RegistryCredentials } from "../core/registry";
@@ -238,4 +238,17 @@ export function provenanceIn(stdout: string): unknown {
         }
     }
     return found;
+}
+
+/**
+ * What `pinned status` and `pinned releases` say of an image: signed by the
+ * release key (with its provenance), not, or not checked (no public key).
+ */
+export async function signatureOf(image: string, creds: RegistryCredentials): Promise<string> {
+    const signing = signingTools();
+    if (!signing) {
+        return "not checked (no release public key: npx pinned env up signing, or PINNED_SIGNING_PUBLIC_KEY)";
+    }
+    const verdict = await verifySignature(parseImageDigest(image), creds, signing);
+    return verdict.ok ? "signed by the release key" : `not signed: ${verdict.reason}`;
 }

@@ -1,4 +1,7 @@
+import { credentialsFor } from "../../core/registry";
 import { lastUpdatesFromBackendFiles } from "../../release/backendState";
+import { releaseRegistry } from "../../release/releaseRegistry";
+import { signatureOf, signingTools } from "../../release/signing";
 import { engineEnv } from "../../release/engineEnv";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
@@ -10,8 +13,8 @@ export const RELEASES_COMMAND: CommandSpec = {
     name: "releases",
     options: { json: { type: "boolean", help: "the same rows as JSON, full commit and digest" } },
     description: `Lists every release with a stack file: commit, digest, when its stack was
-last deployed, when pinned verify last rebuilt it bit for bit here, and
-which one is live.`,
+last deployed, when pinned verify last rebuilt it bit for bit here,
+whether the release key signed its image, and which one is live.`,
 };
 export const RELEASES_USAGE = usageOf(RELEASES_COMMAND);
 
@@ -23,6 +26,8 @@ export interface ReleaseRow {
     deployedAt?: string;
     /** When `pinned verify` last found this release's recorded digest rebuilt bit for bit (on this clone). */
     verifiedAt?: string;
+    /** Whether the release key signed the recorded image ("yes", "no", or "-" when not checked). */
+    signed?: string;
     live: boolean;
 }
 
@@ -32,6 +37,7 @@ export function releaseRows(
     lastUpdates: Map<string, string>,
     live?: Pick<LiveDeployment, "image" | "release">,
     verified: (release: string, digest: string | undefined) => string | undefined = () => undefined,
+    signed: ReadonlyMap<string, string> = new Map(),
 ): ReleaseRow[] {
     return records.map((r) => ({
         release: r.release,
@@ -39,13 +45,14 @@ export function releaseRows(
         digest: r.imageDigest,
         deployedAt: lastUpdates.get(r.release),
         verifiedAt: verified(r.release, r.imageDigest),
+        signed: signed.get(r.release),
         live: live !== undefined && live.release === r.release && live.image === r.imageDigest,
     }));
 }
 
 /** A fixed-width table; short commit and digest, as people compare them. */
 export function formatReleases(rows: ReleaseRow[]): string {
-    const table = [["RELEASE", "COMMIT", "DIGEST", "DEPLOYED AT", "VERIFIED", "LIVE"]];
+    const table = [["RELEASE", "COMMIT", "DIGEST", "DEPLOYED AT", "VERIFIED", "SIGNED", "LIVE"]];
     for (const r of rows) {
         table.push([
             r.release,
@@ -53,6 +60,7 @@ export function formatReleases(rows: ReleaseRow[]): string {
             r.digest ? r.digest.slice(r.digest.indexOf("@") + 1, r.digest.indexOf("@") + 20) : "(not built)",
             r.deployedAt ?? "-",
             r.verifiedAt ?? "-",
+            r.signed ?? "-",
             r.live ? "*" : "",
         ]);
     }
@@ -74,6 +82,21 @@ async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
     return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
 }
 
+/** "yes" or "no" per release with a recorded image: is it signed by the release key? None without a public key. */
+async function signatures(records: ReleaseRecord[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!signingTools()) {
+        return out;
+    }
+    for (const r of records) {
+        const registry = r.imageDigest ? await releaseRegistry(r.release, r) : undefined;
+        if (r.imageDigest && registry) {
+            out.set(r.release, (await signatureOf(r.imageDigest, credentialsFor(registry))).startsWith("signed") ? "yes" : "no");
+        }
+    }
+    return out;
+}
+
 export async function releasesCommand(args: string[]): Promise<number> {
     const line = parseCommandLine(RELEASES_COMMAND, args);
     const json = line?.values.json === true;
@@ -84,7 +107,8 @@ export async function releasesCommand(args: string[]): Promise<number> {
     try {
         // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
         const lastUpdates = lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ?? (await lastUpdatesFromEngine());
-        const rows = releaseRows(listReleaseRecords(), lastUpdates, readLive().deployment, lastVerified);
+        const records = listReleaseRecords();
+        const rows = releaseRows(records, lastUpdates, readLive().deployment, lastVerified, await signatures(records));
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {

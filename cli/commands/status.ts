@@ -1,4 +1,7 @@
+import { credentialsFor } from "../../core/registry";
 import { readLive } from "../../release/live";
+import { releaseRegistry } from "../../release/releaseRegistry";
+import { signatureOf } from "../../release/signing";
 import { paint, reportError } from "../ui/output";
 import { readReleaseRecord } from "../../release/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
@@ -12,7 +15,7 @@ Deployment (or no cluster), 1 error.`,
 };
 export const STATUS_USAGE = usageOf(STATUS_COMMAND);
 
-export function statusCommand(args: string[]): number {
+export async function statusCommand(args: string[]): Promise<number> {
     if (!parseCommandLine(STATUS_COMMAND, args)) {
         process.stderr.write(`${STATUS_USAGE}\n`);
         return 2;
@@ -33,9 +36,12 @@ export function statusCommand(args: string[]): number {
                 ? ""
                 : `  ${paint(process.stdout, live.rollout.kind === "failed" ? "red" : "yellow", `rollout ${live.rollout.kind}:`)} ` +
                   `${live.rollout.detail}\n`;
+        const registry = await releaseRegistry(live.release, record);
+        const signature = registry ? await signatureOf(live.image, credentialsFor(registry)) : "not checked (no registry configured)";
+        const signed = `  ${paint(process.stdout, signature.startsWith("signed") ? "green" : "yellow", signature)}\n`;
         if (record?.imageDigest === live.image) {
             process.stdout.write(
-                `${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n${rollout}`,
+                `${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n${signed}${rollout}`,
             );
             return live.rollout.kind === "failed" ? 3 : 0;
         }
@@ -43,6 +49,7 @@ export function statusCommand(args: string[]): number {
         process.stdout.write(
             `${paint(process.stdout, "red", "drift:")} ${namespace}/${name} runs ${live.image}\n` +
                 `  release ${live.release ?? "(unknown)"} recorded ${expected}\n` +
+                signed +
                 rollout +
                 `  fix: pinned up --release ${live.release ?? "<release>"} redeploys the recorded digest\n`,
         );

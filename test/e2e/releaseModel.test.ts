@@ -65,6 +65,7 @@ describe("release model (real engine, registry, API server)", function () {
         const status = project.pinned(["status"]);
         assert.strictEqual(status.status, 0, status.output);
         assert.match(status.output, new RegExp(`in sync: ${NAMESPACE}/pinned-app runs release ${A}`));
+        assert.match(status.output, /^  signed by the release key$/m);
     });
 
     it("status: a hand-made drift is detected, and the fix it names repairs it", () => {
@@ -133,8 +134,10 @@ describe("release model (real engine, registry, API server)", function () {
         );
         assert.ok(rows.every((r) => /^[0-9a-f]{40}$/.test(r.commit) && r.deployedAt && !Number.isNaN(Date.parse(r.deployedAt))));
         const table = project.pinned(["releases"]);
-        assert.match(table.output, /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+VERIFIED\s+LIVE$/m);
-        assert.match(table.output, new RegExp(`^${A}\\s.*\\*$`, "m"));
+        assert.match(table.output, /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+VERIFIED\s+SIGNED\s+LIVE$/m);
+        // Both images were built and signed by pinned up with the release key.
+        assert.match(table.output, new RegExp(`^${A}\\s.*\\syes\\s+\\*$`, "m"));
+        assert.match(table.output, new RegExp(`^${B}\\s.*\\syes$`, "m"));
     });
 
     it("destroying an old release's stack leaves the live Deployment running", () => {

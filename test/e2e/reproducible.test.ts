@@ -109,7 +109,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
         assert.ok(v.output.includes(recorded), v.output);
         assert.strictEqual(await registryDigest(env, suite.repository, `verify-${release}`), recorded.split("@")[1]);
         const rows = project.pinned(["releases"]);
-        assert.match(rows.output, new RegExp(`^${release}\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\d{4}-\\d\\d-\\d\\dT\\S+Z\\s+\\*$`, "m"));
+        assert.match(rows.output, new RegExp(`^${release}\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\d{4}-\\d\\d-\\d\\dT\\S+Z\\s+yes\\s+\\*$`, "m"));
     });
 
     it("pinned verify of a release whose recorded image was built on another base: exit 3, the differences named", async () => {

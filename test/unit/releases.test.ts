@@ -37,14 +37,32 @@ describe("pinned releases formatting", () => {
             rows.map((r) => r.verifiedAt),
             [undefined, "2026-12-04T12:00:00.000Z", undefined],
         );
-        assert.match(formatReleases(rows).split("\n")[2], /^2026-12-04-001\s+2{12}\s+sha256:b{12}\s+-\s+2026-12-04T12:00:00\.000Z$/);
+        assert.match(formatReleases(rows).split("\n")[2], /^2026-12-04-001\s+2{12}\s+sha256:b{12}\s+-\s+2026-12-04T12:00:00\.000Z\s+-$/);
+    });
+
+    it("shows whether the release key signed each recorded image", () => {
+        const rows = releaseRows(
+            records,
+            new Map(),
+            undefined,
+            undefined,
+            new Map([
+                ["2026-11-27-001", "yes"],
+                ["2026-12-04-001", "no"],
+            ]),
+        );
+        assert.deepStrictEqual(
+            rows.map((r) => r.signed),
+            ["yes", "no", undefined],
+        );
+        assert.match(formatReleases(rows).split("\n")[2], /^2026-12-04-001\s+2{12}\s+sha256:b{12}\s+-\s+-\s+no$/);
     });
 
     it("prints an aligned table with short commits and digests", () => {
         const text = formatReleases(releaseRows(records, new Map(), { image: D1, release: "2026-11-27-001" }));
         const lines = text.split("\n");
-        assert.match(lines[0], /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+VERIFIED\s+LIVE$/);
-        assert.match(lines[1], /^2026-11-27-001\s+111111111111\s+sha256:aaaaaaaaaaaa\s+-\s+-\s+\*$/);
+        assert.match(lines[0], /^RELEASE\s+COMMIT\s+DIGEST\s+DEPLOYED AT\s+VERIFIED\s+SIGNED\s+LIVE$/);
+        assert.match(lines[1], /^2026-11-27-001\s+111111111111\s+sha256:aaaaaaaaaaaa\s+-\s+-\s+-\s+\*$/);
         assert.match(lines[3], /\(not built\)/);
         assert.strictEqual(
             new Set(lines.map((l) => (l.indexOf("COMMIT") >= 0 ? l.indexOf("COMMIT") : l.indexOf(l.split(/\s+/)[1])))).size,
