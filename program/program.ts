@@ -4,7 +4,10 @@ import { Release } from "../components/release";
 import { localBuilder } from "../core/builder";
 import { ConfigError } from "../core/errors";
 import { preflight } from "../core/preflight";
-import { findIdenticalBuild, recipeBuild } from "../core/recipe";
+import * as path from "path";
+import { provenanceOf } from "../core/provenance";
+import { recipeBuild } from "../core/recipe";
+import { findReusableBuild } from "../release/reusableBuild";
 import { readReleaseConfig } from "./releaseConfig";
 
 /** The stack outputs of a release. */
@@ -49,20 +52,37 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             sourceUrl,
             builder: config.builder === "buildah" ? localBuilder()?.label : undefined,
         });
-        digest = await findIdenticalBuild(`${config.registry}/${config.repository}`, config.release, recipe, creds);
+        const reuse = await findReusableBuild(
+            `${config.registry}/${config.repository}`,
+            config.release,
+            recipe,
+            provenanceOf({
+                release: config.release,
+                commit: config.commit,
+                commitTime: plan.source.commitTime,
+                sourceUrl,
+                recipePath: path.relative(plan.source.root, recipe.dockerfile),
+                recipe,
+                builder: config.builder === "buildah" ? (localBuilder()?.label ?? "buildah") : "docker",
+            }),
+            creds,
+        );
+        digest = reuse.digest;
+        const refused = reuse.candidate ? ` (${reuse.candidate} has these inputs' label, but ${reuse.reason})` : "";
         if (digest) {
             pulumi.log.info(
-                `release ${config.release}: ${digest} in the registry was built from these very inputs; deploying it, building nothing.`,
+                `release ${config.release}: ${digest} in the registry was built from these very inputs and signed by the release key; deploying it, building nothing.`,
             );
         } else if (config.builder === "buildah") {
             // The engine has no reproducible builder (the Docker provider
             // stamps the build's clock), so it does not build at all.
             throw new ConfigError(
-                `release ${config.release} has no image yet, and with pinned:builder buildah (the default) the engine does not build one: ` +
-                    "buildah builds it bit for bit reproducibly, outside the engine.",
-                `build and deploy it with pinned up --release ${config.release}; or build it without deploying with ` +
-                    `pinned preview --release ${config.release}, then run pulumi up --stack ${config.release} again (it deploys that image).`,
+                `release ${config.release} has no image signed by the release key yet${refused}, and with pinned:builder buildah (the default) the engine does not build one: ` +
+                    "buildah builds it bit for bit reproducibly, outside the engine, and pinned up signs it.",
+                `build, sign and deploy it with pinned up --release ${config.release}; a pulumi up --stack ${config.release} after that deploys the recorded digest.`,
             );
+        } else if (refused) {
+            pulumi.log.warn(`release ${config.release}: building the image here${refused}; an image built by pulumi up is not signed.`);
         }
     }
 

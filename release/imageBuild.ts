@@ -9,11 +9,11 @@ import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
-import { findIdenticalBuild, RecipeBuild, recipeBuild } from "../core/recipe";
-import { provenanceMismatch, provenanceOf, SlsaProvenance } from "../core/provenance";
-import { RegistryCredentials } from "../core/registry";
+import { RecipeBuild, recipeBuild } from "../core/recipe";
+import { provenanceOf } from "../core/provenance";
 import { Builder as LocalBuilder } from "../core/builder";
-import { requireReleaseSigning, signingTools, signRelease, verifySignature } from "./signing";
+import { findReusableBuild } from "./reusableBuild";
+import { requireReleaseSigning, signRelease } from "./signing";
 import { Builder } from "../core/settings";
 import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../core/baseDrift";
@@ -112,7 +112,13 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
         look.fail();
         throw err;
     });
-    look.done(found.digest ? `found ${found.digest}, signed by the release key: reused, not rebuilt` : found.why);
+    look.done(
+        found.digest
+            ? `found ${found.digest}, signed by the release key: reused, not rebuilt`
+            : found.candidate
+              ? `found ${found.candidate}, but ${found.reason}: building`
+              : "none: building",
+    );
     if (found.digest) {
         return { digest: found.digest, imageName, reused: true, seconds: seconds(started) };
     }
@@ -126,32 +132,6 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
         step.done();
     }
     return { digest: built, imageName, reused: false, seconds: seconds(started) };
-}
-
-/**
- * An image under the release's tag is reused only when the release key
- * signed it and its signed provenance names this build's inputs: a label
- * anyone who can push could have written is not enough. Otherwise the
- * reason, said as the run goes on to build.
- */
-async function findReusableBuild(
-    repository: string,
-    tag: string,
-    recipe: RecipeBuild,
-    provenance: SlsaProvenance,
-    creds: RegistryCredentials,
-): Promise<{ digest?: ImageDigest; why: string }> {
-    const found = await findIdenticalBuild(repository, tag, recipe, creds);
-    if (!found) {
-        return { why: "none: building" };
-    }
-    const signing = signingTools();
-    if (!signing) {
-        return { why: `found ${found}, but there is no release public key to check it with: building` };
-    }
-    const verdict = await verifySignature(found, creds, signing);
-    const why = verdict.ok ? provenanceMismatch(verdict.provenance, provenance) : verdict.reason;
-    return why ? { why: `found ${found}, but ${why}: building` } : { digest: found, why: "" };
 }
 
 /** Builds and pushes, with buildah here or the Docker provider in the engine; the pushed digest. */

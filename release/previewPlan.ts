@@ -11,8 +11,10 @@ export type PreviewImage =
           /** The base the final image is built on, as the recipe pins it. */
           readonly finalBase?: string;
           readonly findings: readonly Finding[];
-          /** `registry/repository:tag` the preview pushed (or would push). */
+          /** `registry/repository:tag` the preview pushed (or would push): the preview repository. */
           readonly imageName: string;
+          /** buildah rebuilds bit for bit, so a release's build gets the preview's digest; docker does not. */
+          readonly reproducible?: boolean;
           /** Known once the preview built and pushed; otherwise `unknownBecause` says why. */
           readonly digest?: string;
           readonly unknownBecause?: string;

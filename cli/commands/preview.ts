@@ -137,6 +137,11 @@ async function allTags(root: string): Promise<string[]> {
     return (await simpleGit({ baseDir: root }).tags()).all;
 }
 
+/** Where previews push: `<repository>-preview`, next to the releases' repository. */
+export function previewRepository(repository: string): string {
+    return `${repository}-preview`;
+}
+
 /** The tag a preview pushes: the release's name, else the branch convention, else the commit. */
 export function previewTag(source: Pick<GitSource, "commit" | "branch">, release?: string, env: NodeJS.ProcessEnv = process.env): string {
     if (release) {
@@ -168,9 +173,21 @@ async function previewImage(
     const baseImages = baseImagesOf(text);
     const registry = await releaseRegistry(release, record);
     const tag = previewTag(source, release);
-    const { repository, strictPolicy, builder } = releaseSettings(record);
+    const settings = releaseSettings(record);
+    const { strictPolicy, builder } = settings;
+    // Previews push to a repository of their own: a pull request's image is
+    // never where a release looks for one to reuse.
+    const repository = previewRepository(settings.repository);
     const imageName = `${registry?.server ?? "<registry>"}/${repository}:${tag}`;
-    const base = { kind: "build" as const, recipe: recipePath, baseImages, finalBase: finalBase(text), findings, imageName };
+    const base = {
+        kind: "build" as const,
+        recipe: recipePath,
+        baseImages,
+        finalBase: finalBase(text),
+        findings,
+        imageName,
+        reproducible: builder === "buildah",
+    };
     if (hasErrors(findings)) {
         return { ...base, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" };
     }

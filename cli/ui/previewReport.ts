@@ -98,10 +98,14 @@ function after(plan: PreviewPlan): Side {
         const how = i.reused
             ? "already in the registry from an identical build"
             : `built and pushed by this preview${i.buildSeconds !== undefined ? ` in ${i.buildSeconds}s` : ""}`;
-        // Only a release's own build is reused by pinned up (its name is one of the inputs).
+        // pinned up never reuses a preview's image (it is not signed by the
+        // release key); it builds its own, which buildah makes bit for bit.
+        const release = i.reproducible
+            ? "pinned up rebuilds it bit for bit: the release ships this sha256"
+            : "pinned up builds and signs the release's own image (the Docker builder's differs per build)";
         return {
             digest: i.digest,
-            note: plan.release ? `${how}; pinned up ships this digest` : `${how}; a release of this commit is built under its own name`,
+            note: plan.release ? `${how}; ${release}` : `${how}; a release of this commit is built under its own name`,
         };
     }
     return { note: `not known yet: ${i.unknownBecause}` };

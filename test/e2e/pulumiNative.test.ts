@@ -144,7 +144,7 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         assert.match(cluster.kubectl(["get", "service", "pinned-app", "-n", NAMESPACE, "-o", "name"]), /service\/pinned-app/);
     });
 
-    it("a new release made with pulumi alone: @pulumi/docker builds and pushes it, labels and digest are real; a second up pushes nothing", async () => {
+    it("a new release made with pulumi alone: @pulumi/docker builds and pushes it, labels and digest are real; its image is not signed, so a second up builds again and says why", async () => {
         const commit = await project.release(C);
         const setup = project.userShell(
             [
@@ -183,11 +183,15 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
 
         const again = project.userShell(`pulumi up --stack ${C} --yes --skip-preview`);
         assert.strictEqual(again.status, 0, again.output);
-        assert.strictEqual(await registryDigest(env, REPOSITORY, C), pushed, "nothing was pushed");
-        assert.strictEqual(cluster.liveImage(NAMESPACE), out.imageDigest);
-        assert.match(again.output, /built from these very inputs; deploying it, building nothing/);
+        // The label matches, but nothing vouches for who pushed it: only the
+        // release key's signature (pinned up) makes an image reusable.
+        assert.match(again.output, /has these inputs' label, but it is not signed by the release key/);
+        assert.match(again.output, /an image built by pulumi up is not signed/);
+        const rebuilt = JSON.parse(project.userShell(`pulumi stack output --json --stack ${C}`).stdout) as { imageDigest: string };
+        assert.strictEqual(rebuilt.imageDigest, `${env.registry.server}/${REPOSITORY}@${await registryDigest(env, REPOSITORY, C)}`);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), rebuilt.imageDigest);
     });
-    it("a new release made with pulumi alone under pinned:builder buildah: refused before anything is registered, naming the commands; after pinned preview built it, pulumi up deploys that image", async () => {
+    it("a new release made with pulumi alone under pinned:builder buildah: refused before anything is registered, naming the command; a preview's image is not taken; after pinned up built and signed it, pulumi up deploys the recorded digest", async () => {
         const commit = await project.commit("release D", {
             "app/server.py": fs
                 .readFileSync(path.join(project.dir, "app", "server.py"), "utf8")
@@ -210,22 +214,27 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         assert.notStrictEqual(refused.status, 0, refused.output);
         assert.match(
             refused.output,
-            new RegExp(`release ${D} has no image yet, and with pinned:builder buildah \\(the default\\) the engine does not build one`),
+            new RegExp(
+                `release ${D} has no image signed by the release key yet, and with pinned:builder buildah \\(the default\\) the engine does not build one`,
+            ),
         );
-        assert.ok(
-            refused.output.includes(`pinned up --release ${D}`) && refused.output.includes(`pinned preview --release ${D}`),
-            refused.output,
-        );
+        assert.ok(refused.output.includes(`pinned up --release ${D}`), refused.output);
         assert.strictEqual(cluster.liveImage(NAMESPACE), live, "nothing changed");
         assert.strictEqual(await registryDigest(env, REPOSITORY, D), undefined, "nothing pushed");
 
+        // A preview pushes to its own repository, never under the release's tag.
         const preview = project.pinned(["preview", "--release", D]);
         assert.strictEqual(preview.status, 3, preview.output);
+        const previewed = await registryDigest(env, `${REPOSITORY}-preview`, D);
+        assert.match(String(previewed), /^sha256:[0-9a-f]{64}$/);
+        assert.strictEqual(await registryDigest(env, REPOSITORY, D), undefined, "the release's tag is untouched");
+
+        const released = project.pinned(["up", "--release", D]);
+        assert.strictEqual(released.status, 0, released.output);
         const built = await registryDigest(env, REPOSITORY, D);
-        assert.match(String(built), /^sha256:[0-9a-f]{64}$/);
+        assert.strictEqual(built, previewed, "buildah rebuilt the previewed image bit for bit");
         const up = project.userShell(`pulumi up --stack ${D} --yes --skip-preview`);
         assert.strictEqual(up.status, 0, up.output);
-        assert.match(up.output, /built from these very inputs; deploying it, building nothing/);
         assert.deepStrictEqual(dockerResources(project, D), [], "no build resource in the state");
         assert.strictEqual(cluster.liveImage(NAMESPACE), `${env.registry.server}/${REPOSITORY}@${built}`);
     });

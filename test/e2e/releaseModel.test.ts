@@ -65,7 +65,7 @@ describe("release model (real engine, registry, API server)", function () {
         const status = project.pinned(["status"]);
         assert.strictEqual(status.status, 0, status.output);
         assert.match(status.output, new RegExp(`in sync: ${NAMESPACE}/pinned-app runs release ${A}`));
-        assert.match(status.output, /^  signed by the release key$/m);
+        assert.match(status.output, /^ {2}signed by the release key$/m);
     });
 
     it("status: a hand-made drift is detected, and the fix it names repairs it", () => {

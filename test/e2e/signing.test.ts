@@ -154,9 +154,9 @@ describe("signed releases: only the pipeline's own builds are reused", function 
         const commit = await project.commit("a change under review", { "app/README.txt": "reviewed\n" });
         const preview = project.pinned(["preview"]);
         assert.ok(preview.status === 0 || preview.status === 3, preview.output);
-        const digest = await registryDigest(env, REPOSITORY, `preview-${commit.slice(0, 12)}`);
+        const digest = await registryDigest(env, `${REPOSITORY}-preview`, `preview-${commit.slice(0, 12)}`);
         assert.ok(digest, preview.output);
-        const verified = cosign(env, signing, ["verify", `${env.registry.server}/${REPOSITORY}@${digest}`]);
+        const verified = cosign(env, signing, ["verify", `${env.registry.server}/${REPOSITORY}-preview@${digest}`]);
         assert.notStrictEqual(verified.status, 0, verified.output);
         assert.match(verified.output, /no signatures found|no matching signatures/);
     });

@@ -42,7 +42,8 @@ function plan(
                   baseImages: [BASE],
                   finalBase: BASE,
                   findings: over.findings ?? [],
-                  imageName: "127.0.0.1:5000/pinned/app:2026-12-04-001",
+                  imageName: "127.0.0.1:5000/pinned/app-preview:2026-12-04-001",
+                  reproducible: true,
                   digest: "digest" in over ? over.digest : NEW,
                   unknownBecause: over.unknownBecause,
                   buildFailed: over.buildFailed,
@@ -102,7 +103,12 @@ describe("pinned preview", () => {
         assert.ok(text.includes(`  base    ${BASE}`));
         assert.ok(text.includes(`  commit  ${COMMIT}`));
         assert.ok(text.includes(`  before  ${OLD} (live, release 2026-11-27-001)`));
-        assert.ok(text.includes(`  after   ${NEW} (built and pushed by this preview in 12s; pinned up ships this digest)`), text);
+        assert.ok(
+            text.includes(
+                `  after   ${NEW} (built and pushed by this preview in 12s; pinned up rebuilds it bit for bit: the release ships this sha256)`,
+            ),
+            text,
+        );
         assert.match(text, /^change: the release changes what runs$/m);
     });
 
@@ -180,7 +186,12 @@ describe("pinned preview", () => {
         const md = formatPreviewMarkdown(plan(), "change");
         assert.strictEqual(md.split("\n")[0], MARKDOWN_MARKER);
         assert.ok(md.includes(`| Before | \`${OLD}\` (live, release 2026-11-27-001) |`), md);
-        assert.ok(md.includes(`| After | \`${NEW}\` (built and pushed by this preview in 12s; pinned up ships this digest) |`), md);
+        assert.ok(
+            md.includes(
+                `| After | \`${NEW}\` (built and pushed by this preview in 12s; pinned up rebuilds it bit for bit: the release ships this sha256) |`,
+            ),
+            md,
+        );
         assert.ok(md.includes(`| Commit | \`${COMMIT}\` |`));
         assert.ok(md.includes(`| Base image | \`${BASE}\` |`));
         assert.match(md, /\| Policy \| ✅ no findings \|/);
@@ -198,7 +209,15 @@ describe("pinned preview", () => {
             { ...reused, image: { ...(reused.image as Extract<PreviewPlan["image"], { kind: "build" }>), reused: true } },
             "change",
         );
-        assert.match(text, /\(already in the registry from an identical build; pinned up ships this digest\)/);
+        assert.match(
+            text,
+            /\(already in the registry from an identical build; pinned up rebuilds it bit for bit: the release ships this sha256\)/,
+        );
+        const docker = formatPreviewText(
+            { ...reused, image: { ...(reused.image as Extract<PreviewPlan["image"], { kind: "build" }>), reproducible: false } },
+            "change",
+        );
+        assert.match(docker, /pinned up builds and signs the release's own image \(the Docker builder's differs per build\)/);
     });
 
     it("markdown: a recorded release shows no build; findings go in a code block", () => {

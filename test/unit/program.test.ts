@@ -133,9 +133,10 @@ describe("program (mocks)", function () {
                 program(),
                 (e: unknown) =>
                     e instanceof ConfigError &&
-                    /has no image yet, and with pinned:builder buildah \(the default\) the engine does not build one/.test(e.problem) &&
-                    e.fix.includes(`pinned up --release ${R}`) &&
-                    e.fix.includes(`pinned preview --release ${R}`),
+                    /has no image signed by the release key yet, and with pinned:builder buildah \(the default\) the engine does not build one/.test(
+                        e.problem,
+                    ) &&
+                    e.fix.includes(`pinned up --release ${R}`),
             );
             assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing built");
             assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0, "nothing deployed");
@@ -144,7 +145,9 @@ describe("program (mocks)", function () {
         }
     });
 
-    it("deploys an identical build already in the registry, building nothing; another build under the tag is rebuilt", async () => {
+    // Reuse of an image the release key signed is proven against the real
+    // registry and cosign (test/e2e/signing.test.ts, faults.test.ts).
+    it("an image under the tag with this build's label but no release signature is rebuilt, not deployed; so is another build", async () => {
         const label = (c: string) =>
             recipeBuild({
                 appDir: `${repo.dir}/app`,
@@ -166,8 +169,8 @@ describe("program (mocks)", function () {
                 }),
             );
             const out = await outputsOf(await program());
-            assert.strictEqual(out.imageDigest, `${same.host}/pinned/app@sha256:${HEX}`);
-            assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 0, "nothing built");
+            assert.notStrictEqual(out.imageDigest, `${same.host}/pinned/app@sha256:${HEX}`, "the unsigned image is not deployed");
+            assert.strictEqual(ofType(IMAGE_BUILD_TYPE).length, 1, "built instead");
         } finally {
             same.close();
         }
