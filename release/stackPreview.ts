@@ -26,6 +26,12 @@ export interface StackPreviewRequest {
      */
     readonly stateFrom: readonly string[];
     readonly target: DeployTarget;
+    /**
+     * The repository the digest is in, when it is not the release's own: a
+     * preview's build lives in the preview repository, and the program
+     * deploys images only from the repository its config names.
+     */
+    readonly repository?: string;
 }
 
 export interface StackPreview extends EngineDiff {
@@ -152,6 +158,9 @@ function configure(req: StackPreviewRequest, project: string, env: Record<string
         );
     set("pinned:commit", req.commit);
     set("pinned:imageDigest", req.digest);
+    if (req.repository) {
+        set("pinned:repository", req.repository);
+    }
     const registry = defaultRegistry();
     if (current["pinned:registry"] === undefined && registry) {
         set("pinned:registry", registry.server);

@@ -124,6 +124,8 @@ async function planPreview(requested: string | undefined, progress: Progress): P
             digest: image.digest,
             stateFrom: [stack, ...(before.release && before.release !== stack ? [before.release] : [])],
             target: chooseTarget(stack, record?.config ?? {}),
+            // The preview's own build is in the preview repository.
+            repository: image.kind === "build" ? previewRepository(releaseSettings(record).repository) : undefined,
         });
         step.done(engine.errors.length > 0 ? "failed" : `${engine.changes.length} resource change(s)`);
         return { ...plan, engine };
