@@ -101,3 +101,24 @@ export function provenanceMismatch(found: unknown, wanted: SlsaProvenance): stri
     }
     return undefined;
 }
+
+/**
+ * Why a verified provenance does not describe the release's recorded build
+ * (its commit, its builder), or undefined when it does: what `pinned
+ * verify` checks of the attestation.
+ */
+export function provenanceDisagrees(found: unknown, commit: string, builder: string): string | undefined {
+    const p = found as Partial<SlsaProvenance> | undefined;
+    const definition = p?.buildDefinition;
+    if (!definition) {
+        return "its provenance has no build definition";
+    }
+    const commits = (definition.resolvedDependencies ?? []).map((d) => d.digest?.gitCommit).filter(Boolean);
+    if (!commits.includes(commit)) {
+        return `its provenance names commit ${commits[0] ?? "(none)"}, not the release's ${commit}`;
+    }
+    if (definition.internalParameters?.builder !== builder) {
+        return `its provenance names builder ${String(definition.internalParameters?.builder)}, not ${builder}`;
+    }
+    return undefined;
+}

@@ -8,9 +8,11 @@ import { PinnedError } from "../core/errors";
 import { assertTagNotMoved } from "../core/git/gitSource";
 import { ReleaseName } from "../core/git/releaseName";
 import { ImageDifference, diffImages } from "../core/imageDiff";
-import { parseImageDigest, splitImageDigest } from "../core/imageDigest";
+import { ImageDigest, parseImageDigest, splitImageDigest } from "../core/imageDigest";
+import { provenanceDisagrees } from "../core/provenance";
 import { BUILD_ARGS_LABEL, BUILDER_LABEL, RecipeBuild, recipeBuild } from "../core/recipe";
-import { credentialsFor, findImage } from "../core/registry";
+import { credentialsFor, findImage, RegistryCredentials } from "../core/registry";
+import { signingTools, verifySignature } from "./signing";
 import { writeFileWhole } from "../core/wholeFile";
 import { mirrorHistory } from "./baseMirror";
 import { PROJECT_DIR } from "./project";
@@ -32,6 +34,12 @@ export interface Verification {
     readonly rebuilt: string;
     /** Undefined when the two are the same image. */
     readonly difference?: ImageDifference;
+    /**
+     * The recorded image's signature and provenance: undefined when the
+     * release key signed it and its provenance names this commit and
+     * builder, else why not (or why it was not checked).
+     */
+    readonly attestationProblem?: string;
 }
 
 /**
@@ -142,9 +150,12 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
         progress,
     );
     const rebuiltRef = parseImageDigest(`${repository}@${rebuilt}`);
-    const result = { release, commit, builder: builderLabel, recorded, rebuilt: rebuiltRef };
+    const attestationProblem = await checkAttestation(recorded, commit, builderLabel, creds, progress);
+    const result = { release, commit, builder: builderLabel, recorded, rebuilt: rebuiltRef, attestationProblem };
     if (rebuiltRef === recorded) {
-        recordVerification(result);
+        if (!attestationProblem) {
+            recordVerification(result);
+        }
         return result;
     }
     const comparing = progress.start("comparing the two images");
@@ -154,6 +165,28 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
     });
     comparing.done();
     return { ...result, difference };
+}
+
+/** The release key's signature and the provenance of the recorded image: the problem, or undefined. */
+async function checkAttestation(
+    recorded: ImageDigest,
+    commit: string,
+    builder: string,
+    creds: RegistryCredentials,
+    progress: Steps,
+): Promise<string | undefined> {
+    const signing = signingTools();
+    if (!signing) {
+        return "its signature was not checked: there is no release public key (npx pinned env up signing, or PINNED_SIGNING_PUBLIC_KEY)";
+    }
+    const step = progress.start(`checking the release key's signature and the provenance of ${recorded}`);
+    const verdict = await verifySignature(recorded, creds, signing).catch((err: unknown) => {
+        step.fail();
+        throw err;
+    });
+    const problem = verdict.ok ? provenanceDisagrees(verdict.provenance, commit, builder) : verdict.reason;
+    step.done(problem ? "does not hold" : "signed; the provenance names this commit and builder");
+    return problem;
 }
 
 const restoreBase =

@@ -101,6 +101,13 @@ describe("signed releases: only the pipeline's own builds are reused", function 
         assert.strictEqual(`sha256:${definition.resolvedDependencies[1].digest.sha256}`, env.baseRef.slice(env.baseRef.indexOf("@") + 1));
         assert.strictEqual(definition.internalParameters.builder, localBuilder()?.label);
 
+        const verified2 = project.pinned(["verify", A]);
+        assert.strictEqual(verified2.status, 0, verified2.output);
+        assert.match(
+            verified2.output,
+            /checking the release key's signature and the provenance of \S+ \(\d+s\): signed; the provenance names this commit and builder/,
+        );
+
         const sbom = cosign(env, signing, ["verify-attestation", "--type", "spdxjson", digestA]);
         assert.strictEqual(sbom.status, 0, sbom.shown);
         assert.match(JSON.stringify(attested(sbom.output, "https://spdx.dev/Document").predicate), /"python3"/);

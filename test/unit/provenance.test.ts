@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BUILD_TYPE, provenanceMismatch, provenanceOf, PROVENANCE_PREDICATE_TYPE } from "../../core/provenance";
+import { BUILD_TYPE, provenanceDisagrees, provenanceMismatch, provenanceOf, PROVENANCE_PREDICATE_TYPE } from "../../core/provenance";
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, BUILD_INPUTS_LABEL } from "../../core/recipe";
 import { provenanceIn, signingTools } from "../../release/signing";
 
@@ -62,6 +62,17 @@ describe("provenance (SLSA v1) of a release image", () => {
         assert.match(provenanceMismatch({ buildDefinition: { buildType: "x" } }, wanted) ?? "", /build type x/);
         assert.match(provenanceMismatch(undefined, wanted) ?? "", /no build definition/);
         assert.match(provenanceMismatch("not an object", wanted) ?? "", /no build definition/);
+    });
+
+    it("pinned verify: the provenance must name the release's commit and builder", () => {
+        const p = provenanceOf(inputs);
+        assert.strictEqual(provenanceDisagrees(p, COMMIT, "buildah 1.28.2"), undefined);
+        assert.match(
+            provenanceDisagrees(p, "f".repeat(40), "buildah 1.28.2") ?? "",
+            new RegExp(`names commit ${COMMIT}, not the release's f{40}`),
+        );
+        assert.match(provenanceDisagrees(p, COMMIT, "buildah 1.33.0") ?? "", /names builder buildah 1\.28\.2, not buildah 1\.33\.0/);
+        assert.match(provenanceDisagrees({}, COMMIT, "buildah 1.28.2") ?? "", /no build definition/);
     });
 
     it("reads the SLSA predicate out of cosign verify-attestation's envelopes, ignoring other types and other lines", () => {
