@@ -3,7 +3,7 @@ import { childrenOf } from "./processes";
 import { Steps } from "./steps";
 
 /**
- * Ctrl-C (SIGINT) and SIGTERM during a release. The engine runs in a
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal went away) during a release. The engine runs in a
  * session of its own (engine.ts), so a terminal's Ctrl-C reaches pinned
  * only; pinned passes exactly one interrupt on, which the engine treats as
  * "stop cleanly": it finishes or cancels the operations in flight and
@@ -41,7 +41,7 @@ export function stopEnginesAtOnce(): void {
     }
 }
 
-/** Runs `fn` with SIGINT and SIGTERM handled as described above. */
+/** Runs `fn` with SIGINT, SIGTERM and SIGHUP handled as described above. */
 export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): Promise<T> {
     const controller = new AbortController();
     current = controller;
@@ -63,6 +63,9 @@ export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): 
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    // A closed terminal or a dropped SSH session: node would exit at once,
+    // leaving the engine's operations and the lock behind.
+    process.on("SIGHUP", onSignal);
     try {
         return await fn();
     } catch (err) {
@@ -76,6 +79,7 @@ export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): 
     } finally {
         process.removeListener("SIGINT", onSignal);
         process.removeListener("SIGTERM", onSignal);
+        process.removeListener("SIGHUP", onSignal);
         current = undefined;
     }
 }

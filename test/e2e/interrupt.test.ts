@@ -8,6 +8,7 @@ import { useClusterProject } from "./support/clusterProject";
 const A = "2026-12-02-001";
 const B = "2026-12-02-002";
 const C = "2026-12-02-003";
+const D = "2026-12-02-004";
 
 /**
  * Ctrl-C as a terminal sends it: SIGINT to the whole process group of
@@ -18,6 +19,7 @@ function interruptAt(
     env: Record<string, string>,
     args: string[],
     when: RegExp,
+    signal: NodeJS.Signals = "SIGINT",
 ): Promise<{ status: number | null; output: string }> {
     const child = spawn(path.join(dir, "bin", "pinned"), args, { cwd: dir, env, detached: true });
     let output = "";
@@ -27,7 +29,7 @@ function interruptAt(
         if (!sent && when.test(output)) {
             sent = true;
             // A moment into the step, then the whole group, as a terminal does.
-            setTimeout(() => process.kill(-child.pid!, "SIGINT"), 500);
+            setTimeout(() => process.kill(-child.pid!, signal), 500);
         }
     };
     child.stdout.on("data", onData);
@@ -64,6 +66,18 @@ describe("Ctrl-C during pinned up (real engine, registry, API server, node)", fu
         assert.ok(!fs.existsSync(path.join(suite.project.dir, "stacks", `Pulumi.${B}.yaml`)), "no stack file for it");
         assert.deepStrictEqual(locksOfSuite(), [], "the lock is released");
         noPendingOperations(A);
+        assert.strictEqual(suite.cluster.liveImage(suite.namespace), digestA);
+    });
+
+    it("a closed terminal (SIGHUP to the group) at the build is handled as Ctrl-C: exit 130, nothing left behind", async () => {
+        const server = fs.readFileSync(path.join(suite.project.dir, "app", "server.py"), "utf8");
+        await suite.project.release(D, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-d"') });
+        const r = await interruptAt(suite.project.dir, suite.project.commandEnv(), ["up", "--release", D], /building /, "SIGHUP");
+        assert.strictEqual(r.status, 130, r.output);
+        assert.match(r.output, /SIGHUP: stopping cleanly/);
+        assert.ok(!stacks().some((s) => s.name === D), "no stack for the interrupted release");
+        assert.ok(!fs.existsSync(path.join(suite.project.dir, "stacks", `Pulumi.${D}.yaml`)), "no stack file for it");
+        assert.deepStrictEqual(locksOfSuite(), [], "the lock is released");
         assert.strictEqual(suite.cluster.liveImage(suite.namespace), digestA);
     });
 
