@@ -1,6 +1,5 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PinnedError } from "../core/errors";
@@ -9,6 +8,7 @@ import { pulumiBinary } from "./engine";
 import { engineEnv } from "./engineEnv";
 import { defaultRegistry } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
+import { makeTemporaryDir, removeTemporaryDir } from "./temporaryDirs";
 import { stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
 
@@ -59,7 +59,9 @@ const PREVIEW_TIMEOUT_S = 300;
  * built for it and builds nothing.
  */
 export function previewStack(req: StackPreviewRequest): StackPreview {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-preview-"));
+    // Holds the stack's state (secrets encrypted): removed on every path,
+    // an interrupt included (removingTemporaryDirsOnSignal).
+    const tmp = makeTemporaryDir("pinned-preview-");
     try {
         const project = path.join(tmp, "project");
         makeProject(project);
@@ -80,7 +82,12 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
             const state = pulumi(["stack", "export", "--show-secrets", "--stack", source], PROJECT_DIR, realEnv).stdout;
             const seed = path.join(tmp, "seed.json");
             fs.writeFileSync(seed, renameStack(state, source, req.stack, secretsProviderOf(project, req.stack)), { mode: 0o600 });
-            pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
+            try {
+                pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
+            } finally {
+                // The export holds the secrets in plain text: gone once imported.
+                fs.rmSync(seed, { force: true });
+            }
             renderedTo = renderDirectoryOf(state);
         }
         // Rendering: the directory the state already renders to, so the
@@ -127,7 +134,7 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
               : `the live release ${source}'s state${req.target.kind === "cluster" ? ", refreshed from the cluster" : " (rendered manifests: no cluster to refresh from)"}`;
         return { ...diff, basis };
     } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        removeTemporaryDir(tmp);
     }
 }
 

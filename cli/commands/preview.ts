@@ -23,6 +23,7 @@ import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } 
 import { Progress } from "../ui/progress";
 import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSettings } from "../../release/stackFile";
 import { previewStack } from "../../release/stackPreview";
+import { removingTemporaryDirsOnSignal } from "../../release/temporaryDirs";
 import { chooseTarget } from "../../release/target";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
@@ -62,7 +63,7 @@ export async function previewCommand(args: string[]): Promise<number> {
     // Progress goes to stderr: stdout is the report, often redirected into a comment.
     const progress = new Progress(process.stderr);
     try {
-        const plan = await planPreview(parsed.release, progress);
+        const plan = await removingTemporaryDirsOnSignal("the preview", () => planPreview(parsed.release, progress));
         const outcome = previewOutcome(plan);
         progress.close();
         process.stdout.write(`${parsed.markdown ? formatPreviewMarkdown(plan, outcome) : formatPreviewText(plan, outcome)}\n`);

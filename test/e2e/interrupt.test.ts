@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/localEnvironment";
 import { useClusterProject } from "./support/clusterProject";
@@ -79,6 +80,17 @@ describe("Ctrl-C during pinned up (real engine, registry, API server, node)", fu
         assert.ok(!fs.existsSync(path.join(suite.project.dir, "stacks", `Pulumi.${D}.yaml`)), "no stack file for it");
         assert.deepStrictEqual(locksOfSuite(), [], "the lock is released");
         assert.strictEqual(suite.cluster.liveImage(suite.namespace), digestA);
+    });
+
+    it("pinned preview interrupted while the engine previews: exit 130, its temporary stack (which holds the secrets) removed", async () => {
+        await suite.project.commit("a change to preview", { "app/README.txt": "previewed\n" });
+        const tmp = os.tmpdir();
+        const before = new Set(fs.readdirSync(tmp).filter((f) => f.startsWith("pinned-preview-")));
+        const r = await interruptAt(suite.project.dir, suite.project.commandEnv(), ["preview"], /previewing stack /);
+        assert.strictEqual(r.status, 130, r.output);
+        assert.match(r.output, /SIGINT: the preview stopped; its temporary files were removed/);
+        const left = fs.readdirSync(tmp).filter((f) => f.startsWith("pinned-preview-") && !before.has(f));
+        assert.deepStrictEqual(left, [], "no temporary stack left behind");
     });
 
     it("at the rollout: exit 130 saying what runs, no pending operations, the Deployment unchanged or fully rolled", async () => {
