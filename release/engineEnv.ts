@@ -31,25 +31,50 @@ export function engineEnv(): Record<string, string> {
     return {
         PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
         ...engineSwitches(),
-        // The user's passphrase file wins over the embedded default's passphrase.
-        ...(process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE
-            ? {}
-            : { PULUMI_CONFIG_PASSPHRASE: passphrase() }),
+        ...passphraseSetting(),
     };
 }
 
 /**
+ * How the engine gets the passphrase: the user's own setting as they made
+ * it, else the embedded default's file. The default passphrase reaches the
+ * engine only as a file name, never in an environment variable that every
+ * child process (git, the language host, providers) would inherit.
+ */
+function passphraseSetting(): Record<string, string> {
+    if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+    }
+    if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+        return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
+    }
+    return { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile() };
+}
+
+/** The embedded default's passphrase file, made once (0600) if missing. */
+export function passphraseFile(): string {
+    const file = path.join(cacheDir(), "passphrase");
+    if (!fs.existsSync(file)) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        try {
+            fs.writeFileSync(file, crypto.randomBytes(24).toString("base64url"), { mode: 0o600, flag: "wx" });
+        } catch (err) {
+            // Another process made it first: theirs is the one.
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+                throw err;
+            }
+        }
+    }
+    return file;
+}
+
+/**
  * The passphrase for stack secrets: the user's PULUMI_CONFIG_PASSPHRASE, or
- * for the embedded default one generated once and kept in the cache.
+ * for the embedded default the one generated once and kept in the cache.
  */
 export function passphrase(): string {
     if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
         return process.env.PULUMI_CONFIG_PASSPHRASE;
     }
-    const file = path.join(cacheDir(), "passphrase");
-    if (!fs.existsSync(file)) {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, crypto.randomBytes(24).toString("base64url"), { mode: 0o600, flag: "wx" });
-    }
-    return fs.readFileSync(file, "utf8").trim();
+    return fs.readFileSync(passphraseFile(), "utf8").trim();
 }

@@ -239,7 +239,7 @@ export class BuildStack {
                     envVars: {
                         ...engineEnv(),
                         PULUMI_BACKEND_URL: `file://${dir}`,
-                        PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+                        PULUMI_CONFIG_PASSPHRASE_FILE: throwawayPassphrase(dir),
                     },
                     pulumiCommand,
                 },
@@ -260,6 +260,13 @@ export class BuildStack {
         await this.stack.catch(() => undefined);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** A passphrase for a state that is thrown away with its directory, as a file (0600) in it. */
+function throwawayPassphrase(dir: string): string {
+    const file = path.join(dir, ".passphrase");
+    fs.writeFileSync(file, crypto.randomBytes(16).toString("hex"), { mode: 0o600 });
+    return file;
 }
 
 function seconds(since: number): number {
