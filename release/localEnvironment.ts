@@ -51,3 +51,36 @@ export function defaultRegistry(
     }
     return localRegistry();
 }
+
+/**
+ * The tools and key that sign release images, once `pinned env up` ran its
+ * signing part: absolute paths to cosign and syft (and the versions they
+ * were built at), the embedded environment's cosign key pair and the file
+ * holding the key's password (give it to cosign as COSIGN_PASSWORD, never
+ * as an argument).
+ */
+export function localSigning():
+    | { cosign: string; syft: string; key: string; publicKey: string; passwordFile: string; cosignVersion: string; syftVersion: string }
+    | undefined {
+    const env = readEnvFile(path.join(cacheDir(), "signing.env"));
+    if (
+        !env?.COSIGN ||
+        !env.SYFT ||
+        !env.SIGNING_KEY ||
+        !env.SIGNING_PUBLIC_KEY ||
+        !env.SIGNING_PASSWORD_FILE ||
+        !env.COSIGN_VERSION ||
+        !env.SYFT_VERSION
+    ) {
+        return undefined;
+    }
+    return {
+        cosign: env.COSIGN,
+        syft: env.SYFT,
+        key: env.SIGNING_KEY,
+        publicKey: env.SIGNING_PUBLIC_KEY,
+        passwordFile: env.SIGNING_PASSWORD_FILE,
+        cosignVersion: env.COSIGN_VERSION,
+        syftVersion: env.SYFT_VERSION,
+    };
+}

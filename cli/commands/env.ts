@@ -16,6 +16,7 @@ export const PARTS = [
     "base-image",
     "builder",
     "package-mirror",
+    "signing",
     "pulumi",
     "provider-kubernetes",
     "provider-docker",
