@@ -6,7 +6,7 @@ import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { PinnedError } from "../core/errors";
 import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "../core/provenance";
 import { RegistryCredentials } from "../core/registry";
-import { cacheDir, readEnvFile } from "./localEnvironment";
+import { localSigning } from "./localEnvironment";
 
 /**
  * Release images are signed, and carry a signed provenance attestation and
@@ -30,15 +30,17 @@ export interface SigningTools {
 }
 
 export function signingTools(env: NodeJS.ProcessEnv = process.env): SigningTools | undefined {
-    const local = readEnvFile(path.join(cacheDir(), "signing.env")) ?? {};
-    const cosign = local.COSIGN ?? "cosign";
-    const syft = local.SYFT ?? "syft";
-    const publicKey = env.PINNED_SIGNING_PUBLIC_KEY || local.SIGNING_PUBLIC_KEY;
+    const local = localSigning();
+    const cosign = local?.cosign ?? "cosign";
+    const syft = local?.syft ?? "syft";
+    const publicKey = env.PINNED_SIGNING_PUBLIC_KEY || local?.publicKey;
     if (!publicKey) {
         return undefined;
     }
-    const key = env.PINNED_SIGNING_KEY || (env.PINNED_SIGNING_PUBLIC_KEY ? undefined : local.SIGNING_KEY);
-    const passwordFile = env.PINNED_SIGNING_PASSWORD_FILE || (env.PINNED_SIGNING_KEY ? undefined : local.SIGNING_PASSWORD_FILE);
+    // A team's public key alone takes no private key from the embedded
+    // environment; a team's private key takes no embedded password.
+    const key = env.PINNED_SIGNING_KEY || (env.PINNED_SIGNING_PUBLIC_KEY ? undefined : local?.key);
+    const passwordFile = env.PINNED_SIGNING_PASSWORD_FILE || (env.PINNED_SIGNING_KEY ? undefined : local?.passwordFile);
     return { cosign, syft, publicKey, key, passwordFile };
 }
 

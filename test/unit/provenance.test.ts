@@ -113,7 +113,7 @@ describe("the release signing key", () => {
     it("is the embedded environment's when nothing is set", () => {
         fs.writeFileSync(
             path.join(cache, "signing.env"),
-            "COSIGN=/c/cosign\nSYFT=/c/syft\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
+            "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
         assert.deepStrictEqual(signingTools({}), {
             cosign: "/c/cosign",
@@ -127,7 +127,7 @@ describe("the release signing key", () => {
     it("a team's public key alone (a pull-request job) checks images and signs nothing: no private key is taken from elsewhere", () => {
         fs.writeFileSync(
             path.join(cache, "signing.env"),
-            "SIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
+            "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
         const tools = signingTools({ PINNED_SIGNING_PUBLIC_KEY: "/team/cosign.pub" });
         assert.strictEqual(tools?.publicKey, "/team/cosign.pub");
@@ -137,7 +137,7 @@ describe("the release signing key", () => {
     it("a team's key pair replaces the embedded one, password file included", () => {
         fs.writeFileSync(
             path.join(cache, "signing.env"),
-            "SIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
+            "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
         const tools = signingTools({ PINNED_SIGNING_KEY: "/team/cosign.key", PINNED_SIGNING_PUBLIC_KEY: "/team/cosign.pub" });
         assert.strictEqual(tools?.key, "/team/cosign.key");
