@@ -1,5 +1,8 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { docker, LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
 import { PulumiProgram } from "./support/pulumiProgram";
 
@@ -175,6 +178,51 @@ export const repoDigest = image.repoDigest;
             assert.strictEqual(p.outputs().repoDigest, inspect(name, "{{.Id}}"));
         });
     }
+
+    it("docker.Image pushes with the registry input's credentials (a secret), and reports the registry server", async () => {
+        const repository = `conformance-${run}/with-registry`;
+        const p = program("image-registry", {
+            "index.ts": `import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+
+const config = new pulumi.Config();
+const image = new docker.Image("app", {
+    build: { context: "." },
+    imageName: "${server}/${repository}:v1",
+    registry: {
+        server: "${server}",
+        username: config.require("registryUser"),
+        password: config.requireSecret("registryPassword"),
+    },
+});
+export const repoDigest = image.repoDigest;
+export const registryServer = image.registryServer;
+export const baseImageName = image.baseImageName;
+`,
+            Dockerfile: dockerfile(),
+            "hello.txt": "registry\n",
+        });
+        withRegistryConfig(p);
+        // An empty Docker client configuration: the registry input's
+        // credentials alone pull the base and push the image.
+        const noLogin = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-no-docker-login-"));
+        try {
+            const r = p.pulumi(["up", "--yes", "--skip-preview"], { DOCKER_CONFIG: noLogin });
+            assert.strictEqual(r.status, 0, r.output);
+        } finally {
+            fs.rmSync(noLogin, { recursive: true, force: true });
+        }
+        const out = p.outputs();
+        assert.strictEqual(out.registryServer, server);
+        assert.strictEqual(out.baseImageName, `${server}/${repository}:v1`);
+        assert.strictEqual(out.repoDigest, `${server}/${repository}@${await registryDigest(env, repository, "v1")}`);
+        const state = p.pulumi(["stack", "export"]);
+        assert.doesNotMatch(
+            state.stdout,
+            new RegExp(env.registry.password.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")),
+            "the password is not in the state in clear",
+        );
+    });
 
     it("a missing Dockerfile is refused before anything is built, with the path to use", () => {
         const p = program("image-bad-dockerfile", {

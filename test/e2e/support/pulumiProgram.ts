@@ -54,10 +54,10 @@ export class PulumiProgram {
         return program;
     }
 
-    pulumi(args: string[]): RunResult {
+    pulumi(args: string[], extraEnv: Record<string, string> = {}): RunResult {
         const r = spawnSync("pulumi", [...args, "--non-interactive"], {
             cwd: this.dir,
-            env: this.env,
+            env: { ...this.env, ...extraEnv },
             encoding: "utf8",
             maxBuffer: 64 * 1024 * 1024,
         });
