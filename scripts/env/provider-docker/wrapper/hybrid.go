@@ -38,44 +38,38 @@ func (s *server) Configure(ctx context.Context, req *rpc.ConfigureRequest) (*rpc
 	return s.ResourceProviderServer.Configure(ctx, req)
 }
 
-func (s *server) Check(ctx context.Context, req *rpc.CheckRequest) (*rpc.CheckResponse, error) {
+// route sends a request about a resource to the plugin's own Image
+// implementation or to the bridge, by the resource's type token.
+func route[Req interface{ GetUrn() string }, Resp any](
+	ctx context.Context, req Req,
+	image, bridged func(context.Context, Req) (Resp, error),
+) (Resp, error) {
 	if ownsImage(req.GetUrn()) {
-		return s.image.Check(ctx, req)
+		return image(ctx, req)
 	}
-	return s.ResourceProviderServer.Check(ctx, req)
+	return bridged(ctx, req)
+}
+
+func (s *server) Check(ctx context.Context, req *rpc.CheckRequest) (*rpc.CheckResponse, error) {
+	return route(ctx, req, s.image.Check, s.ResourceProviderServer.Check)
 }
 
 func (s *server) Diff(ctx context.Context, req *rpc.DiffRequest) (*rpc.DiffResponse, error) {
-	if ownsImage(req.GetUrn()) {
-		return s.image.Diff(ctx, req)
-	}
-	return s.ResourceProviderServer.Diff(ctx, req)
+	return route(ctx, req, s.image.Diff, s.ResourceProviderServer.Diff)
 }
 
 func (s *server) Create(ctx context.Context, req *rpc.CreateRequest) (*rpc.CreateResponse, error) {
-	if ownsImage(req.GetUrn()) {
-		return s.image.Create(ctx, req)
-	}
-	return s.ResourceProviderServer.Create(ctx, req)
+	return route(ctx, req, s.image.Create, s.ResourceProviderServer.Create)
 }
 
 func (s *server) Read(ctx context.Context, req *rpc.ReadRequest) (*rpc.ReadResponse, error) {
-	if ownsImage(req.GetUrn()) {
-		return s.image.Read(ctx, req)
-	}
-	return s.ResourceProviderServer.Read(ctx, req)
+	return route(ctx, req, s.image.Read, s.ResourceProviderServer.Read)
 }
 
 func (s *server) Update(ctx context.Context, req *rpc.UpdateRequest) (*rpc.UpdateResponse, error) {
-	if ownsImage(req.GetUrn()) {
-		return s.image.Update(ctx, req)
-	}
-	return s.ResourceProviderServer.Update(ctx, req)
+	return route(ctx, req, s.image.Update, s.ResourceProviderServer.Update)
 }
 
 func (s *server) Delete(ctx context.Context, req *rpc.DeleteRequest) (*emptypb.Empty, error) {
-	if ownsImage(req.GetUrn()) {
-		return s.image.Delete(ctx, req)
-	}
-	return s.ResourceProviderServer.Delete(ctx, req)
+	return route(ctx, req, s.image.Delete, s.ResourceProviderServer.Delete)
 }
