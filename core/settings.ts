@@ -245,13 +245,36 @@ function checked(key: string, value: string, pattern: RegExp, example: string, r
 function insideProject(key: string, value: string, projectDir: string, mayBeRoot: boolean): string {
     const abs = path.resolve(projectDir, value);
     const rel = path.relative(projectDir, abs);
+    const fix = `name a directory inside the project, e.g. pulumi config set pinned:${key} ${key === "app" ? "app" : ".pinned/rendered"}.`;
     if (rel.startsWith("..") || path.isAbsolute(rel) || (!mayBeRoot && rel === "")) {
         throw new ConfigError(
             `pinned:${key} is "${value}", which is ${rel === "" ? "the project itself" : "outside the project"} (${projectDir}).`,
-            `name a directory inside the project, e.g. pulumi config set pinned:${key} ${key === "app" ? "app" : ".pinned/rendered"}.`,
+            fix,
+        );
+    }
+    // Inside by name is not enough: a committed symlink on the way could
+    // lead anywhere. What exists of the path is judged where it really is.
+    const real = realExisting(abs);
+    const realProject = realExisting(projectDir);
+    const realRel = path.relative(realProject.path, real.path);
+    if (realRel.startsWith("..") || path.isAbsolute(realRel)) {
+        throw new ConfigError(
+            `pinned:${key} is "${value}", which leads through a symbolic link to ${real.path}, outside the project (${realProject.path}).`,
+            fix,
         );
     }
     return abs;
+}
+
+/** The real path of the longest part of `p` that exists (symbolic links resolved). */
+function realExisting(p: string): { path: string } {
+    let existing = p;
+    let rest = "";
+    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+        rest = path.join(path.basename(existing), rest);
+        existing = path.dirname(existing);
+    }
+    return { path: path.join(fs.realpathSync(existing), rest) };
 }
 
 /** The environment variables pinned reads, checked. */

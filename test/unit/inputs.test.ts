@@ -87,6 +87,24 @@ const cases: Case[] = [
         says: /pinned:renderYamlTo is "\.\.\/out", which is outside/,
     },
     {
+        input: "pinned:renderYamlTo through a committed symlink to /tmp",
+        read: () => {
+            const project = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-symlink-"));
+            fs.symlinkSync(os.tmpdir(), path.join(project, "out"));
+            return resolveSettings({ "pinned:registry": "127.0.0.1:5000", "pinned:renderYamlTo": "out/rendered" }, {}, project);
+        },
+        says: /pinned:renderYamlTo is "out\/rendered", which leads through a symbolic link to \/tmp\/rendered, outside the project/,
+    },
+    {
+        input: "pinned:app as a symlink to a directory outside",
+        read: () => {
+            const project = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-symlink-"));
+            fs.symlinkSync("/etc", path.join(project, "app"));
+            return resolveSettings({ "pinned:registry": "127.0.0.1:5000" }, {}, project);
+        },
+        says: /pinned:app is "app", which leads through a symbolic link to \/etc, outside the project/,
+    },
+    {
         input: "pinned:imageDigest is a tag (repo:1.0)",
         read: setting("imageDigest", "127.0.0.1:5000/pinned/app:1.0"),
         says: /pinned:imageDigest: .*has no digest: a tag can move/,
