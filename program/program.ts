@@ -7,7 +7,7 @@ import { preflight } from "../core/preflight";
 import * as path from "path";
 import { provenanceOf } from "../core/provenance";
 import { recipeBuild } from "../core/recipe";
-import { findReusableBuild } from "../release/reusableBuild";
+import { findReusableBuild } from "../core/reusableBuild";
 import { readReleaseConfig } from "./releaseConfig";
 
 /** The stack outputs of a release. */

@@ -12,7 +12,7 @@ import { ImageDigest, parseImageDigest, splitImageDigest } from "../core/imageDi
 import { provenanceDisagrees } from "../core/provenance";
 import { BUILD_ARGS_LABEL, BUILDER_LABEL, RecipeBuild, recipeBuild } from "../core/recipe";
 import { credentialsFor, findImage, RegistryCredentials } from "../core/registry";
-import { signingTools, verifySignature } from "./signing";
+import { signingTools, verifySignature } from "../core/signature";
 import { writeFileWhole } from "../core/wholeFile";
 import { mirrorHistory } from "./baseMirror";
 import { PROJECT_DIR } from "./project";

@@ -1,7 +1,7 @@
 import { credentialsFor } from "../../core/registry";
 import { lastUpdatesFromBackendFiles } from "../../release/backendState";
 import { releaseRegistry } from "../../release/releaseRegistry";
-import { signatureOf, signingTools } from "../../release/signing";
+import { signatureOf, signingTools } from "../../core/signature";
 import { engineEnv } from "../../release/engineEnv";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";

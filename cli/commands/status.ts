@@ -1,7 +1,7 @@
 import { credentialsFor } from "../../core/registry";
 import { readLive } from "../../release/live";
 import { releaseRegistry } from "../../release/releaseRegistry";
-import { signatureOf } from "../../release/signing";
+import { signatureOf } from "../../core/signature";
 import { paint, reportError } from "../ui/output";
 import { readReleaseRecord } from "../../release/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";

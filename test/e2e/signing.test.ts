@@ -6,7 +6,7 @@ import * as path from "path";
 import { localBuilder } from "../../core/builder";
 import { readGitSource } from "../../core/git/gitSource";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
-import { signingTools, SigningTools } from "../../release/signing";
+import { signingTools, SigningTools } from "../../core/signature";
 import { docker, LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
 

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { BUILD_TYPE, provenanceDisagrees, provenanceMismatch, provenanceOf, PROVENANCE_PREDICATE_TYPE } from "../../core/provenance";
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, BUILD_INPUTS_LABEL } from "../../core/recipe";
-import { provenanceIn, signingTools } from "../../release/signing";
+import { provenanceIn, signingTools } from "../../core/signature";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const BASE_DIGEST = `sha256:${"b".repeat(64)}`;

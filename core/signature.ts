@@ -2,11 +2,11 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ImageDigest, parseImageDigest } from "../core/imageDigest";
-import { PinnedError } from "../core/errors";
-import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "../core/provenance";
-import { RegistryCredentials } from "../core/registry";
-import { localSigning } from "./localEnvironment";
+import { ImageDigest, parseImageDigest } from "./imageDigest";
+import { PinnedError } from "./errors";
+import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "./provenance";
+import { RegistryCredentials } from "./registry";
+import { localSigning } from "./localCache";
 
 /**
  * Release images are signed, and carry a signed provenance attestation and

@@ -1,8 +1,8 @@
-import { ImageDigest } from "../core/imageDigest";
-import { provenanceMismatch, SlsaProvenance } from "../core/provenance";
-import { findIdenticalBuild, RecipeBuild } from "../core/recipe";
-import { RegistryCredentials } from "../core/registry";
-import { signingTools, verifySignature } from "./signing";
+import { ImageDigest } from "./imageDigest";
+import { provenanceMismatch, SlsaProvenance } from "./provenance";
+import { findIdenticalBuild, RecipeBuild } from "./recipe";
+import { RegistryCredentials } from "./registry";
+import { signingTools, verifySignature } from "./signature";
 
 /** What the registry holds under a release's tag, judged for reuse. */
 export interface ReusableBuild {
