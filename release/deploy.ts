@@ -20,7 +20,7 @@ import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "./las
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
 import { PROJECT_DIR } from "./project";
-import { putBack } from "./putBack";
+import { dropNewEmptyStack, putBack } from "./putBack";
 import { configure, ensureLocalBackend, forgetNewStack } from "./releaseStack";
 import { deploymentLocation, projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
 import { Steps } from "./steps";
@@ -121,7 +121,11 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                             : after
                               ? `Live now: ${where} still runs ${after.image} (release ${after.release ?? "unknown"}), as before.`
                               : `Live now: there is no Deployment ${where}.`;
-                    throw err instanceof UpdateFailedError ? err.withLive(live) : err;
+                    if (!(err instanceof UpdateFailedError)) {
+                        throw err;
+                    }
+                    const dropped = await dropNewEmptyStack(err);
+                    throw err.withLive(dropped ? `${live}\n  ${dropped}` : live);
                 }
                 if (interrupted()) {
                     // Cleaned up, not put back: the person stopped it. Say what runs.

@@ -82,3 +82,29 @@ export async function putBack(p: PutBack): Promise<RolloutFailedError> {
         `fix the app (its log above) and release again; pinned status shows what runs.`,
     );
 }
+
+/** Resources that touch nothing outside the state: the stack itself, components, providers. */
+function pulumiOwn(r: { type: string; custom?: boolean }): boolean {
+    return !r.custom || r.type.startsWith("pulumi:providers:");
+}
+
+/**
+ * After a failed first update that changed nothing live: a stack this run
+ * created, holding only Pulumi's own resources, is removed and its stack
+ * file put back as it was, so a retry starts as the first try did. Says what
+ * it did, or nothing when the stack manages something.
+ */
+export async function dropNewEmptyStack(failure: UpdateFailedError): Promise<string | undefined> {
+    if (!failure.created) {
+        return undefined;
+    }
+    const state = await failure.failedStack.exportStack();
+    const resources = (state.deployment?.resources ?? []) as Array<{ type: string; custom?: boolean }>;
+    if (!resources.every(pulumiOwn)) {
+        return undefined;
+    }
+    const release = failure.failedStack.name;
+    await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
+    restoreStackFile(release, failure.created.fileBefore);
+    return `Its new stack ${release} held only Pulumi's own resources and was removed; its stack file is as it was.`;
+}
