@@ -141,8 +141,9 @@ describe("README walkthrough (real engine, registry, API server)", function () {
     it("4. pinned releases lists both, B live", () => {
         const table = project.pinned(["releases"]);
         assert.strictEqual(table.status, 0, table.output);
-        assert.match(table.output, new RegExp(`^${A}\\s+[0-9a-f]{12}\\s+sha256:[0-9a-f]{12}\\s+\\S+\\s+-$`, "m"));
-        assert.match(table.output, new RegExp(`^${B}\\s.*\\*$`, "m"));
+        // Not verified (pinned verify did not run); signed by the release key, as pinned up signs.
+        assert.match(table.output, new RegExp(`^${A}\\s+[0-9a-f]{12}\\s+sha256:[0-9a-f]{12}\\s+\\S+\\s+-\\s+yes$`, "m"));
+        assert.match(table.output, new RegExp(`^${B}\\s.*\\syes\\s+\\*$`, "m"));
     });
 
     it("5. pinned rollback goes back to the release before the live one, with no build, and checks the rollout", () => {
