@@ -24,6 +24,17 @@ async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
 }
 
 /** The engines running `pulumi up` in `dir` (the release's update, not a build), with their parents. */
+/** A process's command line and holder mark, as far as /proc still tells. */
+function describeProcess(pid: number): string {
+    try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).slice(-3).join(" ");
+        const mark = /PINNED_HOLDER=([0-9a-f]+)/.exec(fs.readFileSync(`/proc/${pid}/environ`, "utf8"))?.[1];
+        return `${argv}${mark ? `, mark ${mark}` : ""}`;
+    } catch {
+        return "gone";
+    }
+}
+
 function updateEngines(dir: string): Array<{ pid: number; parent: number }> {
     const found: Array<{ pid: number; parent: number }> = [];
     for (const pid of allProcesses()) {
@@ -122,9 +133,16 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         let killed: number | undefined;
         let finished = 0;
         runs.forEach((r) => void r.then(() => finished++));
+        let overlap = "";
         while (finished < runs.length) {
             const engines = updateEngines(project.dir);
             most = Math.max(most, engines.length);
+            if (engines.length > 1 && !overlap) {
+                // Who they were, for whoever reads a failure: engine, parent, the parent's mark.
+                overlap = engines
+                    .map((e) => `engine ${e.pid} of pid ${e.parent} (${describeProcess(e.parent)}; killed: ${e.parent === killed})`)
+                    .join("; ");
+            }
             if (killed === undefined && engines.length === 1) {
                 // The holder is the pinned whose engine applies; kill it alone, as a crash would.
                 killed = engines[0].parent;
@@ -134,7 +152,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         }
         const results = await Promise.all(runs);
         assert.ok(killed !== undefined, "an engine was seen applying");
-        assert.strictEqual(most, 1, "at most one engine applied at any moment");
+        assert.strictEqual(most, 1, `at most one engine applied at any moment; seen together: ${overlap}`);
         const others = results.filter((_, i) => runs[i].pid !== killed);
         assert.strictEqual(others.length, 7);
         for (const r of others) {
