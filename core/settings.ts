@@ -170,7 +170,7 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
         registry,
         registryUser: get("registryUser"),
         repository,
-        appDir: insideProject("app", get("app") ?? DEFAULTS.app, projectDir, false),
+        appDir: insideProject("app", get("app") ?? DEFAULTS.app, projectDir, false, env.PINNED_PROJECT_MIRROR),
         appName,
         namespace,
         port: whole("port", get("port"), DEFAULTS.port, 1, 65535),
@@ -186,7 +186,10 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
         strictPolicy: flag("strictPolicy", get("strictPolicy"), DEFAULTS.strictPolicy),
         builder: builderOf(get("builder")),
         kubeconfig: get("kubeconfig"),
-        renderYamlTo: renderYamlTo === undefined ? undefined : insideProject("renderYamlTo", renderYamlTo, projectDir, true),
+        renderYamlTo:
+            renderYamlTo === undefined
+                ? undefined
+                : insideProject("renderYamlTo", renderYamlTo, projectDir, true, env.PINNED_PROJECT_MIRROR),
     };
 }
 
@@ -242,7 +245,7 @@ function checked(key: string, value: string, pattern: RegExp, example: string, r
  * the build context (a parent would send the whole disk to the builder), and
  * manifests are written only where the project keeps its files.
  */
-function insideProject(key: string, value: string, projectDir: string, mayBeRoot: boolean): string {
+function insideProject(key: string, value: string, projectDir: string, mayBeRoot: boolean, mirrorOf?: string): string {
     const abs = path.resolve(projectDir, value);
     const rel = path.relative(projectDir, abs);
     const fix = `name a directory inside the project, e.g. pulumi config set pinned:${key} ${key === "app" ? "app" : ".pinned/rendered"}.`;
@@ -254,10 +257,15 @@ function insideProject(key: string, value: string, projectDir: string, mayBeRoot
     }
     // Inside by name is not enough: a committed symlink on the way could
     // lead anywhere. What exists of the path is judged where it really is.
+    // A preview's temporary project (PINNED_PROJECT_MIRROR) links to the
+    // project's own files: inside either is inside.
     const real = realExisting(abs);
     const realProject = realExisting(projectDir);
-    const realRel = path.relative(realProject.path, real.path);
-    if (realRel.startsWith("..") || path.isAbsolute(realRel)) {
+    const inside = (root: string) => {
+        const r = path.relative(root, real.path);
+        return !r.startsWith("..") && !path.isAbsolute(r);
+    };
+    if (!inside(realProject.path) && !(mirrorOf && inside(realExisting(mirrorOf).path))) {
         throw new ConfigError(
             `pinned:${key} is "${value}", which leads through a symbolic link to ${real.path}, outside the project (${realProject.path}).`,
             fix,

@@ -66,7 +66,9 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         const project = path.join(tmp, "project");
         makeProject(project);
         const realEnv = engineEnv();
-        const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}` };
+        // The temporary project links to the project's files (makeProject):
+        // the program judges its directory settings against the project too.
+        const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`, PINNED_PROJECT_MIRROR: PROJECT_DIR };
         fs.mkdirSync(path.join(tmp, "state"));
 
         const source = req.stateFrom.find((s) => stackExists(s, realEnv));

@@ -96,6 +96,15 @@ const cases: Case[] = [
         says: /pinned:renderYamlTo is "out\/rendered", which leads through a symbolic link to \/tmp\/rendered, outside the project/,
     },
     {
+        input: "pinned:app as a symlink outside, even where another project is mirrored",
+        read: () => {
+            const project = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-symlink-"));
+            fs.symlinkSync("/etc", path.join(project, "app"));
+            return resolveSettings({ "pinned:registry": "127.0.0.1:5000" }, { PINNED_PROJECT_MIRROR: "/work" }, project);
+        },
+        says: /pinned:app is "app", which leads through a symbolic link to \/etc, outside the project/,
+    },
+    {
         input: "pinned:app as a symlink to a directory outside",
         read: () => {
             const project = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-symlink-"));
@@ -286,5 +295,17 @@ describe("every input is checked, and the refusal names it", () => {
             assert.strictEqual(readReleaseRecord("../../x", dir), undefined);
             assert.strictEqual(readReleaseRecord("../x", dir), undefined);
         });
+    });
+});
+
+describe("a preview's temporary project", () => {
+    it("links to the project's own app directory: accepted as inside (PINNED_PROJECT_MIRROR)", () => {
+        const real = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-real-"));
+        fs.mkdirSync(path.join(real, "app"));
+        const temp = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-mirror-"));
+        fs.symlinkSync(path.join(real, "app"), path.join(temp, "app"));
+        const settings = resolveSettings({ "pinned:registry": "127.0.0.1:5000" }, { PINNED_PROJECT_MIRROR: real }, temp);
+        assert.strictEqual(settings.appDir, path.join(temp, "app"));
+        assert.throws(() => resolveSettings({ "pinned:registry": "127.0.0.1:5000" }, {}, temp), /leads through a symbolic link/);
     });
 });
