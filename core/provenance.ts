@@ -1,3 +1,4 @@
+import * as path from "path";
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, BUILD_INPUTS_LABEL, RecipeBuild } from "./recipe";
 
 /**
@@ -42,6 +43,24 @@ export interface SlsaProvenance {
         readonly builder: { readonly id: string; readonly version: Record<string, string> };
         readonly metadata: { readonly invocationId: string };
     };
+}
+
+/** The provenance of building `recipe` from a checkout of the source: what pinned up and the program both attest and compare. */
+export function provenanceOfBuild(
+    release: string,
+    source: { readonly root: string; readonly commit: string; readonly commitTime: string; readonly remoteUrl?: string },
+    recipe: Pick<RecipeBuild, "buildArgs" | "labels" | "contextHash" | "dockerfile">,
+    builder: string,
+): SlsaProvenance {
+    return provenanceOf({
+        release,
+        commit: source.commit,
+        commitTime: source.commitTime,
+        sourceUrl: source.remoteUrl,
+        recipePath: path.relative(source.root, recipe.dockerfile),
+        recipe,
+        builder,
+    });
 }
 
 export function provenanceOf(inputs: ProvenanceInputs): SlsaProvenance {

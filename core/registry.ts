@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import * as fs from "fs";
 import { RegistryError } from "./errors";
 import { ImageDigest, parseImageDigest, splitImageDigest } from "./imageDigest";
 
@@ -20,6 +21,19 @@ export function credentialsFor(registry: {
     readonly password?: string;
 }): RegistryCredentials {
     return { registry: registry.server, username: registry.username, password: registry.password };
+}
+
+/**
+ * Writes `file` (0600) in the Docker client's auth format, with these
+ * credentials for their registry only: what buildah (REGISTRY_AUTH_FILE),
+ * cosign and syft (DOCKER_CONFIG) read. An anonymous registry gets none.
+ */
+export function writeAuthFile(file: string, creds: RegistryCredentials): void {
+    const auths =
+        creds.username !== undefined
+            ? { [creds.registry]: { auth: Buffer.from(`${creds.username}:${creds.password ?? ""}`).toString("base64") } }
+            : {};
+    fs.writeFileSync(file, JSON.stringify({ auths }), { mode: 0o600 });
 }
 
 const MANIFEST_TYPES = [

@@ -5,7 +5,7 @@ import * as path from "path";
 import { ImageDigest, parseImageDigest } from "./imageDigest";
 import { PinnedError } from "./errors";
 import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "./provenance";
-import { RegistryCredentials } from "./registry";
+import { RegistryCredentials, writeAuthFile } from "./registry";
 import { localSigning } from "./localCache";
 
 /**
@@ -62,12 +62,8 @@ class ToolHome {
 
     constructor(creds: RegistryCredentials) {
         fs.chmodSync(this.dir, 0o700);
-        const auths: Record<string, { auth: string }> = {};
-        if (creds.username !== undefined) {
-            auths[creds.registry] = { auth: Buffer.from(`${creds.username}:${creds.password ?? ""}`).toString("base64") };
-        }
         fs.mkdirSync(path.join(this.dir, "docker"), { mode: 0o700 });
-        fs.writeFileSync(path.join(this.dir, "docker", "config.json"), JSON.stringify({ auths }), { mode: 0o600 });
+        writeAuthFile(path.join(this.dir, "docker", "config.json"), creds);
     }
 
     /** Only what the tools need: no registry or engine secrets of the caller's. */
@@ -108,9 +104,6 @@ function lastLine(text: string): string {
     return lines[lines.length - 1] ?? "";
 }
 
-/** The steps of signing one image, for progress. */
-export type SigningStep = "sign" | "sbom" | "attest-sbom" | "attest-provenance";
-
 /**
  * Signs `image` with the release key and attaches its SBOM (syft, SPDX) and
  * provenance (SLSA v1) as signed attestations. An earlier attestation of the
@@ -121,55 +114,37 @@ export async function signRelease(
     provenance: SlsaProvenance,
     creds: RegistryCredentials,
     signing: SigningTools & { key: string },
-    onStep: (step: SigningStep) => void = () => undefined,
 ): Promise<void> {
     const home = new ToolHome(creds);
     try {
         const password = signing.passwordFile ? fs.readFileSync(signing.passwordFile, "utf8").trim() : (process.env.COSIGN_PASSWORD ?? "");
         const withKey = home.env({ COSIGN_PASSWORD: password });
-        const fail = (what: string, r: Run): never => {
-            throw new PinnedError(
-                `${what} ${image} failed: ${lastLine(r.stderr) || `exit ${r.code}`}`,
-                "check the signing key and its password (PINNED_SIGNING_KEY, COSIGN_PASSWORD) and that the registry answers, then run the command again.",
-            );
+        const must = async (what: string, running: Promise<Run>): Promise<void> => {
+            const r = await running;
+            if (r.code !== 0) {
+                throw new PinnedError(
+                    `${what} ${image} failed: ${lastLine(r.stderr) || `exit ${r.code}`}`,
+                    "check the signing key and its password (PINNED_SIGNING_KEY, COSIGN_PASSWORD) and that the registry answers, then run the command again.",
+                );
+            }
         };
-        onStep("sign");
-        const signed = await run(signing.cosign, ["sign", "--key", signing.key, "--tlog-upload=false", image], withKey);
-        if (signed.code !== 0) fail("signing", signed);
+        const attest = (type: string, predicate: string) =>
+            run(
+                signing.cosign,
+                ["attest", "--key", signing.key, "--tlog-upload=false", "--replace", "--type", type, "--predicate", predicate, image],
+                withKey,
+            );
 
-        onStep("sbom");
+        await must("signing", run(signing.cosign, ["sign", "--key", signing.key, "--tlog-upload=false", image], withKey));
         const sbom = path.join(home.dir, "sbom.spdx.json");
-        const scanned = await run(signing.syft, ["scan", `registry:${image}`, "-o", `spdx-json=${sbom}`, "-q"], home.env(), 300_000);
-        if (scanned.code !== 0) fail("making the SBOM of", scanned);
-
-        onStep("attest-sbom");
-        const attestedSbom = await run(
-            signing.cosign,
-            ["attest", "--key", signing.key, "--tlog-upload=false", "--replace", "--type", "spdxjson", "--predicate", sbom, image],
-            withKey,
+        await must(
+            "making the SBOM of",
+            run(signing.syft, ["scan", `registry:${image}`, "-o", `spdx-json=${sbom}`, "-q"], home.env(), 300_000),
         );
-        if (attestedSbom.code !== 0) fail("attaching the SBOM to", attestedSbom);
-
-        onStep("attest-provenance");
+        await must("attaching the SBOM to", attest("spdxjson", sbom));
         const predicate = path.join(home.dir, "provenance.json");
         fs.writeFileSync(predicate, JSON.stringify(provenance));
-        const attested = await run(
-            signing.cosign,
-            [
-                "attest",
-                "--key",
-                signing.key,
-                "--tlog-upload=false",
-                "--replace",
-                "--type",
-                "slsaprovenance1",
-                "--predicate",
-                predicate,
-                image,
-            ],
-            withKey,
-        );
-        if (attested.code !== 0) fail("attaching the provenance to", attested);
+        await must("attaching the provenance to", attest("slsaprovenance1", predicate));
     } finally {
         home.remove();
     }
@@ -246,11 +221,14 @@ export function provenanceIn(stdout: string): unknown {
  * What `pinned status` and `pinned releases` say of an image: signed by the
  * release key (with its provenance), not, or not checked (no public key).
  */
-export async function signatureOf(image: string, creds: RegistryCredentials): Promise<string> {
-    const signing = signingTools();
+export async function signatureOf(
+    image: string,
+    creds: RegistryCredentials,
+    signing: SigningTools | undefined = signingTools(),
+): Promise<{ readonly signed: boolean; readonly said: string }> {
     if (!signing) {
-        return "not checked (no release public key: npx pinned env up signing, or PINNED_SIGNING_PUBLIC_KEY)";
+        return { signed: false, said: "not checked (no release public key: npx pinned env up signing, or PINNED_SIGNING_PUBLIC_KEY)" };
     }
     const verdict = await verifySignature(parseImageDigest(image), creds, signing);
-    return verdict.ok ? "signed by the release key" : `not signed: ${verdict.reason}`;
+    return verdict.ok ? { signed: true, said: "signed by the release key" } : { signed: false, said: `not signed: ${verdict.reason}` };
 }

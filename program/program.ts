@@ -4,8 +4,7 @@ import { Release } from "../components/release";
 import { localBuilder } from "../core/builder";
 import { ConfigError } from "../core/errors";
 import { preflight } from "../core/preflight";
-import * as path from "path";
-import { provenanceOf } from "../core/provenance";
+import { provenanceOfBuild } from "../core/provenance";
 import { recipeBuild } from "../core/recipe";
 import { findReusableBuild } from "../core/reusableBuild";
 import { readReleaseConfig } from "./releaseConfig";
@@ -56,15 +55,12 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             `${config.registry}/${config.repository}`,
             config.release,
             recipe,
-            provenanceOf({
-                release: config.release,
-                commit: config.commit,
-                commitTime: plan.source.commitTime,
-                sourceUrl,
-                recipePath: path.relative(plan.source.root, recipe.dockerfile),
+            provenanceOfBuild(
+                config.release,
+                plan.source,
                 recipe,
-                builder: config.builder === "buildah" ? (localBuilder()?.label ?? "buildah") : "docker",
-            }),
+                config.builder === "buildah" ? (localBuilder()?.label ?? "buildah") : "docker",
+            ),
             creds,
         );
         digest = reuse.digest;

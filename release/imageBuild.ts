@@ -10,7 +10,7 @@ import { PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseImage } from "../components/releaseImage";
 import { RecipeBuild, recipeBuild } from "../core/recipe";
-import { provenanceOf } from "../core/provenance";
+import { provenanceOfBuild } from "../core/provenance";
 import { Builder as LocalBuilder } from "../core/builder";
 import { findReusableBuild } from "../core/reusableBuild";
 import { requireReleaseSigning, signRelease } from "../core/signature";
@@ -97,15 +97,7 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
 
     // Before anything is built: a release that cannot sign its image stops here.
     const signer = req.sign ? requireReleaseSigning() : undefined;
-    const provenance = provenanceOf({
-        release: req.release,
-        commit: req.source.commit,
-        commitTime: req.source.commitTime,
-        sourceUrl: req.source.remoteUrl,
-        recipePath: path.relative(req.source.root, recipe.dockerfile),
-        recipe,
-        builder: buildah?.label ?? "docker",
-    });
+    const provenance = provenanceOfBuild(req.release, req.source, recipe, buildah?.label ?? "docker");
 
     const look = progress.start(`looking for an identical build of ${imageName}`);
     const found = await findReusableBuild(repository, req.tag, recipe, provenance, creds).catch((err) => {

@@ -67,11 +67,8 @@ export async function putBack(p: PutBack): Promise<RolloutFailedError> {
             `roll back by hand: pinned rollback --to ${previous.release}; pinned status shows what runs.`,
         );
     }
-    if (failure.created) {
-        // The failed release's new stack manages nothing that is live now.
-        await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
-        restoreStackFile(release, failure.created.fileBefore);
-    }
+    // The failed release's new stack manages nothing that is live now.
+    await removeCreatedStack(failure);
     const live = readLiveDeployment(target.kubeconfig, namespace, appName);
     return new RolloutFailedError(
         [
@@ -103,8 +100,15 @@ export async function dropNewEmptyStack(failure: UpdateFailedError): Promise<str
     if (!resources.every(pulumiOwn)) {
         return undefined;
     }
-    const release = failure.failedStack.name;
-    await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
-    restoreStackFile(release, failure.created.fileBefore);
-    return `Its new stack ${release} held only Pulumi's own resources and was removed; its stack file is as it was.`;
+    await removeCreatedStack(failure);
+    return `Its new stack ${failure.failedStack.name} held only Pulumi's own resources and was removed; its stack file is as it was.`;
+}
+
+/** Removes a stack the failed run created, and puts its stack file back as it was; nothing for a stack that existed. */
+async function removeCreatedStack(failure: UpdateFailedError): Promise<void> {
+    if (failure.created) {
+        const release = failure.failedStack.name;
+        await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
+        restoreStackFile(release, failure.created.fileBefore);
+    }
 }

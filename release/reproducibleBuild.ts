@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
 import { epochOf, RecipeBuild } from "../core/recipe";
-import { isLoopback } from "../core/registry";
+import { credentialsFor, isLoopback, writeAuthFile } from "../core/registry";
 import { buildTimeoutSeconds, withDeadline } from "./deadline";
 import { lastLines } from "./failure";
 import { Steps } from "./steps";
@@ -75,7 +75,7 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
         const context = path.join(src, path.relative(req.repoRoot, req.recipe.context));
         const dockerfile = path.join(src, path.relative(req.repoRoot, req.recipe.dockerfile));
         // Credentials in a file of this build's own (mode 0600), never on a command line.
-        const env = { ...process.env, REGISTRY_AUTH_FILE: writeAuthFile(work, req.registry) };
+        const env = { ...process.env, REGISTRY_AUTH_FILE: authFileIn(work, req.registry) };
         const epoch = epochOf(req.commitTime);
         onPhase("build");
         await run(
@@ -182,13 +182,9 @@ export function extractCommit(repoRoot: string, commit: string, dest: string): v
     }
 }
 
-function writeAuthFile(dir: string, registry: ReproducibleBuildRequest["registry"]): string {
+function authFileIn(dir: string, registry: ReproducibleBuildRequest["registry"]): string {
     const file = path.join(dir, "auth.json");
-    const auths =
-        registry.username !== undefined
-            ? { [registry.server]: { auth: Buffer.from(`${registry.username}:${registry.password ?? ""}`).toString("base64") } }
-            : {};
-    fs.writeFileSync(file, JSON.stringify({ auths }), { mode: 0o600 });
+    writeAuthFile(file, credentialsFor(registry));
     return file;
 }
 

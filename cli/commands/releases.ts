@@ -85,13 +85,14 @@ async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
 /** "yes" or "no" per release with a recorded image: is it signed by the release key? None without a public key. */
 async function signatures(records: ReleaseRecord[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    if (!signingTools()) {
+    const signing = signingTools();
+    if (!signing) {
         return out;
     }
     for (const r of records) {
         const registry = r.imageDigest ? await releaseRegistry(r.release, r) : undefined;
         if (r.imageDigest && registry) {
-            out.set(r.release, (await signatureOf(r.imageDigest, credentialsFor(registry))).startsWith("signed") ? "yes" : "no");
+            out.set(r.release, (await signatureOf(r.imageDigest, credentialsFor(registry), signing)).signed ? "yes" : "no");
         }
     }
     return out;

@@ -37,8 +37,10 @@ export async function statusCommand(args: string[]): Promise<number> {
                 : `  ${paint(process.stdout, live.rollout.kind === "failed" ? "red" : "yellow", `rollout ${live.rollout.kind}:`)} ` +
                   `${live.rollout.detail}\n`;
         const registry = await releaseRegistry(live.release, record);
-        const signature = registry ? await signatureOf(live.image, credentialsFor(registry)) : "not checked (no registry configured)";
-        const signed = `  ${paint(process.stdout, signature.startsWith("signed") ? "green" : "yellow", signature)}\n`;
+        const signature = registry
+            ? await signatureOf(live.image, credentialsFor(registry))
+            : { signed: false, said: "not checked (no registry configured)" };
+        const signed = `  ${paint(process.stdout, signature.signed ? "green" : "yellow", signature.said)}\n`;
         if (record?.imageDigest === live.image) {
             process.stdout.write(
                 `${paint(process.stdout, "green", "in sync:")} ${namespace}/${name} runs release ${live.release} (${live.image})\n${signed}${rollout}`,
