@@ -23,7 +23,6 @@ async function untilExists(file: string, timeoutMs = 120_000): Promise<void> {
     }
 }
 
-/** The engines running `pulumi up` in `dir` (the release's update, not a build), with their parents. */
 /** A process's command line and holder mark, as far as /proc still tells. */
 function describeProcess(pid: number): string {
     try {
@@ -35,6 +34,13 @@ function describeProcess(pid: number): string {
     }
 }
 
+/**
+ * The engines running `pulumi up` in `dir` (the release's update, not a
+ * build), with their parents. A process whose parent is such an engine is
+ * not another engine: it is the engine starting a plugin, seen between
+ * Go's clone (CLONE_VM | CLONE_VFORK, so it shows the engine's memory and
+ * command line) and its exec of the plugin.
+ */
 function updateEngines(dir: string): Array<{ pid: number; parent: number }> {
     const found: Array<{ pid: number; parent: number }> = [];
     for (const pid of allProcesses()) {
@@ -48,7 +54,7 @@ function updateEngines(dir: string): Array<{ pid: number; parent: number }> {
             // gone meanwhile
         }
     }
-    return found;
+    return found.filter((e) => !found.some((other) => other.pid === e.parent));
 }
 
 /**
