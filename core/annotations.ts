@@ -11,6 +11,4 @@ export const ANNOTATIONS = {
     leaseCommand: "pinned/lease-command",
     leaseHost: "pinned/lease-host",
     leasePid: "pinned/lease-pid",
-    /** The mark every process the holder starts carries (release/holding.ts). */
-    leaseMark: "pinned/lease-mark",
 } as const;

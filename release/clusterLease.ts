@@ -1,4 +1,3 @@
-import * as crypto from "crypto";
 import * as os from "os";
 import { ANNOTATIONS } from "../core/annotations";
 import { ConfigError, PinnedError } from "../core/errors";
@@ -6,8 +5,9 @@ import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
 import { TurnWait } from "./turnWait";
-import { holderMark, marking, stopLeftovers } from "./holding";
-import { isAlive } from "./processes";
+import { holderToken, holding, holdersDir, stopLeftovers } from "./holding";
+import { LeaseLost, losingLease } from "./leaseLoss";
+import { Liveness, liveness } from "./liveness";
 
 /**
  * The deploy lock in the cluster itself: a coordination.k8s.io Lease next to
@@ -21,6 +21,13 @@ import { isAlive } from "./processes";
  * its resourceVersion (Conflict means it was lost), and released, or taken
  * over when stale, by a delete with a resourceVersion precondition, so two
  * waiters that saw the same stale Lease cannot both remove it.
+ *
+ * The holder is its random token (holding.ts), never a hostname and PID:
+ * two machines can share both. Time is judged as client-go's leader
+ * election judges it: by the observer's own clock, from when it first saw
+ * the Lease as it is, never from the renewTime another machine's clock
+ * wrote. The holder, in turn, stops its engine once it cannot be sure it
+ * still holds the Lease (leaseLoss.ts), well before anyone may take it.
  */
 
 /** Who holds a Lease, as its spec and annotations say. */
@@ -29,11 +36,10 @@ export interface LeaseView {
     readonly holderIdentity?: string;
     readonly durationSeconds: number;
     readonly renewTime?: string;
+    /** For people: the holder's command, host and PID. */
     readonly command?: string;
     readonly host?: string;
     readonly pid?: number;
-    /** What the processes the holder started carry (holding.ts). */
-    readonly mark?: string;
 }
 
 /** Seconds a Lease lasts without renewal, from PINNED_LEASE_SECONDS (5–300; 30 by default). */
@@ -51,31 +57,20 @@ export type LeaseVerdict = "held" | "stale";
 
 /**
  * A Lease is stale when its holder can no longer renew it: nobody holds it;
- * its holder ran on this host and its process is gone; its renewTime is
- * older than its duration (plus a margin for clocks that disagree); or this
- * waiter has watched it not change for its whole duration (which needs no
- * clock but our own).
+ * the kernel says its holder is gone (its liveness file on this machine is
+ * not locked, liveness.ts); or this waiter has watched it not change for
+ * its whole duration, by its own clock. A live holder that stops renewing
+ * stops its own engine before then (leaseLoss.ts).
  */
 export function judgeLease(
     lease: LeaseView,
-    here: { host: string; now: number; unchangedSinceMs: number; isAlive: (pid: number) => boolean },
+    here: { now: number; unchangedSinceMs: number; liveness: (token: string) => Liveness },
 ): LeaseVerdict {
-    if (!lease.holderIdentity) {
+    if (!lease.holderIdentity || here.liveness(lease.holderIdentity) === "gone") {
         return "stale";
     }
-    if (lease.host === here.host && lease.pid !== undefined && !here.isAlive(lease.pid)) {
-        return "stale";
-    }
-    const durationMs = lease.durationSeconds * 1000;
-    const renewed = lease.renewTime ? Date.parse(lease.renewTime) : NaN;
-    if (!Number.isNaN(renewed) && here.now - renewed > durationMs + CLOCK_MARGIN_MS) {
-        return "stale";
-    }
-    return here.now - here.unchangedSinceMs > durationMs ? "stale" : "held";
+    return here.now - here.unchangedSinceMs > lease.durationSeconds * 1000 ? "stale" : "held";
 }
-
-/** How far two machines' clocks may disagree before a renewTime is misjudged. */
-const CLOCK_MARGIN_MS = 10_000;
 
 export function describeLeaseHolder(lease: LeaseView): string {
     return `"${lease.command ?? "unknown command"}" (pid ${lease.pid ?? "?"} on ${lease.host ?? "unknown host"}, renewed ${lease.renewTime ?? "never"})`;
@@ -102,7 +97,6 @@ function view(obj: LeaseObject): LeaseView {
         command: a[ANNOTATIONS.leaseCommand],
         host: a[ANNOTATIONS.leaseHost],
         pid: Number.isInteger(pid) && pid > 0 ? pid : undefined,
-        mark: a[ANNOTATIONS.leaseMark],
     };
 }
 
@@ -122,15 +116,21 @@ export interface LeaseOptions {
 
 /**
  * Runs `fn` holding the cluster Lease of `opts.deployment`, renewing it a
- * third of its duration at a time. Another holder is waited for up to
+ * quarter of its duration at a time. Another holder is waited for up to
  * `waitMs`, then refused with who holds it; a stale Lease is taken over.
+ * A Lease that is lost while `fn` runs (taken over, or not renewed for
+ * three quarters of its duration) stops the engine (leaseLoss.ts).
  */
 export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<T>): Promise<T> {
+    const holders = holdersDir();
+    return holding(holders, () => leased(opts, holders, fn));
+}
+
+async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<T>): Promise<T> {
     const name = `pinned-${opts.deployment}`.slice(0, 253);
     const where = `lease ${opts.namespace}/${name}`;
     const duration = opts.durationSeconds;
-    const host = os.hostname();
-    const identity = `${host}/${process.pid}/${crypto.randomBytes(6).toString("hex")}`;
+    const identity = holderToken();
     const run = (args: string[], what: string, input?: string) => kubectl(opts.kubeconfig, args, `${what} ${where}`, input);
     const body = (acquired: number, resourceVersion?: string) =>
         JSON.stringify({
@@ -143,9 +143,8 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
                 labels: { "app.kubernetes.io/managed-by": "pinned" },
                 annotations: {
                     [ANNOTATIONS.leaseCommand]: opts.command,
-                    [ANNOTATIONS.leaseHost]: host,
+                    [ANNOTATIONS.leaseHost]: os.hostname(),
                     [ANNOTATIONS.leasePid]: String(process.pid),
-                    [ANNOTATIONS.leaseMark]: holderMark(),
                 },
             },
             spec: {
@@ -198,14 +197,15 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
         if (seen?.resourceVersion !== lease.resourceVersion) {
             seen = { resourceVersion: lease.resourceVersion, since: Date.now() };
         }
-        const verdict = judgeLease(lease, { host, now: Date.now(), unchangedSinceMs: seen.since, isAlive });
-        if (verdict === "stale") {
-            if (lease.host === host && lease.pid !== undefined && !isAlive(lease.pid)) {
-                // As for the lock file (lock.ts): what a dead holder on this
-                // host started must be gone before its Lease changes hands.
+        const alive = (token: string) => liveness(holders, token);
+        if (judgeLease(lease, { now: Date.now(), unchangedSinceMs: seen.since, liveness: alive }) === "stale") {
+            const token = lease.holderIdentity;
+            if (token && alive(token) === "gone") {
+                // As for the lock file (lock.ts): what a gone holder on this
+                // machine started must be gone before its Lease changes hands.
                 // Its lock file may have another name (another spelling of
                 // the kubeconfig), so this is the only takeover that sees it.
-                await stopLeftovers(lease.mark, describeLeaseHolder(lease), opts.progress).catch((err: unknown) => {
+                await stopLeftovers(token, describeLeaseHolder(lease), opts.progress).catch((err: unknown) => {
                     wait.fail();
                     throw err;
                 });
@@ -221,16 +221,26 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
                 problem: `another release is in progress on ${opts.namespace}/${opts.deployment}: ${describeLeaseHolder(lease)} holds ${where}.`,
                 fix:
                     "let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). " +
-                    `A holder that crashed stops renewing; its lease is taken over ${duration} s later.`,
+                    `A holder that crashed stops renewing; its lease is taken over ${duration} s after a waiter first sees it unchanged.`,
             },
             `waiting for ${describeLeaseHolder(lease)} (cluster lease)`,
         );
     }
     wait.done();
 
-    let lost = false;
+    // Renewed a quarter of the duration at a time. A waiter takes the Lease
+    // over once it has seen it unchanged for its duration, counted from
+    // after our last renewal; so once no renewal has succeeded for three
+    // quarters of it (counted from when that renewal was sent), this
+    // holder can no longer be sure it holds the Lease and stops its engine.
+    let lastRenewal = acquired;
+    const lost = losingLease(where, duration);
     let renewing: Promise<void> = Promise.resolve();
     const renew = async () => {
+        if (lost.signal.aborted) {
+            return;
+        }
+        const sent = Date.now();
         const r = await run(["replace", "-f", "-", "-o", "json"], "renew", body(acquired, mine)).catch((err: unknown) => ({
             status: 1,
             stdout: "",
@@ -238,27 +248,37 @@ export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<
         }));
         if (r.status === 0) {
             mine = view(JSON.parse(r.stdout) as LeaseObject).resourceVersion;
-        } else if (/Conflict|NotFound/.test(r.stderr) && !lost) {
-            lost = true;
-            opts.progress?.line(`warning: ${where} was taken over while this release ran; another release may now deploy too`);
+            lastRenewal = sent;
+        } else if (/Conflict|NotFound/.test(r.stderr)) {
+            const now = await run(["get", "lease", name, "-n", opts.namespace, "-o", "json"], "read").catch(() => undefined);
+            const taker = now?.status === 0 ? describeLeaseHolder(view(JSON.parse(now.stdout) as LeaseObject)) : undefined;
+            lost.lose(taker ? `${taker} took it over` : "it was removed");
+        } else if (Date.now() - lastRenewal > (duration * 1000 * 3) / 4) {
+            lost.lose(`it could not be renewed for ${Math.round((Date.now() - lastRenewal) / 1000)} s (${r.stderr.trim().split("\n")[0]})`);
         }
         // Any other failure (a slow API server) is retried at the next renewal.
     };
     const timer = setInterval(
         () => {
+            // Checked here too: a renewal that hangs must not hide the loss.
+            if (Date.now() - lastRenewal > (duration * 1000 * 3) / 4) {
+                lost.lose(`it could not be renewed for ${Math.round((Date.now() - lastRenewal) / 1000)} s`);
+            }
             renewing = renewing.then(renew);
         },
-        (duration * 1000) / 3,
+        (duration * 1000) / 4,
     );
     timer.unref();
     try {
-        return await marking(fn);
+        return await lost.around(fn);
     } finally {
         clearInterval(timer);
         await renewing;
-        if (!lost) {
+        if (!lost.signal.aborted) {
             // A lease we cannot remove (the API server is gone) expires by itself.
             await removeIfStill(mine).catch(() => undefined);
         }
     }
 }
+
+export { LeaseLost };

@@ -1,6 +1,7 @@
 import { PinnedError } from "../core/errors";
 import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { interruptSignal, stopEnginesAtOnce } from "./interrupt";
+import { leaseLostSignal } from "./leaseLoss";
 
 /** An engine run did not finish in its time; the message says what was stopped. */
 export class DeadlineError extends PinnedError {}
@@ -18,15 +19,16 @@ export interface Deadline {
 /**
  * Runs an engine operation that may otherwise wait forever (a registry or
  * an API server that accepts a connection and never answers). `fn` gets an
- * AbortSignal that fires on Ctrl-C or when the deadline passes; the engine
+ * AbortSignal that fires on Ctrl-C, when the release's cluster Lease is
+ * lost (leaseLoss.ts), or when the deadline passes; the engine
  * receives one interrupt and stops cleanly. If it has not stopped after
  * the grace period (a request it waits on never returns), it is told to
  * stop at once. A run stopped by the deadline rejects with DeadlineError.
  */
 export async function withDeadline<T>(d: Deadline, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const timeout = new AbortController();
-    const outer = interruptSignal();
-    const signal = outer ? AbortSignal.any([outer, timeout.signal]) : timeout.signal;
+    const outer = [interruptSignal(), leaseLostSignal()].filter((s): s is AbortSignal => s !== undefined);
+    const signal = AbortSignal.any([...outer, timeout.signal]);
     let hard: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
         timeout.abort();

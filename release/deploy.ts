@@ -18,6 +18,7 @@ import { BuildStack, buildImage, ImageRequest } from "./imageBuild";
 import { interrupted, InterruptedError, withInterrupts } from "./interrupt";
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "./lastUpdate";
 import { LiveDeployment, readLiveDeployment } from "./live";
+import { leaseLostSignal } from "./leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
 import { PROJECT_DIR } from "./project";
 import { dropNewEmptyStack, putBack } from "./putBack";
@@ -107,8 +108,9 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                 return await updateRelease(req, target, progress, await opened, before);
             } catch (err) {
                 // Only a cluster's live Deployment can have changed, and only an
-                // interrupt or a failed update leaves it changed to report.
-                if (target.kind !== "cluster" || !(interrupted() || err instanceof UpdateFailedError)) {
+                // interrupt or a failed update leaves it changed to report. A
+                // lost Lease puts nothing back: another release may deploy now.
+                if (target.kind !== "cluster" || leaseLostSignal()?.aborted || !(interrupted() || err instanceof UpdateFailedError)) {
                     throw err;
                 }
                 const after = readLive();

@@ -1,42 +1,61 @@
 import * as crypto from "crypto";
+import * as path from "path";
 import { PinnedError } from "../core/errors";
+import { cacheDir } from "../core/localCache";
+import { startProving, stopProving } from "./liveness";
 import { commandName, processesWithEnv } from "./processes";
 import { Steps } from "./steps";
 
 /**
- * What a holder of a deploy target (the lock file, the cluster Lease)
- * started, marked so the next holder can find it. Only the engine dies
- * with pinned (setpriv --pdeathsig, engine.ts), and not at once: under load
- * a killed engine takes a while to exit, and its own children (the
- * language host, the providers, perhaps mid-request to the API server)
- * live on. While pinned holds a target, every process it starts carries
- * PINNED_HOLDER=<this process's mark> in its environment: the Automation
- * API starts the engine with pinned's environment plus the workspace's
- * variables, and the engine passes its own on to what it starts.
+ * Who holds a deploy target (the lock file, the cluster Lease): a random
+ * token, one per pinned process. It is the lock file's holder, the Lease's
+ * holderIdentity, the name of the file whose flock proves the holder alive
+ * (liveness.ts), and the mark on what the holder starts.
+ *
+ * What a holder started must be found by the next holder. Only the engine
+ * dies with pinned (setpriv --pdeathsig, engine.ts), and not at once: under
+ * load a killed engine takes a while to exit, and its own children (the
+ * language host, the providers, perhaps mid-request to the API server) live
+ * on. While pinned holds a target, every process it starts carries
+ * PINNED_HOLDER=<token> in its environment: the Automation API starts the
+ * engine with pinned's environment plus the workspace's variables, and the
+ * engine passes its own on to what it starts.
  */
 export const HOLDER_ENV = "PINNED_HOLDER";
 
 /**
- * One mark per pinned process, not per holding: a takeover only happens
- * once the holder's process is dead, and then everything it started while
- * holding anything is a leftover.
+ * One token per pinned process, not per holding: a takeover only happens
+ * once the holder is gone, and then everything it started while holding
+ * anything is a leftover.
  */
-const MARK = crypto.randomBytes(8).toString("hex");
+const TOKEN = crypto.randomBytes(8).toString("hex");
 
-export function holderMark(): string {
-    return MARK;
+export function holderToken(): string {
+    return TOKEN;
+}
+
+/** Where holders prove they are alive: next to the lock files. */
+export function holdersDir(locksDir = path.join(cacheDir(), "locks")): string {
+    return path.join(locksDir, "holders");
 }
 
 let holdings = 0;
+let proving: Promise<void> | undefined;
 let inherited: string | undefined;
 
-/** Runs `fn` with every process this process starts carrying its mark; holdings may nest (the Lease inside the lock file). */
-export async function marking<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` as a holder: proving this process alive in `dir` (liveness.ts)
+ * and with every process it starts carrying its token. Holdings may nest
+ * (the Lease inside the lock file) or overlap; the proof ends with the last.
+ */
+export async function holding<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     if (holdings++ === 0) {
+        proving = startProving(dir, TOKEN);
         inherited = process.env[HOLDER_ENV];
-        process.env[HOLDER_ENV] = MARK;
+        process.env[HOLDER_ENV] = TOKEN;
     }
     try {
+        await proving;
         return await fn();
     } finally {
         if (--holdings === 0) {
@@ -45,6 +64,7 @@ export async function marking<T>(fn: () => Promise<T>): Promise<T> {
             } else {
                 process.env[HOLDER_ENV] = inherited;
             }
+            stopProving();
         }
     }
 }
@@ -55,24 +75,24 @@ export const LEFTOVER_WAIT_MS = 30_000;
 /**
  * Called before a dead holder's lock or Lease changes hands: kills (SIGKILL:
  * it holds nothing any more, so it must not go on applying) every process
- * carrying the holder's `mark`, and resolves once none runs, with a line
+ * carrying the holder's token, and resolves once none runs, with a line
  * saying what it killed. Processes that outlive SIGKILL for `waitMs` (stuck
  * in the kernel) are refused by PID, and nothing is taken over. `signal`
  * is only for a test to stand in for a process that outlives SIGKILL.
  */
 export async function stopLeftovers(
-    mark: unknown,
+    token: unknown,
     holder: string,
     progress: Steps | undefined,
     opts: { waitMs?: number; signal?: NodeJS.Signals } = {},
 ): Promise<void> {
-    if (typeof mark !== "string" || mark === "") {
+    if (typeof token !== "string" || token === "") {
         return; // a holder that marked nothing (written by hand, or by an older pinned)
     }
     const killed = new Map<number, string>();
     const deadline = Date.now() + (opts.waitMs ?? LEFTOVER_WAIT_MS);
     for (;;) {
-        const left = processesWithEnv(`${HOLDER_ENV}=${mark}`);
+        const left = processesWithEnv(`${HOLDER_ENV}=${token}`);
         if (left.length === 0) {
             break;
         }

@@ -1,4 +1,5 @@
 import { PinnedError } from "../core/errors";
+import { provingPid } from "./liveness";
 import { childrenOf } from "./processes";
 import { Steps } from "./steps";
 
@@ -32,7 +33,7 @@ export function interrupted(): boolean {
  * stops at once, which may leave pending operations in its stack.
  */
 export function stopEnginesAtOnce(): void {
-    for (const pid of childrenOf(process.pid)) {
+    for (const pid of childrenOf(process.pid).filter((p) => p !== provingPid())) {
         try {
             process.kill(pid, "SIGINT");
         } catch {

@@ -3,23 +3,24 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
-import { holderMark, marking, stopLeftovers } from "./holding";
+import { holderToken, holding, holdersDir, stopLeftovers } from "./holding";
 import { cacheDir } from "./localEnvironment";
-import { isAlive } from "./processes";
+import { forgetGone, liveness } from "./liveness";
 import { Steps } from "./steps";
 import { TurnWait } from "./turnWait";
 import { DeployTarget } from "./target";
 
-/** Who holds the deploy target, written into the lock file for the next one to read. */
+/**
+ * Who holds the deploy target, written into the lock file for the next one
+ * to read. The token is the holder (holding.ts); the command, PID and host
+ * only say, for people, who it is.
+ */
 export interface LockHolder {
     readonly command: string;
     readonly pid: number;
     readonly host: string;
     readonly since: string;
-    /** Random, so a process only ever removes its own lock. */
     readonly token: string;
-    /** What every process the holder starts carries (holding.ts), so a takeover can find them. */
-    readonly mark?: string;
 }
 
 export interface LockOptions {
@@ -130,72 +131,87 @@ export function describeHolder(h: LockHolder): string {
 
 /**
  * Runs `fn` holding the deploy target's lock. Another holder is waited for
- * up to `waitMs`, then refused with who holds it; a holder on this host
- * whose process is gone left a stale lock, which is taken over once
- * nothing that holder started still runs (holding.ts).
+ * up to `waitMs`, then refused with who holds it. A holder is gone when
+ * the kernel says so (its liveness file's flock is free, liveness.ts), or
+ * when it left no liveness file at all (every pinned proves itself alive
+ * before it writes a lock): its lock is taken over once nothing it
+ * started still runs (holding.ts).
  */
 export async function withTargetLock<T>(file: string, command: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+    const holders = holdersDir(path.dirname(file));
     const me: LockHolder = {
         command,
         pid: process.pid,
         host: os.hostname(),
         since: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-        token: crypto.randomBytes(8).toString("hex"),
-        mark: holderMark(),
+        token: holderToken(),
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const wait = new TurnWait({ what: "the lock", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 500, progress: opts.progress });
-    for (;;) {
-        try {
-            createWith(file, JSON.stringify(me));
-            break;
-        } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
-                throw err;
-            }
-        }
-        const stat = fs.statSync(file, { throwIfNoEntry: false });
-        const holder = readHolder(file);
-        const deadHolder = holder !== undefined && holder.host === me.host && !isAlive(holder.pid);
-        const unreadable = stat !== undefined && holder === undefined && Date.now() - stat.mtimeMs > UNREADABLE_STALE_MS;
-        if (stat && (deadHolder || unreadable)) {
-            if (deadHolder) {
-                // Its engine may still be exiting and the engine's children
-                // live on: they must be gone before the lock changes hands.
-                // Done outside takeOver's guard: every waiter may do it (it
-                // kills the same processes), and a slow exit must not
-                // outlast the guard's expiry.
-                await stopLeftovers(holder.mark, describeHolder(holder), opts.progress).catch((err: unknown) => {
-                    wait.fail();
+    return holding(holders, async () => {
+        const wait = new TurnWait({ what: "the lock", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 500, progress: opts.progress });
+        for (;;) {
+            try {
+                createWith(file, JSON.stringify(me));
+                break;
+            } catch (err) {
+                if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
                     throw err;
-                });
+                }
             }
-            if (takeOver(file, { token: holder?.token, ino: stat.ino })) {
-                opts.progress?.line(
-                    `taking over a stale lock: ${holder ? `${describeHolder(holder)} is no longer running` : `${file} was left unreadable`}`,
-                );
-                continue;
+            const stat = fs.statSync(file, { throwIfNoEntry: false });
+            const holder = readHolder(file);
+            const deadHolder = holder !== undefined && liveness(holders, holder.token) !== "alive";
+            const unreadable = stat !== undefined && holder === undefined && Date.now() - stat.mtimeMs > UNREADABLE_STALE_MS;
+            if (stat && (deadHolder || unreadable)) {
+                if (deadHolder) {
+                    // Its engine may still be exiting and the engine's children
+                    // live on: they must be gone before the lock changes hands.
+                    // Done outside takeOver's guard: every waiter may do it (it
+                    // kills the same processes), and a slow exit must not
+                    // outlast the guard's expiry.
+                    await stopLeftovers(holder.token, describeHolder(holder), opts.progress).catch((err: unknown) => {
+                        wait.fail();
+                        throw err;
+                    });
+                }
+                if (takeOver(file, { token: holder?.token, ino: stat.ino })) {
+                    opts.progress?.line(
+                        `taking over a stale lock: ${holder ? `${describeHolder(holder)} is no longer running` : `${file} was left unreadable`}`,
+                    );
+                    continue;
+                }
             }
+            await wait.round(
+                {
+                    problem: `another release is in progress on this deploy target: ${holder ? describeHolder(holder) : "unknown holder"}.`,
+                    fix: `let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). Lock file: ${file}`,
+                },
+                holder && `waiting for ${describeHolder(holder)} to finish`,
+            );
         }
-        await wait.round(
-            {
-                problem: `another release is in progress on this deploy target: ${holder ? describeHolder(holder) : "unknown holder"}.`,
-                fix: `let it finish, then run this again (PINNED_LOCK_TIMEOUT=<seconds> waits longer). Lock file: ${file}`,
-            },
-            holder && `waiting for ${describeHolder(holder)} to finish`,
-        );
-    }
-    wait.done();
-    const release = () => {
-        if (readHolder(file)?.token === me.token) {
-            fs.rmSync(file, { force: true });
+        wait.done();
+        const release = () => {
+            if (readHolder(file)?.token === me.token) {
+                fs.rmSync(file, { force: true });
+            }
+        };
+        process.once("exit", release);
+        try {
+            return await fn();
+        } finally {
+            release();
+            process.removeListener("exit", release);
+            sweepGone(holders);
         }
-    };
-    process.once("exit", release);
-    try {
-        return await marking(fn);
-    } finally {
-        release();
-        process.removeListener("exit", release);
+    });
+}
+
+/** Liveness files of holders that are gone, once nothing can still need them: an hour after their last change. */
+function sweepGone(holders: string): void {
+    const hourAgo = Date.now() - 3_600_000;
+    for (const token of fs.readdirSync(holders)) {
+        if ((fs.statSync(path.join(holders, token), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < hourAgo) {
+            forgetGone(holders, token);
+        }
     }
 }

@@ -239,4 +239,40 @@ describe("the cluster lease (two machines, one cluster)", function () {
         assert.match(next.output, /taking over a stale cluster lease: "pinned up --release 2026-12-04-001" \(pid \d+ on machine-b/);
         assert.strictEqual(liveRelease(), A);
     });
+
+    it("a release whose Lease is taken over while it runs stops its engine, says so, puts nothing back and leaves the Lease to its taker", async () => {
+        // A is live (the test before), so B's update changes the Deployment.
+        const up = machineB.pinnedAsync(["up", "--release", B], { PINNED_CACHE: cacheB, PINNED_LEASE_SECONDS: "8" }, { host: "machine-b" });
+        await untilLeaseHeldBy("machine-b");
+        let engine: number[] = [];
+        for (const deadline = Date.now() + 120_000; engine.length === 0 && Date.now() < deadline;) {
+            engine = childrenOf(up.pid).filter((pid) => /^\S*\/pulumi up /.test(commandLine(pid)));
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(engine.length > 0, "the engine's update never started");
+        // Another machine takes the Lease over, as a waiter that misjudged it would.
+        cluster.kubectl(["delete", "lease", LEASE, "-n", namespace]);
+        writeLease("machine-c", 300);
+        try {
+            const r = await up;
+            assert.strictEqual(r.status, 1, r.output);
+            assert.match(
+                r.output,
+                /this release lost the cluster lease .*\/pinned-pinned-app while it ran: "pinned up --release X" \(pid 1 on machine-c, renewed [^)]+\) took it over\. Another release may deploy now, so this one's engine was stopped/,
+            );
+            assert.doesNotMatch(r.output, /putting back/i);
+            assert.deepStrictEqual(
+                engine.filter((pid) => fs.existsSync(`/proc/${pid}`)),
+                [],
+                "the engine outlived the lost Lease",
+            );
+            assert.strictEqual(lease()?.host, "machine-c", "the taker's Lease is left alone");
+        } finally {
+            cluster.kubectl(["delete", "lease", LEASE, "-n", namespace]);
+        }
+        // The stack is left clean: the same release then goes through.
+        const again = machineB.up(B, { env: { PINNED_CACHE: cacheB } });
+        assert.strictEqual(again.status, 0, again.output);
+        assert.strictEqual(liveRelease(), B);
+    });
 });

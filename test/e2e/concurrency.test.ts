@@ -133,6 +133,20 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assertCleanState(B);
     });
 
+    it("a second pinned up in another PID namespace, with this host name and cache, waits for the first: it cannot see the holder's PID, and needs not", async () => {
+        const first = project.pinnedAsync(["up", "--release", A]);
+        await untilExists(lock);
+        const second = project.pinnedAsync(["up", "--release", B], {}, { pidNamespace: true });
+        const [one, two] = await Promise.all([first, second]);
+        assert.strictEqual(one.status, 0, one.output);
+        assert.strictEqual(two.status, 0, two.output);
+        assert.match(two.output, new RegExp(`waiting for "pinned up --release ${A}" \\(pid \\d+ on ${os.hostname()}`));
+        assert.doesNotMatch(two.output, /taking over/);
+        assert.strictEqual(cluster.liveImage(NAMESPACE), digests[B]);
+        assertCleanState(A);
+        assertCleanState(B);
+    });
+
     it("eight pinned up at once, the holder killed with SIGKILL: never two engines applying, the other seven finish", async () => {
         const runs = Array.from({ length: 8 }, (_, i) => project.pinnedAsync(["up", "--release", i % 2 === 0 ? A : B]));
         let most = 0;

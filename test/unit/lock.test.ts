@@ -1,10 +1,18 @@
 import * as assert from "assert";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { targetLockPath, lockPath, lockWaitMs, withTargetLock } from "../../release/lock";
 import { Progress } from "../../cli/ui/progress";
+import { liveness, provingPid } from "../../release/liveness";
+
+/** A process's session id, from /proc. */
+function sessionOf(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+}
 
 describe("deploy target lock", () => {
     let dir: string;
@@ -84,38 +92,89 @@ describe("deploy target lock", () => {
         assert.match(text, /^✓ waiting for/m);
     });
 
+    /** A holder proving itself alive under `token`, as a pinned in another PID namespace sharing this cache would. */
+    const aliveElsewhere = async (token: string): Promise<ChildProcess> => {
+        const holders = path.join(dir, "holders");
+        fs.mkdirSync(holders, { recursive: true });
+        const p = spawn("flock", ["--exclusive", "--no-fork", path.join(holders, token), "sh", "-c", "echo held; exec sleep 600"]);
+        await new Promise((r) => p.stdout!.once("data", r));
+        return p;
+    };
+
     it("gives up after waitMs", async () => {
-        fs.writeFileSync(
-            file,
-            JSON.stringify({ command: "pinned rollback", pid: process.pid, host: os.hostname(), since: "t", token: "other" }),
-        );
-        await assert.rejects(
-            withTargetLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined),
-            /Waited 0s|Waited 1s|Waited \d+s/,
-        );
-        assert.match(text, /✗ waiting for "pinned rollback"/);
-        assert.ok(fs.existsSync(file), "another process's lock is never removed");
+        const alive = await aliveElsewhere("aaaabbbbccccdddd");
+        try {
+            fs.writeFileSync(
+                file,
+                JSON.stringify({
+                    command: "pinned rollback",
+                    pid: process.pid,
+                    host: os.hostname(),
+                    since: "t",
+                    token: "aaaabbbbccccdddd",
+                }),
+            );
+            await assert.rejects(
+                withTargetLock(file, "b", { waitMs: 200, pollMs: 20, progress }, async () => undefined),
+                /Waited 0s|Waited 1s|Waited \d+s/,
+            );
+            assert.match(text, /✗ waiting for "pinned rollback"/);
+            assert.ok(fs.existsSync(file), "another process's lock is never removed");
+        } finally {
+            alive.kill("SIGKILL");
+        }
     });
 
-    it("takes over a lock whose process on this host is gone", async () => {
-        fs.writeFileSync(
-            file,
-            JSON.stringify({ command: "pinned up --release X", pid: 4194305, host: os.hostname(), since: "t", token: "dead" }),
-        );
-        let ran = false;
-        await withTargetLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => {
-            ran = true;
+    it("takes over a lock whose holder left no liveness file, or whose liveness file nobody locks", async () => {
+        for (const [token, proof] of [
+            ["0123456789abcdef", false],
+            ["fedcba9876543210", true],
+        ] as const) {
+            if (proof) {
+                fs.mkdirSync(path.join(dir, "holders"), { recursive: true });
+                fs.writeFileSync(path.join(dir, "holders", token), ""); // left by a holder that died
+            }
+            fs.writeFileSync(
+                file,
+                JSON.stringify({ command: `pinned up --release ${token}`, pid: 123, host: "elsewhere", since: "t", token }),
+            );
+            let ran = false;
+            await withTargetLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => {
+                ran = true;
+            });
+            assert.ok(ran);
+            assert.match(text, new RegExp(`taking over a stale lock: "pinned up --release ${token}" \\(pid 123 on elsewhere`));
+        }
+    });
+
+    it("never takes over a lock whose holder is alive, whatever host and PID it names (here, a PID that does not exist: another PID namespace)", async () => {
+        const token = "00112233aabbccdd";
+        const alive = await aliveElsewhere(token);
+        try {
+            fs.writeFileSync(file, JSON.stringify({ command: "pinned up", pid: 4194305, host: os.hostname(), since: "t", token }));
+            await assert.rejects(
+                withTargetLock(file, "b", { waitMs: 0 }, async () => undefined),
+                new RegExp(`pid 4194305 on ${os.hostname()}`),
+            );
+            assert.ok(fs.existsSync(file));
+        } finally {
+            alive.kill("SIGKILL");
+        }
+        // Once it dies, the kernel drops its flock, and the lock is taken over.
+        await new Promise((r) => alive.on("exit", r));
+        await withTargetLock(file, "b", { waitMs: 0, progress }, async () => undefined);
+        assert.match(text, /taking over a stale lock: "pinned up" \(pid 4194305/);
+    });
+
+    it("a holder proves itself alive only while it holds: its liveness file is locked inside, gone after", async () => {
+        const holders = path.join(dir, "holders");
+        await withTargetLock(file, "a", { waitMs: 0 }, async () => {
+            const token = JSON.parse(fs.readFileSync(file, "utf8")).token as string;
+            assert.strictEqual(liveness(holders, token), "alive");
+            // A terminal's Ctrl-C reaches pinned's process group; the proof is in a session of its own.
+            assert.notStrictEqual(sessionOf(provingPid()!), sessionOf(process.pid));
         });
-        assert.ok(ran);
-        assert.match(text, /taking over a stale lock: "pinned up --release X" \(pid 4194305/);
-    });
-
-    it("never takes over another host's lock", async () => {
-        fs.writeFileSync(file, JSON.stringify({ command: "pinned up", pid: 4194305, host: "elsewhere", since: "t", token: "x" }));
-        await assert.rejects(
-            withTargetLock(file, "b", { waitMs: 0 }, async () => undefined),
-            /pid 4194305 on elsewhere/,
-        );
+        assert.deepStrictEqual(fs.readdirSync(holders), []);
     });
 
     it("reads PINNED_LOCK_TIMEOUT in seconds, 600 by default, and refuses anything else", () => {

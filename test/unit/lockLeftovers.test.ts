@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { Progress } from "../../cli/ui/progress";
 import { PinnedError } from "../../core/errors";
-import { HOLDER_ENV, holderMark, marking, stopLeftovers } from "../../release/holding";
+import { HOLDER_ENV, holderToken, holding, stopLeftovers } from "../../release/holding";
 import { withTargetLock } from "../../release/lock";
 
 /**
@@ -101,8 +101,7 @@ describe("deploy target lock: what a dead holder started", function () {
                 pid: 4194305,
                 host: os.hostname(),
                 since: "t",
-                token: "t",
-                mark: "fedcba9876543210",
+                token: "fedcba9876543210",
             }),
         );
         await withTargetLock(file, "pinned up --release B", { waitMs: 0, progress }, async () => undefined);
@@ -110,15 +109,15 @@ describe("deploy target lock: what a dead holder started", function () {
         assert.doesNotMatch(text, /killed what/);
     });
 
-    it("what a holder starts carries its mark, and only while it holds", async () => {
+    it("what a holder starts carries its token, and only while it holds", async () => {
         const env = () =>
             new Promise<string>((r) => spawn("sh", ["-c", `printf %s "$${HOLDER_ENV}"`]).stdout!.on("data", (d) => r(String(d))));
         const before = process.env[HOLDER_ENV];
         await withTargetLock(file, "pinned up", { waitMs: 0 }, async () => {
-            assert.strictEqual(JSON.parse(fs.readFileSync(file, "utf8")).mark, holderMark());
-            assert.strictEqual(await env(), holderMark());
-            await marking(async () => assert.strictEqual(await env(), holderMark())); // the Lease inside the lock
-            assert.strictEqual(await env(), holderMark());
+            assert.strictEqual(JSON.parse(fs.readFileSync(file, "utf8")).token, holderToken());
+            assert.strictEqual(await env(), holderToken());
+            await holding(path.join(dir, "holders"), async () => assert.strictEqual(await env(), holderToken())); // the Lease inside the lock
+            assert.strictEqual(await env(), holderToken());
         });
         assert.strictEqual(process.env[HOLDER_ENV], before);
     });

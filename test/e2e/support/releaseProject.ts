@@ -132,17 +132,22 @@ export class ReleaseProject {
     /**
      * Starts this copy's `pinned` without waiting: for races. With `host`,
      * it runs in a UTS namespace of its own under that hostname (unshare
-     * -u), as if on another machine; the promise's `pid` is pinned's own.
+     * -u), as if on another machine; with `pidNamespace`, in a PID namespace
+     * of its own. The promise's `pid` is pinned's own, or unshare's.
      */
     pinnedAsync(
         args: string[],
         extraEnv: Record<string, string> = {},
-        opts: { host?: string; onOutput?: (text: string) => void } = {},
+        opts: { host?: string; pidNamespace?: boolean; onOutput?: (text: string) => void } = {},
     ): Promise<RunResult> & { pid: number } {
         const bin = path.join(this.dir, "bin", "pinned");
+        // A PID namespace of its own (with its own /proc) sees none of this one's processes.
+        const pidNs = opts.pidNamespace ? ["-p", "-f", "--mount-proc"] : [];
         const [command, argv] = opts.host
-            ? ["unshare", ["-u", "sh", "-c", 'hostname "$0" && exec "$@"', opts.host, bin, ...args]]
-            : [bin, args];
+            ? ["unshare", ["-u", ...pidNs, "sh", "-c", 'hostname "$0" && exec "$@"', opts.host, bin, ...args]]
+            : opts.pidNamespace
+              ? ["unshare", [...pidNs, bin, ...args]]
+              : [bin, args];
         const child = spawn(command, argv, {
             cwd: this.dir,
             env: this.commandEnv(extraEnv),
