@@ -7,7 +7,7 @@ import * as path from "path";
  * binaries, Go caches, registry data, credentials. Never the repository.
  */
 export function cacheDir(): string {
-    return process.env.PINNED_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pinned");
+    return process.env.PINNED_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pinned");
 }
 
 /** Reads a KEY=VALUE file written by scripts/env (credentials, base image). */

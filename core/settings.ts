@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as fs from "fs";
 import { ImageDigest, parseImageDigest, splitImageDigest } from "./imageDigest";
+import { checkedKubeconfig } from "./kubeconfig";
 import { ConfigError, PinnedError } from "./errors";
 import { cpuMillicores, memoryBytes } from "./quantity";
 
@@ -185,7 +186,7 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
         ),
         strictPolicy: flag("strictPolicy", get("strictPolicy"), DEFAULTS.strictPolicy),
         builder: builderOf(get("builder")),
-        kubeconfig: get("kubeconfig"),
+        kubeconfig: checkedKubeconfig(get("kubeconfig"), env, projectDir),
         renderYamlTo:
             renderYamlTo === undefined
                 ? undefined

@@ -108,9 +108,14 @@ export interface LiveView {
     readonly deployment?: LiveDeployment;
 }
 
-/** Reads the live Deployment from the target `pinned up` would choose for a new stack. */
-export function readLive(): LiveView {
-    const target = chooseTarget("live", {});
+/**
+ * Reads the live Deployment from the target `pinned up` would choose for a
+ * new stack. `renderWithoutCluster`: for a command that has something to
+ * say without a cluster (status, releases, preview), no cluster reads as
+ * nothing live; else it is an error (target.ts).
+ */
+export function readLive(opts: { renderWithoutCluster?: boolean } = {}): LiveView {
+    const target = chooseTarget("live", {}, opts);
     const { namespace, name } = deploymentLocation();
     const deployment = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
     return { target, namespace, name, deployment };

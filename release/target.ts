@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { isKubeconfigPath } from "../core/kubeconfig";
+import { ConfigError } from "../core/errors";
 import { cacheDir } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
+import { makeTemporaryDir, removeTemporaryDir } from "./temporaryDirs";
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };
@@ -10,15 +13,22 @@ export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: strin
 /**
  * Chooses the target without writing it into the stack file (a path on
  * this machine does not belong in the committed descriptor): the stack's
- * own config wins, then environment variables, then the embedded cluster, and
- * with no cluster at all the manifests are rendered.
+ * own config wins, then environment variables, then the embedded cluster.
+ * Manifests are rendered only when asked for (pinned:renderYamlTo,
+ * PINNED_RENDER_YAML_TO), or for a preview (`renderWithoutCluster`: it
+ * deploys nothing); a cluster that does not answer is an error, never a
+ * silent switch to rendering.
  */
-export function chooseTarget(release: string, stackConfig: Record<string, { value: string }>): DeployTarget {
+export function chooseTarget(
+    release: string,
+    stackConfig: Record<string, { value: string }>,
+    opts: { renderWithoutCluster?: boolean } = {},
+): DeployTarget {
     if (stackConfig["pinned:renderYamlTo"]) {
         return { kind: "render", dir: stackConfig["pinned:renderYamlTo"].value, source: "pinned:renderYamlTo" };
     }
     if (stackConfig["pinned:kubeconfig"]) {
-        return { kind: "cluster", source: "pinned:kubeconfig" };
+        return { kind: "cluster", kubeconfig: kubeconfigFile(stackConfig["pinned:kubeconfig"].value), source: "pinned:kubeconfig" };
     }
     if (process.env.PINNED_RENDER_YAML_TO) {
         return { kind: "render", dir: process.env.PINNED_RENDER_YAML_TO, source: "PINNED_RENDER_YAML_TO" };
@@ -27,39 +37,88 @@ export function chooseTarget(release: string, stackConfig: Record<string, { valu
         return { kind: "cluster", kubeconfig: process.env.KUBECONFIG, source: "KUBECONFIG" };
     }
     const local = path.join(cacheDir(), "kubeconfig");
-    if (fs.existsSync(local) && localClusterHealthy()) {
-        return { kind: "cluster", kubeconfig: local, source: "the embedded cluster (pinned env up)" };
+    if (fs.existsSync(local)) {
+        const unanswered = localClusterUnanswered();
+        if (unanswered === undefined) {
+            return { kind: "cluster", kubeconfig: local, source: "the embedded cluster (pinned env up)" };
+        }
+        if (!opts.renderWithoutCluster) {
+            throw new ConfigError(
+                `the embedded cluster (pinned env up) does not answer: ${unanswered}`,
+                "start it with pinned env up (pinned env status says what is down), or render manifests instead with PINNED_RENDER_YAML_TO=<dir>.",
+            );
+        }
     }
-    return { kind: "render", dir: path.join(".pinned", "rendered", release), source: "no cluster configured" };
+    if (opts.renderWithoutCluster) {
+        const unanswered = fs.existsSync(local) ? localClusterUnanswered() : undefined;
+        return {
+            kind: "render",
+            dir: path.join(".pinned", "rendered", release),
+            source: unanswered ? `the embedded cluster does not answer: ${unanswered}` : "no cluster configured",
+        };
+    }
+    throw new ConfigError(
+        "no cluster to deploy to: no pinned:kubeconfig in the stack file, no KUBECONFIG, and no embedded cluster.",
+        "run pinned env up (the embedded cluster), set KUBECONFIG or pinned:kubeconfig, or render manifests instead with PINNED_RENDER_YAML_TO=<dir>.",
+    );
 }
 
-/** Asked once per command: the check takes about 0.3 s, and a command chooses its target more than once. */
-let healthy: boolean | undefined;
-/** The check startLocalClusterCheck started, settled once it exited (its answer is then in `healthy`). */
+/**
+ * The stack's pinned:kubeconfig as a file kubectl can read: a path as it
+ * is, contents in a file of this process's own (0600), removed at exit, so
+ * the Lease, the live reads and the rollback checks reach the very cluster
+ * the engine deploys to, never kubectl's ambient config.
+ */
+function kubeconfigFile(value: string): string {
+    if (isKubeconfigPath(value)) {
+        return path.resolve(PROJECT_DIR, value);
+    }
+    const dir = makeTemporaryDir("pinned-kubeconfig-");
+    const file = path.join(dir, "kubeconfig");
+    fs.writeFileSync(file, value, { mode: 0o600 });
+    process.once("exit", () => removeTemporaryDir(dir));
+    return file;
+}
+
+/** Asked once per command: a command chooses its target more than once. Undefined: it answers; else why not. */
+let answer: { unanswered?: string } | undefined;
+/** The check startLocalClusterCheck started, settled once it exited (its answer is then in `answer`). */
 let early: Promise<void> | undefined;
 
-const clusterScript = () => path.join(PROJECT_DIR, "scripts", "env", "cluster.sh");
+/**
+ * Whether the API server of the embedded cluster answers: its readiness
+ * endpoint, asked with its own kubeconfig. Asked of the server rather than
+ * of the PID files `pinned env up` keeps, which a process in another PID
+ * namespace cannot see.
+ */
+const readyzArgs = () => ["--kubeconfig", path.join(cacheDir(), "kubeconfig"), "get", "--raw", "/readyz", "--request-timeout=10s"];
+
+function verdict(status: number | null, stderr: string): { unanswered?: string } {
+    return status === 0 ? {} : { unanswered: stderr.trim().split("\n").pop() || `kubectl exited ${status}` };
+}
 
 /**
- * Starts the embedded cluster's health check in the background, for a
- * command that will choose a target: it then runs while the command
- * loads its modules (requiring the Automation API alone takes 0.75–1.0 s),
- * instead of after. Only where chooseTarget would ask it: no KUBECONFIG,
- * no PINNED_RENDER_YAML_TO, and an embedded cluster's kubeconfig.
+ * Starts the embedded cluster's check in the background, for a command
+ * that will choose a target: it then runs while the command loads its
+ * modules (requiring the Automation API alone takes 0.75–1.0 s), instead
+ * of after. Only where chooseTarget would ask it: no KUBECONFIG, no
+ * PINNED_RENDER_YAML_TO, and an embedded cluster's kubeconfig.
  */
 export function startLocalClusterCheck(): void {
-    if (healthy !== undefined || early || process.env.KUBECONFIG || process.env.PINNED_RENDER_YAML_TO) {
+    if (answer !== undefined || early || process.env.KUBECONFIG || process.env.PINNED_RENDER_YAML_TO) {
         return;
     }
-    if (!fs.existsSync(path.join(cacheDir(), "kubeconfig")) || !fs.existsSync(clusterScript())) {
+    if (!fs.existsSync(path.join(cacheDir(), "kubeconfig"))) {
         return;
     }
-    const child = spawn("bash", [clusterScript(), "status"], { stdio: "ignore" });
+    const child = spawn("kubectl", readyzArgs(), { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     early = new Promise<void>((resolve) => {
         // Not started: no answer, so chooseTarget asks again when it needs one.
         child.on("error", () => resolve());
-        child.on("exit", (code) => {
-            healthy ??= code === 0;
+        child.on("close", (code) => {
+            answer ??= verdict(code, stderr);
             resolve();
         });
     });
@@ -76,10 +135,19 @@ export function localClusterCheckDone(): Promise<void> {
     return early ?? Promise.resolve();
 }
 
-function localClusterHealthy(): boolean {
+/** Forgets the answer, for a test that changes the cluster between two choices. */
+export function forgetLocalClusterAnswer(): void {
+    answer = undefined;
+    early = undefined;
+}
+
+function localClusterUnanswered(): string | undefined {
     // The early check's answer if it is in; else ask now.
-    healthy ??= fs.existsSync(clusterScript()) && spawnSync("bash", [clusterScript(), "status"], { stdio: "ignore" }).status === 0;
-    return healthy;
+    if (answer === undefined) {
+        const r = spawnSync("kubectl", readyzArgs(), { encoding: "utf8", timeout: 20_000 });
+        answer = verdict(r.status, r.stderr ?? String(r.error ?? ""));
+    }
+    return answer.unanswered;
 }
 
 /** The environment variables the engine needs to reach the chosen target. */

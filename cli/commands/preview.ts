@@ -124,7 +124,7 @@ async function planPreview(requested: string | undefined, progress: Progress): P
             commit,
             digest: image.digest,
             stateFrom: [stack, ...(before.release && before.release !== stack ? [before.release] : [])],
-            target: chooseTarget(stack, record?.config ?? {}),
+            target: chooseTarget(stack, record?.config ?? {}, { renderWithoutCluster: true }),
             // The preview's own build is in the preview repository.
             repository: image.kind === "build" ? previewRepository(releaseSettings(record).repository) : undefined,
         });
@@ -261,7 +261,7 @@ type RegistryOf = () => ReturnType<typeof releaseRegistry>;
 function readBefore(release: string | undefined): PreviewBefore {
     let why: string;
     try {
-        const live = readLive();
+        const live = readLive({ renderWithoutCluster: true });
         if (live.target.kind === "cluster") {
             return live.deployment
                 ? {

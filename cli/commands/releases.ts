@@ -109,7 +109,13 @@ export async function releasesCommand(args: string[]): Promise<number> {
         // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
         const lastUpdates = lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ?? (await lastUpdatesFromEngine());
         const records = listReleaseRecords();
-        const rows = releaseRows(records, lastUpdates, readLive().deployment, lastVerified, await signatures(records));
+        const rows = releaseRows(
+            records,
+            lastUpdates,
+            readLive({ renderWithoutCluster: true }).deployment,
+            lastVerified,
+            await signatures(records),
+        );
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {

@@ -21,9 +21,9 @@ export async function statusCommand(args: string[]): Promise<number> {
         return 2;
     }
     try {
-        const { target, namespace, name, deployment: live } = readLive();
+        const { target, namespace, name, deployment: live } = readLive({ renderWithoutCluster: true });
         if (target.kind !== "cluster") {
-            process.stdout.write(`no cluster configured (${target.source}): nothing is live.\n`);
+            process.stdout.write(`no cluster to read (${target.source}): nothing is live.\n`);
             return 4;
         }
         if (!live) {

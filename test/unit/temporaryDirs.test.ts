@@ -4,6 +4,7 @@ import { makeTemporaryDir, removeTemporaryDir, removeTemporaryDirs } from "../..
 
 describe("temporary directories that may hold secrets", () => {
     it("are removed when their user is done, and all at once on an interrupt", () => {
+        removeTemporaryDirs(); // what earlier tests in this process still hold
         const a = makeTemporaryDir("pinned-test-");
         const b = makeTemporaryDir("pinned-test-");
         fs.writeFileSync(`${a}/seed.json`, "{}");

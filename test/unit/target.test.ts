@@ -1,0 +1,127 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError } from "../../core/errors";
+import { checkedKubeconfig, commandsIn } from "../../core/kubeconfig";
+import { chooseTarget, forgetLocalClusterAnswer } from "../../release/target";
+
+/** A kubeconfig for a server at `server`, with `user` as its user entry. */
+function kubeconfig(server: string, user: Record<string, unknown> = { token: "t" }): string {
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: c, cluster: {server: " + server + "}}]",
+        "users: [{name: alice, user: " + JSON.stringify(user) + "}]",
+        "contexts: [{name: x, context: {cluster: c, user: alice}}]",
+        "current-context: x",
+        "",
+    ].join("\n");
+}
+
+describe("where a release goes: a cluster that answers, or a refusal", () => {
+    const saved = { ...process.env };
+    let cache: string;
+    beforeEach(() => {
+        cache = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-target-"));
+        process.env.PINNED_CACHE = cache;
+        delete process.env.KUBECONFIG;
+        delete process.env.PINNED_RENDER_YAML_TO;
+        forgetLocalClusterAnswer();
+    });
+    afterEach(() => {
+        process.env = { ...saved };
+        forgetLocalClusterAnswer();
+        fs.rmSync(cache, { recursive: true, force: true });
+    });
+
+    it("an embedded cluster that does not answer is an error naming why and the fix, never rendering", () => {
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        fs.writeFileSync(path.join(cache, "kubeconfig"), kubeconfig("https://127.0.0.1:1"));
+        assert.throws(
+            () => chooseTarget("2026-12-03-001", {}),
+            (err: unknown) =>
+                err instanceof ConfigError &&
+                /^the embedded cluster \(pinned env up\) does not answer: .*127.0.0.1:1 was refused/.test(err.problem) &&
+                /pinned env up/.test(err.fix) &&
+                /PINNED_RENDER_YAML_TO=<dir>/.test(err.fix),
+        );
+    });
+
+    it("no cluster at all is an error naming the ways to give one or to render", () => {
+        assert.throws(
+            () => chooseTarget("2026-12-03-001", {}),
+            (err: unknown) =>
+                err instanceof ConfigError &&
+                err.problem.startsWith("no cluster to deploy to") &&
+                /KUBECONFIG or pinned:kubeconfig/.test(err.fix),
+        );
+    });
+
+    it("a command with something to say without a cluster gets a render target saying why", () => {
+        assert.deepStrictEqual(chooseTarget("r", {}, { renderWithoutCluster: true }), {
+            kind: "render",
+            dir: path.join(".pinned", "rendered", "r"),
+            source: "no cluster configured",
+        });
+        fs.writeFileSync(path.join(cache, "kubeconfig"), kubeconfig("https://127.0.0.1:1"));
+        forgetLocalClusterAnswer();
+        const target = chooseTarget("r", {}, { renderWithoutCluster: true });
+        assert.strictEqual(target.kind, "render");
+        assert.match(target.source, /^the embedded cluster does not answer: .*127.0.0.1:1 was refused/);
+    });
+
+    it("rendering when asked for, and KUBECONFIG as given, without asking any cluster", () => {
+        process.env.PINNED_RENDER_YAML_TO = "out";
+        assert.deepStrictEqual(chooseTarget("r", {}), { kind: "render", dir: "out", source: "PINNED_RENDER_YAML_TO" });
+        delete process.env.PINNED_RENDER_YAML_TO;
+        process.env.KUBECONFIG = "/k/config";
+        assert.deepStrictEqual(chooseTarget("r", {}), { kind: "cluster", kubeconfig: "/k/config", source: "KUBECONFIG" });
+    });
+
+    it("the stack's pinned:kubeconfig contents become a file of this process's own (0600) that kubectl reads", () => {
+        const contents = kubeconfig("https://10.0.0.1:6443");
+        const target = chooseTarget("r", { "pinned:kubeconfig": { value: contents } });
+        assert.strictEqual(target.kind, "cluster");
+        const file = (target as { kubeconfig: string }).kubeconfig;
+        assert.strictEqual(fs.readFileSync(file, "utf8"), contents);
+        assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
+        const byPath = chooseTarget("r", { "pinned:kubeconfig": { value: "/etc/team/kubeconfig" } });
+        assert.deepStrictEqual(byPath, { kind: "cluster", kubeconfig: "/etc/team/kubeconfig", source: "pinned:kubeconfig" });
+    });
+});
+
+describe("a stack file's kubeconfig that runs commands", () => {
+    const dir = os.tmpdir();
+    it("finds exec plugins and auth providers, by user", () => {
+        assert.deepStrictEqual(commandsIn(kubeconfig("https://x", { exec: { command: "/tmp/x.sh", apiVersion: "v1" } })), [
+            "user alice: exec plugin /tmp/x.sh",
+        ]);
+        assert.deepStrictEqual(commandsIn(kubeconfig("https://x", { "auth-provider": { name: "oidc" } })), [
+            "user alice: auth provider oidc",
+        ]);
+        assert.deepStrictEqual(commandsIn(kubeconfig("https://x")), []);
+        assert.deepStrictEqual(commandsIn("not: [yaml"), []);
+    });
+
+    it("is refused, as contents or as a file, unless allowed in the environment", () => {
+        const runs = kubeconfig("https://x", { exec: { command: "/tmp/x.sh", apiVersion: "v1" } });
+        const file = path.join(fs.mkdtempSync(path.join(dir, "pinned-kc-")), "kubeconfig");
+        fs.writeFileSync(file, runs);
+        for (const value of [runs, file]) {
+            assert.throws(
+                () => checkedKubeconfig(value, {}, dir),
+                (err: unknown) =>
+                    err instanceof ConfigError &&
+                    err.problem.includes("pinned:kubeconfig runs commands on this machine (user alice: exec plugin /tmp/x.sh)") &&
+                    err.fix.includes("PINNED_ALLOW_KUBECONFIG_COMMANDS=1 in your own environment"),
+            );
+            assert.strictEqual(checkedKubeconfig(value, { PINNED_ALLOW_KUBECONFIG_COMMANDS: "1" }, dir), value);
+        }
+        assert.strictEqual(checkedKubeconfig(kubeconfig("https://x"), {}, dir), kubeconfig("https://x"));
+        assert.throws(
+            () => checkedKubeconfig("/no/such/kubeconfig", {}, dir),
+            /pinned:kubeconfig names \/no\/such\/kubeconfig, which does not exist/,
+        );
+    });
+});
