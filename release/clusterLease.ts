@@ -5,7 +5,7 @@ import { wholeSecondsFromEnv } from "../core/envSeconds";
 import { kubectl } from "./kubectl";
 import { Steps } from "./steps";
 import { TurnWait } from "./turnWait";
-import { holderToken, holding, holdersDir, stopLeftovers } from "./holding";
+import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "./holding";
 import { LeaseLost, losingLease } from "./leaseLoss";
 import { Liveness, liveness } from "./liveness";
 
@@ -212,6 +212,9 @@ async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<
             }
             const removed = await removeIfStill(lease.resourceVersion);
             if (removed.status === 0) {
+                // Gone, or stopped by its own rule: a holder that cannot renew
+                // stops its engine well within the duration (leaseLoss.ts).
+                noteTakeover();
                 opts.progress?.line(`taking over a stale cluster lease: ${describeLeaseHolder(lease)} stopped renewing it`);
             }
             continue; // ours to create now, unless another waiter was quicker

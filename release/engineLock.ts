@@ -1,42 +1,74 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { fileBackendDir } from "./backendState";
+import { lastTakeover } from "./holding";
 import { Steps } from "./steps";
-import { isAlive } from "./processes";
 
 /**
- * The engine locks a stack with a file in a file:// backend
- * (.pulumi/locks/<org>/<project>/<stack>/<id>.json, holding pid, hostname
- * and time). An engine killed with SIGKILL (with the pinned that started
- * it: engine.ts) leaves that file, and every later update of the stack is
- * refused until someone runs `pulumi cancel`. Called while pinned holds the
- * deploy lock and the cluster Lease, so no other pinned runs the stack:
- * a lock whose process on this host is gone is removed, with a line saying
- * so. A live process's lock, or another host's, is left to the engine,
- * which then refuses with its own message naming the holder.
+ * The engine locks a stack in its backend: an object under
+ * .pulumi/locks/<org>/<project>/<stack>/<id>.json holding user, host, PID
+ * and time. An engine killed with SIGKILL (with the pinned that started
+ * it: engine.ts) leaves that lock; it never expires, every later update of
+ * the stack is refused, and `pulumi cancel` removes it without stopping an
+ * update that may still run (two engines then apply at once).
+ *
+ * So pinned removes an engine lock only when it knows the engine that made
+ * it is gone: this process took the deploy target over from a holder that
+ * is gone (holding.ts: its flock was free, or its Lease went unrenewed for
+ * a whole duration, after which its engine has stopped), the lock was made
+ * before that, and this process holds the target, so no other pinned runs
+ * an engine on it now. A host and a PID say nothing across PID namespaces
+ * and are not consulted. Any other lock is left to the engine, which then
+ * refuses with its own message naming it, and pinned says what to check.
  */
-export function removeDeadEngineLocks(backendUrl: string, stack: string, progress: Steps): void {
+
+/** True when a lock made at `madeAt` (ms) is known to be left by an engine that is gone. */
+export function madeByGoneEngine(madeAt: number, takenOver = lastTakeover()): boolean {
+    // The engine writes whole seconds: a lock of second S was made before S + 1.
+    return takenOver !== undefined && !Number.isNaN(madeAt) && madeAt + 1000 <= takenOver;
+}
+
+/** A file:// backend's locks of `stack`, removed before the update when made by a gone engine, each with a line. */
+export function removeGoneEngineLocks(backendUrl: string, stack: string, progress: Steps): void {
     const dir = fileBackendDir(backendUrl);
     if (dir === undefined) {
-        return;
+        return; // other backends: see clearingGoneEngineLocks
     }
     const root = path.join(dir, ".pulumi", "locks");
     for (const dir of stackLockDirs(root, stack)) {
         for (const entry of fs.readdirSync(dir)) {
             const file = path.join(dir, entry);
             const lock = readLock(file);
-            if (lock && lock.hostname === os.hostname() && !isAlive(lock.pid)) {
+            if (lock && madeByGoneEngine(Date.parse(lock.timestamp))) {
                 fs.rmSync(file, { force: true });
                 progress.line(
-                    `removed the engine's lock on stack ${stack}, left by pid ${lock.pid} (no longer running) at ${lock.timestamp}`,
+                    `removed the engine's lock on stack ${stack}, left at ${lock.timestamp} by an engine of the holder this release took over from`,
                 );
             }
         }
     }
 }
 
-/** The lock directories named after `stack` under the backend's lock root, at any depth the backend uses. */
+/** One lock as the engine names it when it refuses an update. */
+export interface EngineLock {
+    readonly by: string;
+    readonly pid: number;
+    readonly at: string;
+}
+
+/**
+ * The locks an engine's refusal names ("the stack is currently locked by N
+ * lock(s)", then one line per lock: "<url>: created by user@host (pid N)
+ * at <time>"); undefined when the error is something else.
+ */
+export function locksInRefusal(stderr: string): EngineLock[] | undefined {
+    if (!/the stack is currently locked by \d+ lock\(s\)/.test(stderr)) {
+        return undefined;
+    }
+    return [...stderr.matchAll(/created by (\S+) \(pid (\d+)\) at (\S+)/g)].map((m) => ({ by: m[1], pid: Number(m[2]), at: m[3] }));
+}
+
+/** The stack lock directories named after `stack` under the backend's lock root, at any depth the backend uses. */
 function stackLockDirs(root: string, stack: string): string[] {
     if (!fs.existsSync(root)) {
         return [];
@@ -47,12 +79,10 @@ function stackLockDirs(root: string, stack: string): string[] {
         .filter((dir) => fs.statSync(dir).isDirectory());
 }
 
-function readLock(file: string): { pid: number; hostname: string; timestamp: string } | undefined {
+function readLock(file: string): { timestamp: string } | undefined {
     try {
-        const l = JSON.parse(fs.readFileSync(file, "utf8")) as { pid?: unknown; hostname?: unknown; timestamp?: unknown };
-        return typeof l.pid === "number" && typeof l.hostname === "string"
-            ? { pid: l.pid, hostname: l.hostname, timestamp: String(l.timestamp ?? "an unknown time") }
-            : undefined;
+        const l = JSON.parse(fs.readFileSync(file, "utf8")) as { timestamp?: unknown };
+        return typeof l.timestamp === "string" ? { timestamp: l.timestamp } : undefined;
     } catch {
         return undefined; // not an engine lock
     }

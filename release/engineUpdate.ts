@@ -5,6 +5,7 @@ import { PinnedError } from "../core/errors";
 import { DeadlineError, withDeadline } from "./deadline";
 import { readbackFree } from "./engine";
 import { EngineProgress } from "./engineProgress";
+import { locksInRefusal, madeByGoneEngine } from "./engineLock";
 import { describeOutcome, engineStderr, lastLines } from "./failure";
 import { PROJECT_DIR } from "./project";
 import { Steps } from "./steps";
@@ -36,6 +37,7 @@ export async function runUpdate(
     progress: Steps,
     created: UpdateFailedError["created"],
     timeoutSeconds: number,
+    retried = false,
 ): Promise<Record<string, unknown>> {
     const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
     // Engine logs can name internal hosts and paths: readable by the owner only.
@@ -52,6 +54,7 @@ export async function runUpdate(
             stack,
             created,
         );
+    let retry = false;
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
         // stack whose state predates another release sees the cluster as it
@@ -69,15 +72,41 @@ export async function runUpdate(
         if (err instanceof CommandError) {
             const stderr = engineStderr(err) ?? "";
             fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
-            const said = lastLines(stderr, 6);
-            throw failed(said ? `the engine says:\n${said.replace(/^/gm, "    ")}` : "");
-        }
-        if (err instanceof DeadlineError) {
+            const locks = locksInRefusal(stderr);
+            if (locks && locks.length > 0) {
+                const named = locks.map((l) => `${l.by} (pid ${l.pid}) at ${l.at}`).join(", ");
+                if (!retried && locks.every((l) => madeByGoneEngine(Date.parse(l.at)))) {
+                    // Known gone (engineLock.ts): the one case where pulumi cancel is safe.
+                    await stack.cancel();
+                    retry = true;
+                    progress.line(
+                        `removed the engine's lock on stack ${stack.name} (pulumi cancel), left by ${named}: ` +
+                            "an engine of the holder this release took over from",
+                    );
+                } else {
+                    throw new UpdateFailedError(
+                        `stack ${stack.name} is locked by the engine of ${named}, and pinned cannot tell that engine is gone ` +
+                            "(this release took over from no holder that left it), so the lock stays. Nothing was changed.",
+                        `if no update of ${stack.name} runs anywhere (ask whoever is named; pinned status shows what is live), ` +
+                            `remove the lock with pulumi cancel --stack ${stack.name} --yes, then run this again.`,
+                        stack,
+                        created,
+                    );
+                }
+            }
+            if (!retry) {
+                const said = lastLines(stderr, 6);
+                throw failed(said ? `the engine says:\n${said.replace(/^/gm, "    ")}` : "");
+            }
+        } else if (err instanceof DeadlineError) {
             throw failed(err.problem);
+        } else {
+            throw err;
         }
-        throw err;
     } finally {
         events.close();
         fs.closeSync(log);
     }
+    // The engine refused at once (nothing ran) and its lock is gone now: once more.
+    return runUpdate(stack, progress, created, timeoutSeconds, true);
 }

@@ -69,6 +69,23 @@ export async function holding<T>(dir: string, fn: () => Promise<T>): Promise<T> 
     }
 }
 
+let takenOver: number | undefined;
+
+/**
+ * Notes that this process took a target over (the lock file or the
+ * Lease) from a holder that is gone: everything that holder's engines did
+ * was done before now, so an engine lock made before now was made by an
+ * engine that no longer runs (engineLock.ts).
+ */
+export function noteTakeover(at = Date.now()): void {
+    takenOver = Math.max(takenOver ?? 0, at);
+}
+
+/** When this process last took a target over from a gone holder; undefined if it never did. */
+export function lastTakeover(): number | undefined {
+    return takenOver;
+}
+
 /** How long what a dead holder left running gets to be gone after SIGKILL. */
 export const LEFTOVER_WAIT_MS = 30_000;
 

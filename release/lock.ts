@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../core/errors";
-import { holderToken, holding, holdersDir, stopLeftovers } from "./holding";
+import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "./holding";
 import { cacheDir } from "./localEnvironment";
 import { forgetGone, liveness } from "./liveness";
 import { Steps } from "./steps";
@@ -175,6 +175,9 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
                     });
                 }
                 if (takeOver(file, { token: holder?.token, ino: stat.ino })) {
+                    if (deadHolder) {
+                        noteTakeover();
+                    }
                     opts.progress?.line(
                         `taking over a stale lock: ${holder ? `${describeHolder(holder)} is no longer running` : `${file} was left unreadable`}`,
                     );
