@@ -11,7 +11,7 @@ import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { buildTimeoutSeconds } from "./deadline";
 import { existingStack, projectWorkspace } from "./engine";
 import { engineEnv } from "./engineEnv";
-import { removeDeadEngineLocks } from "./engineLock";
+import { removeGoneEngineLocks } from "./engineLock";
 import { runUpdate, UpdateFailedError } from "./engineUpdate";
 import { explainFailure, wrongPassphrase } from "./failure";
 import { BuildStack, buildImage, ImageRequest } from "./imageBuild";
@@ -22,8 +22,9 @@ import { leaseLostSignal } from "./leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
 import { PROJECT_DIR } from "./project";
 import { dropNewEmptyStack, putBack } from "./putBack";
+import { confirmRollout } from "./rollout";
 import { configure, ensureLocalBackend, forgetNewStack } from "./releaseStack";
-import { deploymentLocation, projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
+import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
 import { Steps } from "./steps";
 import { chooseTarget, DeployTarget, targetEnv } from "./target";
 
@@ -86,7 +87,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                   fn,
               )
             : fn();
-    return withTargetLock(targetLockPath(target, deploymentLocation()), req.command, { waitMs, progress }, () => {
+    return withTargetLock(targetLockPath(target, { namespace, name: appName }), req.command, { waitMs, progress }, () => {
         // The stack is found and its settings are read while the Lease is
         // taken and the live Deployment read (about 0.4 s of the engine's
         // config command, in parallel): only reads, under the lock file.
@@ -210,7 +211,7 @@ async function updateRelease(
               throw err;
           });
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
-    removeDeadEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
+    removeGoneEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
@@ -243,11 +244,31 @@ async function updateRelease(
         progress.note(
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
         );
-        const deadline = releaseSettings(record, PROJECT_DIR, config).progressDeadlineSeconds + 300;
-        const outputs = await runUpdate(stack, progress, existed ? undefined : { fileBefore }, deadline);
+        const settings = releaseSettings(record, PROJECT_DIR, config);
+        const created = existed ? undefined : { fileBefore };
+        const outputs = await runUpdate(stack, progress, created, settings.progressDeadlineSeconds + 300);
         const digest = typeof outputs.imageDigest === "string" ? outputs.imageDigest : undefined;
         if (!digest) {
             throw new Error("the update finished without an imageDigest output");
+        }
+        if (target.kind === "cluster") {
+            const where = `${settings.namespace}/${settings.appName}`;
+            const step = progress.start(`checking the rollout of ${where}`);
+            const notLive = await confirmRollout(
+                () => readLiveDeployment(target.kubeconfig, settings.namespace, settings.appName),
+                digest,
+                settings.progressDeadlineSeconds + 60,
+            );
+            if (notLive) {
+                step.fail();
+                throw new UpdateFailedError(
+                    `the engine finished the update of stack ${release}, but ${where} is not live with ${digest}: ${notLive}. No digest was recorded.`,
+                    "fix the cause and run the command again (pinned status shows what runs now).",
+                    stack,
+                    created,
+                );
+            }
+            step.done("live runs the new digest");
         }
         if (record?.imageDigest !== digest) {
             try {

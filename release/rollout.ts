@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import { LiveDeployment } from "./live";
 
 /**
  * Why a release's pods did not become ready, as the kubelet reported it:
@@ -156,5 +157,44 @@ function parseItems<T>(json: string | undefined): T[] {
         return ((JSON.parse(json) as { items?: T[] }).items ?? []) as T[];
     } catch {
         return [];
+    }
+}
+
+/**
+ * The rollout after the engine's update, seen from outside, as `kubectl
+ * rollout status` judges it (rolloutState): resolves undefined once the
+ * Deployment runs `digest` with every replica updated and available, else
+ * why not (the rollout failed its progress deadline, something else runs,
+ * or it is still under way after `timeoutSeconds`). The engine's own wait
+ * (the Kubernetes provider's) normally covers this; under load it was seen
+ * to report a Deployment that a new release stack took over as rolled out
+ * at once while the new pods crashed (test/e2e/realNode.test.ts), and a
+ * release is only live once this says so. Polls once a second without
+ * blocking the event loop for long, so the Lease is renewed meanwhile.
+ */
+export async function confirmRollout(
+    read: () => LiveDeployment | undefined,
+    digest: string,
+    timeoutSeconds: number,
+): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const live = read();
+        if (!live) {
+            return "the Deployment is gone";
+        }
+        if (live.image !== digest) {
+            return `the Deployment runs ${live.image}, not ${digest}`;
+        }
+        if (live.rollout.kind === "complete") {
+            return undefined;
+        }
+        if (live.rollout.kind === "failed") {
+            return `its rollout failed: ${live.rollout.detail}`;
+        }
+        if (Date.now() >= deadline) {
+            return `its rollout is still under way after ${timeoutSeconds} s: ${live.rollout.detail}`;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
     }
 }
