@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import { PinnedError } from "../core/errors";
 import { isReleaseName } from "../core/git/releaseName";
 import { ANNOTATIONS } from "../core/annotations";
-import { deploymentLocation } from "./stackFile";
+import { deploymentLocation, newestRelease, ReleaseRecord } from "./stackFile";
 import { chooseTarget, DeployTarget } from "./target";
 
 /** What the cluster says runs. */
@@ -109,14 +109,16 @@ export interface LiveView {
 }
 
 /**
- * Reads the live Deployment from the target `pinned up` would choose for a
- * new stack. `renderWithoutCluster`: for a command that has something to
- * say without a cluster (status, releases, preview), no cluster reads as
+ * Reads the live Deployment of `record`'s release, from the cluster and
+ * at the place its stack file names (by default the newest release's: where
+ * the releases go). `renderWithoutCluster`: for a command that has something
+ * to say without a cluster (status, releases, preview), no cluster reads as
  * nothing live; else it is an error (target.ts).
  */
-export function readLive(opts: { renderWithoutCluster?: boolean } = {}): LiveView {
-    const target = chooseTarget("live", {}, opts);
-    const { namespace, name } = deploymentLocation();
+export function readLive(opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {}): LiveView {
+    const record = opts.record ?? newestRelease();
+    const target = chooseTarget(record?.release ?? "live", record?.config ?? {}, opts);
+    const { namespace, name } = deploymentLocation(record);
     const deployment = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
     return { target, namespace, name, deployment };
 }

@@ -132,10 +132,25 @@ export function releaseSettings(
     return resolveSettings({ ...projectConfig(projectDir), ...stack }, process.env, projectDir);
 }
 
-/** Where the live Deployment is: project config in Pulumi.yaml, else the defaults. */
-export function deploymentLocation(projectDir = PROJECT_DIR): { namespace: string; name: string } {
-    const settings = resolveSettings(projectConfig(projectDir), {}, projectDir);
+/**
+ * Where a release's Deployment is: its stack file over Pulumi.yaml's
+ * project config, else the defaults. Without a release, where the releases
+ * go: the newest release's stack file (a release may move the app with
+ * pinned:namespace or pinned:name, and its successors inherit that file's
+ * settings only if they copy them), else Pulumi.yaml.
+ */
+export function deploymentLocation(
+    record: ReleaseRecord | undefined = newestRelease(),
+    projectDir = PROJECT_DIR,
+): { namespace: string; name: string } {
+    const stack = Object.fromEntries(Object.entries(record?.config ?? {}).map(([k, v]) => [k, v.value]));
+    const settings = resolveSettings({ ...projectConfig(projectDir), ...stack }, {}, projectDir);
     return { namespace: settings.namespace, name: settings.appName };
+}
+
+/** The newest release with a stack file here, by name (names sort by date). */
+export function newestRelease(projectDir = PROJECT_DIR): ReleaseRecord | undefined {
+    return listReleaseRecords(projectDir).pop();
 }
 
 /** The project's name, from Pulumi.yaml (the engine files stacks under it). */

@@ -109,8 +109,8 @@ async function planPreview(requested: string | undefined, progress: Progress): P
         assertCleanTree(source, "a preview describes a commit", "preview again");
         image = await previewImage(source, release, record, releaseRecipe(record).findings, progress);
     }
-    const { namespace, name } = deploymentLocation();
-    const before = await withBase(readBefore(release), image, () => releaseRegistry(release, record));
+    const { namespace, name } = deploymentLocation(record);
+    const before = await withBase(readBefore(release, record), image, () => releaseRegistry(release, record));
     // An unreleased commit is previewed as the release it would become next.
     const stack = release ?? nextReleaseName(await allTags(source.root));
     const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
@@ -254,14 +254,15 @@ async function withBase(before: PreviewBefore, image: PreviewImage, registryOf: 
 type RegistryOf = () => ReturnType<typeof releaseRegistry>;
 
 /**
- * What runs now: the live Deployment when a cluster is reachable; without
+ * What runs now where the release goes: the live Deployment when a cluster is reachable; without
  * one (a pull request's CI job, usually) the newest release whose stack
  * file records a digest, since that is what the last `pinned up` deployed.
  */
-function readBefore(release: string | undefined): PreviewBefore {
+function readBefore(release: string | undefined, record: ReleaseRecord | undefined): PreviewBefore {
     let why: string;
     try {
-        const live = readLive({ renderWithoutCluster: true });
+        // Where this release goes (its stack file), or where the releases go.
+        const live = readLive({ record, renderWithoutCluster: true });
         if (live.target.kind === "cluster") {
             return live.deployment
                 ? {

@@ -92,7 +92,10 @@ export async function rollbackCommand(args: string[]): Promise<number> {
     }
     const progress = new Progress(process.stdout);
     try {
-        const { target, namespace, name, deployment: live } = readLive();
+        // Where the release rolled back to goes (its own stack file), or,
+        // without --to, where the releases go (the newest stack file).
+        const records = listReleaseRecords();
+        const { target, namespace, name, deployment: live } = readLive({ record: records.find((r) => r.release === parsed.to) });
         if (target.kind !== "cluster") {
             throw new PinnedError(
                 `no cluster is configured (${target.source}), so nothing is live to roll back.`,
@@ -105,7 +108,7 @@ export async function rollbackCommand(args: string[]): Promise<number> {
                 "deploy a release with pinned up first.",
             );
         }
-        const { release, record } = chooseRollbackTarget(listReleaseRecords(), live, parsed.to);
+        const { release, record } = chooseRollbackTarget(records, live, parsed.to);
         if (live.release === release && live.image === record.imageDigest) {
             progress.note(`release ${release} is already live (${record.imageDigest}); nothing to do.`);
             return 0;
