@@ -57,3 +57,34 @@ export function localSigning():
         syftVersion: env.SYFT_VERSION,
     };
 }
+
+/**
+ * The embedded S3-compatible state store, once `pinned env up` ran its store
+ * part (scripts/env/store.sh): the Pulumi backend URL
+ * (`s3://pinned-state?endpoint=…&use_path_style=true&region=us-east-1`), the
+ * server's endpoint, the bucket, and the file holding the access key and
+ * secret (read it with storeCredentials).
+ */
+export function localStore(): { url: string; credentialsFile: string; endpoint: string; bucket: string } | undefined {
+    const env = readEnvFile(path.join(cacheDir(), "store.env"));
+    if (!env?.STORE_URL || !env.STORE_CREDENTIALS_FILE || !env.STORE_ENDPOINT || !env.STORE_BUCKET) {
+        return undefined;
+    }
+    return { url: env.STORE_URL, credentialsFile: env.STORE_CREDENTIALS_FILE, endpoint: env.STORE_ENDPOINT, bucket: env.STORE_BUCKET };
+}
+
+/**
+ * The store's access key and secret from its credentials file, under the
+ * names the AWS SDKs (and so Pulumi's S3 backend) read from the environment.
+ * Throws, naming the file, when it is missing or lacks either.
+ */
+export function storeCredentials(file: string): { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
+    const creds = readEnvFile(file);
+    if (!creds) {
+        throw new Error(`${file} does not exist; run: npx pinned env up store`);
+    }
+    if (!creds.AWS_ACCESS_KEY_ID || !creds.AWS_SECRET_ACCESS_KEY) {
+        throw new Error(`${file} lacks AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY`);
+    }
+    return { AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: creds.AWS_SECRET_ACCESS_KEY };
+}

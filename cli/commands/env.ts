@@ -13,6 +13,7 @@ import { formatShellSettings, shellSettings } from "../../release/envShell";
 export const PARTS = [
     "docker",
     "registry",
+    "store",
     "base-image",
     "builder",
     "package-mirror",
