@@ -62,15 +62,23 @@ export function localSigning():
  * The embedded S3-compatible state store, once `pinned env up` ran its store
  * part (scripts/env/store.sh): the Pulumi backend URL
  * (`s3://pinned-state?endpoint=…&use_path_style=true&region=us-east-1`), the
- * server's endpoint, the bucket, and the file holding the access key and
- * secret (read it with storeCredentials).
+ * server's endpoint, the bucket, and the files holding the access key and
+ * secret (`credentialsFile`, KEY=VALUE lines: read it with storeCredentials;
+ * `awsCredentialsFile`, the same as an AWS shared-credentials file).
  */
-export function localStore(): { url: string; credentialsFile: string; endpoint: string; bucket: string } | undefined {
+export function localStore():
+    { url: string; credentialsFile: string; awsCredentialsFile: string; endpoint: string; bucket: string } | undefined {
     const env = readEnvFile(path.join(cacheDir(), "store.env"));
-    if (!env?.STORE_URL || !env.STORE_CREDENTIALS_FILE || !env.STORE_ENDPOINT || !env.STORE_BUCKET) {
+    if (!env?.STORE_URL || !env.STORE_CREDENTIALS_FILE || !env.STORE_AWS_CREDENTIALS_FILE || !env.STORE_ENDPOINT || !env.STORE_BUCKET) {
         return undefined;
     }
-    return { url: env.STORE_URL, credentialsFile: env.STORE_CREDENTIALS_FILE, endpoint: env.STORE_ENDPOINT, bucket: env.STORE_BUCKET };
+    return {
+        url: env.STORE_URL,
+        credentialsFile: env.STORE_CREDENTIALS_FILE,
+        awsCredentialsFile: env.STORE_AWS_CREDENTIALS_FILE,
+        endpoint: env.STORE_ENDPOINT,
+        bucket: env.STORE_BUCKET,
+    };
 }
 
 /**

@@ -1,6 +1,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { ConfigError } from "../core/errors";
+import { localStore } from "../core/localCache";
 import { cacheDir } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
 
@@ -18,8 +20,40 @@ export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<str
         // Providers come from the plugin cache, where versions are checked,
         // not from whatever binary of that name is on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-        PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL ?? `file://${path.join(PROJECT_DIR, ".pulumi")}`,
+        ...stateBackend(env),
     };
+}
+
+/**
+ * Where stack state lives: PULUMI_BACKEND_URL as the user set it; else,
+ * with PINNED_STATE=store, the embedded environment's S3-compatible store
+ * (scripts/env/store.sh), its credentials as a shared-credentials file
+ * (never in the environment, like the passphrase); else the project's
+ * .pulumi/ directory. The store is not the default: one person's state
+ * needs no server, and state already in .pulumi/ would not be in it.
+ */
+export function stateBackend(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const state = env.PINNED_STATE || "file";
+    if (state !== "file" && state !== "store") {
+        throw new ConfigError(
+            `PINNED_STATE="${state}" is neither file nor store.`,
+            "unset it (state in the project's .pulumi/ directory), or set PINNED_STATE=store (the embedded environment's shared state store).",
+        );
+    }
+    if (env.PULUMI_BACKEND_URL) {
+        return { PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL };
+    }
+    if (state === "file") {
+        return { PULUMI_BACKEND_URL: `file://${path.join(PROJECT_DIR, ".pulumi")}` };
+    }
+    const store = localStore();
+    if (!store) {
+        throw new ConfigError(
+            "PINNED_STATE=store, but the embedded state store is not set up.",
+            "run pinned env up (its store part), or set PULUMI_BACKEND_URL to your team's store instead.",
+        );
+    }
+    return { PULUMI_BACKEND_URL: store.url, AWS_SHARED_CREDENTIALS_FILE: store.awsCredentialsFile, AWS_PROFILE: "default" };
 }
 
 /**

@@ -14,9 +14,7 @@ import { cacheDir } from "./localEnvironment";
 export function shellSettings(env: NodeJS.ProcessEnv = process.env): Array<[string, string]> {
     const cache = cacheDir();
     // The backend the user set stays theirs: it is not printed again.
-    const switches = Object.entries(engineSwitches(env)).filter(
-        ([k]) => !(k === "PULUMI_BACKEND_URL" && env.PULUMI_BACKEND_URL !== undefined),
-    );
+    const switches = Object.entries(engineSwitches(env)).filter(([k]) => !(k === "PULUMI_BACKEND_URL" && env.PULUMI_BACKEND_URL));
     // PATH is prepended to the PATH of the shell that evals this.
     const out: Array<[string, string]> = [["PATH", path.join(cache, "bin")], ...switches];
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {

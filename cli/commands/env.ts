@@ -1,9 +1,10 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
-import { paint } from "../ui/output";
+import { paint, reportError } from "../ui/output";
 import { PROJECT_DIR } from "../../release/project";
 import { formatShellSettings, shellSettings } from "../../release/envShell";
+import { localStore } from "../../core/localCache";
 
 /**
  * The parts of the embedded local environment, in the order they start.
@@ -41,7 +42,11 @@ export const ENV_USAGE = usageOf(ENV_COMMAND);
 export function envCommand(args: string[]): number {
     const [action, ...only] = parseCommandLine(ENV_COMMAND, args)?.positionals ?? [];
     if (action === "shell" && only.length === 0) {
-        process.stdout.write(`${formatShellSettings(shellSettings())}\n`);
+        try {
+            process.stdout.write(`${formatShellSettings(shellSettings())}\n${teamHint()}`);
+        } catch (err) {
+            return reportError(err, 1);
+        }
         return 0;
     }
     if (!["up", "status", "down"].includes(action ?? "") || only.some((p) => !(PARTS as readonly string[]).includes(p))) {
@@ -73,4 +78,18 @@ export function envCommand(args: string[]): number {
         process.stdout.write(`env up: all parts ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     }
     return failed === 0 ? 0 : 1;
+}
+
+/**
+ * The team path, one setting away, as a comment the shell ignores: shown
+ * while state is in the project's .pulumi/ directory and the embedded store runs.
+ */
+function teamHint(env: NodeJS.ProcessEnv = process.env): string {
+    if (env.PULUMI_BACKEND_URL || env.PINNED_STATE === "store" || !localStore()) {
+        return "";
+    }
+    return (
+        "# state is in this clone's .pulumi/ directory; to share releases with a team, export PINNED_STATE=store " +
+        "(this machine's store) or PULUMI_BACKEND_URL=s3://… (the team's; README \"For a team\")\n"
+    );
 }

@@ -27,12 +27,17 @@
 #
 # Files:  $CACHE/tools/bin/versitygw
 #         $CACHE/store/credentials   AWS_ACCESS_KEY_ID=…, AWS_SECRET_ACCESS_KEY=… (0600)
+#         $CACHE/store/aws-credentials  the same as an AWS shared-credentials
+#                                    file, profile "default" (0600): what the
+#                                    engine reads (AWS_SHARED_CREDENTIALS_FILE),
+#                                    so the secret is in no environment
 #         $CACHE/store-data/         the buckets and their objects (ETags,
 #                                    checksums and content types in user.*
 #                                    extended attributes; ext4 has them)
 #         $CACHE/store.env           STORE_URL (single-quoted: it holds '&'),
 #                                    STORE_ENDPOINT, STORE_BUCKET, STORE_REGION,
-#                                    STORE_CREDENTIALS_FILE, VERSITYGW,
+#                                    STORE_CREDENTIALS_FILE,
+#                                    STORE_AWS_CREDENTIALS_FILE, VERSITYGW,
 #                                    VERSITYGW_VERSION
 #         $CACHE/run/store/          versitygw.pid, versitygw.log, port, build
 #                                    stamp and log
@@ -64,6 +69,7 @@ TOOLS="$CACHE/tools/bin"
 VERSITYGW="$TOOLS/versitygw"
 KEYDIR="$CACHE/store"
 CREDS="$KEYDIR/credentials"
+AWS_CREDS="$KEYDIR/aws-credentials"
 DATA="$CACHE/store-data"
 OUT_ENV="$CACHE/store.env"
 RUN="$CACHE/run/store"
@@ -151,6 +157,15 @@ ensure_creds() {
   chmod 600 "$CREDS"
   load_creds || die "$PART" "$CREDS lacks AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY" \
     "restore it; or, to start over with new credentials (anyone holding the old ones loses access), move it elsewhere and re-run 'up'"
+  # Derived from $CREDS every time, so the two never disagree.
+  local ini
+  ini="$(printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$ACCESS_KEY" "$SECRET_KEY")"
+  if [ "$(cat "$AWS_CREDS" 2>/dev/null)" != "$ini" ]; then
+    local tmp
+    tmp="$(umask 077 && mktemp "$KEYDIR/.aws-credentials.XXXXXX")"
+    printf '%s\n' "$ini" >"$tmp"
+    mv -f "$tmp" "$AWS_CREDS"
+  fi
 }
 
 # --- talking to the server ---------------------------------------------------------
@@ -231,7 +246,7 @@ write_env() {
   want="$(
     printf "STORE_URL='%s'\n" "$STORE_URL"
     printf 'STORE_ENDPOINT=%s\nSTORE_BUCKET=%s\nSTORE_REGION=%s\n' "$ENDPOINT" "$BUCKET" "$REGION"
-    printf 'STORE_CREDENTIALS_FILE=%s\n' "$CREDS"
+    printf 'STORE_CREDENTIALS_FILE=%s\nSTORE_AWS_CREDENTIALS_FILE=%s\n' "$CREDS" "$AWS_CREDS"
     printf 'VERSITYGW=%s\nVERSITYGW_VERSION=%s\n' "$VERSITYGW" "$VERSITYGW_VERSION"
   )"
   [ "$(cat "$OUT_ENV" 2>/dev/null)" = "$want" ] && return 0

@@ -31,17 +31,19 @@ describe("localStore: the state store recorded by scripts/env/store.sh", () => {
             "STORE_BUCKET=pinned-state",
             "STORE_REGION=us-east-1",
             `STORE_CREDENTIALS_FILE=${cache}/store/credentials`,
+            `STORE_AWS_CREDENTIALS_FILE=${cache}/store/aws-credentials`,
             `VERSITYGW=${cache}/tools/bin/versitygw`,
             "VERSITYGW_VERSION=v1.8.0",
         ].filter((line) => !without.includes(line.split("=")[0]));
         fs.writeFileSync(path.join(cache, "store.env"), `${lines.join("\n")}\n`);
     }
 
-    it("reads the backend URL (quotes removed), endpoint, bucket and credentials file from $PINNED_CACHE/store.env", () => {
+    it("reads the backend URL (quotes removed), endpoint, bucket and credentials files from $PINNED_CACHE/store.env", () => {
         writeEnv();
         assert.deepStrictEqual(localStore(), {
             url,
             credentialsFile: path.join(cache, "store", "credentials"),
+            awsCredentialsFile: path.join(cache, "store", "aws-credentials"),
             endpoint: "http://127.0.0.1:7070",
             bucket: "pinned-state",
         });
@@ -51,7 +53,7 @@ describe("localStore: the state store recorded by scripts/env/store.sh", () => {
         assert.strictEqual(localStore(), undefined);
     });
 
-    for (const missing of ["STORE_URL", "STORE_CREDENTIALS_FILE", "STORE_ENDPOINT", "STORE_BUCKET"]) {
+    for (const missing of ["STORE_URL", "STORE_CREDENTIALS_FILE", "STORE_AWS_CREDENTIALS_FILE", "STORE_ENDPOINT", "STORE_BUCKET"]) {
         it(`is undefined when store.env lacks ${missing}`, () => {
             writeEnv([missing]);
             assert.strictEqual(localStore(), undefined);

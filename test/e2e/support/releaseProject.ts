@@ -74,6 +74,27 @@ export class ReleaseProject {
     }
 
     /**
+     * A fresh clone of `source` (its commits, tags and committed stack
+     * files; none of its state or caches), as a teammate makes one.
+     */
+    static async cloneOf(source: ReleaseProject): Promise<ReleaseProject> {
+        const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-e2e-clone-")));
+        await simpleGit().clone(source.dir, dir);
+        fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+        const project = new ReleaseProject(dir, source.env, source.render);
+        await project.git.addConfig("user.name", "Pinned E2E teammate");
+        await project.git.addConfig("user.email", "teammate@pinned.invalid");
+        return project;
+    }
+
+    /** Renames the Pulumi project (the shared store files stacks under it) and commits. */
+    rename(name: string): void {
+        const file = path.join(this.dir, "Pulumi.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^name: .*$/m, `name: ${name}`));
+        spawnSync("git", ["commit", "-qam", `project ${name}`], { cwd: this.dir });
+    }
+
+    /**
      * Project-wide config: each test project pushes to its own repository
      * (and deploys to its own namespace) so tests do not see each other.
      */
@@ -142,7 +163,9 @@ export class ReleaseProject {
     ): Promise<RunResult> & { pid: number } {
         const bin = path.join(this.dir, "bin", "pinned");
         // A PID namespace of its own (with its own /proc) sees none of this one's processes.
-        const pidNs = opts.pidNamespace ? ["-p", "-f", "--mount-proc"] : [];
+        // --kill-child: killing unshare kills the namespace's first process,
+        // and with it every process in the namespace, as a machine that dies.
+        const pidNs = opts.pidNamespace ? ["-p", "-f", "--mount-proc", "--kill-child"] : [];
         const [command, argv] = opts.host
             ? ["unshare", ["-u", ...pidNs, "sh", "-c", 'hostname "$0" && exec "$@"', opts.host, bin, ...args]]
             : opts.pidNamespace
@@ -188,7 +211,7 @@ export class ReleaseProject {
      * `eval "$(npx pinned env shell)"`: a bare environment (PATH without the
      * project's engine, HOME, CI) plus what that prints. `input` is stdin.
      */
-    userShell(script: string, input?: string): RunResult {
+    userShell(script: string, input?: string, extraEnv: Record<string, string> = {}): RunResult {
         const cacheBin = path.join(cacheDir(), "bin");
         const bare: Record<string, string> = {
             PATH: (process.env.PATH ?? "")
@@ -199,6 +222,7 @@ export class ReleaseProject {
             CI: "true",
             ...(process.env.PINNED_CACHE ? { PINNED_CACHE: process.env.PINNED_CACHE } : {}),
             ...(process.env.PULUMI_HOME ? { PULUMI_HOME: process.env.PULUMI_HOME } : {}),
+            ...extraEnv,
         };
         const r = spawnSync(
             "bash",

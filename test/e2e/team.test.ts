@@ -1,0 +1,195 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { localStore } from "../../core/localCache";
+import { allProcesses } from "../../release/processes";
+import { Cluster } from "./support/cluster";
+import { useClusterProject } from "./support/clusterProject";
+import { Machine, newMachine } from "./support/machine";
+import { ReleaseProject } from "./support/releaseProject";
+
+const A = "2026-11-27-001";
+
+/** True while an engine runs `pulumi up` in `dir` (any PID namespace: this one sees them all). */
+function engineRunsIn(dir: string): boolean {
+    return allProcesses().some((pid) => {
+        try {
+            const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+            return path.basename(argv[0]) === "pulumi" && argv[1] === "up" && fs.readlinkSync(`/proc/${pid}/cwd`) === dir;
+        } catch {
+            return false;
+        }
+    });
+}
+const B = "2026-12-04-001";
+
+/**
+ * A team: Alice and Bob on two machines (own clone, home, cache, hostname
+ * and PID namespace) sharing the cluster, the registry and the state store
+ * (the embedded S3-compatible store, PINNED_STATE=store), as README
+ * "For a team" sets it up.
+ */
+describe("a team shares releases through the state store (two machines; real store, engine, registry, API server)", function () {
+    this.timeout(30 * 60 * 1000);
+    const suite = useClusterProject("team");
+    let cluster: Cluster;
+    let namespace: string;
+    let alice: ReleaseProject;
+    let bob: ReleaseProject;
+    let aliceAt: Machine;
+    let bobAt: Machine;
+    const digests: Record<string, string> = {};
+    /** The Pulumi project: unique per run, since the store outlives it and other runs share it. */
+    const projectName = `pinned-team-${process.pid}`;
+
+    const on = (m: Machine, extra: Record<string, string> = {}) => ({ ...m.env, ...extra });
+    const run = (who: ReleaseProject, m: Machine, args: string[], extra: Record<string, string> = {}) =>
+        who.pinnedAsync(args, on(m, extra), { host: m.name, pidNamespace: true });
+    const live = () => cluster.liveImage(namespace);
+    const leaseHolder = (): string | undefined => {
+        const r = spawnSync(
+            "kubectl",
+            [
+                "--kubeconfig",
+                cluster.kubeconfig,
+                "get",
+                "lease",
+                "pinned-pinned-app",
+                "-n",
+                namespace,
+                "-o",
+                "jsonpath={.metadata.annotations.pinned/lease-host}",
+            ],
+            { encoding: "utf8" },
+        );
+        return r.status === 0 ? r.stdout : undefined;
+    };
+
+    before(async () => {
+        assert.ok(localStore(), "the state store is not set up: run npx pinned env up");
+        ({ cluster, project: alice, namespace } = suite);
+        cluster.requireRealNode();
+        alice.rename(projectName);
+        aliceAt = newMachine("alice");
+        bobAt = newMachine("bob");
+        await alice.release(A);
+        const up = await run(alice, aliceAt, ["up", "--release", A]);
+        assert.strictEqual(up.status, 0, up.output);
+        digests[A] = String(alice.stackConfig(A)["pinned:imageDigest"]);
+        // What a teammate commits and pushes: the release's stack file.
+        await alice.commit(`record ${A}`);
+        bob = await ReleaseProject.cloneOf(alice);
+    });
+
+    after(() => {
+        for (const [who, m] of [
+            [alice, aliceAt],
+            [bob, bobAt],
+        ] as const) {
+            for (const stack of [A, B]) {
+                if (who && m) {
+                    who.userShell(`pulumi stack rm --yes --force --stack ${stack} >/dev/null 2>&1 || true`, undefined, on(m));
+                }
+            }
+        }
+        bob?.remove();
+        aliceAt?.remove();
+        bobAt?.remove();
+    });
+
+    it("Bob's fresh clone lists Alice's release, with pinned releases and with plain pulumi stack ls", async () => {
+        const releases = await run(bob, bobAt, ["releases"]);
+        assert.strictEqual(releases.status, 0, releases.output);
+        const line = releases.output.split("\n").find((l) => l.startsWith(A)) ?? "";
+        assert.match(line, new RegExp(digests[A].split("@")[1].slice(7, 19)), releases.output);
+        assert.match(line, /\*\s*$/, `Alice's release is live: ${releases.output}`);
+        const ls = bob.userShell("pulumi stack ls --json", undefined, on(bobAt));
+        assert.strictEqual(ls.status, 0, ls.output);
+        assert.deepStrictEqual(
+            (JSON.parse(ls.stdout) as Array<{ name: string }>).map((s) => s.name),
+            [A],
+        );
+    });
+
+    it("Bob releases B from his clone; Alice rolls back to A with plain pulumi up --stack A", async () => {
+        const server = fs.readFileSync(path.join(bob.dir, "app", "server.py"), "utf8");
+        await bob.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-team"') });
+        const up = await run(bob, bobAt, ["up", "--release", B]);
+        assert.strictEqual(up.status, 0, up.output);
+        digests[B] = String(bob.stackConfig(B)["pinned:imageDigest"]);
+        assert.strictEqual(live(), digests[B]);
+        const back = alice.userShell(`pulumi up --stack ${A} --yes --skip-preview`, undefined, on(aliceAt));
+        assert.strictEqual(back.status, 0, back.output);
+        assert.strictEqual(live(), digests[A]);
+    });
+
+    it("both pinned up at once: one waits on the Lease, both finish, and the live release changes only while its machine holds the Lease", async () => {
+        // Alice needs B's tag and stack file to deploy it: she pulls Bob's work.
+        await bob.commit(`record ${B}`);
+        await alice.git.pull(bob.dir, "main", ["--tags"]);
+        assert.strictEqual(live(), digests[A]);
+        const one = run(alice, aliceAt, ["up", "--release", B]);
+        for (const deadline = Date.now() + 180_000; leaseHolder() !== "alice";) {
+            assert.ok(Date.now() < deadline, "Alice never took the Lease");
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        const two = run(bob, bobAt, ["up", "--release", A]);
+        const samples: Array<{ live: string; holder?: string }> = [];
+        let finished = 0;
+        void one.then(() => finished++);
+        void two.then(() => finished++);
+        while (finished < 2) {
+            samples.push({ live: live(), holder: leaseHolder() });
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        const [a, b] = await Promise.all([one, two]);
+        assert.strictEqual(a.status, 0, a.output);
+        assert.strictEqual(b.status, 0, b.output);
+        assert.match(
+            b.output,
+            new RegExp(`waiting for "pinned up --release ${B}" \\(pid \\d+ on alice, renewed [^)]+\\) \\(cluster lease\\)`),
+        );
+        const owner: Record<string, string> = { [digests[B]]: "alice", [digests[A]]: "bob" };
+        const changes = samples.filter((s, i) => i > 0 && s.live !== samples[i - 1].live);
+        assert.deepStrictEqual(
+            changes.map((s) => s.live),
+            [digests[B], digests[A]],
+            `A → B → A: ${JSON.stringify(samples)}`,
+        );
+        for (const change of changes) {
+            assert.strictEqual(change.holder, owner[change.live], `${change.live} went live while ${change.holder} held the Lease`);
+        }
+        // Each printed what it made live; Bob's, the last, is what runs.
+        assert.match(a.output, new RegExp(`live: ${digests[B].replace(/[.]/g, "\\.")}`));
+        assert.match(b.output, new RegExp(`live: ${digests[A].replace(/[.]/g, "\\.")}`));
+        assert.strictEqual(live(), digests[A]);
+    });
+
+    it("Bob's machine dies mid-release: Alice waits out his Lease and releases; Bob, restarted, clears his engine's lock in the store and finishes", async () => {
+        assert.strictEqual(live(), digests[A]);
+        let said = "";
+        const killed = bob.pinnedAsync(["up", "--release", B], on(bobAt, { PINNED_LEASE_SECONDS: "6" }), {
+            host: "bob",
+            pidNamespace: true,
+            onOutput: (text) => (said = text),
+        });
+        for (const deadline = Date.now() + 180_000; !(/deploying to/.test(said) && engineRunsIn(bob.dir));) {
+            assert.ok(Date.now() < deadline, `Bob's update never started: ${said}`);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        // The engine takes the stack's lock in the store as it starts; then the machine dies.
+        await new Promise((r) => setTimeout(r, 1500));
+        process.kill(killed.pid, "SIGKILL");
+        await killed;
+        const aliceUp = await run(alice, aliceAt, ["up", "--release", A]);
+        assert.strictEqual(aliceUp.status, 0, aliceUp.output);
+        assert.match(aliceUp.output, new RegExp(`taking over a stale cluster lease: "pinned up --release ${B}" \\(pid \\d+ on bob`));
+        assert.strictEqual(live(), digests[A]);
+        const again = await run(bob, bobAt, ["up", "--release", B]);
+        assert.strictEqual(again.status, 0, again.output);
+        assert.match(again.output, new RegExp(`taking over a stale lock: "pinned up --release ${B}" \\(pid \\d+ on bob`));
+        assert.match(again.output, new RegExp(`removed the engine's lock on stack ${B} \\(pulumi cancel\\)`));
+        assert.strictEqual(live(), digests[B]);
+    });
+});
