@@ -82,11 +82,14 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
         }
     }
 
-    const provider = new k8s.Provider("cluster", {
-        kubeconfig: config.kubeconfig,
-        renderYamlToDirectory: config.renderYamlTo,
-        enableServerSideApply: true,
-    });
+    const provider = withoutAmbientKubeconfig(
+        () =>
+            new k8s.Provider("cluster", {
+                kubeconfig: config.kubeconfig,
+                renderYamlToDirectory: config.renderYamlTo,
+                enableServerSideApply: true,
+            }),
+    );
     const release = new Release("release", {
         release: config.release,
         commit: config.commit,
@@ -122,4 +125,24 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
 /** The registry check runs before resources exist, so it needs the plain value. */
 function unsecret(value: pulumi.Output<string>): Promise<string> {
     return new Promise((resolve) => value.apply((v) => resolve(v)));
+}
+
+/**
+ * Makes the Kubernetes provider without the SDK copying $KUBECONFIG into
+ * its inputs (it fills an unset `kubeconfig` from the environment): that
+ * path differs from machine to machine, so every teammate's update and
+ * every pull-request preview would show the provider changing. Left
+ * unset, the provider reads the same $KUBECONFIG itself (the engine starts
+ * it with that environment), and the stack's state names no machine's file.
+ */
+function withoutAmbientKubeconfig<T>(make: () => T): T {
+    const ambient = process.env.KUBECONFIG;
+    delete process.env.KUBECONFIG;
+    try {
+        return make();
+    } finally {
+        if (ambient !== undefined) {
+            process.env.KUBECONFIG = ambient;
+        }
+    }
 }

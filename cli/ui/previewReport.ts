@@ -35,7 +35,40 @@ function engineLines(plan: PreviewPlan): string[] {
     return lines;
 }
 
-/** The engine's preview as a Markdown table: resource, operation, property, before, after. */
+/**
+ * Bookkeeping: a label or an annotation (the commit, the release, the
+ * provider's own) that every release writes on every object it manages.
+ * It changes with each release and says nothing about how the app behaves.
+ */
+export function isBookkeeping(path: string): boolean {
+    return /(^|\.)(labels|annotations)(\.|\[|$)/.test(path);
+}
+
+/** A change and the properties of it one table shows. */
+type Row = { readonly change: PreviewChange; readonly properties: PreviewChange["properties"] };
+type PreviewChange = NonNullable<PreviewPlan["engine"]>["changes"][number];
+
+function changeTable(rows: readonly Row[]): string[] {
+    const out = ["| Resource | Operation | Property | Before | After |", "|---|---|---|---|---|"];
+    for (const { change: c, properties } of rows) {
+        const resource = `${c.kind} ${code(c.name)}`;
+        if (properties.length === 0) {
+            out.push(`| ${resource} | ${c.op} | | | |`);
+        }
+        properties.forEach((p, i) => {
+            const value = (v?: string) => (v === undefined ? "" : code(cell(v)));
+            out.push(`| ${i === 0 ? resource : ""} | ${i === 0 ? c.op : ""} | ${code(p.path)} | ${value(p.before)} | ${value(p.after)} |`);
+        });
+    }
+    return out;
+}
+
+/**
+ * The engine's preview as Markdown: first a table of what changes how the
+ * app runs (the image, replicas, ports, probes, resources; objects made,
+ * replaced or deleted), then, folded, the bookkeeping every release
+ * rewrites on every object (labels and annotations).
+ */
 function engineMarkdown(plan: PreviewPlan): string[] {
     const e = plan.engine;
     if (!e) {
@@ -45,18 +78,33 @@ function engineMarkdown(plan: PreviewPlan): string[] {
     if (e.changes.length === 0 && e.errors.length === 0) {
         out.push("No changes.");
     } else if (e.changes.length > 0) {
-        out.push("| Resource | Operation | Property | Before | After |", "|---|---|---|---|---|");
-        for (const c of e.changes) {
-            const resource = `${c.kind} ${code(c.name)}`;
-            if (c.properties.length === 0) {
-                out.push(`| ${resource} | ${c.op} | | | |`);
+        const behaviour: Row[] = [];
+        const bookkeeping: Row[] = [];
+        for (const change of e.changes) {
+            const kept = change.properties.filter((p) => !isBookkeeping(p.path));
+            const folded = change.properties.filter((p) => isBookkeeping(p.path));
+            // A resource made, replaced or deleted changes what runs, whatever its properties.
+            if (change.op !== "update" || kept.length > 0 || change.properties.length === 0) {
+                behaviour.push({ change, properties: change.op === "update" ? kept : change.properties });
             }
-            c.properties.forEach((p, i) => {
-                const value = (v?: string) => (v === undefined ? "" : code(cell(v)));
-                out.push(
-                    `| ${i === 0 ? resource : ""} | ${i === 0 ? c.op : ""} | ${code(p.path)} | ${value(p.before)} | ${value(p.after)} |`,
-                );
-            });
+            if (change.op === "update" && folded.length > 0) {
+                bookkeeping.push({ change, properties: folded });
+            }
+        }
+        out.push(
+            ...(behaviour.length > 0 ? changeTable(behaviour) : ["Nothing that changes how the app runs: labels and annotations only."]),
+        );
+        if (bookkeeping.length > 0) {
+            const count = bookkeeping.reduce((n, r) => n + r.properties.length, 0);
+            out.push(
+                "",
+                "<details>",
+                `<summary>Bookkeeping: ${count} label and annotation change(s) on ${bookkeeping.length} object(s) (the commit and release every object carries)</summary>`,
+                "",
+                ...changeTable(bookkeeping),
+                "",
+                "</details>",
+            );
         }
     }
     if (e.errors.length > 0) {

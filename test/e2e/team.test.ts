@@ -192,4 +192,32 @@ describe("a team shares releases through the state store (two machines; real sto
         assert.match(again.output, new RegExp(`removed the engine's lock on stack ${B} \\(pulumi cancel\\)`));
         assert.strictEqual(live(), digests[B]);
     });
+
+    it("a pull request's preview from a third clone (the runner) against the live state in the store: one Deployment update, the image old → new; the bookkeeping folded", async () => {
+        const runnerAt = newMachine("runner");
+        const runner = await ReleaseProject.cloneOf(bob);
+        try {
+            assert.strictEqual(live(), digests[B]);
+            const server = fs.readFileSync(path.join(runner.dir, "app", "server.py"), "utf8");
+            await runner.commit("an app-only change", { "app/server.py": server.replace('"pinned-example-team"', '"pinned-example-pr"') });
+            const preview = await run(runner, runnerAt, ["preview", "--markdown"]);
+            assert.strictEqual(preview.status, 3, preview.output);
+            const body = preview.stdout;
+            assert.match(body, new RegExp(`against the live release ${B}'s state, refreshed from the cluster`));
+            const lead = body.slice(body.indexOf("**Engine preview**"), body.indexOf("<details>"));
+            const rows = lead.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Resource"));
+            assert.strictEqual(rows.length, 1, `one change that matters:\n${body}`);
+            assert.match(
+                rows[0],
+                new RegExp(
+                    `^\\| Deployment \`${namespace}/pinned-app\` \\| update \\| \`spec\\.template\\.spec\\.containers\\[0\\]\\.image\` \\| \`${digests[B].replace(/[.]/g, "\\.")}\``,
+                ),
+            );
+            assert.doesNotMatch(body, /\| create \|/, "nothing previewed as a create");
+            assert.match(body, /<summary>Bookkeeping: \d+ label and annotation change\(s\) on \d+ object\(s\)/);
+        } finally {
+            runner.remove();
+            runnerAt.remove();
+        }
+    });
 });

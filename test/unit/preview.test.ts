@@ -3,7 +3,13 @@ import { PinnedError } from "../../core/errors";
 import { Finding } from "../../core/policy/finding";
 import { parsePreviewArgs, previewTag } from "../../cli/commands/preview";
 import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../release/previewPlan";
-import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText, MARKDOWN_MARKER } from "../../cli/ui/previewReport";
+import {
+    formatPreviewErrorMarkdown,
+    formatPreviewMarkdown,
+    formatPreviewText,
+    isBookkeeping,
+    MARKDOWN_MARKER,
+} from "../../cli/ui/previewReport";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
@@ -166,6 +172,50 @@ describe("pinned preview", () => {
         assert.ok(md.includes(`|  |  | \`spec.template.spec.containers[0].image\` | \`${OLD}\` | \`${NEW}\` |`), md);
         assert.ok(md.includes("| ConfigMap `default/extra` | create | | | |"), md);
         assert.match(formatPreviewMarkdown({ ...plan(), engine: { ...engine, changes: [] } }, "no-change"), /\nNo changes\.\n/);
+    });
+
+    it("markdown: what changes how the app runs leads; labels and annotations every release rewrites are folded away", () => {
+        const prop = (path: string, before: string, after: string) => ({ path, kind: "update" as const, before, after });
+        const engine = {
+            basis: "the live release 2026-11-27-001's state, refreshed from the cluster",
+            errors: [],
+            warnings: [],
+            changes: [
+                {
+                    op: "update" as const,
+                    urn: "urn:d",
+                    kind: "Deployment",
+                    name: "default/pinned-app",
+                    properties: [
+                        prop("metadata.annotations.pinned/commit", "aaa", "bbb"),
+                        prop("metadata.labels.pinned/release", "2026-11-27-001", "2026-12-04-001"),
+                        prop("spec.template.metadata.annotations.pinned/commit", "aaa", "bbb"),
+                        prop("spec.template.spec.containers[0].image", OLD, NEW),
+                    ],
+                },
+                {
+                    op: "update" as const,
+                    urn: "urn:s",
+                    kind: "Service",
+                    name: "default/pinned-app",
+                    properties: [prop("metadata.labels.pinned/release", "2026-11-27-001", "2026-12-04-001")],
+                },
+            ],
+        };
+        const md = formatPreviewMarkdown({ ...plan(), engine }, "change");
+        const [lead, folded] = md.split("<details>");
+        assert.ok(
+            lead.includes(
+                `| Deployment \`default/pinned-app\` | update | \`spec.template.spec.containers[0].image\` | \`${OLD}\` | \`${NEW}\` |`,
+            ),
+            md,
+        );
+        assert.ok(!/pinned\/commit|pinned\/release|Service/.test(lead.slice(lead.indexOf("**Engine preview**"))), lead);
+        assert.ok(folded.includes("<summary>Bookkeeping: 4 label and annotation change(s) on 2 object(s)"), md);
+        assert.ok(folded.includes("| Service `default/pinned-app` | update | `metadata.labels.pinned/release` |"), md);
+        assert.ok(folded.includes("</details>"));
+        assert.ok(isBookkeeping("metadata.labels.app") && isBookkeeping("spec.template.metadata.annotations.x"));
+        assert.ok(!isBookkeeping("spec.replicas") && !isBookkeeping("spec.template.spec.containers[0].ports[0].containerPort"));
     });
 
     it("text: says why a digest is not known, and lists the findings", () => {

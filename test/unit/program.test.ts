@@ -217,6 +217,36 @@ describe("program (mocks)", function () {
         }
     });
 
+    it("the Kubernetes provider's inputs name no machine's kubeconfig file: $KUBECONFIG stays the provider's own to read", async () => {
+        const reg = await fakeRegistry([`sha256:${HEX}`]);
+        const ambient = process.env.KUBECONFIG;
+        process.env.KUBECONFIG = "/home/alice/.kube/config";
+        try {
+            const recorded = `${reg.host}/pinned/app@sha256:${HEX}`;
+            useMocks(
+                R,
+                config({
+                    "pinned:imageDigest": recorded,
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": "pw",
+                }),
+            );
+            await outputsOf(await program());
+            const [provider] = ofType("pulumi:providers:kubernetes");
+            assert.ok(provider, "a Kubernetes provider");
+            assert.strictEqual(provider.inputs.kubeconfig, undefined, JSON.stringify(provider.inputs));
+            assert.strictEqual(process.env.KUBECONFIG, "/home/alice/.kube/config", "the program's environment is as it was");
+        } finally {
+            if (ambient === undefined) {
+                delete process.env.KUBECONFIG;
+            } else {
+                process.env.KUBECONFIG = ambient;
+            }
+            reg.close();
+        }
+    });
+
     it("a recorded digest missing from the registry stops the run before any resource", async () => {
         const reg = await fakeRegistry([]);
         try {
