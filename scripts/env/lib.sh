@@ -73,15 +73,23 @@ apt_ensure() {
   [ "${#missing[@]}" -eq 0 ] && return 0
   local aptopts=(-o DPkg::Lock::Timeout=600 -o APT::Get::Assume-Yes=true -q)
   local log="$CACHE/run/apt.log"
+  # As root, apt-get itself; else through sudo without a password prompt
+  # (a hosted CI runner's user may), or a refusal that says so.
+  local asroot=()
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo -n true 2>/dev/null \
+      || die "$name" "installing ${missing[*]} needs root, and sudo asks for a password" "install them as root (apt-get install ${missing[*]}), then re-run"
+    asroot=(sudo -n)
+  fi
   mkdir -p "$CACHE/run"
   _apt_update() {
     step "$name" "apt-get update ($1)"
-    apt-get "${aptopts[@]}" update >>"$log" 2>&1 \
+    "${asroot[@]}" apt-get "${aptopts[@]}" update >>"$log" 2>&1 \
       || { tail -n 5 "$log" >&2; die "$name" "apt-get update failed (log $log)" "check the machine's apt sources (/etc/apt/sources.list*)"; }
     export PINNED_APT_UPDATED=1
   }
   _apt_install() {
-    DEBIAN_FRONTEND=noninteractive apt-get "${aptopts[@]}" install --no-install-recommends "${missing[@]}" >>"$log" 2>&1
+    "${asroot[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${aptopts[@]}" install --no-install-recommends "${missing[@]}" >>"$log" 2>&1
   }
   if [ -z "${PINNED_APT_UPDATED:-}" ] && ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
     _apt_update "package lists missing"

@@ -4,6 +4,7 @@
  * process (from /usr/bin/time, when installed) and exit code, per step.
  *
  *   npm run benchmark
+ *   npm run benchmark -- state   (only: the shared state store against file://)
  *
  * It works in a temporary copy of the project with its own namespace and
  * repository, like the end-to-end tests, and removes them afterwards.
@@ -247,7 +248,82 @@ async function main(): Promise<void> {
     );
 }
 
-main().catch((err) => {
+/**
+ * The cost of the shared state store against file://: the same release's
+ * stack on each backend, from a first update (recorded digest, no build)
+ * to the commands a team runs most. The medians of three runs where a
+ * step is repeated.
+ */
+async function stateMain(): Promise<void> {
+    const rows: Row[] = [];
+    const env = requireLocalEnv();
+    execFileSync("kubectl", ["--kubeconfig", KUBECONFIG, "create", "namespace", NAMESPACE]);
+    const project = await ReleaseProject.create(env, `pinned/bench-${process.pid}`, { namespace: NAMESPACE });
+    // The store outlives this run, and other runs share it: a project name of its own.
+    project.rename(`pinned-bench-${process.pid}`);
+    const A = "2026-11-27-001";
+    const backends: Array<[string, Record<string, string>]> = [
+        ["file://", project.commandEnv()],
+        ["store", project.commandEnv({ PINNED_STATE: "store", PULUMI_BACKEND_URL: "" })],
+    ];
+    try {
+        await project.release(A);
+        if (project.up(A).status !== 0) {
+            throw new Error("the first release failed");
+        }
+        for (const [name, commandEnv] of backends) {
+            const shellEnv = Object.fromEntries(
+                execFileSync("bash", ["-c", 'eval "$(./bin/pinned env shell)" && env -0'], { cwd: project.dir, env: commandEnv })
+                    .toString()
+                    .split("\0")
+                    .filter((line) => line.includes("="))
+                    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+            ) as Record<string, string>;
+            const pinned = (step: string, args: string[]) =>
+                measure(rows, `${step} (${name})`, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], commandEnv);
+            const three = (f: () => Row) => {
+                const runs = [f(), f(), f()];
+                rows.splice(rows.length - 3, 3, medianRun(runs));
+            };
+            // A stack this backend has not seen: the engine makes it and updates it.
+            spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", A], { cwd: project.dir, env: shellEnv });
+            fs.rmSync(path.join(project.dir, ".pinned", "updates"), { recursive: true, force: true });
+            pinned("up: a new stack for a recorded release", ["up", "--release", A]);
+            three(() => pinned("up: the live release again", ["up", "--release", A]));
+            three(() => pinned("releases", ["releases"]));
+            three(() =>
+                measure(
+                    rows,
+                    `pulumi preview --stack, no change (${name})`,
+                    project.dir,
+                    ["bash", "-c", `pulumi preview --stack ${A} > /dev/null`],
+                    shellEnv,
+                ),
+            );
+            three(() =>
+                measure(
+                    rows,
+                    `pulumi stack export (${name})`,
+                    project.dir,
+                    ["bash", "-c", `pulumi stack export --stack ${A} > /dev/null`],
+                    shellEnv,
+                ),
+            );
+            if (name === "store") {
+                spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", A], { cwd: project.dir, env: shellEnv });
+            }
+        }
+    } finally {
+        project.remove();
+        spawnSync("kubectl", ["--kubeconfig", KUBECONFIG, "delete", "namespace", NAMESPACE, "--wait=false"]);
+    }
+    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(
+        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
+    );
+}
+
+(process.argv[2] === "state" ? stateMain() : main()).catch((err) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
 });

@@ -2,7 +2,10 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { localStore } from "../../core/localCache";
+import * as os from "os";
+import { localStore, storeCredentials } from "../../core/localCache";
+import { cacheDir, localRegistry } from "../../release/localEnvironment";
+import { RELEASE_WORKFLOW, workflowStep } from "../support/workflow";
 import { allProcesses } from "../../release/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
@@ -218,6 +221,52 @@ describe("a team shares releases through the state store (two machines; real sto
         } finally {
             runner.remove();
             runnerAt.remove();
+        }
+    });
+
+    it("the release workflow's pinned up step, run as a CI runner runs it (its own machine, the team's secrets as variables): deploys the tag and records the digest in the store for everyone", async () => {
+        const C = "2026-12-05-001";
+        const ciAt = newMachine("ci");
+        const ci = await ReleaseProject.cloneOf(bob);
+        const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-runner-temp-"));
+        try {
+            const server = fs.readFileSync(path.join(ci.dir, "app", "server.py"), "utf8");
+            await ci.release(C, { "app/server.py": server.replace('"pinned-example-team"', '"pinned-example-ci"') });
+            const store = localStore()!;
+            const creds = storeCredentials(store.credentialsFile);
+            const registry = localRegistry()!;
+            const step = workflowStep("pinned up", RELEASE_WORKFLOW);
+            const r = ci.bash(step.run ?? "false", {
+                ...ciAt.env,
+                PINNED_STATE: "",
+                RUNNER_TEMP: runnerTemp,
+                RELEASE: C,
+                PINNED_REGISTRY: registry.server,
+                PINNED_REGISTRY_USER: registry.username,
+                PINNED_REGISTRY_PASSWORD: registry.password,
+                PINNED_KUBECONFIG: fs.readFileSync(cluster.kubeconfig, "utf8"),
+                PULUMI_BACKEND_URL: store.url,
+                AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID,
+                AWS_SECRET_ACCESS_KEY: creds.AWS_SECRET_ACCESS_KEY,
+                PULUMI_CONFIG_PASSPHRASE: fs.readFileSync(path.join(cacheDir(), "passphrase"), "utf8").trim(),
+                PINNED_SIGNING_KEY: "",
+                COSIGN_PASSWORD: "",
+                KUBECONFIG: "",
+            });
+            assert.strictEqual(r.status, 0, r.output);
+            const digest = String(ci.stackConfig(C)["pinned:imageDigest"]);
+            assert.match(digest, /@sha256:[0-9a-f]{64}$/);
+            assert.strictEqual(live(), digest);
+            assert.match(r.output, new RegExp(`stacks/Pulumi\\.${C}\\.yaml`), "the step shows the stack file it changed");
+            // Every teammate sees it in the store, before the stack file comes back by pull request.
+            const seen = bob.userShell(`pulumi stack output --stack ${C} imageDigest`, undefined, on(bobAt));
+            assert.strictEqual(seen.status, 0, seen.output);
+            assert.strictEqual(seen.stdout.trim(), digest);
+        } finally {
+            ci.userShell(`pulumi stack rm --yes --force --stack ${C} >/dev/null 2>&1 || true`, undefined, on(ciAt));
+            ci.remove();
+            ciAt.remove();
+            fs.rmSync(runnerTemp, { recursive: true, force: true });
         }
     });
 });

@@ -14,12 +14,33 @@ export interface Step {
     with?: Record<string, unknown>;
 }
 
-export const WORKFLOW = path.join(PROJECT_DIR, ".github", "workflows", "pinned-preview.yml");
+/** A job, as far as the tests read it. */
+export interface Job {
+    needs?: string | string[];
+    if?: string;
+    permissions?: Record<string, string>;
+    outputs?: Record<string, string>;
+    steps: Step[];
+}
 
-/** The workflow's steps, and the one with the given name. */
-export function workflowStep(name: string): Step {
-    const doc = yaml.load(fs.readFileSync(WORKFLOW, "utf8")) as { jobs: { preview: { steps: Step[] } } };
-    const step = doc.jobs.preview.steps.find((s) => s.name === name);
-    assert.ok(step, `no step named "${name}"`);
+export interface Workflow {
+    on: Record<string, unknown>;
+    permissions: Record<string, string>;
+    jobs: Record<string, Job>;
+}
+
+export const WORKFLOW = path.join(PROJECT_DIR, ".github", "workflows", "pinned-preview.yml");
+export const RELEASE_WORKFLOW = path.join(PROJECT_DIR, ".github", "workflows", "pinned-release.yml");
+
+export function readWorkflow(file = WORKFLOW): Workflow {
+    return yaml.load(fs.readFileSync(file, "utf8")) as Workflow;
+}
+
+/** The step with the given name, in whichever job of the workflow holds it. */
+export function workflowStep(name: string, file = WORKFLOW): Step {
+    const step = Object.values(readWorkflow(file).jobs)
+        .flatMap((j) => j.steps)
+        .find((s) => s.name === name);
+    assert.ok(step, `no step named "${name}" in ${path.basename(file)}`);
     return step;
 }
