@@ -286,7 +286,10 @@ async function stateMain(): Promise<void> {
                 rows.splice(rows.length - 3, 3, medianRun(runs));
             };
             // A stack this backend has not seen: the engine makes it and updates it.
-            spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", A], { cwd: project.dir, env: shellEnv });
+            spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", A], {
+                cwd: project.dir,
+                env: shellEnv,
+            });
             fs.rmSync(path.join(project.dir, ".pinned", "updates"), { recursive: true, force: true });
             pinned("up: a new stack for a recorded release", ["up", "--release", A]);
             three(() => pinned("up: the live release again", ["up", "--release", A]));
@@ -310,7 +313,10 @@ async function stateMain(): Promise<void> {
                 ),
             );
             if (name === "store") {
-                spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", A], { cwd: project.dir, env: shellEnv });
+                spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--preserve-config", "--stack", A], {
+                    cwd: project.dir,
+                    env: shellEnv,
+                });
             }
         }
     } finally {
