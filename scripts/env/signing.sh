@@ -41,6 +41,8 @@ set -euo pipefail
 PART=signing
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=go-tool.sh disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/go-tool.sh"
 
 COSIGN_VERSION="v2.6.5"
 COSIGN_PKG="github.com/sigstore/cosign/v2/cmd/cosign"
@@ -70,59 +72,9 @@ export TUF_ROOT="$RUN/tuf"
 
 # --- the tools ---------------------------------------------------------------
 
-file_id() { stat -c '%s/%Y' "$1" 2>/dev/null; }
-
-# to_log LOG CMD ARGS... : run a command with its output in LOG.
-to_log() { local log="$1"; shift; "$@" >"$log" 2>&1; }
-
-# stamp_line NAME VERSION PKG LDFLAGS : what a current build's stamp holds.
-stamp_line() { printf '%s %s@%s ldflags=[%s] %s\n' "$1" "$3" "$2" "$4" "$(file_id "$TOOLS/$1")"; }
-stamp_ok() { # NAME VERSION PKG LDFLAGS
-  [ -x "$TOOLS/$1" ] && [ -f "$RUN/$1-built" ] && [ "$(cat "$RUN/$1-built")" = "$(stamp_line "$@")" ]
-}
-
 # The version a binary reports, or "".
 cosign_version() { "$1" version --json 2>/dev/null | sed -n 's/^ *"gitVersion": *"\([^"]*\)".*/\1/p'; }
 syft_version() { "$1" version 2>/dev/null | awk '$1 == "Version:" { print $2 }'; }
-
-# build_tool NAME VERSION PKG LDFLAGS : go install PKG@VERSION into a
-# temporary GOBIN, check the version it reports, move it into $TOOLS.
-build_tool() {
-  local name="$1" version="$2" pkg="$3" ldflags="$4"
-  local log="$RUN/build-$name.log" tmp got avail_kb
-  avail_kb="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)"
-  [ "${avail_kb:-0}" -ge 2000000 ] \
-    || step "$PART" "warning: only $((avail_kb / 1024)) MiB of memory available; building $name takes about 1.7 GB"
-  rm -rf "$TOOLS/.build-$name".* # left by an interrupted run
-  tmp="$(mktemp -d "$TOOLS/.build-$name.XXXXXX")"
-  step "$PART" "building $name $version with Go (cold: 4 to 6 min measured on 2 cores, 1.7 GB of memory; from the Go caches: seconds; log $log)"
-  # The module cache first, as a proxy: a rebuild of a version built before
-  # needs no network (go install PKG@VERSION otherwise asks the proxy for
-  # the module's deprecation notice even when every module is cached).
-  if ! GOBIN="$tmp" GOPROXY="file://$GOMODCACHE/cache/download,$(go env GOPROXY)" timed "$PART: $name" to_log "$log" nice -n 10 go install -trimpath -ldflags "$ldflags" "$pkg@$version"; then
-    rm -rf "$tmp"
-    tail -n 5 "$log" >&2
-    die "$PART" "go install $pkg@$version failed (log $log)" \
-      "read $log; check that the Go module proxy serves $pkg@$version (downloaded modules and compiled packages are kept; re-run 'up')"
-  fi
-  got="$("${name}_version" "$tmp/$name")"
-  if [ "$got" != "$version" ]; then
-    rm -rf "$tmp"
-    die "$PART" "the $name just built reports version '$got', not $version" "read $log and re-run 'up'"
-  fi
-  mv -f "$tmp/$name" "$TOOLS/$name"
-  rmdir "$tmp"
-  stamp_line "$name" "$version" "$pkg" "$ldflags" >"$RUN/$name-built"
-}
-
-# ensure_tool NAME VERSION PKG LDFLAGS
-ensure_tool() {
-  if stamp_ok "$@"; then
-    step "$PART" "$1 $2 already built at $TOOLS/$1"
-  else
-    build_tool "$@"
-  fi
-}
 
 # --- the key -----------------------------------------------------------------
 
@@ -222,8 +174,8 @@ cmd_up() {
     step "$PART" "another 'up' of this part is running; waiting for it"
     flock 9
   fi
-  ensure_tool cosign "$COSIGN_VERSION" "$COSIGN_PKG" "$COSIGN_LDFLAGS"
-  ensure_tool syft "$SYFT_VERSION" "$SYFT_PKG" "$SYFT_LDFLAGS"
+  ensure_tool cosign "$COSIGN_VERSION" "$COSIGN_PKG" "$COSIGN_LDFLAGS" "cold: 5 to 6 min measured on 2 cores" 1700000
+  ensure_tool syft "$SYFT_VERSION" "$SYFT_PKG" "$SYFT_LDFLAGS" "cold: 4 to 5 min measured on 2 cores" 1500000
   ensure_key
   write_env
   step "$PART" "ready: cosign $COSIGN_VERSION, syft $SYFT_VERSION, key $KEY in $(fmt_duration $(( $(now_s) - t0 )))"

@@ -53,6 +53,8 @@ set -euo pipefail
 PART=store
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=go-tool.sh disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/go-tool.sh"
 
 VERSITYGW_VERSION="v1.8.0"
 VERSITYGW_PKG="github.com/versity/versitygw/cmd/versitygw"
@@ -84,49 +86,8 @@ export GOTOOLCHAIN=local # never download a Go toolchain
 
 # --- the binary ----------------------------------------------------------------
 
-file_id() { stat -c '%s/%Y' "$1" 2>/dev/null; }
-
-# to_log LOG CMD ARGS... : run a command with its output in LOG.
-to_log() { local log="$1"; shift; "$@" >"$log" 2>&1; }
-
-stamp_line() { printf 'versitygw %s@%s ldflags=[%s] %s\n' "$VERSITYGW_PKG" "$VERSITYGW_VERSION" "$VERSITYGW_LDFLAGS" "$(file_id "$VERSITYGW")"; }
-stamp_ok() { [ -x "$VERSITYGW" ] && [ -f "$RUN/versitygw-built" ] && [ "$(cat "$RUN/versitygw-built")" = "$(stamp_line)" ]; }
-
 # The version a binary reports ("Version  : v1.8.0"), or "".
 versitygw_version() { "$1" --version 2>/dev/null | awk '$1 == "Version" { print $3 }'; }
-
-build_versitygw() {
-  local log="$RUN/build-versitygw.log" tmp got
-  rm -rf "$TOOLS"/.build-versitygw.* # left by an interrupted run
-  tmp="$(mktemp -d "$TOOLS/.build-versitygw.XXXXXX")"
-  step "$PART" "building versitygw $VERSITYGW_VERSION with Go (cold: 2.5 to 3 min measured on 2 cores, about 800 MiB of memory; from the Go caches: seconds; log $log)"
-  # The module cache first, as a proxy: a rebuild of a version built before
-  # needs no network (go install PKG@VERSION otherwise asks the proxy for
-  # the module's deprecation notice even when every module is cached).
-  if ! GOBIN="$tmp" GOPROXY="file://$GOMODCACHE/cache/download,$(go env GOPROXY)" timed "$PART: versitygw" to_log "$log" nice -n 10 go install -trimpath -ldflags "$VERSITYGW_LDFLAGS" "$VERSITYGW_PKG@$VERSITYGW_VERSION"; then
-    rm -rf "$tmp"
-    tail -n 5 "$log" >&2
-    die "$PART" "go install $VERSITYGW_PKG@$VERSITYGW_VERSION failed (log $log)" \
-      "read $log; check that the Go module proxy serves $VERSITYGW_PKG@$VERSITYGW_VERSION (downloaded modules and compiled packages are kept; re-run 'up')"
-  fi
-  got="$(versitygw_version "$tmp/versitygw")"
-  if [ "$got" != "$VERSITYGW_VERSION" ]; then
-    rm -rf "$tmp"
-    die "$PART" "the versitygw just built reports version '$got', not $VERSITYGW_VERSION" "read $log and re-run 'up'"
-  fi
-  mv -f "$tmp/versitygw" "$VERSITYGW"
-  rmdir "$tmp"
-  stamp_line >"$RUN/versitygw-built"
-}
-
-ensure_versitygw() {
-  if stamp_ok; then
-    step "$PART" "versitygw $VERSITYGW_VERSION already built at $VERSITYGW"
-  else
-    command -v go >/dev/null 2>&1 || die "$PART" "no go toolchain on PATH" "install Go 1.25 or newer (versitygw $VERSITYGW_VERSION needs it)"
-    build_versitygw
-  fi
-}
 
 # --- the credentials -------------------------------------------------------------
 
@@ -267,7 +228,7 @@ cmd_up() {
     step "$PART" "another 'up' of this part is running; waiting for it"
     flock 9
   fi
-  ensure_versitygw
+  ensure_tool versitygw "$VERSITYGW_VERSION" "$VERSITYGW_PKG" "$VERSITYGW_LDFLAGS" "cold: 2.5 to 3 min measured on 2 cores, about 800 MiB of memory" 800000
   ensure_creds
 
   if bg_alive "$PIDFILE" versitygw; then

@@ -1,25 +1,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { useTempCache } from "../support/tempCache";
 import { localSigning } from "../../release/localEnvironment";
 
 describe("localSigning: the signing tools and key recorded by scripts/env/signing.sh", () => {
+    const cacheOf = useTempCache("pinned-signing-");
     let cache: string;
-    let cacheBefore: string | undefined;
-    beforeEach(() => {
-        cache = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-signing-"));
-        cacheBefore = process.env.PINNED_CACHE;
-        process.env.PINNED_CACHE = cache;
-    });
-    afterEach(() => {
-        if (cacheBefore === undefined) {
-            delete process.env.PINNED_CACHE;
-        } else {
-            process.env.PINNED_CACHE = cacheBefore;
-        }
-        fs.rmSync(cache, { recursive: true, force: true });
-    });
+    beforeEach(() => (cache = cacheOf()));
 
     /** signing.env as the script writes it, with the given lines left out. */
     function writeEnv(without: string[] = []): void {

@@ -1,25 +1,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { useTempCache } from "../support/tempCache";
 import { localStore, storeCredentials } from "../../core/localCache";
 
 describe("localStore: the state store recorded by scripts/env/store.sh", () => {
+    const cacheOf = useTempCache("pinned-store-");
     let cache: string;
-    let cacheBefore: string | undefined;
-    beforeEach(() => {
-        cache = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-store-"));
-        cacheBefore = process.env.PINNED_CACHE;
-        process.env.PINNED_CACHE = cache;
-    });
-    afterEach(() => {
-        if (cacheBefore === undefined) {
-            delete process.env.PINNED_CACHE;
-        } else {
-            process.env.PINNED_CACHE = cacheBefore;
-        }
-        fs.rmSync(cache, { recursive: true, force: true });
-    });
+    beforeEach(() => (cache = cacheOf()));
 
     const url = "s3://pinned-state?endpoint=http://127.0.0.1:7070&use_path_style=true&region=us-east-1";
 

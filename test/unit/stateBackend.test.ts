@@ -1,26 +1,15 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
 import { stateBackend } from "../../release/engineEnv";
 import { PROJECT_DIR } from "../../release/project";
+import { useTempCache } from "../support/tempCache";
 
 describe("where stack state lives: the project, the embedded store, or the team's", () => {
-    const saved = process.env.PINNED_CACHE;
+    const cacheOf = useTempCache("pinned-state-");
     let cache: string;
-    beforeEach(() => {
-        cache = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-state-"));
-        process.env.PINNED_CACHE = cache;
-    });
-    afterEach(() => {
-        if (saved === undefined) {
-            delete process.env.PINNED_CACHE;
-        } else {
-            process.env.PINNED_CACHE = saved;
-        }
-        fs.rmSync(cache, { recursive: true, force: true });
-    });
+    beforeEach(() => (cache = cacheOf()));
     const storeEnv = () =>
         fs.writeFileSync(
             path.join(cache, "store.env"),
