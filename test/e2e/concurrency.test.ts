@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -133,17 +134,39 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assertCleanState(B);
     });
 
-    it("a second pinned up in another PID namespace, with this host name and cache, waits for the first: it cannot see the holder's PID, and needs not", async () => {
-        const first = project.pinnedAsync(["up", "--release", A]);
-        await untilExists(lock);
-        const second = project.pinnedAsync(["up", "--release", B], {}, { pidNamespace: true });
-        const [one, two] = await Promise.all([first, second]);
-        assert.strictEqual(one.status, 0, one.output);
-        assert.strictEqual(two.status, 0, two.output);
-        assert.match(two.output, new RegExp(`waiting for "pinned up --release ${A}" \\(pid \\d+ on ${os.hostname()}`));
-        assert.doesNotMatch(two.output, /taking over/);
+    it("a pinned up in another PID namespace, with this host name and cache, cannot see the holder's PID and waits for it anyway; once the holder dies, it takes over", async () => {
+        // A holder of the real lock file, as a pinned in this PID namespace holds it.
+        const script = `
+            require("ts-node").register({ transpileOnly: true });
+            const { withTargetLock } = require(${JSON.stringify(path.join(__dirname, "..", "..", "release", "lock"))});
+            withTargetLock(${JSON.stringify(lock)}, "pinned up --release H", { waitMs: 0 }, () => new Promise(() => setInterval(() => undefined, 1000)));
+        `;
+        const holder = spawn(process.execPath, ["-e", script], { stdio: "ignore", cwd: path.join(__dirname, "..", "..") });
+        try {
+            await untilExists(lock);
+            const refused = await project.pinnedAsync(["up", "--release", B], { PINNED_LOCK_TIMEOUT: "3" }, { pidNamespace: true });
+            assert.strictEqual(refused.status, 1, refused.output);
+            assert.match(
+                refused.output,
+                new RegExp(
+                    `another release is in progress on this deploy target: "pinned up --release H" \\(pid ${holder.pid} on ${os.hostname()}`,
+                ),
+            );
+            assert.doesNotMatch(refused.output, /taking over/);
+        } finally {
+            holder.kill("SIGKILL");
+        }
+        await new Promise((r) => holder.once("exit", r));
+        // The kernel dropped the dead holder's flock: the same command now takes over, from the other PID namespace too.
+        const up = await project.pinnedAsync(["up", "--release", B], { PINNED_LOCK_TIMEOUT: "0" }, { pidNamespace: true });
+        assert.strictEqual(up.status, 0, up.output);
+        assert.match(
+            up.output,
+            new RegExp(
+                `taking over a stale lock: "pinned up --release H" \\(pid ${holder.pid} on ${os.hostname()}, since [^)]+\\) is no longer running`,
+            ),
+        );
         assert.strictEqual(cluster.liveImage(NAMESPACE), digests[B]);
-        assertCleanState(A);
         assertCleanState(B);
     });
 
