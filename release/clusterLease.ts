@@ -214,7 +214,7 @@ async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<
             if (removed.status === 0) {
                 // Gone, or stopped by its own rule: a holder that cannot renew
                 // stops its engine well within the duration (leaseLoss.ts).
-                noteTakeover();
+                noteTakeover(lease.command);
                 opts.progress?.line(`taking over a stale cluster lease: ${describeLeaseHolder(lease)} stopped renewing it`);
             }
             continue; // ours to create now, unless another waiter was quicker

@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { fileBackendDir } from "./backendState";
-import { lastTakeover } from "./holding";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { existingStack } from "./engine";
+import { lastTakeover, releasesOfGoneHolders } from "./holding";
 import { Steps } from "./steps";
 
 /**
@@ -85,5 +87,37 @@ function readLock(file: string): { timestamp: string } | undefined {
         return typeof l.timestamp === "string" ? { timestamp: l.timestamp } : undefined;
     } catch {
         return undefined; // not an engine lock
+    }
+}
+
+/**
+ * After a takeover, the stacks the gone holder was releasing (named by its
+ * command) may keep its engine's lock; no engine of theirs runs any more,
+ * so they are cleared now, not left to refuse the next release of that
+ * stack (which did not see the takeover and could not tell). A file://
+ * backend's gone locks are removed as above; elsewhere `pulumi cancel`
+ * runs on each such stack that exists, and a line says so. The release
+ * this run updates is left to the update itself (runUpdate).
+ */
+export async function clearGoneHoldersLocks(
+    backendUrl: string,
+    current: string,
+    workspace: LocalWorkspace,
+    progress: Steps,
+): Promise<void> {
+    const others = releasesOfGoneHolders().filter((r) => r !== current);
+    if (others.length === 0) {
+        return;
+    }
+    if (fileBackendDir(backendUrl) !== undefined) {
+        others.forEach((r) => removeGoneEngineLocks(backendUrl, r, progress));
+        return;
+    }
+    const stacks = new Set((await workspace.listStacks()).map((s) => s.name));
+    for (const release of others.filter((r) => stacks.has(r))) {
+        await existingStack(release, workspace).cancel();
+        progress.line(
+            `pulumi cancel on stack ${release}: the holder this release took over from was releasing it, and a lock its engine left would refuse the next release`,
+        );
     }
 }

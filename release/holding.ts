@@ -70,15 +70,26 @@ export async function holding<T>(dir: string, fn: () => Promise<T>): Promise<T> 
 }
 
 let takenOver: number | undefined;
+const goneReleases = new Set<string>();
 
 /**
  * Notes that this process took a target over (the lock file or the
- * Lease) from a holder that is gone: everything that holder's engines did
- * was done before now, so an engine lock made before now was made by an
- * engine that no longer runs (engineLock.ts).
+ * Lease) from a holder that is gone, whose command was `command`:
+ * everything that holder's engines did was done before now, so an engine
+ * lock made before now was made by an engine that no longer runs
+ * (engineLock.ts), and the releases its command names are the stacks it
+ * may have left locked.
  */
-export function noteTakeover(at = Date.now()): void {
+export function noteTakeover(command: string | undefined, at = Date.now()): void {
     takenOver = Math.max(takenOver ?? 0, at);
+    for (const m of (command ?? "").matchAll(/\b\d{4}-\d{2}-\d{2}-\d{3}\b/g)) {
+        goneReleases.add(m[0]);
+    }
+}
+
+/** The releases the gone holders this process took over from were working on. */
+export function releasesOfGoneHolders(): string[] {
+    return [...goneReleases];
 }
 
 /** When this process last took a target over from a gone holder; undefined if it never did. */

@@ -176,7 +176,7 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
                 }
                 if (takeOver(file, { token: holder?.token, ino: stat.ino })) {
                     if (deadHolder) {
-                        noteTakeover();
+                        noteTakeover(holder.command);
                     }
                     opts.progress?.line(
                         `taking over a stale lock: ${holder ? `${describeHolder(holder)} is no longer running` : `${file} was left unreadable`}`,

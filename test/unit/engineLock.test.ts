@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Progress } from "../../cli/ui/progress";
-import { locksInRefusal, madeByGoneEngine, removeGoneEngineLocks } from "../../release/engineLock";
-import { noteTakeover } from "../../release/holding";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { clearGoneHoldersLocks, locksInRefusal, madeByGoneEngine, removeGoneEngineLocks } from "../../release/engineLock";
+import { noteTakeover, releasesOfGoneHolders } from "../../release/holding";
 
 /** What the engine (3.248.0) printed here when a lock file was left in a file:// backend and `pulumi up` ran. */
 const REFUSAL = `error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.
@@ -39,7 +40,7 @@ describe("the engine's own stack lock: removed only when its engine is known gon
             );
             let text = "";
             const progress = new Progress({ write: (t: string) => (text += t) }, { interactive: false });
-            noteTakeover();
+            noteTakeover("pinned up --release 2026-12-03-001");
             fs.writeFileSync(fresh, JSON.stringify({ pid: 2, hostname: "h", timestamp: new Date(Date.now() + 2000).toISOString() }));
             removeGoneEngineLocks(`file://${dir}`, "2026-12-03-001", progress);
             assert.ok(!fs.existsSync(old), "the gone engine's lock stays");
@@ -48,6 +49,27 @@ describe("the engine's own stack lock: removed only when its engine is known gon
                 text,
                 /removed the engine's lock on stack 2026-12-03-001, left at .* by an engine of the holder this release took over from/,
             );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("after a takeover, the gone holder's releases are known, and a file:// lock its engine left on another stack is cleared", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-enginelock-"));
+        try {
+            const locks = path.join(dir, ".pulumi", "locks", "organization", "p", "2026-12-02-007");
+            fs.mkdirSync(locks, { recursive: true });
+            fs.writeFileSync(
+                path.join(locks, "x.json"),
+                JSON.stringify({ pid: 1, hostname: "bob", timestamp: new Date(Date.now() - 60_000).toISOString() }),
+            );
+            noteTakeover('"pinned rollback --to 2026-12-02-007"');
+            assert.ok(releasesOfGoneHolders().includes("2026-12-02-007"));
+            let text = "";
+            const progress = new Progress({ write: (t: string) => (text += t) }, { interactive: false });
+            await clearGoneHoldersLocks(`file://${dir}`, "2026-12-03-001", {} as LocalWorkspace, progress);
+            assert.deepStrictEqual(fs.readdirSync(locks), []);
+            assert.match(text, /removed the engine's lock on stack 2026-12-02-007/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
