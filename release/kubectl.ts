@@ -48,6 +48,10 @@ export function kubectl(kubeconfig: string | undefined, args: string[], what: st
             }
             resolve({ status: code ?? 1, stdout, stderr });
         });
+        // A kubectl that reads no input (get, delete without -f) may exit
+        // before the write lands: the EPIPE then says nothing its exit
+        // status does not, and must not crash the process.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(input ?? "");
     });
 }
