@@ -11,7 +11,7 @@ import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { buildTimeoutSeconds } from "./deadline";
 import { existingStack, projectWorkspace } from "./engine";
 import { engineEnv } from "./engineEnv";
-import { clearGoneHoldersLocks, removeGoneEngineLocks } from "./engineLock";
+import { clearGoneEngineLocks } from "./engineLock";
 import { runUpdate, UpdateFailedError } from "./engineUpdate";
 import { explainFailure, wrongPassphrase } from "./failure";
 import { BuildStack, buildImage, ImageRequest } from "./imageBuild";
@@ -211,8 +211,7 @@ async function updateRelease(
               throw err;
           });
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
-    removeGoneEngineLocks(env.PULUMI_BACKEND_URL, release, progress);
-    await clearGoneHoldersLocks(env.PULUMI_BACKEND_URL, release, workspace, progress);
+    await clearGoneEngineLocks(env.PULUMI_BACKEND_URL, release, workspace, progress);
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));

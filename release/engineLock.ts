@@ -34,7 +34,7 @@ export function madeByGoneEngine(madeAt: number, takenOver = lastTakeover()): bo
 export function removeGoneEngineLocks(backendUrl: string, stack: string, progress: Steps): void {
     const dir = fileBackendDir(backendUrl);
     if (dir === undefined) {
-        return; // other backends: see clearingGoneEngineLocks
+        return; // other backends: the engine's refusal tells (runUpdate), or clearGoneEngineLocks cancels
     }
     const root = path.join(dir, ".pulumi", "locks");
     for (const dir of stackLockDirs(root, stack)) {
@@ -91,26 +91,21 @@ function readLock(file: string): { timestamp: string } | undefined {
 }
 
 /**
- * After a takeover, the stacks the gone holder was releasing (named by its
- * command) may keep its engine's lock; no engine of theirs runs any more,
- * so they are cleared now, not left to refuse the next release of that
- * stack (which did not see the takeover and could not tell). A file://
- * backend's gone locks are removed as above; elsewhere `pulumi cancel`
- * runs on each such stack that exists, and a line says so. The release
- * this run updates is left to the update itself (runUpdate).
+ * Before the update of `current`, under both locks: the gone engines'
+ * locks this run can clear. On a file:// backend, those of `current` and
+ * of the stacks the gone holders were releasing (named by their commands)
+ * are removed as above. Elsewhere `pulumi cancel` runs on each such other
+ * stack that exists, with a line saying so, so that the next release of it
+ * (which did not see the takeover and could not tell) is not refused;
+ * `current`'s own lock is left to the update (runUpdate reads the refusal).
  */
-export async function clearGoneHoldersLocks(
-    backendUrl: string,
-    current: string,
-    workspace: LocalWorkspace,
-    progress: Steps,
-): Promise<void> {
+export async function clearGoneEngineLocks(backendUrl: string, current: string, workspace: LocalWorkspace, progress: Steps): Promise<void> {
     const others = releasesOfGoneHolders().filter((r) => r !== current);
-    if (others.length === 0) {
+    if (fileBackendDir(backendUrl) !== undefined) {
+        [current, ...others].forEach((r) => removeGoneEngineLocks(backendUrl, r, progress));
         return;
     }
-    if (fileBackendDir(backendUrl) !== undefined) {
-        others.forEach((r) => removeGoneEngineLocks(backendUrl, r, progress));
+    if (others.length === 0) {
         return;
     }
     const stacks = new Set((await workspace.listStacks()).map((s) => s.name));

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { isKubeconfigPath } from "../core/kubeconfig";
 import { ConfigError } from "../core/errors";
+import { writeFileWhole } from "../core/wholeFile";
 import { cacheDir } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
-import { makeTemporaryDir, removeTemporaryDir } from "./temporaryDirs";
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };
@@ -65,18 +66,22 @@ export function chooseTarget(
 
 /**
  * The stack's pinned:kubeconfig as a file kubectl can read: a path as it
- * is, contents in a file of this process's own (0600), removed at exit, so
- * the Lease, the live reads and the rollback checks reach the very cluster
- * the engine deploys to, never kubectl's ambient config.
+ * is; contents in a file named by their SHA-256 under the cache (0600, in a
+ * 0700 directory), so the Lease, the live reads and the rollback checks
+ * reach the very cluster the engine deploys to, never kubectl's ambient
+ * config, and every command that chooses this target, in this process or
+ * another, names the same file (the lock file's key, lock.ts).
  */
 function kubeconfigFile(value: string): string {
     if (isKubeconfigPath(value)) {
         return path.resolve(PROJECT_DIR, value);
     }
-    const dir = makeTemporaryDir("pinned-kubeconfig-");
-    const file = path.join(dir, "kubeconfig");
-    fs.writeFileSync(file, value, { mode: 0o600 });
-    process.once("exit", () => removeTemporaryDir(dir));
+    const dir = path.join(cacheDir(), "run", "kubeconfigs");
+    const file = path.join(dir, crypto.createHash("sha256").update(value).digest("hex"));
+    if (!fs.existsSync(file)) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        writeFileWhole(file, value, 0o600);
+    }
     return file;
 }
 

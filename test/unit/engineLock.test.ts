@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Progress } from "../../cli/ui/progress";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { clearGoneHoldersLocks, locksInRefusal, madeByGoneEngine, removeGoneEngineLocks } from "../../release/engineLock";
+import { clearGoneEngineLocks, locksInRefusal, madeByGoneEngine, removeGoneEngineLocks } from "../../release/engineLock";
 import { noteTakeover, releasesOfGoneHolders } from "../../release/holding";
 
 /** What the engine (3.248.0) printed here when a lock file was left in a file:// backend and `pulumi up` ran. */
@@ -67,7 +67,7 @@ describe("the engine's own stack lock: removed only when its engine is known gon
             assert.ok(releasesOfGoneHolders().includes("2026-12-02-007"));
             let text = "";
             const progress = new Progress({ write: (t: string) => (text += t) }, { interactive: false });
-            await clearGoneHoldersLocks(`file://${dir}`, "2026-12-03-001", {} as LocalWorkspace, progress);
+            await clearGoneEngineLocks(`file://${dir}`, "2026-12-03-001", {} as LocalWorkspace, progress);
             assert.deepStrictEqual(fs.readdirSync(locks), []);
             assert.match(text, /removed the engine's lock on stack 2026-12-02-007/);
         } finally {
