@@ -59,34 +59,8 @@ describe("the cluster lease (two machines, one cluster)", function () {
     let cacheB: string;
     let namespace: string;
 
-    const lease = (): { host?: string; holder?: string } | undefined => {
-        const r = spawnSync("kubectl", ["--kubeconfig", cluster.kubeconfig, "get", "lease", LEASE, "-n", namespace, "-o", "json"], {
-            encoding: "utf8",
-        });
-        if (r.status !== 0) {
-            return undefined;
-        }
-        const l = JSON.parse(r.stdout) as { metadata: { annotations?: Record<string, string> }; spec: { holderIdentity?: string } };
-        return { host: l.metadata.annotations?.["pinned/lease-host"], holder: l.spec.holderIdentity };
-    };
-    const liveRelease = (): string | undefined => {
-        const r = spawnSync(
-            "kubectl",
-            [
-                "--kubeconfig",
-                cluster.kubeconfig,
-                "get",
-                "deployment",
-                "pinned-app",
-                "-n",
-                namespace,
-                "-o",
-                "jsonpath={.metadata.annotations.pinned/release}",
-            ],
-            { encoding: "utf8" },
-        );
-        return r.status === 0 ? r.stdout : undefined;
-    };
+    const lease = () => cluster.lease(namespace);
+    const liveRelease = () => cluster.liveRelease(namespace);
     const untilLeaseHeldBy = async (host: string) => {
         const deadline = Date.now() + 180_000;
         while (lease()?.host !== host) {

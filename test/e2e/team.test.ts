@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as os from "os";
@@ -50,24 +49,7 @@ describe("a team shares releases through the state store (two machines; real sto
     const run = (who: ReleaseProject, m: Machine, args: string[], extra: Record<string, string> = {}) =>
         who.pinnedAsync(args, on(m, extra), { host: m.name, pidNamespace: true });
     const live = () => cluster.liveImage(namespace);
-    const leaseHolder = (): string | undefined => {
-        const r = spawnSync(
-            "kubectl",
-            [
-                "--kubeconfig",
-                cluster.kubeconfig,
-                "get",
-                "lease",
-                "pinned-pinned-app",
-                "-n",
-                namespace,
-                "-o",
-                "jsonpath={.metadata.annotations.pinned/lease-host}",
-            ],
-            { encoding: "utf8" },
-        );
-        return r.status === 0 ? r.stdout : undefined;
-    };
+    const leaseHolder = () => cluster.lease(namespace)?.host;
 
     before(async () => {
         assert.ok(localStore(), "the state store is not set up: run npx pinned env up");

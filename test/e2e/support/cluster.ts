@@ -54,6 +54,38 @@ export class Cluster {
         return this.kubectl(["get", "deployment", name, "-n", namespace, "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
     }
 
+    /** The release the live Deployment is annotated with, or undefined when there is none. */
+    liveRelease(namespace: string, name = "pinned-app"): string | undefined {
+        const r = spawnSync(
+            "kubectl",
+            [
+                "--kubeconfig",
+                this.kubeconfig,
+                "get",
+                "deployment",
+                name,
+                "-n",
+                namespace,
+                "-o",
+                "jsonpath={.metadata.annotations.pinned/release}",
+            ],
+            { encoding: "utf8" },
+        );
+        return r.status === 0 ? r.stdout : undefined;
+    }
+
+    /** The cluster Lease pinned takes for a Deployment: its holder token and the host annotation, or undefined when none is held. */
+    lease(namespace: string, name = "pinned-app"): { host?: string; holder?: string } | undefined {
+        const r = spawnSync("kubectl", ["--kubeconfig", this.kubeconfig, "get", "lease", `pinned-${name}`, "-n", namespace, "-o", "json"], {
+            encoding: "utf8",
+        });
+        if (r.status !== 0) {
+            return undefined;
+        }
+        const l = JSON.parse(r.stdout) as { metadata: { annotations?: Record<string, string> }; spec: { holderIdentity?: string } };
+        return { host: l.metadata.annotations?.["pinned/lease-host"], holder: l.spec.holderIdentity };
+    }
+
     /** True when the Deployment exists and its rollout finished (Available). */
     rolledOut(namespace: string, name = "pinned-app"): boolean {
         const r = spawnSync(
