@@ -2,6 +2,19 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** Import patterns that reach into the named top-level folders, from any depth. */
+function above(...folders) {
+    return folders.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../${f}`, `../../${f}`]);
+}
+
+/** A config entry refusing imports of `patterns` in `files`, with the layer's reason. */
+function layer(files, patterns, message) {
+    return {
+        files: [files].flat(),
+        rules: { "no-restricted-imports": ["error", { patterns: [{ group: patterns, message }] }] },
+    };
+}
+
 export default tseslint.config(
     { ignores: ["node_modules/**", ".pulumi/**", ".pinned/**", "test/compile-fail/**"] },
     js.configs.recommended,
@@ -14,6 +27,18 @@ export default tseslint.config(
             "no-control-regex": "off",
         },
     },
+    // The layers (see "Layout" in the README): core is plain TypeScript that
+    // neither prints nor knows Pulumi; components and the programs build
+    // resources and know nothing of the release workflow; the workflow
+    // (release/) knows nothing of the command line. An import against the
+    // grain is an error, so a cycle between layers cannot start.
+    layer("core/**/*.ts", ["@pulumi/*", ...above("release", "cli", "components", "program")], "core is below Pulumi and every other layer"),
+    layer(
+        ["components/**/*.ts", "program/**/*.ts"],
+        above("release", "cli"),
+        "components and programs know nothing of the workflow or the CLI",
+    ),
+    layer("release/**/*.ts", above("cli"), "the workflow knows nothing of the command line"),
     {
         // The loader runs before TypeScript can: plain CommonJS for Node.
         files: ["bin/**/*.js", "program/**/*.js"],

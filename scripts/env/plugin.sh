@@ -26,11 +26,11 @@ plugin_installed() {
 # it prints first; stop it again by its PID. Prints the start of its output
 # when it fails.
 smoke_test() {
-  local log="$RUN_DIR/smoke.out" pid i
+  local log="$RUN_DIR/smoke.out" pid
   mkdir -p "$RUN_DIR"
   "$BIN" 127.0.0.1:1 >"$log" 2>&1 &
   pid=$!
-  for i in $(seq 1 150); do
+  for _ in $(seq 1 150); do
     if head -n1 "$log" | grep -Eq '^[0-9]+$'; then
       kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
       return 0

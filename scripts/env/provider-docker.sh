@@ -172,7 +172,8 @@ EOF
 # two generated files until tfgen has run.
 prepare_wrapper() {
   # Our sources are part of the pins: a new import needs go.mod resolved again.
-  local pins="$BRIDGE_VERSION $PULUMI_GO_VERSION $TF_PSEUDO $SDKV2_FORK_VERSION $(inputs_id)"
+  local pins
+  pins="$BRIDGE_VERSION $PULUMI_GO_VERSION $TF_PSEUDO $SDKV2_FORK_VERSION $(inputs_id)"
   mkdir -p "$WRAP_DIR" "$EMBED_DIR"
   find "$WRAP_DIR" -name '*.go' -delete
   cp -r "$GO_SRC/wrapper/." "$WRAP_DIR/"
