@@ -33,11 +33,12 @@ START_TIMEOUT="${PINNED_DOCKER_START_TIMEOUT:-90}"
 daemon_answers() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 
 # What dockerd creates outside its data root, whatever its settings: the
-# trust key, its exec root (/run/docker), PID file and socket, one cgroup
-# per controller (cgroup v1) or one (v2).
+# trust key, its exec root (/run/docker), PID file and socket, its
+# containerd's shim socket directory (/run/containerd/s), one cgroup per
+# controller (cgroup v1) or one (v2).
 docker_paths() {
   local d
-  printf '%s\n' /etc/docker/key.json /run/docker /run/docker.pid /run/docker.sock /sys/fs/cgroup/docker
+  printf '%s\n' /etc/docker/key.json /run/docker /run/docker.pid /run/docker.sock /run/containerd /sys/fs/cgroup/docker
   for d in /sys/fs/cgroup/*/; do [ -f "${d}cgroup.procs" ] || [ -f "${d}tasks" ] && printf '%sdocker\n' "$d"; done
   return 0
 }
@@ -69,6 +70,8 @@ restore_host() {
   for p in $(docker_paths); do
     case "$p" in
       /run/docker) host_remove_path "$PART" "$p" tree || true ;;
+      # The node's containerd may still use it; rmdir leaves it then.
+      /run/containerd) rmdir "$p/s" 2>/dev/null || true; host_remove_path "$PART" "$p" dir || true ;;
       /sys/fs/cgroup/*) ;;
       *) host_remove_path "$PART" "$p" file || true ;;
     esac
