@@ -70,13 +70,18 @@ restore_host() {
   for p in $(docker_paths); do
     case "$p" in
       /run/docker) host_remove_path "$PART" "$p" tree || true ;;
-      # The node's containerd may still use it; rmdir leaves it then.
-      /run/containerd) rmdir "$p/s" 2>/dev/null || true; host_remove_path "$PART" "$p" dir || true ;;
+      # The node's containerd may still use it; then it stays.
+      /run/containerd) host_remove_containerd_dir "$PART" || true ;;
       /sys/fs/cgroup/*) ;;
       *) host_remove_path "$PART" "$p" file || true ;;
     esac
   done
   host_remove_cgroups "$PART" docker
+  DOCKER_LEFT=()
+  for p in $(docker_paths); do
+    [ "$(host_get "path.$p")" = absent ] && [ -e "$p" ] && DOCKER_LEFT+=("$p (still in use)")
+  done
+  return 0
 }
 
 # start_dockerd DRIVER : start dockerd and wait until it answers.
@@ -173,9 +178,11 @@ cmd_status() {
 cmd_down() {
   if bg_alive "$PIDFILE" dockerd; then
     bg_stop "$PART" "$PIDFILE" dockerd 60
+    DOCKER_LEFT=()
     restore_host
     host_restore_shared "$PART" "the node"
-    step "$PART" "left: the docker.io package and the images in $DATA (a cache, reused by the next env up)"
+    DOCKER_LEFT+=("the docker.io package; images and build cache in $DATA (a cache for the next env up)")
+    step "$PART" "left: $(printf '%s; ' "${DOCKER_LEFT[@]}" | sed 's/; $//')"
   else
     bg_stop "$PART" "$PIDFILE" dockerd 60
     if daemon_answers; then

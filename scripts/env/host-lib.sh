@@ -225,6 +225,22 @@ host_remove_cgroups() {
   return 0
 }
 
+# host_remove_containerd_dir PART : /run/containerd, where every containerd
+# (the node's, Docker's) puts its shims' sockets whatever its state dir is,
+# when it was recorded absent: a shim killed with its task leaves its socket
+# behind, so the sockets no process listens on go first.
+host_remove_containerd_dir() {
+  local part="$1" d=/run/containerd f live
+  if [ "$(host_get "path.$d")" != absent ] || [ ! -d "$d" ]; then return 0; fi
+  live="$(ss -xlH 2>/dev/null | awk '{ print $5 }')"
+  for f in "$d"/s/*; do
+    [ -S "$f" ] || continue
+    grep -qxF "$f" <<<"$live" || rm -f "$f"
+  done
+  rmdir "$d/s" 2>/dev/null || true
+  host_remove_path "$part" "$d" dir
+}
+
 # _br_netfilter_state : loaded (a module), builtin, or absent.
 _br_netfilter_state() {
   if [ -e /sys/module/br_netfilter/initstate ]; then echo loaded
@@ -266,11 +282,10 @@ host_restore_shared() {
   fi
   # shellcheck disable=SC2086  # a list of names
   host_restore_sysctl "$part" $HOST_SHARED_SYSCTLS
-  local k v t c
-  for k in $(grep -o '^policy[46]\.[a-z]*\.[A-Z]*' "$HOST_BEFORE"); do
-    IFS=. read -r v t c <<<"$k"
+  local v t c
+  while IFS=. read -r v t c; do
     host_restore_policy "$part" "${v#policy}" "$t" "$c"
-  done
+  done < <(grep -o '^policy[46]\.[a-z]*\.[A-Z]*' "$HOST_BEFORE")
   if [ "$(host_get module.br_netfilter)" = absent ] && [ "$(_br_netfilter_state)" = loaded ]; then
     # Not exercised where it was written (br_netfilter is built in there).
     modprobe -r br_netfilter 2>/dev/null && step "$part" "unloaded module br_netfilter"

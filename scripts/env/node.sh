@@ -666,9 +666,7 @@ restore_host() {
   for p in $NODE_PATHS; do
     case "$p" in
       /var/log/*|/var/lib/kubelet) host_remove_path "$PART" "$p" tree || true ;;
-      # containerd puts its shims' sockets in /run/containerd/s whatever
-      # its state dir is (Docker's containerd does too, where it runs).
-      /run/containerd) rmdir "$p/s" 2>/dev/null || true; host_remove_path "$PART" "$p" dir || true ;;
+      /run/containerd) host_remove_containerd_dir "$PART" || true ;;
       *) host_remove_path "$PART" "$p" dir || true ;;
     esac
   done
