@@ -182,6 +182,9 @@ cmd_down() {
     restore_host
     host_restore_shared "$PART" "the node"
     DOCKER_LEFT+=("the docker.io package; images and build cache in $DATA (a cache for the next env up)")
+    if host_users_gone && iptables-save 2>/dev/null | grep -q '^\*'; then
+      DOCKER_LEFT+=("the iptables tables $(iptables-save 2>/dev/null | sed -n 's/^\*//p' | tr '\n' ' ' | sed 's/ $//') themselves (what env up put in them is gone; the iptables command cannot delete a table)")
+    fi
     step "$PART" "left: $(printf '%s; ' "${DOCKER_LEFT[@]}" | sed 's/; $//')"
   else
     bg_stop "$PART" "$PIDFILE" dockerd 60

@@ -277,7 +277,7 @@ host_restore_shared() {
     done
     want="$(host_get policy4.filter.FORWARD)" \
       && [ "$(iptables -S FORWARD 2>/dev/null | awk '$1 == "-P" { print $3 }')" != "$want" ] && kept+=("the iptables FORWARD policy")
-    [ "${#kept[@]}" -eq 0 ] || step "$part" "kept ${kept[*]} as they are: $other still runs and needs them; its env down puts them back"
+    [ "${#kept[@]}" -eq 0 ] || step "$part" "kept $(printf '%s, ' "${kept[@]}" | sed 's/, $//') as they are: $other still runs and needs them; its env down puts them back"
     return 0
   fi
   # shellcheck disable=SC2086  # a list of names

@@ -666,7 +666,9 @@ restore_host() {
   for p in $NODE_PATHS; do
     case "$p" in
       /var/log/*|/var/lib/kubelet) host_remove_path "$PART" "$p" tree || true ;;
-      /run/containerd) host_remove_containerd_dir "$PART" || true ;;
+      # A Docker daemon env up started makes it again for its shims; its
+      # env down removes it then.
+      /run/containerd) bg_alive "$HOST_DOCKERD_PID" dockerd || host_remove_containerd_dir "$PART" || true ;;
       *) host_remove_path "$PART" "$p" dir || true ;;
     esac
   done
