@@ -61,9 +61,12 @@ restore_host() {
   fi
   # The data root's bind mount (dockerd makes it private) and any netns or
   # overlay mount it did not take down.
-  awk -v run="$RUN/" -v ex=/run/docker/ '(index($5, run) == 1 || index($5, ex) == 1) { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
+  local mounts
+  mapfile -t mounts < <(awk -v run="$RUN/" -v ex=/run/docker/ '(index($5, run) == 1 || index($5, ex) == 1) { print $5 }' /proc/self/mountinfo | sort -r)
+  for m in "${mounts[@]}"; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
+  [ "${#mounts[@]}" -eq 0 ] || step "$PART" "unmounted ${#mounts[@]} mount(s) dockerd left ($(printf '%s ' "${mounts[@]}" | sed 's/ $//'))"
   host_remove_iface_rules "$PART" docker0
   host_remove_chains "$PART" 'DOCKER(-.*)?'
   host_remove_link "$PART" docker0
