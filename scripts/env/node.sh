@@ -711,7 +711,7 @@ cmd_down() {
   kc delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 && step "$PART" "deleted node $NODE_NAME from the API"
   restore_host
   rm -rf "$CNI/ipam" "$RUN/host-left"
-  NODE_LEFT+=("the Debian packages containerd, runc, containernetworking-plugins; the kubelet, images and pod data under $RUN (caches for the next env up)")
+  NODE_LEFT+=("the Debian packages containerd, runc, containernetworking-plugins, iptables; the kubelet, images and pod data under $RUN (caches for the next env up)")
   step "$PART" "left: $(printf '%s; ' "${NODE_LEFT[@]}" | sed 's/; $//')"
 }
 
