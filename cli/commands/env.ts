@@ -31,7 +31,8 @@ export const ENV_COMMAND: CommandSpec = {
     positionals: { name: "ACTION", min: 1, max: 1 + PARTS.length, shown: "up|status|down|shell [PART...]" },
     description: `  up      install, build (cached) and start what is missing; idempotent
   status  one line per part: version, where it runs, healthy or not
-  down    stop what "up" started; caches are kept
+  down    stop what "up" started, put back the host settings it changed;
+          caches are kept
   shell   print the settings to drive pulumi and kubectl by hand here:
           eval "$(npx pinned env shell)"
 

@@ -10,11 +10,18 @@
 #         /var/run/docker.sock, so any docker client on PATH finds it (the
 #         client negotiates the API version down to the daemon's, e.g. 1.41).
 # status: one line: server version, API version, storage driver, who started it.
-# down:   stops dockerd only if this script started it (PID file).
+#         Before starting it, records what dockerd changes on the host
+#         (host-lib.sh: forwarding, the FORWARD policy, iptables chains,
+#         docker0, /etc/docker/key.json, /run/docker, its cgroups).
+# down:   stops dockerd only if this script started it (PID file), then
+#         removes what that daemon left on the host and, once the node is
+#         gone too, puts back the shared settings; prints what it leaves.
 set -euo pipefail
 PART=docker
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=host-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 RUN="$CACHE/run/docker"
 PIDFILE="$RUN/dockerd.pid"
@@ -24,6 +31,61 @@ DRIVER_FILE="$RUN/storage-driver"
 START_TIMEOUT="${PINNED_DOCKER_START_TIMEOUT:-90}"
 
 daemon_answers() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
+
+# What dockerd creates outside its data root, whatever its settings: the
+# trust key, its exec root (/run/docker), PID file and socket, its
+# containerd's shim socket directory (/run/containerd/s), one cgroup per
+# controller (cgroup v1) or one (v2).
+docker_paths() {
+  local d
+  printf '%s\n' /etc/docker/key.json /run/docker /run/docker.pid /run/docker.sock /run/containerd /sys/fs/cgroup/docker
+  for d in /sys/fs/cgroup/*/; do [ -f "${d}cgroup.procs" ] || [ -f "${d}tasks" ] && printf '%sdocker\n' "$d"; done
+  return 0
+}
+
+# record_host : before this script's dockerd first starts (host-lib.sh).
+record_host() {
+  host_record_shared
+  host_record_link docker0
+  # shellcheck disable=SC2046  # one path a line, no spaces
+  host_record_path $(docker_paths)
+}
+
+# restore_host : after this script's dockerd stopped: remove what it made
+# that was not there before it first started.
+restore_host() {
+  local p m
+  if ! host_get link.docker0 >/dev/null; then
+    step "$PART" "no record of the host before this dockerd started (an older env up started it): left its iptables chains, docker0 and files as they are"
+    return 0
+  fi
+  # The data root's bind mount (dockerd makes it private) and any netns or
+  # overlay mount it did not take down.
+  local mounts
+  mapfile -t mounts < <(awk -v run="$RUN/" -v ex=/run/docker/ '(index($5, run) == 1 || index($5, ex) == 1) { print $5 }' /proc/self/mountinfo | sort -r)
+  for m in "${mounts[@]}"; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  [ "${#mounts[@]}" -eq 0 ] || step "$PART" "unmounted ${#mounts[@]} mount(s) dockerd left ($(printf '%s ' "${mounts[@]}" | sed 's/ $//'))"
+  host_remove_iface_rules "$PART" docker0
+  host_remove_chains "$PART" 'DOCKER(-.*)?'
+  host_remove_link "$PART" docker0
+  for p in $(docker_paths); do
+    case "$p" in
+      /run/docker) host_remove_path "$PART" "$p" tree || true ;;
+      # The node's containerd may still use it; then it stays.
+      /run/containerd) host_remove_containerd_dir "$PART" || true ;;
+      /sys/fs/cgroup/*) ;;
+      *) host_remove_path "$PART" "$p" file || true ;;
+    esac
+  done
+  host_remove_cgroups "$PART" docker
+  DOCKER_LEFT=()
+  for p in $(docker_paths); do
+    [ "$(host_get "path.$p")" = absent ] && [ -e "$p" ] && DOCKER_LEFT+=("$p (still in use)")
+  done
+  return 0
+}
 
 # start_dockerd DRIVER : start dockerd and wait until it answers.
 # Returns 0 when it answers, 2 when it exited (see log), dies on timeout.
@@ -82,6 +144,7 @@ cmd_up() {
       die "$PART" "a dockerd not started by this script (PID $(cat /var/run/docker.pid)) is running but does not answer 'docker info'" \
         "stop or repair that daemon, then re-run '$0 up'"
     fi
+    record_host
     local drivers rc
     if [ -n "${PINNED_DOCKER_STORAGE_DRIVER:-}" ]; then
       drivers="$PINNED_DOCKER_STORAGE_DRIVER"
@@ -116,7 +179,23 @@ cmd_status() {
 }
 
 cmd_down() {
-  bg_stop "$PART" "$PIDFILE" dockerd 60
+  if bg_alive "$PIDFILE" dockerd; then
+    bg_stop "$PART" "$PIDFILE" dockerd 60
+    DOCKER_LEFT=()
+    restore_host
+    host_restore_shared "$PART" "the node"
+    DOCKER_LEFT+=("the docker.io package; images and build cache in $DATA (a cache for the next env up)")
+    if host_users_gone && iptables-save 2>/dev/null | grep -q '^\*'; then
+      DOCKER_LEFT+=("the iptables tables $(iptables-save 2>/dev/null | sed -n 's/^\*//p' | tr '\n' ' ' | sed 's/ $//') themselves (what env up put in them is gone; the iptables command cannot delete a table)")
+    fi
+    step "$PART" "left: $(printf '%s; ' "${DOCKER_LEFT[@]}" | sed 's/; $//')"
+  else
+    bg_stop "$PART" "$PIDFILE" dockerd 60
+    if daemon_answers; then
+      step "$PART" "left the Docker daemon that answers running, and its host settings: env up did not start it"
+    fi
+    host_restore_shared "$PART" "the node"
+  fi
 }
 
 case "${1:-}" in

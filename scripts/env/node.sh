@@ -19,10 +19,15 @@
 #         namespaces or bridges), it says why, leaves the simulated node as
 #         the fallback and exits 0.
 # status: one line; exit 1 unless the node is Ready (or says why it cannot run).
+#         Before the kubelet first starts, records the host settings it and
+#         the CNI plugins change (host-lib.sh, $CACHE/run/host-before.env).
 # down:   lets the kubelet stop its pods, stops the kubelet and containerd (by
 #         recorded PID), removes what is left of their containers, network
-#         namespaces and mounts, the bridge, the iptables chains and sysctls
-#         the kubelet changed, untaints the simulated node; prints what it leaves.
+#         namespaces and mounts, the bridge; puts back the sysctls the kubelet
+#         set, removes the KUBE-*/CNI-* iptables chains and the directories and
+#         cgroups that were not there before, and, once no Docker daemon env up
+#         started runs, forwarding and the FORWARD policy; untaints the
+#         simulated node; prints what it leaves.
 # build:  only build the kubelet and the pause binary.
 # check:  smoke test: a restricted Deployment of the base image pulled by digest
 #         with a pull Secret becomes Ready and answers HTTP on its pod IP;
@@ -55,6 +60,8 @@ PART=node
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cluster-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=host-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 NODE_NAME="pinned-node-0"
 SIMULATED_NODE="kwok-node-0"                  # cluster.sh's kwok node
@@ -81,7 +88,6 @@ KROOT="$RUN/kubelet"
 CNI_BIN="/usr/lib/cni"
 PAUSE_NAME="pinned.local/pause"
 UNAVAILABLE="$RUN/unavailable"   # one line: why a kubelet cannot run here
-HOST_STATE="$RUN/host-before"    # sysctls and iptables chains before the first start
 
 # ---------------------------------------------------------------- checks
 
@@ -397,31 +403,52 @@ EOF
 
 # ---------------------------------------------------------------- host
 
-# remember_host : before the first start, record what the kubelet will change
-# (sysctls, iptables chains) so down can restore it.
-remember_host() {
-  [ -s "$HOST_STATE" ] && return 0
-  mkdir -p "$RUN"
-  {
-    local k
-    for k in vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes; do
-      [ -r "/proc/sys/$k" ] && printf 'sysctl %s %s\n' "$k" "$(cat "/proc/sys/$k")"
+# The sysctls the kubelet sets at start unless protectKernelDefaults is on
+# (then it refuses to start where they differ, as here: overcommit_memory 0,
+# panic 1, panic_on_oops 0), so they are recorded and put back instead.
+KUBELET_SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
+# Directories the kubelet, containerd and the CNI plugins create whatever
+# their root dirs are: pod logs and their links, device-plugin sockets,
+# network namespace mounts, shim sockets, the CNI result cache.
+NODE_PATHS="/var/log/pods /var/log/containers /var/lib/kubelet /var/lib/cni /run/netns /run/containerd"
+
+# record_host : before the kubelet and containerd first start (host-lib.sh).
+record_host() {
+  bg_alive "$pid_kubelet" kubelet && return 0
+  bg_alive "$pid_containerd" containerd && return 0
+  import_old_record
+  # A dockerd that docker.sh started has changed the shared settings
+  # already; it recorded them before it started (or, started by an older
+  # env up, did not, and then they stay unrecorded).
+  bg_alive "$HOST_DOCKERD_PID" dockerd || host_record_shared
+  host_record_iptables
+  # shellcheck disable=SC2086  # lists of names
+  host_record_sysctl $KUBELET_SYSCTLS
+  host_record_link "$BRIDGE"
+  local d
+  # shellcheck disable=SC2086
+  host_record_path $NODE_PATHS /sys/fs/cgroup/kubepods
+  for d in /sys/fs/cgroup/*/; do host_record_path "${d}kubepods"; done
+}
+
+# import_old_record : an older node.sh kept its record in $RUN/host-before
+# ("sysctl vm/overcommit_memory 0", "absent PATH", "chain4 TABLE CHAIN");
+# its values are the ones before that kubelet started.
+import_old_record() {
+  local old="$RUN/host-before" kind a b v t
+  [ -s "$old" ] || return 0
+  while read -r kind a b; do
+    case "$kind" in
+      sysctl) host_put "sysctl.${a//\//.}" "$b" ;;
+      absent) host_put "path.$a" absent ;;
+    esac
+  done <"$old"
+  for v in 4 6; do
+    for t in $HOST_TABLES; do
+      host_put "chains$v.$t" "$(awk -v k="chain$v" -v t="$t" '$1 == k && $2 == t { printf "%s%s", s, $3; s = " " }' "$old")"
     done
-    # Directories the kubelet and the runtime create whatever their root
-    # dirs are; down removes those that did not exist before.
-    for k in /var/log/pods /var/lib/kubelet /run/netns /run/containerd /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-      case "$k" in *'*'*) continue ;; esac
-      [ -e "$k" ] || printf 'absent %s\n' "$k"
-    done
-    for k in /sys/fs/cgroup/*/; do
-      [ -e "${k}kubepods" ] || printf 'absent %skubepods\n' "$k"
-    done
-    for t in filter nat mangle; do
-      iptables -t "$t" -S 2>/dev/null | sed -n "s/^-N /chain4 $t /p"
-      ip6tables -t "$t" -S 2>/dev/null | sed -n "s/^-N /chain6 $t /p"
-    done
-  } >"$HOST_STATE.tmp"
-  mv "$HOST_STATE.tmp" "$HOST_STATE"
+  done
+  rm -f "$old"
 }
 
 ensure_bridge() {
@@ -526,7 +553,7 @@ cmd_up() {
   write_containerd_config "$ref"
   write_cni_config
   write_kubelet_config
-  remember_host
+  record_host
   ensure_bridge
   # The API server's kubelet client (cluster.sh) may call the kubelet API.
   kc apply -f - >/dev/null <<EOF
@@ -618,57 +645,60 @@ leftovers() {
   done
 }
 
+# restore_host : after the kubelet and containerd stopped: put back what
+# they changed and remove what they made (only what the record shows was
+# not there before); one line each.
 restore_host() {
-  local kind a b _
-  [ -s "$HOST_STATE" ] || return 0
-  # sysctls the kubelet set
-  while read -r kind a b; do
-    [ "$kind" = sysctl ] || continue
-    [ "$(cat "/proc/sys/$a" 2>/dev/null)" = "$b" ] || { echo "$b" >"/proc/sys/$a" 2>/dev/null && step "$PART" "restored sysctl ${a//\//.}=$b"; }
-  done <"$HOST_STATE"
-  # iptables chains that did not exist before the first start (the kubelet's
-  # KUBE-* chains, the CNI firewall plugin's CNI-* chains), with the rules
-  # that jump to them.
-  local v t c cmd
-  for v in 4 6; do
-    cmd=iptables; [ "$v" = 6 ] && cmd=ip6tables
-    command -v "$cmd" >/dev/null 2>&1 || continue
-    for t in filter nat mangle; do
-      for c in $("$cmd" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\|CNI-[^ ]*\)$/\1/p'); do
-        grep -qxF "chain$v $t $c" "$HOST_STATE" && continue
-        # delete the rules jumping to it, then flush and delete it
-        { "$cmd" -t "$t" -S 2>/dev/null | grep -- "-j $c\( \|$\)" || true; } | sed 's/^-A /-D /' | while read -r rule; do
-          # eval: iptables -S quotes comments that contain spaces
-          eval "\"\$cmd\" -t \"\$t\" $rule" 2>/dev/null || true
-        done
-      done
-      for c in $("$cmd" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\|CNI-[^ ]*\)$/\1/p'); do
-        grep -qxF "chain$v $t $c" "$HOST_STATE" && continue
-        "$cmd" -t "$t" -F "$c" 2>/dev/null || true
-      done
-      for c in $("$cmd" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\|CNI-[^ ]*\)$/\1/p'); do
-        grep -qxF "chain$v $t $c" "$HOST_STATE" && continue
-        if "$cmd" -t "$t" -X "$c" 2>/dev/null; then step "$PART" "removed $cmd chain $t/$c"; fi
-      done
-    done
-  done
-  # Directories that appeared with the kubelet (pod logs, device-plugin
-  # sockets, network namespace mounts, QoS cgroups); a cgroup or netns
-  # directory still in use is kept (rmdir refuses it).
-  while read -r kind a; do
-    if [ "$kind" != absent ] || [ ! -e "$a" ]; then continue; fi
-    case "$a" in
-      /var/log/pods|/var/lib/kubelet) rm -rf "$a" ;;
-      /run/netns) rmdir "$a" 2>/dev/null || true ;;
-      # containerd puts its shims' sockets in /run/containerd/s whatever its
-      # state dir is (Docker's containerd does too, where it runs).
-      /run/containerd) rmdir "$a/s" "$a" 2>/dev/null || true ;;
-      */kubepods) find "$a" -depth -type d -exec rmdir {} + 2>/dev/null || true ;;
+  import_old_record
+  # shellcheck disable=SC2086  # a list of names
+  host_restore_sysctl "$PART" $KUBELET_SYSCTLS
+  # The kubelet's KUBE-* chains, the CNI firewall plugin's CNI-* chains.
+  host_remove_chains "$PART" 'KUBE-.*|CNI-.*'
+  host_remove_iface_rules "$PART" "$BRIDGE"
+  # The bridge is this script's whatever the record says (ensure_bridge
+  # makes it, under this name).
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link del "$BRIDGE" && step "$PART" "removed network interface $BRIDGE"
+  fi
+  host_drop "link.$BRIDGE"
+  remove_cni_results
+  local p
+  for p in $NODE_PATHS; do
+    case "$p" in
+      /var/log/*|/var/lib/kubelet) host_remove_path "$PART" "$p" tree || true ;;
+      # A Docker daemon env up started makes it again for its shims; its
+      # env down removes it then.
+      /run/containerd) bg_alive "$HOST_DOCKERD_PID" dockerd || host_remove_containerd_dir "$PART" || true ;;
+      *) host_remove_path "$PART" "$p" dir || true ;;
     esac
-    [ -e "$a" ] || step "$PART" "removed $a"
-  done <"$HOST_STATE"
-  grep '^absent ' "$HOST_STATE" >"$RUN/host-left" || true
-  rm -f "$HOST_STATE"
+  done
+  host_remove_cgroups "$PART" kubepods
+  NODE_LEFT=()
+  for p in $NODE_PATHS; do
+    [ -e "$p" ] || continue
+    case "$(host_get "path.$p")" in
+      absent) NODE_LEFT+=("$p (still in use)") ;;
+      present) NODE_LEFT+=("$p (there before the first start)") ;;
+      *) NODE_LEFT+=("$p (no record of the host before the first start)") ;;
+    esac
+  done
+  host_restore_shared "$PART" "the Docker daemon env up started"
+}
+
+# remove_cni_results : the CNI result cache entries of this node's network
+# ("pinned-<container>-eth0") and their loopback twins; another runtime's
+# entries stay.
+remove_cni_results() {
+  local f id n=0
+  for f in /var/lib/cni/results/pinned-*; do
+    [ -e "$f" ] || continue
+    id="${f#/var/lib/cni/results/pinned-}"; id="${id%-eth0}"
+    rm -f "$f" "/var/lib/cni/results/cni-loopback-$id-lo"
+    n=$((n + 1))
+  done
+  [ "$n" -eq 0 ] || step "$PART" "removed $n CNI result(s) of network pinned from /var/lib/cni/results"
+  [ "$(host_get path./var/lib/cni)" = absent ] && rmdir /var/lib/cni/results 2>/dev/null
+  return 0
 }
 
 cmd_down() {
@@ -679,21 +709,10 @@ cmd_down() {
   bg_stop "$PART: containerd" "$pid_containerd" containerd 30
   # The Node object would stay NotReady; the kubelet registers it again on up.
   kc delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 && step "$PART" "deleted node $NODE_NAME from the API"
-  if ip link show "$BRIDGE" >/dev/null 2>&1; then
-    ip link del "$BRIDGE" && step "$PART" "removed bridge $BRIDGE"
-  fi
   restore_host
-  rm -rf "$CNI/ipam"
-  local left=() d
-  [ -d /var/log/pods ] && left+=("/var/log/pods (it existed before the first start)")
-  [ -d /var/lib/kubelet ] && left+=("/var/lib/kubelet (it existed before the first start)")
-  [ -d /run/netns ] && left+=("/run/netns")
-  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [ -d "$d" ] && { left+=("the /kubepods cgroups"); break; }
-  done
-  [ -d /run/containerd ] && grep -qxF "absent /run/containerd" "$RUN/host-left" 2>/dev/null && left+=("/run/containerd (containerd's shim socket directory)")
-  left+=("the Debian packages containerd, runc, containernetworking-plugins")
-  step "$PART" "left on the host: $(printf '%s; ' "${left[@]}" | sed 's/; $//')"
+  rm -rf "$CNI/ipam" "$RUN/host-left"
+  NODE_LEFT+=("the Debian packages containerd, runc, containernetworking-plugins, iptables; the kubelet, images and pod data under $RUN (caches for the next env up)")
+  step "$PART" "left: $(printf '%s; ' "${NODE_LEFT[@]}" | sed 's/; $//')"
 }
 
 # ---------------------------------------------------------------- check
