@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# shellcheck.sh — checks every shell script the repository tracks (`*.sh` and
-# the CI entry point) with shellcheck, installed from Debian's archive the
+# Runs shellcheck on every shell script the repository tracks (`*.sh` and
+# the CI entry point); shellcheck is installed from Debian's archive the
 # first time (apt_ensure: nothing is installed when it is there already).
 # `npm run lint` runs it, so `npm test` does.
 set -euo pipefail
