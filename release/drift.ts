@@ -137,7 +137,7 @@ function compare(ctx: Context, declared: Json | undefined, live: Json | undefine
         });
         return;
     }
-    if (Array.isArray(declared) && Array.isArray(live) && isNamedList(declared) && isNamedList(live)) {
+    if (Array.isArray(declared) && Array.isArray(live) && isNamedList(declared) && (live.length === 0 || isNamedList(live))) {
         compareNamedList(ctx, declared as JsonObject[], live as JsonObject[], at);
         return;
     }
