@@ -356,7 +356,13 @@ async function driftMain(): Promise<void> {
         five(() => pinned("status, in sync", ["status"]));
         five(() => pinned("up: the live release again (no-op)", ["up", "--release", A]));
         const image = kubectl(["get", "deployment", "pinned-app", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]).toString();
-        const sidecar = { name: "sidecar", image, command: ["python3", "-c", "import time; time.sleep(3600)"] };
+        // Restricted like the app's container, so its pod starts (test/e2e/drift.test.ts adds the same).
+        const sidecar = {
+            name: "sidecar",
+            image,
+            command: ["python3", "-c", "import time; time.sleep(3600)"],
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        };
         kubectl([
             "patch",
             "deployment",
