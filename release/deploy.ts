@@ -22,6 +22,7 @@ import { leaseLostSignal } from "./leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
 import { PROJECT_DIR } from "./project";
 import { dropNewEmptyStack, putBack } from "./putBack";
+import { additions, liveDrift, removeAdditions } from "./driftRepair";
 import { confirmRollout } from "./rollout";
 import { configure, ensureLocalBackend, forgetNewStack } from "./releaseStack";
 import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
@@ -218,28 +219,52 @@ async function updateRelease(
         // What the program will read, taken before the engine reads it: a file
         // changed during the update then shows as a change to the next run.
         const inputs = target.kind === "cluster" ? inputsFingerprint(release, target, env) : undefined;
+        // How the live Deployment differs from what its release declared: any
+        // difference means the engine runs, after the additions are removed.
+        const drift = target.kind === "cluster" ? liveDrift(live) : undefined;
+        const differences = drift?.differences ?? [];
         if (record?.imageDigest) {
             await assertStillInRegistry(config, release, record.imageDigest, progress);
             // Only worth proving when the release is what runs (not for a rollback to it).
             if (inputs && existed && target.kind === "cluster" && live?.release === release && live.image === record.imageDigest) {
-                const proof = await unchangedSinceLastUpdate({
-                    release,
-                    digest: record.imageDigest,
-                    inputs,
-                    backendUrl: env.PULUMI_BACKEND_URL,
-                    kubeconfig: target.kubeconfig,
-                });
+                const proof =
+                    differences.length > 0
+                        ? {
+                              unchanged: false as const,
+                              why: `${differences.map((d) => `${d.path}: ${d.says}`).join("; ")}`,
+                          }
+                        : await unchangedSinceLastUpdate({
+                              release,
+                              digest: record.imageDigest,
+                              inputs,
+                              backendUrl: env.PULUMI_BACKEND_URL,
+                              kubeconfig: target.kubeconfig,
+                          });
                 if (proof.unchanged) {
                     progress.note(
                         `engine: not started: ${release} is live as its last update left it, and nothing the program reads has changed`,
                     );
                     return record.imageDigest;
                 }
+                progress.note(`engine: runs, because ${proof.why}`);
             }
         } else {
             // Built before the update, so the stack deploys a digest and
             // its state never holds build resources (see imageBuild.ts).
             await buildImage(imageRequest(release, config, req), progress, buildStack);
+        }
+        const added = additions(differences);
+        if (added.length > 0 && target.kind === "cluster" && live) {
+            await removeAdditions(
+                {
+                    kubeconfig: target.kubeconfig,
+                    namespace: releaseSettings(record).namespace,
+                    name: releaseSettings(record).appName,
+                    live,
+                    added,
+                },
+                progress,
+            );
         }
         progress.note(
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,

@@ -8,6 +8,8 @@ import { kubectl } from "./kubectl";
 import { PROJECT_DIR } from "./project";
 import { loadYaml, projectName, stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
+import { dependenciesFingerprint, pluginsFingerprint } from "./engineInputs";
+import { openRecord, sealedRecord, UpdateRecord } from "./noopRecord";
 
 /**
  * A `pinned up` of the release that is live, with nothing changed since
@@ -17,7 +19,10 @@ import { DeployTarget, targetEnv } from "./target";
  *
  * - the inputs the program reads hash as they did just before that update
  *   (inputsFingerprint: program sources, dependencies, Pulumi.yaml, the
- *   stack file, the engine's settings, the kubeconfig);
+ *   stack file, the engine's settings, the kubeconfig, the engine and its
+ *   plugins: engineInputs.ts);
+ * - the record of that update is sealed under this machine's key
+ *   (noopRecord.ts): a record edited alone proves nothing;
  * - the stack's checkpoint is byte for byte the one that update wrote (no
  *   `pulumi up`, refresh or import ran on the stack since);
  * - the checkpoint deploys the recorded digest, with no pending operation;
@@ -28,12 +33,6 @@ import { DeployTarget, targetEnv } from "./target";
  *
  * Anything else, or anything that cannot be read, leaves it to the engine.
  */
-
-/** What a successful update recorded: the hashes of its inputs and of the checkpoint it left. */
-interface UpdateRecord {
-    readonly inputs: string;
-    readonly checkpoint: string;
-}
 
 /** The program's sources and dependencies, relative to the project; missing ones hash as missing. */
 const PROGRAM_INPUTS = [
@@ -97,10 +96,11 @@ export function inputsFingerprint(
     engineEnv: Record<string, string>,
     projectDir = PROJECT_DIR,
 ): string {
-    const hash = crypto.createHash("sha256").update(`pinned inputs v1\0${process.version}\0`);
+    const hash = crypto.createHash("sha256").update(`pinned inputs v2\0${process.version}\0`);
     for (const entry of PROGRAM_INPUTS) {
         hashTree(projectDir, entry, hash);
     }
+    hash.update(`${dependenciesFingerprint(projectDir)}\0`);
     const stackFile = stackFilePath(release, projectDir);
     const doc = fs.existsSync(stackFile) ? ((loadYaml(stackFile) ?? {}) as { config?: Record<string, unknown> }) : {};
     const config = { ...(doc.config ?? {}) };
@@ -126,6 +126,7 @@ export function inputsFingerprint(
             .find((f) => f.stat?.isFile());
         hash.update(`engine\0${name}\0${found ? `${found.file}:${found.stat?.size}:${found.stat?.mtimeMs}` : "missing"}\0`);
     }
+    hash.update(`${pluginsFingerprint(env)}\0`);
     return hash.digest("hex");
 }
 
@@ -148,7 +149,7 @@ export function recordUpdate(release: string, inputs: string, backendUrl: string
         }
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         const record: UpdateRecord = { inputs, checkpoint: sha256(checkpoint) };
-        writeFileWhole(file, `${JSON.stringify(record)}\n`, 0o600);
+        writeFileWhole(file, sealedRecord(release, projectDir, record), 0o600);
     } catch {
         // A stale record names a checkpoint that no longer is, so it proves nothing.
     }
@@ -174,11 +175,15 @@ export async function unchangedSinceLastUpdate(
     if (!fs.existsSync(file)) {
         return changed("no update of this stack was recorded here");
     }
-    let record: UpdateRecord;
+    let written: string;
     try {
-        record = JSON.parse(fs.readFileSync(file, "utf8")) as UpdateRecord;
+        written = fs.readFileSync(file, "utf8");
     } catch {
         return changed("the record of the last update is unreadable");
+    }
+    const record = openRecord(req.release, projectDir, written);
+    if (typeof record === "string") {
+        return changed(record);
     }
     if (record.inputs !== req.inputs) {
         return changed("the program's inputs changed");

@@ -12,6 +12,8 @@ export interface LiveDeployment {
     readonly release?: string;
     /** Where its latest rollout stands, from the Deployment's status. */
     readonly rollout: RolloutState;
+    /** The whole object as read, compared with the declared one for drift (drift.ts). */
+    readonly object?: unknown;
 }
 
 /** A rollout is complete, under way, or failed (its progress deadline passed). */
@@ -91,6 +93,7 @@ export function readLiveDeployment(kubeconfig: string | undefined, namespace: st
         image: d.spec.template.spec.containers[0].image,
         release: releaseAnnotation(d.metadata.annotations?.[ANNOTATIONS.release]),
         rollout: rolloutState(d),
+        object: d,
     };
 }
 

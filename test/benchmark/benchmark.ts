@@ -5,6 +5,7 @@
  *
  *   npm run benchmark
  *   npm run benchmark -- state   (only: the shared state store against file://)
+ *   npm run benchmark -- drift   (only: status and the no-op up, in sync and with a sidecar added by hand)
  *
  * It works in a temporary copy of the project with its own namespace and
  * repository, like the end-to-end tests, and removes them afterwards.
@@ -329,7 +330,70 @@ async function stateMain(): Promise<void> {
     );
 }
 
-(process.argv[2] === "state" ? stateMain() : main()).catch((err) => {
+/**
+ * What comparing the whole Deployment costs: `pinned status` and the no-op
+ * `pinned up` of the live release (medians of five), then with a sidecar
+ * added by hand, `status` (drift) and the `up` that removes it.
+ */
+async function driftMain(): Promise<void> {
+    const rows: Row[] = [];
+    const env = requireLocalEnv();
+    execFileSync("kubectl", ["--kubeconfig", KUBECONFIG, "create", "namespace", NAMESPACE]);
+    const project = await ReleaseProject.create(env, `pinned/bench-${process.pid}`, { namespace: NAMESPACE });
+    const A = "2026-11-27-001";
+    const pinned = (step: string, args: string[]) =>
+        measure(rows, step, project.dir, [path.join(project.dir, "bin", "pinned"), ...args], project.commandEnv());
+    const five = (f: () => Row) => {
+        const runs = [f(), f(), f(), f(), f()];
+        rows.splice(rows.length - 5, 5, medianRun(runs));
+    };
+    const kubectl = (args: string[]) => execFileSync("kubectl", ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, ...args]);
+    try {
+        await project.release(A);
+        if (project.up(A).status !== 0) {
+            throw new Error("the first release failed");
+        }
+        five(() => pinned("status, in sync", ["status"]));
+        five(() => pinned("up: the live release again (no-op)", ["up", "--release", A]));
+        const image = kubectl(["get", "deployment", "pinned-app", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]).toString();
+        // Restricted like the app's container, so its pod starts (test/e2e/drift.test.ts adds the same).
+        const sidecar = {
+            name: "sidecar",
+            image,
+            command: ["python3", "-c", "import time; time.sleep(3600)"],
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        };
+        kubectl([
+            "patch",
+            "deployment",
+            "pinned-app",
+            "--type=json",
+            "-p",
+            JSON.stringify([{ op: "add", path: "/spec/template/spec/containers/-", value: sidecar }]),
+        ]);
+        kubectl(["rollout", "status", "deployment/pinned-app", "--timeout=120s"]);
+        five(() => pinned("status, a sidecar added by hand", ["status"]));
+        pinned("up: the live release, a sidecar added by hand", ["up", "--release", A]);
+        pinned("up: the live release again, after that", ["up", "--release", A]);
+        const containers = kubectl([
+            "get",
+            "deployment",
+            "pinned-app",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].name}",
+        ]).toString();
+        process.stdout.write(`containers after the up: ${containers}\n`);
+    } finally {
+        project.remove();
+        spawnSync("kubectl", ["--kubeconfig", KUBECONFIG, "delete", "namespace", NAMESPACE, "--wait=false"]);
+    }
+    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(
+        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
+    );
+}
+
+(process.argv[2] === "state" ? stateMain() : process.argv[2] === "drift" ? driftMain() : main()).catch((err) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
 });

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/lastUpdate";
 import { DeployTarget } from "../../release/target";
+import { useTempCache } from "../support/tempCache";
 
 const R = "2026-11-27-001";
 const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
@@ -13,6 +14,8 @@ const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
  * changed alone, makes it leave the update to the engine.
  */
 describe("a no-op up proven without the engine (lastUpdate)", () => {
+    // The record's key is made in the cache: a temporary one per test.
+    useTempCache("pinned-last-update-cache-");
     let dir: string;
     let bin: string;
     let pathBefore: string | undefined;

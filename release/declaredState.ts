@@ -1,0 +1,52 @@
+import { spawnSync } from "child_process";
+import { checkpointText } from "./backendState";
+import { engineEnv } from "./engineEnv";
+import { PROJECT_DIR } from "./project";
+import { projectName } from "./stackFile";
+
+/**
+ * The Deployment a release declared: the inputs the program registered for
+ * it at the stack's last update, as its state holds them. A file://
+ * backend's checkpoint is read straight from its file; any other backend
+ * (the shared store) through `pulumi stack export`, which costs an engine
+ * CLI run.
+ */
+
+type StateResource = { type?: string; custom?: boolean; delete?: boolean; inputs?: Record<string, unknown> };
+
+/** The declared Deployment from a stack's state text (a checkpoint file or `pulumi stack export`), or why there is none. */
+export function declaredDeploymentIn(stateText: string): Record<string, unknown> | string {
+    let doc: { checkpoint?: { latest?: { resources?: StateResource[] } }; deployment?: { resources?: StateResource[] } };
+    try {
+        doc = JSON.parse(stateText) as typeof doc;
+    } catch {
+        return "its state is not JSON";
+    }
+    const resources = doc.checkpoint?.latest?.resources ?? doc.deployment?.resources ?? [];
+    const found = resources.filter((r) => r.custom && !r.delete && r.type === "kubernetes:apps/v1:Deployment");
+    if (found.length !== 1 || !found[0].inputs) {
+        return found.length === 0 ? "its state holds no Deployment" : "its state holds more than one Deployment";
+    }
+    return found[0].inputs;
+}
+
+/** The declared Deployment of `release`'s stack, or why it cannot be read (one line). */
+export function declaredDeployment(release: string, projectDir = PROJECT_DIR): Record<string, unknown> | string {
+    const env = engineEnv();
+    const text = checkpointText(env.PULUMI_BACKEND_URL, projectName(projectDir), release) ?? exportedState(release, env, projectDir);
+    if (text === undefined) {
+        return `the state of stack ${release} could not be read`;
+    }
+    return declaredDeploymentIn(text);
+}
+
+function exportedState(release: string, env: Record<string, string>, projectDir: string): string | undefined {
+    const r = spawnSync("pulumi", ["stack", "export", "--stack", release, "--non-interactive"], {
+        cwd: projectDir,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        timeout: 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    return r.status === 0 ? r.stdout : undefined;
+}
