@@ -11,7 +11,8 @@
 #   $CACHE/bin/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok}
 #   $CACHE/src/cluster/<component>-<version>/   wrapper go.mod/go.sum
 #   $CACHE/kubeconfig                            admin kubeconfig (system:masters)
-#   $CACHE/run/cluster/                          pki/, etcd data, pid files, logs
+#   $CACHE/run/cluster/                          pki/, etcd data, pid files, logs,
+#                                                encryption-config.yaml (the key for Secrets)
 # up:     build what is missing, generate certificates once, start what is not
 #         running, register the kwok node, wait for a Ready node and the
 #         default service account.
@@ -28,6 +29,14 @@
 # InternalIP with its own client certificate, and verifies their serving
 # certificates against the cluster CA.
 # env:    print 'export KUBECONFIG=…'.
+# Protection, as kubeadm sets a control plane up: etcd speaks TLS on both its
+# ports and answers only certificates of its own CA (pki/etcd/; the API
+# server has apiserver-etcd-client); the API server encrypts Secrets before
+# they reach etcd (secretbox, key made once in encryption-config.yaml, 0600),
+# and the first 'up' with encryption writes existing Secrets again so they
+# are stored encrypted; keys are 0600. The controller-manager and scheduler
+# answer anonymous requests on /healthz, /readyz and /livez only; kwok opens
+# no port at all.
 # Addresses: everything listens on 127.0.0.1. The simulated node's InternalIP is
 # 127.0.0.1; its pod IPs ($POD_CIDR) and all service IPs ($SERVICE_CIDR) are
 # bookkeeping only — no kube-proxy runs, and nothing here ever connects to
@@ -35,7 +44,7 @@
 #
 # Settings (environment): PINNED_APISERVER_PORT (6443), PINNED_ETCD_PORT (2379),
 # PINNED_ETCD_PEER_PORT (2380), PINNED_CONTROLLER_MANAGER_PORT (10257),
-# PINNED_SCHEDULER_PORT (10259), PINNED_KWOK_PORT (10247).
+# PINNED_SCHEDULER_PORT (10259).
 set -euo pipefail
 PART=cluster
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -55,12 +64,13 @@ ETCD_PORT="${PINNED_ETCD_PORT:-2379}"
 ETCD_PEER_PORT="${PINNED_ETCD_PEER_PORT:-2380}"
 KCM_PORT="${PINNED_CONTROLLER_MANAGER_PORT:-10257}"
 SCHED_PORT="${PINNED_SCHEDULER_PORT:-10259}"
-KWOK_PORT="${PINNED_KWOK_PORT:-10247}"
 
 RUN="$CLUSTER_RUN"
+ENCRYPTION_CONFIG="$RUN/encryption-config.yaml"
+ENCRYPTION_REWRITTEN="$RUN/.secrets-encrypted"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-for _v in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHED_PORT KWOK_PORT; do
+for _v in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHED_PORT; do
   case "${!_v}" in ''|*[!0-9]*) die "$PART" "port setting $_v='${!_v}' is not a number" "set it to a free TCP port" ;; esac
 done
 
@@ -185,6 +195,140 @@ extendedKeyUsage=clientAuth"
   rm -rf "$tmp"
 }
 
+# ensure_etcd_pki : etcd's own CA and certificates, laid out as kubeadm lays
+# them out (pki/etcd/{ca,server,peer,healthcheck-client}, and the API
+# server's pki/apiserver-etcd-client). etcd trusts only this CA, not the
+# cluster CA: the controller-manager signs certificates with the cluster CA
+# (for kubelets, through CertificateSigningRequests), and none of those may
+# open etcd. Added next to an existing cluster CA, so a cluster made before
+# keeps its other certificates; all or nothing (built in a temp dir).
+ensure_etcd_pki() {
+  [ -s "$PKI/etcd/ca.crt" ] && [ -s "$PKI/etcd/healthcheck-client.crt" ] && [ -s "$PKI/apiserver-etcd-client.crt" ] && return 0
+  step "$PART" "generating etcd's CA and certificates in $PKI/etcd (and apiserver-etcd-client)"
+  local tmp client="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  local both="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost"
+  tmp="$(mktemp -d "$RUN/.pki.XXXXXX")"
+  (
+    set -e
+    umask 077
+    cd "$tmp"
+    openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -subj "/CN=pinned-etcd-ca" -days 3650 -sha256 \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+      -out ca.crt 2>/dev/null
+    sign server "/CN=kube-etcd" "$both"
+    sign peer "/CN=kube-etcd-peer" "$both"
+    sign healthcheck-client "/CN=kube-etcd-healthcheck-client" "$client"
+    sign apiserver-etcd-client "/CN=kube-apiserver-etcd-client" "$client"
+    rm -f ca.srl
+    mkdir etcd
+    mv ca.crt ca.key server.crt server.key peer.crt peer.key healthcheck-client.crt healthcheck-client.key etcd/
+    mv apiserver-etcd-client.crt apiserver-etcd-client.key "$PKI/"
+    rm -rf "$PKI/etcd"
+    mv etcd "$PKI/etcd"
+  ) || { rm -rf "$tmp"; die "$PART" "could not make etcd's certificates with openssl" "run 'openssl version', then re-run '$0 up'"; }
+  rm -rf "$tmp"
+}
+
+# ensure_encryption_config : the EncryptionConfiguration that makes the API
+# server encrypt Secrets (secretbox: XSalsa20 and Poly1305, a 32-byte random
+# key) before they reach etcd. Made once and never rewritten: the key is the
+# only way to read the Secrets etcd holds. It lives in $RUN, not $PKI, so
+# that certificates made anew never take the key with them. "identity" comes
+# second so that Secrets written before encryption was on are still read
+# (rewrite_secrets_once then stores them encrypted).
+ensure_encryption_config() {
+  [ -s "$ENCRYPTION_CONFIG" ] && return 0
+  if [ -e "$ENCRYPTION_REWRITTEN" ] && [ -d "$RUN/etcd-data" ]; then
+    die "$PART" "the key that encrypts the Secrets in etcd ($ENCRYPTION_CONFIG) is missing, while etcd's data ($RUN/etcd-data) holds Secrets encrypted with it" \
+      "put the file back from a backup; or, to start with an empty cluster, run '$0 down --purge' (drops etcd's data) and then '$0 up'"
+  fi
+  step "$PART" "making the key that encrypts Secrets at rest ($ENCRYPTION_CONFIG, 0600)"
+  local tmp
+  tmp="$(mktemp "$RUN/.encryption-config.XXXXXX")"
+  chmod 600 "$tmp"
+  cat >"$tmp" <<CONFIG
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - secretbox:
+          keys:
+            - name: key1
+              secret: $(head -c 32 /dev/urandom | base64 -w0)
+      - identity: {}
+CONFIG
+  mv -f "$tmp" "$ENCRYPTION_CONFIG"
+}
+
+# etcd_post PATH JSON : POST JSON to etcd's v3 JSON gateway with the
+# health-check client certificate (the one this script uses); prints the answer.
+etcd_post() {
+  curl -sS -m 60 --cacert "$PKI/etcd/ca.crt" --cert "$PKI/etcd/healthcheck-client.crt" --key "$PKI/etcd/healthcheck-client.key" \
+    -X POST -d "$2" "https://127.0.0.1:$ETCD_PORT$1"
+}
+
+# ensure_etcd_peer_url : a member made by an earlier version of this script
+# is recorded with an http:// peer URL; etcd keeps the recorded one over
+# --initial-advertise-peer-urls, so it is updated to the https:// one it
+# listens on (the member list then names no URL where nothing answers).
+ensure_etcd_peer_url() {
+  local want="https://127.0.0.1:$ETCD_PEER_PORT" id
+  id="$(etcd_post /v3/cluster/member/list '{}' | python3 -c '
+import json, sys
+want = sys.argv[1]
+for m in json.load(sys.stdin)["members"]:
+    if m.get("peerURLs") != [want]:
+        print(m["ID"])
+' "$want")" || die "$PART" "could not list etcd's members" "read $(log_of etcd); re-run '$0 up'"
+  [ -z "$id" ] && return 0
+  etcd_post /v3/cluster/member/update "{\"ID\":\"$id\",\"peerURLs\":[\"$want\"]}" >/dev/null \
+    || die "$PART" "could not update etcd's peer URL to $want" "read $(log_of etcd); re-run '$0 up'"
+  step "$PART" "etcd member's peer URL is now $want"
+}
+
+# drop_old_revisions : a Secret written again leaves its earlier, clear
+# revision in etcd's history (and its bytes in the database file) until
+# compaction; compact up to now and defragment so they are gone from both.
+drop_old_revisions() {
+  local rev out
+  rev="$(etcd_post /v3/kv/range '{"key":"AA==","limit":1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')" \
+    || die "$PART" "could not read etcd's revision" "read $(log_of etcd); re-run '$0 up'"
+  out="$(etcd_post /v3/kv/compaction "{\"revision\":\"$rev\",\"physical\":true}")" || true
+  case "$out" in *'"header"'*|*'has been compacted'*) ;; *) die "$PART" "etcd compaction to revision $rev failed: $out" "read $(log_of etcd); re-run '$0 up'" ;; esac
+  etcd_post /v3/maintenance/defragment '{}' >/dev/null || die "$PART" "etcd defragmentation failed" "read $(log_of etcd); re-run '$0 up'"
+}
+
+# rewrite_secrets_once : Secrets written before encryption was turned on stay
+# in clear in etcd until they are written again; write every Secret again
+# once (a replace stores it through the encrypting provider), then record
+# that it was done. On a new etcd this finds only Secrets already encrypted.
+rewrite_secrets_once() {
+  [ -e "$ENCRYPTION_REWRITTEN" ] && return 0
+  local json n _
+  for _ in 1 2 3; do
+    # A Secret changed between the read and the replace is refused as a
+    # conflict; that change was written encrypted already, and a new round
+    # replaces the rest.
+    json="$(kc get secrets -A -o json)" || die "$PART" "could not list Secrets to encrypt them" "check '$0 status' and $(log_of kube-apiserver)"
+    n="$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' <<<"$json")"
+    if [ "$n" -eq 0 ] || kc replace -f - >/dev/null 2>>"$RUN/encryption-rewrite.log" <<<"$json"; then
+      drop_old_revisions
+      : >"$ENCRYPTION_REWRITTEN"
+      step "$PART" "Secrets are now encrypted at rest: wrote the $n existing Secrets again so etcd holds them encrypted, and compacted etcd's history (once)"
+      return 0
+    fi
+  done
+  die "$PART" "could not write the existing Secrets again so they are stored encrypted" \
+    "read $RUN/encryption-rewrite.log; re-run '$0 up' (it tries again until it succeeds once)"
+}
+
 # write_kubeconfig FILE USER CERTNAME [embed] : kubeconfig for $SERVER (atomic).
 # With "embed" the certificates are inlined (the admin file is used from
 # anywhere) and the context names the default namespace; otherwise it points
@@ -245,7 +389,7 @@ port_of() {
     kube-apiserver) echo "$APISERVER_PORT" ;;
     kube-controller-manager) echo "$KCM_PORT" ;;
     kube-scheduler) echo "$SCHED_PORT" ;;
-    kwok) echo "$KWOK_PORT" ;;
+    kwok) ;;  # serves nothing: see args_of
   esac
 }
 port_var_of() {
@@ -254,20 +398,30 @@ port_var_of() {
     kube-apiserver) echo PINNED_APISERVER_PORT ;;
     kube-controller-manager) echo PINNED_CONTROLLER_MANAGER_PORT ;;
     kube-scheduler) echo PINNED_SCHEDULER_PORT ;;
-    kwok) echo PINNED_KWOK_PORT ;;
   esac
 }
 
 # args_of NAME : the command line of a component, one word per line.
 args_of() {
   case "$1" in
+    # TLS on both ports, and only clients with a certificate from etcd's CA
+    # (client-cert-auth) get an answer, /metrics and /health included: no
+    # --listen-metrics-urls, which would serve them without one. The one
+    # member never dials its peer port, but it listens, so it asks the same.
     etcd) printf '%s\n' "$BIN/etcd" --name=pinned --data-dir="$RUN/etcd-data" \
-      --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
-      --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
-      --initial-cluster="pinned=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state=new \
+      --listen-client-urls="https://127.0.0.1:$ETCD_PORT" --advertise-client-urls="https://127.0.0.1:$ETCD_PORT" \
+      --cert-file="$PKI/etcd/server.crt" --key-file="$PKI/etcd/server.key" \
+      --client-cert-auth=true --trusted-ca-file="$PKI/etcd/ca.crt" \
+      --listen-peer-urls="https://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="https://127.0.0.1:$ETCD_PEER_PORT" \
+      --peer-cert-file="$PKI/etcd/peer.crt" --peer-key-file="$PKI/etcd/peer.key" \
+      --peer-client-cert-auth=true --peer-trusted-ca-file="$PKI/etcd/ca.crt" \
+      --initial-cluster="pinned=https://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state=new \
       --quota-backend-bytes=2147483648 --auto-compaction-retention=1h --log-level=warn ;;
     kube-apiserver) printf '%s\n' "$BIN/kube-apiserver" \
-      --etcd-servers="http://127.0.0.1:$ETCD_PORT" --etcd-prefix=/registry \
+      --etcd-servers="https://127.0.0.1:$ETCD_PORT" --etcd-prefix=/registry \
+      --etcd-cafile="$PKI/etcd/ca.crt" --etcd-certfile="$PKI/apiserver-etcd-client.crt" \
+      --etcd-keyfile="$PKI/apiserver-etcd-client.key" \
+      --encryption-provider-config="$ENCRYPTION_CONFIG" \
       --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
       --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
       --client-ca-file="$PKI/ca.crt" \
@@ -302,11 +456,15 @@ args_of() {
       --authorization-kubeconfig="$RUN/scheduler.kubeconfig" \
       --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false \
       --profiling=false --v=1 ;;
+    # kwok without its server (no --server-address, no --node-port, which
+    # would open one on 0.0.0.0): that server has no authentication, and
+    # even with its debugging handlers off (enableDebuggingHandlers in its
+    # configuration) it serves /metrics to anyone. Nothing here used it; the
+    # simulated node's pods have no containers, so no logs or exec either.
     kwok) printf '%s\n' "$BIN/kwok" \
       --kubeconfig="$RUN/kwok.kubeconfig" --config="$(config_file kwok-stages.yaml)" \
       --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-      --node-ip=127.0.0.1 --node-port="$KWOK_PORT" --cidr="$POD_CIDR" \
-      --server-address="127.0.0.1:$KWOK_PORT" --node-lease-duration-seconds=40 ;;
+      --node-ip=127.0.0.1 --cidr="$POD_CIDR" --node-lease-duration-seconds=40 ;;
   esac
 }
 
@@ -333,14 +491,17 @@ curl_ok() {
   case "$out" in ok|*'"health":"true"'*) return 0 ;; *) return 1 ;; esac
 }
 
-# healthy NAME : the component answers its health endpoint.
+# healthy NAME : the component answers its health endpoint. kwok has none (it
+# serves nothing): alive is all it shows here, and 'up' then waits for its
+# node to be Ready, which only its node lease renewals keep.
 healthy() {
   case "$1" in
-    etcd) curl_ok "http://127.0.0.1:$ETCD_PORT/health" ;;
+    etcd) curl_ok "https://127.0.0.1:$ETCD_PORT/health" --cacert "$PKI/etcd/ca.crt" \
+      --cert "$PKI/etcd/healthcheck-client.crt" --key "$PKI/etcd/healthcheck-client.key" ;;
     kube-apiserver) curl_ok "$SERVER/readyz" --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" ;;
     kube-controller-manager) curl_ok "https://127.0.0.1:$KCM_PORT/healthz" -k ;;
     kube-scheduler) curl_ok "https://127.0.0.1:$SCHED_PORT/healthz" -k ;;
-    kwok) curl_ok "http://127.0.0.1:$KWOK_PORT/healthz" || curl_ok "https://127.0.0.1:$KWOK_PORT/healthz" -k ;;
+    kwok) bg_alive "$(pidfile_of kwok)" kwok ;;
   esac
 }
 
@@ -362,7 +523,7 @@ config_file() {
 # checksum is part of what the API server should run with.
 wanted_of() {
   version_of "$1"; echo "pki $(cat "$PKI/.complete")"; args_of "$1"
-  [ "$1" = kube-apiserver ] && sha256sum <"$(config_file admission.yaml)"
+  [ "$1" = kube-apiserver ] && sha256sum <"$(config_file admission.yaml)" && sha256sum <"$ENCRYPTION_CONFIG"
   [ "$1" = kwok ] && sha256sum <"$(config_file kwok-stages.yaml)"
   return 0
 }
@@ -393,7 +554,7 @@ start_component() {
     bg_stop "$PART" "$pidfile" "$name" 30 >/dev/null
   fi
   rm -f "$pidfile"
-  if port_busy "$port"; then
+  if [ -n "$port" ] && port_busy "$port"; then
     die "$PART" "port $port on 127.0.0.1 (for $name) is already in use by a process this script did not start" \
       "stop that process, or choose another port with $(port_var_of "$name")=<free port>"
   fi
@@ -410,7 +571,7 @@ start_component() {
   bg_start "$pidfile" "$log" "${cmd[@]}" || die "$PART" "could not launch $name" "see $log"
   printf '%s\n' "$want" >"$argsfile"
   wait_healthy "$name" 120
-  step "$PART" "$name $(version_of "$name") up on 127.0.0.1:$port (PID $(cat "$pidfile"), $(( $(now_s) - t0 ))s)"
+  step "$PART" "$name $(version_of "$name") up ${port:+on 127.0.0.1:$port }(PID $(cat "$pidfile"), $(( $(now_s) - t0 ))s)"
 }
 
 # wait_healthy NAME TIMEOUT_S
@@ -478,6 +639,8 @@ cmd_up() {
   build_k8s
   ensure_pki
   ensure_kubelet_client_cert
+  ensure_etcd_pki
+  ensure_encryption_config
   write_kubeconfigs
   local changed; changed="$(changed_components)"
   if [ -n "$changed" ]; then
@@ -486,6 +649,8 @@ cmd_up() {
     cmd_down >/dev/null
   fi
   for c in "${COMPONENTS[@]}"; do start_component "$c"; done
+  ensure_etcd_peer_url
+  rewrite_secrets_once
   register_node
   wait_until "node $NODE_NAME to be Ready" 60 node_ready
   wait_until "the service account default/default (created by kube-controller-manager)" 90 default_sa
@@ -521,7 +686,7 @@ cmd_down() {
   bg_stop "$PART: kube-apiserver" "$(pidfile_of kube-apiserver)" kube-apiserver 60
   bg_stop "$PART: etcd" "$(pidfile_of etcd)" etcd 30
   if [ "${1:-}" = --purge ]; then
-    rm -rf "$RUN/etcd-data"
+    rm -rf "$RUN/etcd-data" "$ENCRYPTION_REWRITTEN"
     step "$PART" "removed etcd data ($RUN/etcd-data)"
   fi
 }

@@ -10,9 +10,10 @@ const RUN = path.join(cacheDir(), "run", "cluster");
 const PKI = path.join(RUN, "pki");
 const ETCD = `127.0.0.1:${process.env.PINNED_ETCD_PORT ?? "2379"}`;
 const ETCD_PEER = `127.0.0.1:${process.env.PINNED_ETCD_PEER_PORT ?? "2380"}`;
-const KWOK_PORT = process.env.PINNED_KWOK_PORT ?? "10247";
+/** Where kwok served /debug/pprof and /metrics to anyone before it was started without its server. */
+const KWOK_PORT = "10247";
 const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
-/** What kubeadm's control plane also answers without credentials: liveness and the version. */
+/** What kubeadm's control plane also answers without credentials: liveness. */
 const ANONYMOUS_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
 /** The user the unprivileged checks run as (nobody), switched to with setpriv: this test runs as root. */
