@@ -33,8 +33,8 @@
 # ports and answers only certificates of its own CA (pki/etcd/; the API
 # server has apiserver-etcd-client); the API server encrypts Secrets before
 # they reach etcd (secretbox, key made once in encryption-config.yaml, 0600),
-# and the first 'up' with encryption writes existing Secrets again so they
-# are stored encrypted; keys are 0600. The controller-manager and scheduler
+# and 'up' writes Secrets again when it finds any stored in clear (made
+# before encryption, or by an older version of this script); keys are 0600. The controller-manager and scheduler
 # answer anonymous requests on /healthz, /readyz and /livez only; kwok opens
 # no port at all.
 # Addresses: everything listens on 127.0.0.1. The simulated node's InternalIP is
@@ -241,7 +241,7 @@ subjectAltName=IP:127.0.0.1,DNS:localhost"
 # only way to read the Secrets etcd holds. It lives in $RUN, not $PKI, so
 # that certificates made anew never take the key with them. "identity" comes
 # second so that Secrets written before encryption was on are still read
-# (rewrite_secrets_once then stores them encrypted).
+# (encrypt_secrets_in_clear then stores them encrypted).
 ensure_encryption_config() {
   [ -s "$ENCRYPTION_CONFIG" ] && return 0
   if [ -e "$ENCRYPTION_REWRITTEN" ] && [ -d "$RUN/etcd-data" ]; then
@@ -305,28 +305,45 @@ drop_old_revisions() {
   etcd_post /v3/maintenance/defragment '{}' >/dev/null || die "$PART" "etcd defragmentation failed" "read $(log_of etcd); re-run '$0 up'"
 }
 
-# rewrite_secrets_once : Secrets written before encryption was turned on stay
-# in clear in etcd until they are written again; write every Secret again
-# once (a replace stores it through the encrypting provider), then record
-# that it was done. On a new etcd this finds only Secrets already encrypted.
-rewrite_secrets_once() {
-  [ -e "$ENCRYPTION_REWRITTEN" ] && return 0
-  local json n _
+# secrets_in_clear : how many Secrets etcd holds unencrypted (values not
+# starting with k8s:enc:), read straight from etcd.
+secrets_in_clear() {
+  local b64s b64e
+  b64s="$(printf /registry/secrets/ | base64 -w0)"; b64e="$(printf /registry/secrets0 | base64 -w0)"
+  etcd_post /v3/kv/range "{\"key\":\"$b64s\",\"range_end\":\"$b64e\"}" | python3 -c '
+import base64, json, sys
+kvs = json.load(sys.stdin).get("kvs") or []
+print(sum(1 for kv in kvs if not base64.b64decode(kv["value"]).startswith(b"k8s:enc:")))'
+}
+
+# encrypt_secrets_in_clear : Secrets written before encryption was turned on
+# (or by an API server started without it, such as an older version of this
+# script) stay in clear in etcd until they are written again. When etcd holds
+# any, write every Secret again (a replace stores it through the encrypting
+# provider) and compact etcd's history; otherwise do nothing. Either way,
+# record that etcd's Secrets are encrypted with this key.
+encrypt_secrets_in_clear() {
+  local clear json n _
+  clear="$(secrets_in_clear)" || die "$PART" "could not read the Secrets in etcd" "read $(log_of etcd); re-run '$0 up'"
+  if [ "$clear" -eq 0 ]; then
+    [ -e "$ENCRYPTION_REWRITTEN" ] || : >"$ENCRYPTION_REWRITTEN"
+    return 0
+  fi
   for _ in 1 2 3; do
     # A Secret changed between the read and the replace is refused as a
     # conflict; that change was written encrypted already, and a new round
     # replaces the rest.
     json="$(kc get secrets -A -o json)" || die "$PART" "could not list Secrets to encrypt them" "check '$0 status' and $(log_of kube-apiserver)"
     n="$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' <<<"$json")"
-    if [ "$n" -eq 0 ] || kc replace -f - >/dev/null 2>>"$RUN/encryption-rewrite.log" <<<"$json"; then
+    if kc replace -f - >/dev/null 2>>"$RUN/encryption-rewrite.log" <<<"$json"; then
       drop_old_revisions
       : >"$ENCRYPTION_REWRITTEN"
-      step "$PART" "Secrets are now encrypted at rest: wrote the $n existing Secrets again so etcd holds them encrypted, and compacted etcd's history (once)"
+      step "$PART" "etcd held $clear Secret(s) in clear (written without encryption at rest); wrote all $n Secrets again, encrypted, and compacted etcd's history"
       return 0
     fi
   done
-  die "$PART" "could not write the existing Secrets again so they are stored encrypted" \
-    "read $RUN/encryption-rewrite.log; re-run '$0 up' (it tries again until it succeeds once)"
+  die "$PART" "could not write the Secrets again so they are stored encrypted" \
+    "read $RUN/encryption-rewrite.log; re-run '$0 up'"
 }
 
 # write_kubeconfig FILE USER CERTNAME [embed] : kubeconfig for $SERVER (atomic).
@@ -523,6 +540,9 @@ config_file() {
 # checksum is part of what the API server should run with.
 wanted_of() {
   version_of "$1"; echo "pki $(cat "$PKI/.complete")"; args_of "$1"
+  # etcd reads its CA once at start: certificates made anew (pki/etcd removed)
+  # need etcd and its client, the API server, restarted.
+  case "$1" in etcd|kube-apiserver) echo "etcd-ca $(sha256sum <"$PKI/etcd/ca.crt")" ;; esac
   [ "$1" = kube-apiserver ] && sha256sum <"$(config_file admission.yaml)" && sha256sum <"$ENCRYPTION_CONFIG"
   [ "$1" = kwok ] && sha256sum <"$(config_file kwok-stages.yaml)"
   return 0
@@ -650,7 +670,7 @@ cmd_up() {
   fi
   for c in "${COMPONENTS[@]}"; do start_component "$c"; done
   ensure_etcd_peer_url
-  rewrite_secrets_once
+  encrypt_secrets_in_clear
   register_node
   wait_until "node $NODE_NAME to be Ready" 60 node_ready
   wait_until "the service account default/default (created by kube-controller-manager)" 90 default_sa

@@ -10,8 +10,11 @@ const RUN = path.join(cacheDir(), "run", "cluster");
 const PKI = path.join(RUN, "pki");
 const ETCD = `127.0.0.1:${process.env.PINNED_ETCD_PORT ?? "2379"}`;
 const ETCD_PEER = `127.0.0.1:${process.env.PINNED_ETCD_PEER_PORT ?? "2380"}`;
-/** Where kwok served /debug/pprof and /metrics to anyone before it was started without its server. */
-const KWOK_PORT = "10247";
+/** Where kwok served /debug/pprof and /metrics to anyone before it was started without its server (PINNED_KWOK_PORT then). */
+const KWOK_PORT = process.env.PINNED_KWOK_PORT ?? "10247";
+const KCM_PORT = process.env.PINNED_CONTROLLER_MANAGER_PORT ?? "10257";
+const SCHEDULER_PORT = process.env.PINNED_SCHEDULER_PORT ?? "10259";
+const APISERVER_PORT = process.env.PINNED_APISERVER_PORT ?? "6443";
 const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
 /** What kubeadm's control plane also answers without credentials: liveness. */
 const ANONYMOUS_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
@@ -209,7 +212,7 @@ describe("the control plane's data: etcd behind client certificates, Secrets enc
             `https://${ETCD}/metrics`,
             `http://${ETCD}/metrics`,
         ];
-        for (const port of ["10257", "10259", process.env.PINNED_APISERVER_PORT ?? "6443"]) {
+        for (const port of [KCM_PORT, SCHEDULER_PORT, APISERVER_PORT]) {
             for (const p of ["/metrics", "/debug/pprof/", "/configz", "/flagz"]) {
                 probes.push(`https://127.0.0.1:${port}${p}`);
             }
@@ -217,8 +220,8 @@ describe("the control plane's data: etcd behind client certificates, Secrets enc
         const answered = probes.map((u) => [u, anonymousStatus(u)]).filter(([, code]) => !refused(code));
         assert.deepStrictEqual(answered, [], "endpoints that answered an anonymous user");
         // Liveness stays open, as kubeadm's components keep it.
-        assert.strictEqual(anonymousStatus("https://127.0.0.1:10257/healthz"), "200");
-        assert.strictEqual(anonymousStatus("https://127.0.0.1:10259/healthz"), "200");
+        assert.strictEqual(anonymousStatus(`https://127.0.0.1:${KCM_PORT}/healthz`), "200");
+        assert.strictEqual(anonymousStatus(`https://127.0.0.1:${SCHEDULER_PORT}/healthz`), "200");
     });
 
     it("every port the control plane's processes listen on (ss -ltnp) gives an anonymous user nothing but liveness", () => {
