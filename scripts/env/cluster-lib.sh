@@ -31,9 +31,14 @@ go_env() {
 }
 
 # have_version BIN PATTERN : true if "$BIN --version" output contains PATTERN.
+# The output is read whole before it is searched: with pipefail, a grep -q
+# that exits at its first match could make the binary die of SIGPIPE on its
+# next line and the check fail; a cached etcd was once rebuilt for that.
 have_version() {
+  local out
   [ -x "$1" ] || return 1
-  "$1" --version 2>/dev/null | grep -qF -- "$2"
+  out="$("$1" --version 2>/dev/null)" || return 1
+  grep -qF -- "$2" <<<"$out"
 }
 
 # wrapper_dir NAME : create (once) a wrapper module directory and echo its path.
