@@ -34,9 +34,10 @@
 # server has apiserver-etcd-client); the API server encrypts Secrets before
 # they reach etcd (secretbox, key made once in encryption-config.yaml, 0600),
 # and 'up' writes Secrets again when it finds any stored in clear (made
-# before encryption, or by an older version of this script); keys are 0600. The controller-manager and scheduler
-# answer anonymous requests on /healthz, /readyz and /livez only; kwok opens
-# no port at all.
+# before encryption, or by an older version of this script); keys are 0600.
+# Anonymous requests get liveness paths only (and the API server's
+# /version; the controller-manager answers /healthz, the scheduler also
+# /readyz and /livez); kwok opens no port.
 # Addresses: everything listens on 127.0.0.1. The simulated node's InternalIP is
 # 127.0.0.1; its pod IPs ($POD_CIDR) and all service IPs ($SERVICE_CIDR) are
 # bookkeeping only — no kube-proxy runs, and nothing here ever connects to
