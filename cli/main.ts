@@ -18,6 +18,8 @@ commands:
   status                       live Deployment vs the recorded digest (drift)
   releases [--json]            every release: commit, digest, deployed at, verified, live
   verify R                     rebuild release R and compare it with its recorded digest
+  registry-password --release R [--pull]
+                               set R's registry password from stdin, bound to its registry
 
 Run "pinned COMMAND --help" for details.`;
 
@@ -51,6 +53,10 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Command; usage: stri
     status: {
         load: () => import("./commands/status").then((m) => ({ run: m.statusCommand, usage: m.STATUS_USAGE })),
         cluster: true,
+    },
+    "registry-password": {
+        load: () =>
+            import("./commands/registryPassword").then((m) => ({ run: m.registryPasswordCommand, usage: m.REGISTRY_PASSWORD_USAGE })),
     },
     verify: {
         load: () => import("./commands/verify").then((m) => ({ run: m.verifyCommand, usage: m.VERIFY_USAGE })),

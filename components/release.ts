@@ -18,7 +18,13 @@ export interface ReleaseArgs {
      */
     readonly digest?: ImageDigest;
     readonly appDir: string;
+    /** Where the image is pushed, and the login that pushes (and reads). */
     readonly registry: { server: string; repository: string; username?: string; password?: pulumi.Input<string> };
+    /**
+     * The login the cluster pulls with: a user that may only pull. The push
+     * login never goes in the cluster; absent, the pods get no pull Secret.
+     */
+    readonly pullCredentials?: { username: string; password: pulumi.Input<string> };
     readonly strictPolicy?: boolean;
     /** Deployment and Service name, namespace, port and replicas: see PinnedDeployment. */
     readonly appName: string;
@@ -79,10 +85,7 @@ export class Release extends pulumi.ComponentResource {
                 replicas: args.replicas,
                 resources: args.resources,
                 progressDeadlineSeconds: args.progressDeadlineSeconds,
-                pullCredentials:
-                    args.registry.username && args.registry.password
-                        ? { server: args.registry.server, username: args.registry.username, password: args.registry.password }
-                        : undefined,
+                pullCredentials: args.pullCredentials && { server: args.registry.server, ...args.pullCredentials },
                 rendering: args.rendering,
             },
             { parent: this, providers: { kubernetes: args.provider } },

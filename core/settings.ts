@@ -25,7 +25,13 @@ export interface Settings {
     readonly imageDigest?: ImageDigest;
     /** Registry `host[:port]` (`pinned:registry`). */
     readonly registry?: string;
+    /** The user that pushes (`pinned:registryUser`); its password is the secret `pinned:registryPassword`. */
     readonly registryUser?: string;
+    /**
+     * The user the cluster pulls with (`pinned:registryPullUser`), one that
+     * may only pull; its password is the secret `pinned:registryPullPassword`.
+     */
+    readonly registryPullUser?: string;
     /** Repository path in the registry (`pinned:repository`). */
     readonly repository: string;
     /** The app's directory: recipe and build context (`pinned:app`), absolute. */
@@ -81,13 +87,14 @@ export const DEFAULTS = {
 export const BUILDERS = ["buildah", "docker"] as const;
 export type Builder = (typeof BUILDERS)[number];
 
-/** Every `pinned:*` stack setting the program reads (the secret registryPassword aside). */
+/** Every `pinned:*` stack setting the program reads (the secrets registryPassword and registryPullPassword aside). */
 export const SETTING_KEYS = [
     "release",
     "commit",
     "imageDigest",
     "registry",
     "registryUser",
+    "registryPullUser",
     "repository",
     "app",
     "name",
@@ -170,6 +177,7 @@ export function resolveSettings(config: ConfigValues, env: Readonly<Record<strin
         imageDigest,
         registry,
         registryUser: get("registryUser"),
+        registryPullUser: get("registryPullUser"),
         repository,
         appDir: insideProject("app", get("app") ?? DEFAULTS.app, projectDir, false, env.PINNED_PROJECT_MIRROR),
         appName,
@@ -316,6 +324,21 @@ export function resolveEnvironment(env: Readonly<Record<string, string | undefin
         throw new ConfigError(
             "PINNED_REGISTRY_USER and PINNED_REGISTRY_PASSWORD are set, but PINNED_REGISTRY is not: they would be sent to no registry you named.",
             "set PINNED_REGISTRY to the registry host[:port] they belong to.",
+        );
+    }
+    const pullUsername = env.PINNED_REGISTRY_PULL_USER || undefined;
+    const pullPassword = env.PINNED_REGISTRY_PULL_PASSWORD || undefined;
+    if ((pullUsername === undefined) !== (pullPassword === undefined)) {
+        const missing = pullUsername === undefined ? "PINNED_REGISTRY_PULL_USER" : "PINNED_REGISTRY_PULL_PASSWORD";
+        throw new ConfigError(
+            `${missing} is not set, but ${missing === "PINNED_REGISTRY_PULL_USER" ? "PINNED_REGISTRY_PULL_PASSWORD" : "PINNED_REGISTRY_PULL_USER"} is: the cluster's pull login needs both.`,
+            `set ${missing} too, or unset both.`,
+        );
+    }
+    if (pullUsername !== undefined && username === undefined) {
+        throw new ConfigError(
+            "PINNED_REGISTRY_PULL_USER and PINNED_REGISTRY_PULL_PASSWORD are set, but PINNED_REGISTRY_USER and PINNED_REGISTRY_PASSWORD are not: a pull-only login is for a registry that has logins.",
+            "set PINNED_REGISTRY with its push user and password too, or unset the pull pair.",
         );
     }
     const cache = env.PINNED_CACHE || undefined;

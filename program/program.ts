@@ -6,6 +6,7 @@ import { ConfigError } from "../core/errors";
 import { preflight } from "../core/preflight";
 import { provenanceOfBuild } from "../core/provenance";
 import { recipeBuild } from "../core/recipe";
+import { defaultRegistry, registryLogin } from "../core/registryLogin";
 import { findReusableBuild } from "../core/reusableBuild";
 import { readReleaseConfig } from "./releaseConfig";
 
@@ -28,9 +29,21 @@ export interface ReleaseOutputs {
  */
 export async function releaseProgram(): Promise<ReleaseOutputs> {
     const config = readReleaseConfig();
-    const password = config.registryPassword ? await unsecret(config.registryPassword) : undefined;
-
-    const creds = { registry: config.registry, username: config.registryUser, password };
+    // Checked before any credential is sent: each password must be bound to
+    // this stack's registry (a stack file's pinned:registry is plain text).
+    const login = registryLogin(
+        config.release,
+        {
+            registry: config.registry,
+            registryUser: config.registryUser,
+            registryPassword: config.registryPassword ? await unsecret(config.registryPassword) : undefined,
+            registryPullUser: config.registryPullUser,
+            registryPullPassword: config.registryPullPassword ? await unsecret(config.registryPullPassword) : undefined,
+        },
+        defaultRegistry(),
+        config.renderYamlTo === undefined,
+    );
+    const creds = login.push;
 
     let commitTime: string | undefined;
     let sourceUrl: string | undefined;
@@ -101,8 +114,9 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             server: config.registry,
             repository: config.repository,
             username: config.registryUser,
-            password: config.registryPassword,
+            password: creds.password === undefined ? undefined : pulumi.secret(creds.password),
         },
+        pullCredentials: login.pull && { username: login.pull.username, password: pulumi.secret(login.pull.password) },
         strictPolicy: config.strictPolicy,
         appName: config.appName,
         namespace: config.namespace,

@@ -10,7 +10,10 @@ export interface ReleaseConfig extends Settings {
     readonly commit: string;
     /** Registry `host[:port]`. */
     readonly registry: string;
+    /** The secret `pinned:registryPassword` as stored: bound to its registry (see core/registryLogin). */
     readonly registryPassword?: pulumi.Output<string>;
+    /** The secret `pinned:registryPullPassword`, the pull-only user's, bound the same way. */
+    readonly registryPullPassword?: pulumi.Output<string>;
 }
 
 /**
@@ -47,5 +50,6 @@ export function readReleaseConfig(stack = pulumi.getStack(), projectDir = proces
         commit: settings.commit,
         registry: settings.registry,
         registryPassword: config.getSecret("registryPassword"),
+        registryPullPassword: config.getSecret("registryPullPassword"),
     };
 }

@@ -6,6 +6,7 @@ import { ConfigError, PinnedError } from "../core/errors";
 import { GitSource } from "../core/git/gitSource";
 import { ReleaseName } from "../core/git/releaseName";
 import { assertInRegistry } from "../core/preflight";
+import { RegistryCredentials } from "../core/registry";
 import { stackInBackendFiles } from "./backendState";
 import { leaseSeconds, withClusterLease } from "./clusterLease";
 import { buildTimeoutSeconds } from "./deadline";
@@ -26,6 +27,7 @@ import { additions, liveDrift, removeAdditions } from "./driftRepair";
 import { confirmRollout } from "./rollout";
 import { configure, ensureLocalBackend, forgetNewStack } from "./releaseStack";
 import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
+import { stackLogin } from "./stackLogin";
 import { Steps } from "./steps";
 import { chooseTarget, DeployTarget, targetEnv } from "./target";
 
@@ -216,6 +218,8 @@ async function updateRelease(
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
+        // Refused here, before the registry or the engine sees any credential.
+        const login = stackLogin(release, config, releaseSettings(record, PROJECT_DIR, config).renderYamlTo === undefined);
         // What the program will read, taken before the engine reads it: a file
         // changed during the update then shows as a change to the next run.
         const inputs = target.kind === "cluster" ? inputsFingerprint(release, target, env) : undefined;
@@ -224,7 +228,7 @@ async function updateRelease(
         const drift = target.kind === "cluster" ? liveDrift(live) : undefined;
         const differences = drift?.differences ?? [];
         if (record?.imageDigest) {
-            await assertStillInRegistry(config, release, record.imageDigest, progress);
+            await assertStillInRegistry(login.push, release, record.imageDigest, progress);
             // Only worth proving when the release is what runs (not for a rollback to it).
             if (inputs && existed && target.kind === "cluster" && live?.release === release && live.image === record.imageDigest) {
                 const proof =
@@ -327,14 +331,10 @@ async function updateRelease(
  * A recorded digest is only worth deploying while the registry has it;
  * checked here, before the engine starts, so the refusal is immediate.
  */
-async function assertStillInRegistry(config: ConfigMap, release: string, digest: string, progress: Steps): Promise<void> {
+async function assertStillInRegistry(creds: RegistryCredentials, release: string, digest: string, progress: Steps): Promise<void> {
     const step = progress.start(`checking the registry for ${digest}`);
     try {
-        await assertInRegistry(release, parseImageDigest(digest), {
-            registry: config["pinned:registry"]?.value ?? "",
-            username: config["pinned:registryUser"]?.value,
-            password: config["pinned:registryPassword"]?.value,
-        });
+        await assertInRegistry(release, parseImageDigest(digest), creds);
     } catch (err) {
         step.fail();
         throw err;
@@ -366,8 +366,9 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
             server,
             repository: settings.repository,
             username: settings.registryUser,
-            // A secret: the resolver leaves it to whoever decrypted it.
-            password: config["pinned:registryPassword"]?.value,
+            // A secret: the resolver leaves it to whoever decrypted it;
+            // checked against the stack's registry before the run started.
+            password: stackLogin(release, config, false).push.password,
         },
         sign: true,
     };

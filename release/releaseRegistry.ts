@@ -2,6 +2,7 @@ import { CommandError, Stack } from "@pulumi/pulumi/automation";
 import { projectWorkspace } from "./engine";
 import { defaultRegistry } from "./localEnvironment";
 import { ReleaseRecord } from "./stackFile";
+import { stackLogin } from "./stackLogin";
 
 /** The registry the release would push to: its stack's, else the default one. */
 export async function releaseRegistry(release: string | undefined, record: ReleaseRecord | undefined) {
@@ -14,7 +15,9 @@ export async function releaseRegistry(release: string | undefined, record: Relea
         // The password is a stack secret: the engine decrypts it.
         const stack = await Stack.select(release, await projectWorkspace());
         const config = await stack.getAllConfig();
-        return { server, username: config["pinned:registryUser"]?.value, password: config["pinned:registryPassword"]?.value };
+        // Only a password bound to this registry (or the one pinned knows for it) is used.
+        const { push } = stackLogin(release, config, false);
+        return { server, username: push.username, password: push.password };
     } catch (err) {
         if (!(err instanceof CommandError)) {
             throw err;

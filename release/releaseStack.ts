@@ -2,6 +2,7 @@ import * as fs from "fs";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { fileBackendDir } from "./backendState";
 import { setSecretConfig } from "./engine";
+import { bindPassword } from "../core/registryLogin";
 import { defaultRegistry } from "./localEnvironment";
 import { stackFilePath } from "./stackFile";
 
@@ -18,7 +19,9 @@ export function ensureLocalBackend(url: string): void {
 
 /**
  * Records release and commit, and on first use the registry (see
- * defaultRegistry). Resolves to the stack's config as it now is.
+ * defaultRegistry) with its passwords bound to it (core/registryLogin); a
+ * stack of that registry from before pull-only users gets its pull-only
+ * login. Resolves to the stack's config as it now is.
  * `read` is the config already read from this stack, if it was.
  */
 export async function configure(stack: Stack, commit: string, read?: ConfigMap): Promise<ConfigMap> {
@@ -34,16 +37,30 @@ export async function configure(stack: Stack, commit: string, read?: ConfigMap):
             values["pinned:registryUser"] = { value: registry.username };
         }
     }
+    const server = firstUse ? registry.server : current["pinned:registry"]?.value;
+    const pushUser = firstUse ? registry.username : current["pinned:registryUser"]?.value;
+    const addPull =
+        registry?.server === server && pushUser && registry.pullUsername && registry.pullPassword && !current["pinned:registryPullUser"];
+    if (addPull) {
+        values["pinned:registryPullUser"] = { value: registry.pullUsername ?? "" };
+    }
     // The plain values in one write, only when one changes (a rollback or a
     // redeploy changes none); a new stack's file is removed again if
     // anything after this fails (forgetNewStack).
     if (Object.entries(values).some(([key, v]) => current[key]?.value !== v.value)) {
         await stack.setAllConfig(values);
     }
-    if (firstUse && registry.password) {
-        // Through stdin, never as an argument (see setSecretConfig).
-        setSecretConfig(stack.workspace as LocalWorkspace, stack.name, "pinned:registryPassword", registry.password);
-        values["pinned:registryPassword"] = { value: registry.password, secret: true };
+    const secrets: Record<string, string | undefined> = {
+        "pinned:registryPassword": firstUse ? registry.password : undefined,
+        "pinned:registryPullPassword": addPull ? registry?.pullPassword : undefined,
+    };
+    for (const [key, password] of Object.entries(secrets)) {
+        if (password !== undefined && server !== undefined) {
+            // Through stdin, never as an argument (see setSecretConfig).
+            const bound = bindPassword(server, password);
+            setSecretConfig(stack.workspace as LocalWorkspace, stack.name, key, bound);
+            values[key] = { value: bound, secret: true };
+        }
     }
     return { ...current, ...values };
 }

@@ -40,12 +40,14 @@ export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): Re
         );
     }
     const config = doc?.config ?? {};
-    const password = config["pinned:registryPassword"];
-    if (password !== undefined && !(typeof password === "object" && password !== null && "secure" in password)) {
-        throw new ConfigError(
-            `${path.relative(process.cwd(), file)}: pinned:registryPassword is written in plain text, readable by anyone with the repository.`,
-            `remove the line, change the password, and set it as a secret: pulumi config set --secret pinned:registryPassword --stack ${release} (it reads the value from stdin).`,
-        );
+    for (const key of ["pinned:registryPassword", "pinned:registryPullPassword"]) {
+        const password = config[key];
+        if (password !== undefined && !(typeof password === "object" && password !== null && "secure" in password)) {
+            throw new ConfigError(
+                `${path.relative(process.cwd(), file)}: ${key} is written in plain text, readable by anyone with the repository.`,
+                `remove the line, change the password, and set it as a secret bound to its registry: printf '%s' "$PASSWORD" | npx pinned registry-password${key.includes("Pull") ? " --pull" : ""} --release ${release}.`,
+            );
+        }
     }
     const str = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
     const plain = Object.fromEntries(

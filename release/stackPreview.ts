@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PinnedError } from "../core/errors";
+import { bindPassword } from "../core/registryLogin";
 import { EngineDiff, parseEngineDiff } from "./engineDiff";
 import { pulumiBinary } from "./engine";
 import { engineEnv } from "./engineEnv";
@@ -177,9 +178,21 @@ function configure(req: StackPreviewRequest, project: string, env: Record<string
             set("pinned:registryUser", registry.username);
         }
         if (registry.password) {
-            // Read from stdin: a secret never goes on a command line.
-            set("pinned:registryPassword", registry.password, true);
+            // Read from stdin: a secret never goes on a command line. Bound
+            // to its registry, as pinned up sets it (core/registryLogin).
+            set("pinned:registryPassword", bindPassword(registry.server, registry.password), true);
         }
+    }
+    const server = (current["pinned:registry"] as string | undefined) ?? registry?.server;
+    if (
+        registry &&
+        current["pinned:registryPullUser"] === undefined &&
+        registry.server === server &&
+        registry.pullUsername &&
+        registry.pullPassword
+    ) {
+        set("pinned:registryPullUser", registry.pullUsername);
+        set("pinned:registryPullPassword", bindPassword(registry.server, registry.pullPassword), true);
     }
 }
 

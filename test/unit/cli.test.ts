@@ -109,17 +109,27 @@ describe("pinned CLI", () => {
 
     it("the registry for new releases: PINNED_REGISTRY when set, else the embedded one", () => {
         assert.deepStrictEqual(
-            defaultRegistry({ PINNED_REGISTRY: "10.0.0.5:5000", PINNED_REGISTRY_USER: "ci", PINNED_REGISTRY_PASSWORD: "s" }),
+            defaultRegistry({
+                PINNED_REGISTRY: "10.0.0.5:5000",
+                PINNED_REGISTRY_USER: "ci",
+                PINNED_REGISTRY_PASSWORD: "s",
+                PINNED_REGISTRY_PULL_USER: "ci-pull",
+                PINNED_REGISTRY_PULL_PASSWORD: "p",
+            }),
             {
                 server: "10.0.0.5:5000",
                 username: "ci",
                 password: "s",
+                pullUsername: "ci-pull",
+                pullPassword: "p",
             },
         );
         assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "127.0.0.1:5001" }), {
             server: "127.0.0.1:5001",
             username: undefined,
             password: undefined,
+            pullUsername: undefined,
+            pullPassword: undefined,
         });
     });
 

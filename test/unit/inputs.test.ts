@@ -177,6 +177,21 @@ const cases: Case[] = [
         says: /PINNED_REGISTRY is not/,
     },
     {
+        input: "PINNED_REGISTRY_PULL_USER without PINNED_REGISTRY_PULL_PASSWORD",
+        read: env({
+            PINNED_REGISTRY: "r.example",
+            PINNED_REGISTRY_USER: "u",
+            PINNED_REGISTRY_PASSWORD: "s",
+            PINNED_REGISTRY_PULL_USER: "p",
+        }),
+        says: /PINNED_REGISTRY_PULL_PASSWORD is not set/,
+    },
+    {
+        input: "a pull-only login without a push login",
+        read: env({ PINNED_REGISTRY: "r.example", PINNED_REGISTRY_PULL_USER: "p", PINNED_REGISTRY_PULL_PASSWORD: "s" }),
+        says: /PINNED_REGISTRY_PULL_USER and PINNED_REGISTRY_PULL_PASSWORD are set, but PINNED_REGISTRY_USER/,
+    },
+    {
         input: "PINNED_CACHE=relative/dir",
         read: env({ PINNED_CACHE: "relative/dir" }),
         says: /PINNED_CACHE is "relative\/dir", a relative path/,
@@ -274,7 +289,15 @@ describe("every input is checked, and the refusal names it", () => {
                 (e: unknown) =>
                     e instanceof PinnedError &&
                     /pinned:registryPassword is written in plain text/.test(e.problem) &&
-                    /--secret/.test(e.fix),
+                    /npx pinned registry-password --release 2026-11-30-001/.test(e.fix),
+            );
+            write("Pulumi.2026-11-30-001.yaml", "config:\n  pinned:registryPullPassword: hunter2\n");
+            assert.throws(
+                () => readReleaseRecord("2026-11-30-001", dir),
+                (e: unknown) =>
+                    e instanceof PinnedError &&
+                    /pinned:registryPullPassword is written in plain text/.test(e.problem) &&
+                    /registry-password --pull/.test(e.fix),
             );
             write("Pulumi.2026-11-30-001.yaml", "config:\n  pinned:registryPassword:\n    secure: v1:abc\n");
             assert.ok(readReleaseRecord("2026-11-30-001", dir));

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { execSync } from "child_process";
 import { ConfigError, GitSourceError, RegistryError } from "../../core/errors";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
+import { bindPassword } from "../../core/registryLogin";
 import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
 import { ofType, promiseOf, registered, useMocks } from "./mocks";
 import { IMAGE_BUILD_TYPE } from "../../components/releaseImage";
@@ -97,7 +98,7 @@ describe("program (mocks)", function () {
                 config({
                     "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
                     "pinned:builder": "docker",
                 }),
             );
@@ -128,7 +129,14 @@ describe("program (mocks)", function () {
     it("with pinned:builder buildah (the default), a release without an image is refused with the commands that build it; nothing is registered", async () => {
         const reg = await fakeRegistry([]);
         try {
-            useMocks(R, config({ "pinned:registry": reg.host, "pinned:registryUser": "pinned", "pinned:registryPassword": "pw" }));
+            useMocks(
+                R,
+                config({
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
+                }),
+            );
             await assert.rejects(
                 program(),
                 (e: unknown) =>
@@ -164,7 +172,7 @@ describe("program (mocks)", function () {
                 config({
                     "pinned:registry": same.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword(same.host, "pw"),
                     "pinned:builder": "docker",
                 }),
             );
@@ -181,7 +189,7 @@ describe("program (mocks)", function () {
                 config({
                     "pinned:registry": other.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword(other.host, "pw"),
                     "pinned:builder": "docker",
                 }),
             );
@@ -202,7 +210,7 @@ describe("program (mocks)", function () {
                     "pinned:imageDigest": recorded,
                     "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
                 }),
             );
             const out = await outputsOf(await program());
@@ -229,7 +237,7 @@ describe("program (mocks)", function () {
                     "pinned:imageDigest": recorded,
                     "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
                 }),
             );
             await outputsOf(await program());
@@ -256,7 +264,7 @@ describe("program (mocks)", function () {
                     "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
                     "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
                 }),
             );
             await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /no longer has it/.test(e.problem));
@@ -275,7 +283,7 @@ describe("program (mocks)", function () {
                     "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
                     "pinned:registry": reg.host,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "wrong",
+                    "pinned:registryPassword": bindPassword(reg.host, "wrong"),
                 }),
             );
             await assert.rejects(program(), (e: unknown) => e instanceof RegistryError && /pinned:registryPassword/.test(e.fix));
@@ -293,7 +301,7 @@ describe("program (mocks)", function () {
                 config({
                     "pinned:imageDigest": `${other.host}/pinned/app@sha256:${HEX}`,
                     "pinned:registryUser": "pinned",
-                    "pinned:registryPassword": "pw",
+                    "pinned:registryPassword": bindPassword("127.0.0.1:5000", "pw"),
                 }),
             );
             await assert.rejects(
@@ -306,6 +314,105 @@ describe("program (mocks)", function () {
             assert.strictEqual(registered.length, 0);
         } finally {
             other.close();
+        }
+    });
+
+    it("a stack whose pinned:registry was changed to another loopback registry is refused before any credential is sent, naming the fix", async () => {
+        const seen: string[] = [];
+        const set = await fakeRegistry([`sha256:${HEX}`], {}, (auth) => seen.push(`set for: ${auth ?? ""}`));
+        const other = await fakeRegistry([`sha256:${HEX}`], {}, (auth) => seen.push(`other: ${auth ?? ""}`));
+        try {
+            useMocks(
+                R,
+                config({
+                    // The digest and the registry edited together, as a stack file in git can be.
+                    "pinned:imageDigest": `${other.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registry": other.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": bindPassword(set.host, "pw"),
+                }),
+            );
+            await assert.rejects(
+                program(),
+                (e: unknown) =>
+                    e instanceof ConfigError &&
+                    e.problem.includes(`pinned:registryPassword was set for registry ${set.host}, but pinned:registry is ${other.host}`) &&
+                    e.fix.includes(`put back pinned:registry: ${set.host}`) &&
+                    e.fix.includes(`npx pinned registry-password --release ${R}`),
+            );
+            assert.deepStrictEqual(seen, [], "no registry was asked, with or without credentials");
+            assert.strictEqual(registered.length, 0);
+        } finally {
+            set.close();
+            other.close();
+        }
+    });
+
+    it("a password from before binding goes only where pinned knows it belongs: the known registry's own password", async () => {
+        const seen: string[] = [];
+        const reg = await fakeRegistry([`sha256:${HEX}`], {}, (auth) => seen.push(auth ?? ""));
+        const saved = { ...process.env };
+        try {
+            const stack = (password: string) =>
+                config({
+                    "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": password,
+                });
+            Object.assign(process.env, { PINNED_REGISTRY: reg.host, PINNED_REGISTRY_USER: "pinned", PINNED_REGISTRY_PASSWORD: "pw" });
+            useMocks(R, stack("pw"));
+            await outputsOf(await program());
+            assert.ok(seen.length > 0, "the known registry was asked with its own password");
+            seen.length = 0;
+            useMocks(R, stack("another"));
+            await assert.rejects(
+                program(),
+                (e: unknown) => e instanceof ConfigError && /is not bound to a registry/.test(e.problem) && /registry-password/.test(e.fix),
+            );
+            assert.deepStrictEqual(seen, [], "an unbound password that is not the known one is sent nowhere");
+        } finally {
+            process.env = saved;
+            reg.close();
+        }
+    });
+
+    it("the pull Secret holds the pull-only login, never the push password; without a pull login a cluster release is refused", async () => {
+        const reg = await fakeRegistry([`sha256:${HEX}`]);
+        try {
+            const stack = (extra: Record<string, string>) =>
+                config({
+                    "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
+                    "pinned:renderYamlTo": "",
+                    ...extra,
+                });
+            useMocks(R, stack({}));
+            await assert.rejects(
+                program(),
+                (e: unknown) =>
+                    e instanceof ConfigError &&
+                    /names no pull-only login for the cluster/.test(e.problem) &&
+                    /pinned:registryPullUser/.test(e.fix) &&
+                    /PINNED_REGISTRY_PULL_USER/.test(e.fix),
+            );
+            assert.strictEqual(registered.length, 0);
+            useMocks(R, stack({ "pinned:registryPullUser": "puller", "pinned:registryPullPassword": bindPassword(reg.host, "pull-pw") }));
+            await outputsOf(await program());
+            const [secret] = ofType("kubernetes:core/v1:Secret");
+            // The document is a Pulumi secret: its value is wrapped.
+            const data = (secret.inputs.data as { value: Record<string, string> }).value[".dockerconfigjson"];
+            const doc = JSON.parse(Buffer.from(data, "base64").toString()) as {
+                auths: Record<string, { username: string; password: string }>;
+            };
+            assert.deepStrictEqual(Object.keys(doc.auths), [reg.host]);
+            assert.strictEqual(doc.auths[reg.host].username, "puller");
+            assert.strictEqual(doc.auths[reg.host].password, "pull-pw");
+            assert.ok(!JSON.stringify(doc).includes("registry="), "the binding stays in the stack");
+        } finally {
+            reg.close();
         }
     });
 

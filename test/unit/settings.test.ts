@@ -10,6 +10,7 @@ describe("settings resolver", () => {
             imageDigest: undefined,
             registry: undefined,
             registryUser: undefined,
+            registryPullUser: undefined,
             repository: DEFAULTS.repository,
             appDir: "/p/app",
             appName: "pinned-app",
