@@ -30,6 +30,8 @@ export interface TestRegistry {
     putBlobAt(repository: string, digest: string, data: Buffer): void;
     /** Request paths served, in order (`/v2/app/blobs/sha256:…`). */
     readonly requests: string[];
+    /** Every request's Authorization header, in order, refused ones too ("" when it sent none). */
+    readonly authorizations: string[];
     close(): void;
 }
 
@@ -43,9 +45,11 @@ export async function imageRegistry(auth?: { username: string; password: string 
     const blobs = new Map<string, Buffer>();
     const manifests = new Map<string, { body: Buffer; mediaType: string }>();
     const requests: string[] = [];
+    const authorizations: string[] = [];
     const expected = auth && `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
     const server = http.createServer((req, res) => {
         const url = req.url ?? "";
+        authorizations.push(req.headers.authorization ?? "");
         if (expected && req.headers.authorization !== expected) {
             res.writeHead(401, { "www-authenticate": 'Basic realm="test"' }).end();
             return;
@@ -72,6 +76,7 @@ export async function imageRegistry(auth?: { username: string; password: string 
     return {
         host,
         requests,
+        authorizations,
         close: () => server.close(),
         putManifest(repository, body, mediaType) {
             const digest = sha256(body);

@@ -1,0 +1,97 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { cacheDir, readEnvFile } from "../../release/localEnvironment";
+import { imageRegistry } from "../support/imageRegistry";
+import { useClusterProject } from "./support/clusterProject";
+
+const A = "2026-12-06-001";
+
+/** The `.dockerconfigjson` of a namespace's pull Secret, decoded. */
+function pullSecretDocument(
+    kubectl: (args: string[]) => string,
+    namespace: string,
+): { auths: Record<string, { username?: string; password?: string; auth?: string }> } {
+    const data = kubectl(["get", "secret", "pinned-app-registry", "-n", namespace, "-o", "jsonpath={.data.\\.dockerconfigjson}"]);
+    return JSON.parse(Buffer.from(data, "base64").toString()) as {
+        auths: Record<string, { username?: string; password?: string; auth?: string }>;
+    };
+}
+
+/**
+ * What a release hands out, on the real engine, registry, API server and
+ * node: the cluster gets a login that can only pull, and a stack file
+ * edited to name another registry gets no credential sent anywhere.
+ */
+describe("registry credentials: the cluster's login cannot push, and a password goes only to its own registry (real engine, registry, cluster)", function () {
+    this.timeout(15 * 60 * 1000);
+    const suite = useClusterProject("creds");
+
+    it("after a release, the namespace's pull Secret holds the pull-only login: no push password, refused an upload, and the real node pulled with it", async () => {
+        const { project, env, cluster, namespace } = suite;
+        cluster.requireRealNode();
+        await project.release(A);
+        const up = project.up(A);
+        assert.strictEqual(up.status, 0, up.output);
+        assert.ok(cluster.readyPodIPs(namespace).length > 0, "a Ready pod: the node pulled the image with the Secret");
+        const doc = pullSecretDocument((args) => cluster.kubectl(args), namespace);
+        const text = JSON.stringify(doc);
+        assert.ok(!text.includes(env.registry.password), "the push password is not in the Secret");
+        assert.ok(
+            !text.includes(Buffer.from(`${env.registry.username}:${env.registry.password}`).toString("base64")),
+            "nor base64-encoded",
+        );
+        assert.deepStrictEqual(Object.keys(doc.auths), [env.registry.server]);
+        const login = doc.auths[env.registry.server];
+        const creds = readEnvFile(path.join(cacheDir(), "registry-credentials")) ?? {};
+        assert.strictEqual(login.username, creds.REGISTRY_PULL_USER);
+        assert.notStrictEqual(login.password, env.registry.password);
+        const auth = `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`;
+        const repo = suite.repository;
+        const read = await fetch(`http://${env.registry.server}/v2/`, { headers: { authorization: auth } });
+        assert.strictEqual(read.status, 200, "the Secret's login reads");
+        const upload = await fetch(`http://${env.registry.server}/v2/${repo}/blobs/uploads/`, {
+            method: "POST",
+            headers: { authorization: auth },
+        });
+        assert.ok(upload.status === 401 || upload.status === 403, `the Secret's login starts no upload: HTTP ${upload.status}`);
+        const tag = await fetch(`http://${env.registry.server}/v2/${repo}/manifests/${A}`, {
+            method: "PUT",
+            headers: { authorization: auth, "content-type": "application/vnd.docker.distribution.manifest.v2+json" },
+            body: "{}",
+        });
+        assert.ok(tag.status === 401 || tag.status === 403, `the Secret's login cannot move the release tag: HTTP ${tag.status}`);
+    });
+
+    it("a stack file whose pinned:registry (and digest) were changed to another loopback registry is refused before any credential is sent, naming the fix", async () => {
+        const { project, env } = suite;
+        const other = await imageRegistry();
+        const file = path.join(project.dir, "stacks", `Pulumi.${A}.yaml`);
+        const before = fs.readFileSync(file, "utf8");
+        try {
+            // What an edit in git can do: plain-text keys, the encrypted password untouched.
+            fs.writeFileSync(file, before.split(env.registry.server).join(other.host));
+            for (const args of [
+                ["up", "--release", A],
+                ["rollback", "--to", A],
+            ]) {
+                const r = project.pinned(args);
+                assert.strictEqual(r.status, 1, r.output);
+                assert.match(
+                    r.output,
+                    new RegExp(
+                        `pinned:registryPassword was set for registry ${env.registry.server.replace(/\./g, "\\.")}, but pinned:registry is ${other.host.replace(/\./g, "\\.")}`,
+                    ),
+                );
+                assert.match(r.output, new RegExp(`put back pinned:registry: ${env.registry.server.replace(/\./g, "\\.")}`));
+                assert.match(r.output, /npx pinned registry-password --release 2026-12-06-001/);
+            }
+            assert.deepStrictEqual(other.authorizations, [], "the other registry was not asked at all, so no credential reached it");
+        } finally {
+            fs.writeFileSync(file, before);
+            other.close();
+        }
+        const again = project.up(A);
+        assert.strictEqual(again.status, 0, again.output);
+    });
+});
