@@ -718,13 +718,17 @@ cmd_down() {
 # ---------------------------------------------------------------- check
 
 # pull_secret_file FILE : write a .dockerconfigjson for the embedded registry
-# into FILE, from $CACHE/registry-credentials; the password never appears on
-# a command line or in the environment (python reads the file itself).
+# into FILE, from $CACHE/registry-credentials: its pull-only user (a file
+# from before that user has the push one only); the password never appears
+# on a command line or in the environment (python reads the file itself).
 pull_secret_file() {
   python3 - "$CACHE/registry-credentials" "$1" <<'PY'
 import base64, json, os, sys
 creds = dict(line.rstrip("\n").split("=", 1) for line in open(sys.argv[1]) if "=" in line)
-auth = base64.b64encode(("%s:%s" % (creds["REGISTRY_USER"], creds["REGISTRY_PASSWORD"])).encode()).decode()
+user, password = creds.get("REGISTRY_PULL_USER"), creds.get("REGISTRY_PULL_PASSWORD")
+if not (user and password):
+    user, password = creds["REGISTRY_USER"], creds["REGISTRY_PASSWORD"]
+auth = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 with os.fdopen(fd, "w") as f:
     json.dump({"auths": {creds["REGISTRY"]: {"auth": auth}}}, f)
