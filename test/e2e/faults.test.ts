@@ -71,6 +71,9 @@ describe("faults during a release (real engine, registry, API server, node)", fu
             PINNED_REGISTRY: registry.address,
             PINNED_REGISTRY_USER: suite.env.registry.username,
             PINNED_REGISTRY_PASSWORD: suite.env.registry.password,
+            // The node pulls through the proxy with the registry's pull-only login.
+            PINNED_REGISTRY_PULL_USER: suite.env.registry.pullUsername ?? "",
+            PINNED_REGISTRY_PULL_PASSWORD: suite.env.registry.pullPassword ?? "",
         };
         // The push goes through the proxy (the base image still comes from
         // the registry itself); a short progress deadline keeps a failed

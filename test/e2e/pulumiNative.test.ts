@@ -144,20 +144,34 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         assert.match(cluster.kubectl(["get", "service", "pinned-app", "-n", NAMESPACE, "-o", "name"]), /service\/pinned-app/);
     });
 
+    /** Both passwords, one a line, for a shell that reads them first (READ_PASSWORDS). */
+    const passwords = () => `${suite.env.registry.password}\n${suite.env.registry.pullPassword ?? ""}\n`;
+    const READ_PASSWORDS = "IFS= read -r push_password; IFS= read -r pull_password";
+    /**
+     * The cluster's pull-only login, set as a user would with pulumi alone:
+     * the password bound to its registry (registry=<host> password=…).
+     */
+    const pullLogin = (release: string) => [
+        `pulumi config set --stack ${release} pinned:registryPullUser ${suite.env.registry.pullUsername ?? ""}`,
+        `printf 'registry=%s password=%s' ${suite.env.registry.server} "$pull_password" | pulumi config set --stack ${release} --secret pinned:registryPullPassword`,
+    ];
+
     it("a new release made with pulumi alone: @pulumi/docker builds and pushes it, labels and digest are real; its image is not signed, so a second up builds again and says why", async () => {
         const commit = await project.release(C);
         const setup = project.userShell(
             [
+                READ_PASSWORDS,
                 `pulumi stack init ${C}`,
                 `pulumi config set --stack ${C} pinned:commit ${commit}`,
                 `pulumi config set --stack ${C} pinned:registry ${env.registry.server}`,
                 `pulumi config set --stack ${C} pinned:registryUser ${env.registry.username}`,
                 // The engine builds only with the Docker provider (buildah runs outside it).
                 `pulumi config set --stack ${C} pinned:builder docker`,
-                // The password from stdin: never a command-line argument.
-                `pulumi config set --stack ${C} --secret pinned:registryPassword`,
+                ...pullLogin(C),
+                // The passwords from stdin: never a command-line argument (printf is bash's own).
+                `printf '%s' "$push_password" | pulumi config set --stack ${C} --secret pinned:registryPassword`,
             ].join("\n"),
-            env.registry.password,
+            passwords(),
         );
         assert.strictEqual(setup.status, 0, setup.output);
         const up = project.userShell(`pulumi up --stack ${C} --yes --skip-preview`);
@@ -200,13 +214,15 @@ describe("plain pulumi up / preview / destroy (the pulumi CLI, no pinned)", func
         await project.git.addTag(D);
         const setup = project.userShell(
             [
+                READ_PASSWORDS,
                 `pulumi stack init ${D}`,
                 `pulumi config set --stack ${D} pinned:commit ${commit}`,
                 `pulumi config set --stack ${D} pinned:registry ${env.registry.server}`,
                 `pulumi config set --stack ${D} pinned:registryUser ${env.registry.username}`,
-                `pulumi config set --stack ${D} --secret pinned:registryPassword`,
+                ...pullLogin(D),
+                `printf '%s' "$push_password" | pulumi config set --stack ${D} --secret pinned:registryPassword`,
             ].join("\n"),
-            env.registry.password,
+            passwords(),
         );
         assert.strictEqual(setup.status, 0, setup.output);
         const live = cluster.liveImage(NAMESPACE);

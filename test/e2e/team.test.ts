@@ -228,6 +228,8 @@ describe("a team shares releases through the state store (two machines; real sto
                 PINNED_REGISTRY: registry.server,
                 PINNED_REGISTRY_USER: registry.username,
                 PINNED_REGISTRY_PASSWORD: registry.password,
+                PINNED_REGISTRY_PULL_USER: registry.pullUsername ?? "",
+                PINNED_REGISTRY_PULL_PASSWORD: registry.pullPassword ?? "",
                 PINNED_KUBECONFIG: fs.readFileSync(cluster.kubeconfig, "utf8"),
                 PULUMI_BACKEND_URL: store.url,
                 AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID,

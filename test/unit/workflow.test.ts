@@ -112,6 +112,7 @@ describe("release workflow (.github/workflows/pinned-release.yml)", () => {
         assert.deepStrictEqual(secretsOf(release.steps), [
             "PINNED_KUBECONFIG",
             "PINNED_REGISTRY_PASSWORD",
+            "PINNED_REGISTRY_PULL_PASSWORD",
             "PINNED_SIGNING_KEY",
             "PINNED_SIGNING_PASSWORD",
             "PINNED_STATE_SECRET_ACCESS_KEY",

@@ -6,7 +6,8 @@ import { PROJECT_DIR } from "../../../release/project";
 
 /** The embedded environment's facts the end-to-end tests need. */
 export interface LocalEnv {
-    readonly registry: { server: string; username: string; password: string };
+    /** The embedded registry: its push login, and its pull-only login (the one the cluster gets). */
+    readonly registry: { server: string; username: string; password: string; pullUsername?: string; pullPassword?: string };
     /** `127.0.0.1:5000/pinned/python@sha256:…`, the base the app builds on. */
     readonly baseRef: string;
     /** `127.0.0.1:5000/pinned/python:3.11.2-bookworm`, the same base by its tag. */
