@@ -95,4 +95,29 @@ describe("registry credentials: the cluster's login cannot push, and a password 
         const again = project.up(A);
         assert.strictEqual(again.status, 0, again.output);
     });
+
+    it("pinned registry-password binds a password (read from stdin) to the registry the stack names: that registry then gets it, and only it", async () => {
+        const { project, env } = suite;
+        const other = await imageRegistry();
+        const file = path.join(project.dir, "stacks", `Pulumi.${A}.yaml`);
+        const before = fs.readFileSync(file, "utf8");
+        try {
+            fs.writeFileSync(file, before.split(env.registry.server).join(other.host));
+            const set = project.bash(
+                `printf '%s' other-push-pw | ./bin/pinned registry-password --release ${A}\n` +
+                    `printf '%s' other-pull-pw | ./bin/pinned registry-password --pull --release ${A}`,
+            );
+            assert.strictEqual(set.status, 0, set.output);
+            assert.ok(set.output.includes(`pinned:registryPassword of release ${A} is set, bound to registry ${other.host}`), set.output);
+            assert.ok(!fs.readFileSync(file, "utf8").includes("other-push-pw"), "the stack file holds it encrypted");
+            const r = await project.pinnedAsync(["up", "--release", A]);
+            // The other registry has no such image: the check fails there, having used the new password.
+            assert.strictEqual(r.status, 1, r.output);
+            const sent = [...new Set(other.authorizations)];
+            assert.deepStrictEqual(sent, [`Basic ${Buffer.from("pinned:other-push-pw").toString("base64")}`]);
+        } finally {
+            fs.writeFileSync(file, before);
+            other.close();
+        }
+    });
 });
