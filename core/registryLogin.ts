@@ -43,12 +43,15 @@ export function localRegistry(): (KnownRegistry & { username: string; password: 
     if (!creds?.REGISTRY || !creds.REGISTRY_USER || !creds.REGISTRY_PASSWORD) {
         return undefined;
     }
+    // An older registry.sh rewrites the file with the push pair only; the
+    // pull pair's second copy (scripts/env/registry.sh) still holds it.
+    const pull = creds.REGISTRY_PULL_USER ? creds : (readEnvFile(path.join(cacheDir(), "run", "registry", "pull-credentials")) ?? {});
     return {
         server: creds.REGISTRY,
         username: creds.REGISTRY_USER,
         password: creds.REGISTRY_PASSWORD,
-        pullUsername: creds.REGISTRY_PULL_USER || undefined,
-        pullPassword: creds.REGISTRY_PULL_PASSWORD || undefined,
+        pullUsername: pull.REGISTRY_PULL_USER || undefined,
+        pullPassword: pull.REGISTRY_PULL_PASSWORD || undefined,
     };
 }
 

@@ -45,6 +45,10 @@ NGINX_CONF="$RUN/nginx.conf"
 NGINX_PID="$RUN/nginx.pid"
 NGINX_LOG="$RUN/nginx.log"
 PUSH_HTPASSWD="$RUN/push.htpasswd"
+# A second copy of the pull pair: an older registry.sh rewrites $CREDS with
+# the push pair only, and the pull password must survive that unchanged
+# (the cluster's pull Secrets hold it).
+PULL_CREDS="$RUN/pull-credentials"
 ALL_HTPASSWD="$RUN/all.htpasswd"
 USER_NAME=pinned
 PULL_USER_NAME=pinned-pull
@@ -99,6 +103,10 @@ load_creds() {
   REGISTRY_PASSWORD="$(sed -n 's/^REGISTRY_PASSWORD=//p' "$CREDS")"
   REGISTRY_PULL_USER="$(sed -n 's/^REGISTRY_PULL_USER=//p' "$CREDS")"
   REGISTRY_PULL_PASSWORD="$(sed -n 's/^REGISTRY_PULL_PASSWORD=//p' "$CREDS")"
+  if [ -z "$REGISTRY_PULL_USER" ] && [ -s "$PULL_CREDS" ]; then
+    REGISTRY_PULL_USER="$(sed -n 's/^REGISTRY_PULL_USER=//p' "$PULL_CREDS")"
+    REGISTRY_PULL_PASSWORD="$(sed -n 's/^REGISTRY_PULL_PASSWORD=//p' "$PULL_CREDS")"
+  fi
   [ -n "$REGISTRY_USER" ] && [ -n "$REGISTRY_PASSWORD" ] && [ -n "$REGISTRY_PULL_USER" ] && [ -n "$REGISTRY_PULL_PASSWORD" ]
 }
 
@@ -134,6 +142,9 @@ write_creds() {
     mv -f "$tmp" "$CREDS"
   fi
   chmod 600 "$CREDS"
+  mkdir -p "$RUN"
+  want="$(printf 'REGISTRY_PULL_USER=%s\nREGISTRY_PULL_PASSWORD=%s' "$REGISTRY_PULL_USER" "$REGISTRY_PULL_PASSWORD")"
+  [ "$(cat "$PULL_CREDS" 2>/dev/null)" = "$want" ] || write_private "$PULL_CREDS" "$want"
 }
 
 # htpasswd_line USER PASSWORD : one SHA-512 crypt line, the password on stdin
@@ -187,12 +198,14 @@ storage:
     enabled: true
   cache:
     blobdescriptor: inmemory
+# Indented by four: an older registry.sh reads '^  addr: ' as a TCP address
+# it must serve, and refuses to start; finding none, it uses this registry.
 http:
-  net: unix
-  addr: $SOCK
-  secret: $(cat "$RUN/http-secret")
-  headers:
-    X-Content-Type-Options: [nosniff]
+    net: unix
+    addr: $SOCK
+    secret: $(cat "$RUN/http-secret")
+    headers:
+        X-Content-Type-Options: [nosniff]
 health:
   storagedriver:
     enabled: true
@@ -275,7 +288,7 @@ socket_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' --unix-socket "$SOCK
 # it is stopped so it can start again behind nginx, on the same data.
 stop_tcp_registry() {
   bg_alive "$PIDFILE" docker-registry || return 0
-  grep -q '^  net: unix$' "$CONFIG" 2>/dev/null && return 0
+  grep -q '^ *net: unix$' "$CONFIG" 2>/dev/null && return 0
   local running_addr
   running_addr="$(sed -n 's/^  addr: //p' "$CONFIG" 2>/dev/null)"
   if [ -n "$running_addr" ] && [ "$running_addr" != "$ADDR" ]; then
@@ -359,6 +372,9 @@ cmd_up() {
   [ "${#need[@]}" -eq 0 ] || apt_ensure "$PART" "${need[@]}"
   ensure_creds
   ensure_htpasswd
+  # Rewritten in place for a running registry too: the file is what an
+  # older registry.sh reads (see write_config).
+  [ -s "$CONFIG" ] && grep -q '^ *net: unix$' "$CONFIG" && write_config
 
   if bg_alive "$PIDFILE" docker-registry && bg_alive "$NGINX_PID" nginx && checks_pass; then
     write_creds
