@@ -37,8 +37,11 @@ describe("no secret on a command line (real engine, registry, API server)", func
             while (running) {
                 for (const line of commandLines()) {
                     seen.add(line.split(" ")[0]);
-                    if (line.includes(password)) {
-                        leaks.push(line.replace(password, "<password>"));
+                    // The push password, and the pull-only one the pull Secret gets.
+                    for (const secret of [password, env.registry.pullPassword ?? password]) {
+                        if (line.includes(secret)) {
+                            leaks.push(line.replace(secret, "<password>"));
+                        }
                     }
                 }
                 samples++;
@@ -61,6 +64,7 @@ describe("no secret on a command line (real engine, registry, API server)", func
             "saw buildah",
         );
         assert.ok(project.stackConfig("2026-12-01-001")["pinned:registryPassword"], "the password was written, as a secret");
+        assert.ok(project.stackConfig("2026-12-01-001")["pinned:registryPullPassword"], "so was the pull-only one");
     });
 
     it("a wrong passphrase: exit 1 naming the stack, no stack trace; an empty one is refused before the engine starts", () => {
