@@ -46,6 +46,7 @@ describe("pull-request workflow (.github/workflows/pinned-preview.yml)", () => {
             "PINNED_PREVIEW_KUBECONFIG",
             "PINNED_PREVIEW_REGISTRY_PASSWORD",
             "PINNED_PREVIEW_STATE_SECRET_ACCESS_KEY",
+            "PINNED_REGISTRY_PULL_PASSWORD",
             "PULUMI_CONFIG_PASSPHRASE",
         ]);
         assert.strictEqual(
