@@ -257,6 +257,10 @@ http {
       proxy_set_header X-Forwarded-Proto \$scheme;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_set_header Authorization \"\";
+      # Uploads stream to the registry instead of into a temporary file:
+      # nginx buffers a chunked request body whatever proxy_request_buffering
+      # says unless it speaks HTTP/1.1 to the upstream.
+      proxy_http_version 1.1;
       proxy_request_buffering off;
       proxy_buffering off;
       proxy_read_timeout 900;
@@ -375,6 +379,13 @@ cmd_up() {
   # Rewritten in place for a running registry too: the file is what an
   # older registry.sh reads (see write_config).
   [ -s "$CONFIG" ] && grep -q '^ *net: unix$' "$CONFIG" && write_config
+  # A running nginx rereads a changed configuration (SIGHUP: in-flight
+  # requests finish on the old workers).
+  if bg_alive "$NGINX_PID" nginx; then
+    local before; before="$(cat "$NGINX_CONF" 2>/dev/null)"
+    write_nginx_conf
+    [ "$(cat "$NGINX_CONF")" = "$before" ] || { step "$PART" "nginx configuration changed; reloading it"; kill -HUP "$(cat "$NGINX_PID")"; }
+  fi
 
   if bg_alive "$PIDFILE" docker-registry && bg_alive "$NGINX_PID" nginx && checks_pass; then
     write_creds
