@@ -6,6 +6,8 @@ export interface OptionSpec {
     /** The value's placeholder in the usage text, for a string option: `R`. */
     readonly value?: string;
     readonly help: string;
+    /** The command cannot run without it: the parser refuses its absence and the usage shows it without brackets. */
+    readonly required?: boolean;
 }
 
 /** What a command accepts and how its usage reads; the usage text is made from it. */
@@ -49,6 +51,9 @@ export function parseCommandLine(spec: CommandSpec, args: string[]): CommandLine
                 seen.add(token.name);
             }
         }
+        if (Object.entries(spec.options ?? {}).some(([name, o]) => o.required && !seen.has(name))) {
+            return undefined;
+        }
         const n = parsed.positionals.length;
         if (spec.positionals && (n < spec.positionals.min || n > spec.positionals.max)) {
             return undefined;
@@ -62,7 +67,13 @@ export function parseCommandLine(spec: CommandSpec, args: string[]): CommandLine
 /** The usage text: synopsis, what the command does, and each option. */
 export function usageOf(spec: CommandSpec): string {
     const options = Object.entries(spec.options ?? {});
-    const synopsis = [`usage: pinned ${spec.name}`, ...options.map(([name, o]) => `[--${name}${o.value ? ` ${o.value}` : ""}]`)];
+    const shown = ([name, o]: [string, OptionSpec]) => {
+        const option = `--${name}${o.value ? ` ${o.value}` : ""}`;
+        return o.required ? option : `[${option}]`;
+    };
+    // Required options first, as a reader types them.
+    const ordered = [...options.filter(([, o]) => o.required), ...options.filter(([, o]) => !o.required)];
+    const synopsis = [`usage: pinned ${spec.name}`, ...ordered.map(shown)];
     const p = spec.positionals;
     if (p) {
         const many = p.max > 1 ? "..." : "";

@@ -10,7 +10,7 @@ import { reportError } from "../ui/output";
 export const REGISTRY_PASSWORD_COMMAND: CommandSpec = {
     name: "registry-password",
     options: {
-        release: { type: "string", value: "R", help: "the release whose stack gets the password" },
+        release: { type: "string", value: "R", help: "the release whose stack gets the password", required: true },
         pull: { type: "boolean", help: "the cluster's pull-only password (pinned:registryPullPassword)" },
     },
     description: `Reads a registry password from stdin and sets it as release R's secret

@@ -25,4 +25,14 @@ describe("command lines (util.parseArgs)", () => {
             "usage: pinned demo [--to R] [--json] [FILE...]\n\nDoes a demo.\n\n  --to R           where to\n  --json           as JSON",
         );
     });
+    it("a required option: refused when absent, shown first and without brackets", () => {
+        const spec: CommandSpec = {
+            name: "demo",
+            options: { json: { type: "boolean", help: "as JSON" }, release: { type: "string", value: "R", help: "which", required: true } },
+            description: "Does a demo.",
+        };
+        assert.strictEqual(parseCommandLine(spec, ["--json"]), undefined);
+        assert.deepStrictEqual(parseCommandLine(spec, ["--release", "r"])?.values, { release: "r" });
+        assert.match(usageOf(spec), /^usage: pinned demo --release R \[--json\]\n/);
+    });
 });
