@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import { CHILD_VARS, childEnv } from "./childEnv";
 
 /** buildah, as this machine has it: what a reproducible build runs, and what its images record. */
 export interface Builder {
@@ -10,7 +11,7 @@ export interface Builder {
 
 /** The buildah on PATH (one `buildah --version`, about 20 ms), or undefined when there is none. */
 export function localBuilder(): Builder | undefined {
-    const r = spawnSync("buildah", ["--version"], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync("buildah", ["--version"], { encoding: "utf8", env: childEnv(CHILD_VARS.buildah), timeout: 30_000 });
     const version = r.status === 0 ? /buildah version (\S+)/.exec(r.stdout)?.[1] : undefined;
     return version ? { name: "buildah", version, label: `buildah ${version}` } : undefined;
 }

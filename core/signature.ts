@@ -7,6 +7,7 @@ import { PinnedError } from "./errors";
 import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "./provenance";
 import { RegistryCredentials, writeAuthFile } from "./registry";
 import { localSigning } from "./localCache";
+import { CHILD_VARS, childEnv } from "./childEnv";
 
 /**
  * Release images are signed, and carry a signed provenance attestation and
@@ -68,7 +69,7 @@ class ToolHome {
 
     /** Only what the tools need: no registry or engine secrets of the caller's. */
     env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        return {
+        return childEnv(CHILD_VARS.signing, {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             HOME: this.dir,
             DOCKER_CONFIG: path.join(this.dir, "docker"),
@@ -76,7 +77,7 @@ class ToolHome {
             COSIGN_YES: "true",
             SYFT_CHECK_FOR_APP_UPDATE: "false",
             ...extra,
-        };
+        });
     }
 
     remove(): void {

@@ -21,6 +21,7 @@ import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "./las
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { leaseLostSignal } from "./leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
+import { clearPendingOperations } from "./pendingOperations";
 import { PROJECT_DIR } from "./project";
 import { dropNewEmptyStack, putBack } from "./putBack";
 import { additions, liveDrift, removeAdditions } from "./driftRepair";
@@ -215,6 +216,10 @@ async function updateRelease(
           });
     // Under both locks: an engine killed with an earlier pinned left its stack lock.
     await clearGoneEngineLocks(env.PULUMI_BACKEND_URL, release, workspace, progress);
+    if (existed) {
+        // Under both locks too: what an engine killed mid-operation left (pendingOperations.ts).
+        await clearPendingOperations(stack, env.PULUMI_BACKEND_URL, target, progress);
+    }
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
         const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));

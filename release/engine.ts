@@ -7,6 +7,7 @@ import { engineEnv } from "./engineEnv";
 import { projectEngineCommand } from "./engineVersion";
 import { cacheDir } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
+import { CHILD_VARS, childEnv, passes } from "../core/childEnv";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */
 type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
@@ -40,17 +41,31 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // holder stops it before taking over (holding.ts). The engine's own
     // path is then an argument; its directory is on PATH through engineEnv.
     const wrapped = fs.existsSync(SETSID) && fs.existsSync(SETPRIV);
-    if (wrapped) {
-        Object.defineProperty(command, "command", { value: SETSID });
-    }
+    // The SDK starts the engine with all of this process's environment
+    // plus the workspace's; env -u takes out, by name only (values never
+    // reach a command line), what neither the engine nor anything it
+    // starts reads (childEnv.ts): COSIGN_PASSWORD, for one.
+    Object.defineProperty(command, "command", { value: wrapped ? SETSID : ENV });
     command.run = (args: string[], ...rest: unknown[]) => {
         const engineArgs = opts.render && ["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args;
-        return run.call(command, wrapped ? [SETPRIV, "--pdeathsig", "KILL", base.command, ...engineArgs] : engineArgs, ...rest);
+        const unset = notForEngine(rest[1] as Record<string, string> | undefined);
+        const argv = wrapped ? [ENV, ...unset, SETPRIV, "--pdeathsig", "KILL", base.command] : [...unset, base.command];
+        return run.call(command, [...argv, ...engineArgs], ...rest);
     };
     return command;
 }
 
 let baseCommand: Promise<PulumiCommand> | undefined;
+
+/** coreutils' env: `env -u NAME` starts a program without that variable. */
+const ENV = "/usr/bin/env";
+
+/** `-u NAME` for each variable of this process the engine does not get (the workspace's own `set` stay). */
+export function notForEngine(set: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): string[] {
+    return Object.keys(from)
+        .filter((name) => !passes(name, CHILD_VARS.engine) && !(name in set))
+        .flatMap((name) => ["-u", name]);
+}
 
 /** util-linux's setsid: runs a program in a new session (no controlling terminal's signals). */
 const SETSID = "/usr/bin/setsid";
@@ -95,7 +110,7 @@ export function setSecretConfig(workspace: LocalWorkspace, stack: string, key: s
     const r = spawnSync(pulumiBinary(), ["config", "set", "--secret", "--stack", stack, key], {
         cwd: workspace.workDir,
         encoding: "utf8",
-        env: { ...process.env, ...workspace.envVars },
+        env: childEnv(CHILD_VARS.engine, workspace.envVars),
         input: value,
         timeout: 60_000,
     });

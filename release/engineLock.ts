@@ -51,6 +51,39 @@ export function removeGoneEngineLocks(backendUrl: string, stack: string, progres
     }
 }
 
+/**
+ * After this run's own engine died by a signal (SIGKILL, the OOM killer)
+ * during its update of `stack`: the lock it left, made since `since` (ms),
+ * removed with a line. Safe because this process still holds the target
+ * (no other pinned runs an engine on it), its engine is gone, and the
+ * engine's lock is exclusive: while that engine held it, no other lock of
+ * the stack could be made. file:// backends only; elsewhere the next
+ * update's refusal names the lock (runUpdate).
+ */
+export function removeKilledEngineLocks(backendUrl: string, stack: string, since: number, progress: Steps): void {
+    const dir = fileBackendDir(backendUrl);
+    if (dir === undefined) {
+        return;
+    }
+    for (const lockDir of stackLockDirs(path.join(dir, ".pulumi", "locks"), stack)) {
+        for (const entry of fs.readdirSync(lockDir)) {
+            const file = path.join(lockDir, entry);
+            const lock = readLock(file);
+            // Whole seconds: a lock of second S may have been made up to 1 s after S.
+            if (lock && Date.parse(lock.timestamp) + 1000 > since) {
+                fs.rmSync(file, { force: true });
+                progress.line(`removed the lock the killed engine left on stack ${stack} (made at ${lock.timestamp}, during this update)`);
+            }
+        }
+    }
+}
+
+/** The signal that ended the engine, when it did not exit by itself (CommandError keeps execa's error). */
+export function engineKilledBy(err: unknown): string | undefined {
+    const signal = (err as { commandResult?: { err?: { signal?: unknown } } }).commandResult?.err?.signal;
+    return typeof signal === "string" ? signal : undefined;
+}
+
 /** One lock as the engine names it when it refuses an update. */
 export interface EngineLock {
     readonly by: string;

@@ -5,7 +5,7 @@ import { PinnedError } from "../core/errors";
 import { DeadlineError, withDeadline } from "./deadline";
 import { readbackFree } from "./engine";
 import { EngineProgress } from "./engineProgress";
-import { locksInRefusal, madeByGoneEngine } from "./engineLock";
+import { engineKilledBy, locksInRefusal, madeByGoneEngine, removeKilledEngineLocks } from "./engineLock";
 import { describeOutcome, engineStderr, lastLines } from "./failure";
 import { PROJECT_DIR } from "./project";
 import { Steps } from "./steps";
@@ -55,6 +55,7 @@ export async function runUpdate(
             created,
         );
     let retry = false;
+    const started = Date.now();
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
         // stack whose state predates another release sees the cluster as it
@@ -72,6 +73,12 @@ export async function runUpdate(
         if (err instanceof CommandError) {
             const stderr = engineStderr(err) ?? "";
             fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
+            const killedBy = engineKilledBy(err);
+            if (killedBy) {
+                // Its pending operations stay for the next update of the stack to clear (pendingOperations.ts).
+                progress.line(`the engine was killed (${killedBy}) during the update of stack ${stack.name}`);
+                removeKilledEngineLocks(stack.workspace.envVars.PULUMI_BACKEND_URL ?? "", stack.name, started, progress);
+            }
             const locks = locksInRefusal(stderr);
             if (locks && locks.length > 0) {
                 const named = locks.map((l) => `${l.by} (pid ${l.pid}) at ${l.at}`).join(", ");

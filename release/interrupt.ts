@@ -58,7 +58,7 @@ export async function withInterrupts<T>(progress: Steps, fn: () => Promise<T>): 
             return;
         }
         progress.line(
-            `${signal} again: stopping the engine at once; afterwards run pinned status, and pulumi refresh --stack <release> if the engine reports pending operations`,
+            `${signal} again: stopping the engine at once; the next pinned command that deploys that release clears the pending operations it may leave`,
         );
         stopEnginesAtOnce();
     };

@@ -95,6 +95,7 @@ export function inputsFingerprint(
     target: DeployTarget,
     engineEnv: Record<string, string>,
     projectDir = PROJECT_DIR,
+    ambient: NodeJS.ProcessEnv = process.env,
 ): string {
     const hash = crypto.createHash("sha256").update(`pinned inputs v2\0${process.version}\0`);
     for (const entry of PROGRAM_INPUTS) {
@@ -106,7 +107,7 @@ export function inputsFingerprint(
     const config = { ...(doc.config ?? {}) };
     delete config["pinned:imageDigest"];
     hash.update(`stack\0${canonicalJson({ ...doc, config })}\0`);
-    const env: Record<string, string | undefined> = { ...process.env, ...engineEnv, ...targetEnv(target) };
+    const env: Record<string, string | undefined> = { ...ambient, ...engineEnv, ...targetEnv(target) };
     for (const key of Object.keys(env).sort()) {
         // The holder's mark differs in every process and the program never reads it.
         if (ENV_INPUT.test(key) && !SECRET_ENV.test(key) && key !== HOLDER_ENV) {

@@ -4,6 +4,7 @@ import { isReleaseName } from "../core/git/releaseName";
 import { ANNOTATIONS } from "../core/annotations";
 import { deploymentLocation, newestRelease, ReleaseRecord } from "./stackFile";
 import { chooseTarget, DeployTarget } from "./target";
+import { CHILD_VARS, childEnv } from "../core/childEnv";
 
 /** What the cluster says runs. */
 export interface LiveDeployment {
@@ -63,7 +64,11 @@ export function rolloutState(d: DeploymentStatusView): RolloutState {
 export function readLiveDeployment(kubeconfig: string | undefined, namespace: string, name: string): LiveDeployment | undefined {
     const args = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "get", "deployment", name, "-n", namespace, "-o", "json"];
     // An API server that accepts and never answers must not hold the deploy lock forever.
-    const r = spawnSync("kubectl", [...args, "--request-timeout=30s"], { encoding: "utf8", timeout: 40_000 });
+    const r = spawnSync("kubectl", [...args, "--request-timeout=30s"], {
+        encoding: "utf8",
+        env: childEnv(CHILD_VARS.kubectl),
+        timeout: 40_000,
+    });
     if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
         throw new PinnedError(
             `the API server did not answer within 30 s while reading deployment ${namespace}/${name}.`,

@@ -10,6 +10,7 @@ import { buildTimeoutSeconds, withDeadline } from "./deadline";
 import { lastLines } from "./failure";
 import { Steps } from "./steps";
 import { Builder, localBuilder } from "../core/builder";
+import { CHILD_VARS, childEnv } from "../core/childEnv";
 
 /**
  * Builds a release image bit for bit reproducibly, with buildah (Debian's
@@ -75,7 +76,7 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
         const context = path.join(src, path.relative(req.repoRoot, req.recipe.context));
         const dockerfile = path.join(src, path.relative(req.repoRoot, req.recipe.dockerfile));
         // Credentials in a file of this build's own (mode 0600), never on a command line.
-        const env = { ...process.env, REGISTRY_AUTH_FILE: authFileIn(work, req.registry) };
+        const env = childEnv(CHILD_VARS.buildah, { REGISTRY_AUTH_FILE: authFileIn(work, req.registry) });
         const epoch = epochOf(req.commitTime);
         onPhase("build");
         await run(
@@ -106,7 +107,7 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
             await run([...store, "push", "--quiet", tls, "--digestfile", digestFile, local, `docker://${req.imageName}`], env, req);
         } finally {
             // The image is in the registry now; the storage goes with the work directory.
-            spawnSync("buildah", [...store, "rmi", "--all", "--force"], { stdio: "ignore", timeout: 60_000 });
+            spawnSync("buildah", [...store, "rmi", "--all", "--force"], { env, stdio: "ignore", timeout: 60_000 });
         }
         const digest = fs.readFileSync(digestFile, "utf8").trim();
         if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
@@ -164,6 +165,7 @@ export function extractCommit(repoRoot: string, commit: string, dest: string): v
     fs.mkdirSync(dest, { recursive: true });
     const archive = spawnSync("git", ["-c", "tar.umask=0022", "archive", "--format=tar", commit], {
         cwd: repoRoot,
+        env: childEnv(CHILD_VARS.git),
         maxBuffer: 1 << 30,
         timeout: 120_000,
     });

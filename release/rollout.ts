@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import { LiveDeployment } from "./live";
+import { CHILD_VARS, childEnv } from "../core/childEnv";
 
 /**
  * Why a release's pods did not become ready, as the kubelet reported it:
@@ -107,6 +108,7 @@ export function diagnoseRollout(kubeconfig: string | undefined, namespace: strin
     const kc = (args: string[]) => {
         const r = spawnSync("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "-n", namespace, ...args], {
             encoding: "utf8",
+            env: childEnv(CHILD_VARS.kubectl),
             timeout: 20_000,
         });
         return r.status === 0 ? r.stdout : undefined;

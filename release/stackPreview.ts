@@ -12,6 +12,7 @@ import { PROJECT_DIR } from "./project";
 import { makeTemporaryDir, removeTemporaryDir } from "./temporaryDirs";
 import { stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
+import { CHILD_VARS, childEnv } from "../core/childEnv";
 
 /** What the preview asks the engine about. */
 export interface StackPreviewRequest {
@@ -105,7 +106,7 @@ export function previewStack(req: StackPreviewRequest): StackPreview {
         const run = spawnSync(pulumiBinary(), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
             cwd: project,
             encoding: "utf8",
-            env: { ...process.env, ...tempEnv, ...renderEnv },
+            env: childEnv(CHILD_VARS.engine, { ...tempEnv, ...renderEnv }),
             maxBuffer: 64 * 1024 * 1024,
             // A preview changes nothing, so a cluster that stops answering just ends it.
             timeout: PREVIEW_TIMEOUT_S * 1000,
@@ -201,7 +202,7 @@ function stackExists(stack: string, env: Record<string, string>): boolean {
     const r = spawnSync(pulumiBinary(), ["stack", "ls", "--json"], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
-        env: { ...process.env, ...env },
+        env: childEnv(CHILD_VARS.engine, env),
     });
     if (r.status !== 0) {
         return false;
@@ -252,7 +253,7 @@ function pulumi(args: string[], cwd: string, env: Record<string, string>, input?
     const r = spawnSync(pulumiBinary(), args, {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, ...env },
+        env: childEnv(CHILD_VARS.engine, env),
         input,
         maxBuffer: 64 * 1024 * 1024,
     });

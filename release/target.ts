@@ -7,6 +7,7 @@ import { ConfigError } from "../core/errors";
 import { writeFileWhole } from "../core/wholeFile";
 import { cacheDir } from "./localEnvironment";
 import { PROJECT_DIR } from "./project";
+import { CHILD_VARS, childEnv } from "../core/childEnv";
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };
@@ -116,7 +117,7 @@ export function startLocalClusterCheck(): void {
     if (!fs.existsSync(path.join(cacheDir(), "kubeconfig"))) {
         return;
     }
-    const child = spawn("kubectl", readyzArgs(), { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("kubectl", readyzArgs(), { env: childEnv(CHILD_VARS.kubectl), stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     early = new Promise<void>((resolve) => {
@@ -149,7 +150,7 @@ export function forgetLocalClusterAnswer(): void {
 function localClusterUnanswered(): string | undefined {
     // The early check's answer if it is in; else ask now.
     if (answer === undefined) {
-        const r = spawnSync("kubectl", readyzArgs(), { encoding: "utf8", timeout: 20_000 });
+        const r = spawnSync("kubectl", readyzArgs(), { encoding: "utf8", env: childEnv(CHILD_VARS.kubectl), timeout: 20_000 });
         answer = verdict(r.status, r.stderr ?? String(r.error ?? ""));
     }
     return answer.unanswered;

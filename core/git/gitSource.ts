@@ -1,7 +1,8 @@
-import { simpleGit } from "simple-git";
+import { SimpleGit, simpleGit } from "simple-git";
 import { GitSourceError } from "../errors";
 import { GitRef } from "./refTag";
 import { isReleaseName, ReleaseName } from "./releaseName";
+import { CHILD_VARS, childEnv } from "../childEnv";
 
 /** What the working tree says about the code being released. */
 export interface GitSource {
@@ -27,9 +28,18 @@ export interface GitSource {
     readonly remoteUrl?: string;
 }
 
+/**
+ * git in `dir` with its own variables only: this code also runs in the
+ * program, where the engine's PULUMI_CONFIG holds the stack's decrypted
+ * secrets (the registry password), and git has no use for them.
+ */
+function gitIn(dir: string): SimpleGit {
+    return simpleGit({ baseDir: dir }).env(childEnv(CHILD_VARS.git));
+}
+
 /** Reads commit, dirty state, branch and tags of the repository holding `dir`. */
 export async function readGitSource(dir: string): Promise<GitSource> {
-    const git = simpleGit({ baseDir: dir });
+    const git = gitIn(dir);
     if (!(await git.checkIsRepo())) {
         throw new GitSourceError(
             `${dir} is not inside a git repository, so its commit cannot be recorded.`,
@@ -70,7 +80,7 @@ export async function readGitSource(dir: string): Promise<GitSource> {
 
 /** The commit a tag points at (peeled through annotated tags), or undefined. */
 export async function commitOfTag(dir: string, tag: string): Promise<string | undefined> {
-    const git = simpleGit({ baseDir: dir });
+    const git = gitIn(dir);
     try {
         return (await git.revparse([`refs/tags/${tag}^{commit}`])).trim();
     } catch {
@@ -142,7 +152,7 @@ function isStackFile(p: string): boolean {
 }
 
 async function originUrl(dir: string): Promise<string | undefined> {
-    const remotes = await simpleGit({ baseDir: dir }).getRemotes(true);
+    const remotes = await gitIn(dir).getRemotes(true);
     const origin = remotes.find((r) => r.name === "origin");
     if (!origin) {
         return undefined;

@@ -755,10 +755,13 @@ cmd_check() {
   image="$(check_image)"
   ns="pinned-node-check-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')"
   token="pinned-node-check-$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')"
-  kc create namespace "$ns" >/dev/null
-  # shellcheck disable=SC2064  # expand $ns now
-  trap "kc delete namespace $ns --wait=false >/dev/null 2>&1 || true" EXIT
+  # The pull secret's file holds the registry password: removed on every path, a failed create secret included.
   tmp="$(mktemp -d)"
+  # shellcheck disable=SC2064  # expand $tmp now
+  trap "rm -rf '$tmp'" EXIT
+  kc create namespace "$ns" >/dev/null
+  # shellcheck disable=SC2064  # expand $ns and $tmp now
+  trap "rm -rf '$tmp'; kc delete namespace $ns --wait=false >/dev/null 2>&1 || true" EXIT
   pull_secret_file "$tmp/config.json"
   kc -n "$ns" create secret generic registry --type=kubernetes.io/dockerconfigjson \
     --from-file=.dockerconfigjson="$tmp/config.json" >/dev/null

@@ -1,5 +1,8 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
+import { cacheDir } from "../../release/localEnvironment";
 import { useClusterProject } from "./support/clusterProject";
 
 /** Every process's command line right now, as any local user can read it (`ps`, /proc/<pid>/cmdline). */
@@ -65,6 +68,61 @@ describe("no secret on a command line (real engine, registry, API server)", func
         );
         assert.ok(project.stackConfig("2026-12-01-001")["pinned:registryPassword"], "the password was written, as a secret");
         assert.ok(project.stackConfig("2026-12-01-001")["pinned:registryPullPassword"], "so was the pull-only one");
+    });
+
+    it("git, as the program starts it in a real pulumi preview (a stand-in first on PATH), sees no PULUMI_CONFIG, passphrase or password", () => {
+        const { project, env } = suite;
+        const bin = path.join(project.dir, ".pinned", "git-stand-in");
+        const seenBy = path.join(project.dir, ".pinned", "git-env");
+        fs.mkdirSync(bin, { recursive: true });
+        // Each call: its parent's command line, then its environment.
+        fs.writeFileSync(
+            path.join(bin, "git"),
+            `#!/bin/sh\n{ echo "--- parent: $(tr '\\0' ' ' < /proc/$PPID/cmdline)"; env; } >> ${seenBy}\nexec /usr/bin/git "$@"\n`,
+            { mode: 0o755 },
+        );
+        // A stack with the registry password as a secret and no digest: the engine
+        // gives the program its settings, the password decrypted, in PULUMI_CONFIG,
+        // and the program reads git for its build plan. Its preview may stop after that.
+        const passphrase = fs.readFileSync(path.join(cacheDir(), "passphrase"), "utf8").trim();
+        const engineEnv = {
+            ...env.env,
+            PATH: `${bin}:${env.env.PATH ?? process.env.PATH ?? ""}`,
+            PULUMI_BACKEND_URL: `file://${path.join(project.dir, ".pulumi")}`,
+            KUBECONFIG: path.join(cacheDir(), "kubeconfig"),
+            // A passphrase in the environment, as a team sets it, must not reach git either.
+            PULUMI_CONFIG_PASSPHRASE: passphrase,
+        };
+        const pulumi = (args: string[], input?: string) =>
+            spawnSync("pulumi", args, { cwd: project.dir, env: engineEnv, input, encoding: "utf8", timeout: 300_000 });
+        // A release's name, commit and registry: the program reads git right after checking them.
+        const stack = "2026-12-09-001";
+        fs.mkdirSync(path.join(project.dir, ".pulumi"), { recursive: true });
+        const init = pulumi(["stack", "init", stack]);
+        assert.strictEqual(init.status, 0, init.stderr);
+        const set = pulumi(["config", "set", "--secret", "--stack", stack, "pinned:registryPassword"], env.registry.password);
+        assert.strictEqual(set.status, 0, set.stderr);
+        const head = spawnSync("/usr/bin/git", ["rev-parse", "HEAD"], { cwd: project.dir, encoding: "utf8" }).stdout.trim();
+        assert.strictEqual(pulumi(["config", "set", "--stack", stack, "pinned:commit", head]).status, 0);
+        assert.strictEqual(pulumi(["config", "set", "--stack", stack, "pinned:registry", env.registry.server]).status, 0);
+        fs.rmSync(seenBy, { force: true });
+        const preview = pulumi(["preview", "--stack", stack, "--non-interactive"]);
+        assert.ok(fs.existsSync(seenBy), `the program ran git:\n${preview.stdout}${preview.stderr}`);
+        const calls = fs
+            .readFileSync(seenBy, "utf8")
+            .split(/^--- /m)
+            .filter((c) => c !== "");
+        // The engine's own git (the update's metadata) has the engine's environment, which the
+        // caller gave it (a passphrase included): only the program's calls are pinned's to keep clean.
+        const program = calls.filter((c) => !/^parent: \S*pulumi (preview|up) /.test(c));
+        assert.ok(program.length > 0, `the program ran git: ${calls.map((c) => c.split("\n")[0]).join("; ")}`);
+        for (const call of program) {
+            assert.doesNotMatch(call, /^PULUMI_CONFIG/m, call.split("\n")[0]);
+            assert.ok(!call.includes(passphrase), `the passphrase reached git: ${call.split("\n")[0]}`);
+        }
+        for (const call of calls) {
+            assert.ok(!call.includes(env.registry.password), `the registry password reached git: ${call.split("\n")[0]}`);
+        }
     });
 
     it("a wrong passphrase: exit 1 naming the stack, no stack trace; an empty one is refused before the engine starts", () => {

@@ -4,7 +4,14 @@ import * as os from "os";
 import * as path from "path";
 import { Progress } from "../../cli/ui/progress";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { clearGoneEngineLocks, locksInRefusal, madeByGoneEngine, removeGoneEngineLocks } from "../../release/engineLock";
+import {
+    clearGoneEngineLocks,
+    engineKilledBy,
+    locksInRefusal,
+    madeByGoneEngine,
+    removeGoneEngineLocks,
+    removeKilledEngineLocks,
+} from "../../release/engineLock";
 import { noteTakeover, releasesOfGoneHolders } from "../../release/holding";
 
 /** What the engine (3.248.0) printed here when a lock file was left in a file:// backend and `pulumi up` ran. */
@@ -49,6 +56,33 @@ describe("the engine's own stack lock: removed only when its engine is known gon
                 text,
                 /removed the engine's lock on stack 2026-12-03-001, left at .* by an engine of the holder this release took over from/,
             );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("after this run's engine was killed: its lock, made during the update, is removed; an older one stays", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-enginelock-"));
+        try {
+            const locks = path.join(dir, ".pulumi", "locks", "organization", "p", "2026-12-03-002");
+            fs.mkdirSync(locks, { recursive: true });
+            const started = Date.parse("2026-12-03T13:30:00.500Z");
+            const before = path.join(locks, "before.json");
+            const during = path.join(locks, "during.json");
+            fs.writeFileSync(before, JSON.stringify({ pid: 1, timestamp: "2026-12-03T13:29:58Z" }));
+            // Whole seconds: second 13:30:00 may be after a start at 13:30:00.5.
+            fs.writeFileSync(during, JSON.stringify({ pid: 2, timestamp: "2026-12-03T13:30:00Z" }));
+            let text = "";
+            const progress = new Progress({ write: (t: string) => (text += t) }, { interactive: false });
+            removeKilledEngineLocks(`file://${dir}`, "2026-12-03-002", started, progress);
+            assert.ok(fs.existsSync(before), "a lock from before the update stays");
+            assert.ok(!fs.existsSync(during), "the killed engine's lock is removed");
+            assert.match(
+                text,
+                /removed the lock the killed engine left on stack 2026-12-03-002 \(made at 2026-12-03T13:30:00Z, during this update\)/,
+            );
+            assert.strictEqual(engineKilledBy({ commandResult: { err: { signal: "SIGKILL" } } }), "SIGKILL");
+            assert.strictEqual(engineKilledBy({ commandResult: { err: { exitCode: 255 } } }), undefined);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -8,6 +8,13 @@ import { useTempCache } from "../support/tempCache";
 
 const R = "2026-11-27-001";
 const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
+/**
+ * The environment the fingerprint reads besides the engine's, fixed here:
+ * the shell's own (a KUBECONFIG naming the shared cluster's file, which a
+ * re-created cluster rewrites) made the proof differ between the record
+ * and the check, and tests fail that the code under test did not break.
+ */
+const AMBIENT: NodeJS.ProcessEnv = { HOME: "/home/test" };
 
 /**
  * The no-op proof on files and a stand-in kubectl: every input it covers,
@@ -53,7 +60,7 @@ describe("a no-op up proven without the engine (lastUpdate)", () => {
             {
                 release: R,
                 digest,
-                inputs: inputsFingerprint(R, target, engineEnv(extraEnv), dir),
+                inputs: inputsFingerprint(R, target, engineEnv(extraEnv), dir, AMBIENT),
                 backendUrl: backendUrl(),
                 kubeconfig: undefined,
             },
@@ -78,7 +85,7 @@ describe("a no-op up proven without the engine (lastUpdate)", () => {
         liveObjects("uid-d   41\nuid-s   7\n");
         pathBefore = process.env.PATH;
         process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
-        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir), backendUrl(), dir);
+        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir, AMBIENT), backendUrl(), dir);
     });
     afterEach(() => {
         process.env.PATH = pathBefore;
@@ -126,7 +133,7 @@ describe("a no-op up proven without the engine (lastUpdate)", () => {
 
     it("the recorded digest counts through the checkpoint: recording it after the update proves the same, another one does not", async () => {
         write(`stacks/Pulumi.${R}.yaml`, "config:\n  pinned:commit: abc\n");
-        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir), backendUrl(), dir);
+        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir, AMBIENT), backendUrl(), dir);
         write(`stacks/Pulumi.${R}.yaml`, `config:\n  pinned:commit: abc\n  pinned:imageDigest: ${DIGEST}\n`);
         assert.deepStrictEqual(await proof(), { unchanged: true });
         const other = DIGEST.replace(/a{64}$/, "b".repeat(64));
@@ -138,7 +145,7 @@ describe("a no-op up proven without the engine (lastUpdate)", () => {
         assert.deepStrictEqual(await proof(), { unchanged: false, why: "the stack's state changed since" });
 
         fs.writeFileSync(checkpointFile(), checkpoint({ pending: [{ type: "updating" }] }));
-        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir), backendUrl(), dir);
+        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir, AMBIENT), backendUrl(), dir);
         assert.deepStrictEqual(await proof(), { unchanged: false, why: "the stack has pending operations" });
 
         fs.rmSync(path.join(dir, ".pinned"), { recursive: true });
