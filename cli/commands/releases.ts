@@ -1,3 +1,4 @@
+import { PinnedError } from "../../core/errors";
 import { credentialsFor } from "../../core/registry";
 import { lastUpdatesFromBackendFiles } from "../../release/backendState";
 import { releaseRegistry } from "../../release/releaseRegistry";
@@ -82,20 +83,47 @@ async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
     return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
 }
 
-/** "yes" or "no" per release with a recorded image: is it signed by the release key? None without a public key. */
-async function signatures(records: ReleaseRecord[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const signing = signingTools();
-    if (!signing) {
-        return out;
-    }
-    for (const r of records) {
-        const registry = r.imageDigest ? await releaseRegistry(r.release, r) : undefined;
-        if (r.imageDigest && registry) {
-            out.set(r.release, (await signatureOf(r.imageDigest, credentialsFor(registry), signing)).signed ? "yes" : "no");
+type ReleaseRegistry = NonNullable<Awaited<ReturnType<typeof releaseRegistry>>>;
+
+/**
+ * "yes" or "no" per release with a recorded image: is it signed by the
+ * release key? None without a public key. A stack whose registry login is
+ * refused (a password bound to another registry) is "refused" in its row,
+ * with the refusal in `refusals`: one bad stack file does not hide the
+ * history, and no credential goes to a registry it was not set for.
+ */
+export async function signatures(
+    records: ReleaseRecord[],
+    lookup: { registry: typeof releaseRegistry; signed: (digest: string, registry: ReleaseRegistry) => Promise<boolean> },
+): Promise<{ signed: Map<string, string>; refusals: PinnedError[] }> {
+    const signed = new Map<string, string>();
+    const refusals: PinnedError[] = [];
+    for (const r of records.filter((r) => r.imageDigest)) {
+        try {
+            const registry = await lookup.registry(r.release, r);
+            if (registry) {
+                signed.set(r.release, (await lookup.signed(r.imageDigest as string, registry)) ? "yes" : "no");
+            }
+        } catch (err) {
+            if (!(err instanceof PinnedError)) {
+                throw err;
+            }
+            signed.set(r.release, "refused");
+            refusals.push(err);
         }
     }
-    return out;
+    return { signed, refusals };
+}
+
+/** The real lookups: the release's registry login, and cosign with the release's public key; undefined without one. */
+function signatureLookup(): Parameters<typeof signatures>[1] | undefined {
+    const signing = signingTools();
+    return signing
+        ? {
+              registry: releaseRegistry,
+              signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing)).signed,
+          }
+        : undefined;
 }
 
 export async function releasesCommand(args: string[]): Promise<number> {
@@ -109,13 +137,9 @@ export async function releasesCommand(args: string[]): Promise<number> {
         // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
         const lastUpdates = lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ?? (await lastUpdatesFromEngine());
         const records = listReleaseRecords();
-        const rows = releaseRows(
-            records,
-            lastUpdates,
-            readLive({ renderWithoutCluster: true }).deployment,
-            lastVerified,
-            await signatures(records),
-        );
+        const lookup = signatureLookup();
+        const { signed, refusals } = lookup ? await signatures(records, lookup) : { signed: new Map<string, string>(), refusals: [] };
+        const rows = releaseRows(records, lastUpdates, readLive({ renderWithoutCluster: true }).deployment, lastVerified, signed);
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {
@@ -123,7 +147,10 @@ export async function releasesCommand(args: string[]): Promise<number> {
         } else {
             process.stdout.write(`${formatReleases(rows).replace(/\*$/gm, (m) => paint(process.stdout, "green", m))}\n`);
         }
-        return 0;
+        for (const refusal of refusals) {
+            process.stderr.write(`${paint(process.stderr, "yellow", "refused:")} ${refusal.problem}\n  fix: ${refusal.fix}\n`);
+        }
+        return refusals.length > 0 ? 1 : 0;
     } catch (err) {
         return reportError(err, 1);
     }

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { formatReleases, releaseRows } from "../../cli/commands/releases";
+import { formatReleases, releaseRows, signatures } from "../../cli/commands/releases";
+import { ConfigError } from "../../core/errors";
 
 const D1 = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const D2 = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
@@ -38,6 +39,34 @@ describe("pinned releases formatting", () => {
             [undefined, "2026-12-04T12:00:00.000Z", undefined],
         );
         assert.match(formatReleases(rows).split("\n")[2], /^2026-12-04-001\s+2{12}\s+sha256:b{12}\s+-\s+2026-12-04T12:00:00\.000Z\s+-$/);
+    });
+
+    it("a stack whose registry login is refused is 'refused' in its row; the others are still checked, and no credential of it is used", async () => {
+        const asked: string[] = [];
+        const { signed, refusals } = await signatures(records, {
+            registry: async (release) => {
+                if (release === "2026-11-27-001") {
+                    throw new ConfigError("pinned:registryPassword was set for registry a, but pinned:registry is b.", "put it back.");
+                }
+                return { server: "127.0.0.1:5000", username: "pinned", password: "pw" };
+            },
+            signed: async (digest) => {
+                asked.push(digest);
+                return true;
+            },
+        });
+        assert.deepStrictEqual(
+            [...signed],
+            [
+                ["2026-11-27-001", "refused"],
+                ["2026-12-04-001", "yes"],
+            ],
+        );
+        assert.deepStrictEqual(asked, [D2], "the refused release's image is not looked up");
+        assert.deepStrictEqual(
+            refusals.map((r) => r.problem),
+            ["pinned:registryPassword was set for registry a, but pinned:registry is b."],
+        );
     });
 
     it("shows whether the release key signed each recorded image", () => {
