@@ -1,6 +1,6 @@
 import { spawnSync } from "child_process";
-import { checkpointText } from "./backendState";
-import { engineEnv } from "./engineEnv";
+import { checkpointText } from "./engine/backendFiles";
+import { engineEnv } from "./engine/environment";
 import { PROJECT_DIR } from "./project";
 import { projectName } from "./stackFile";
 

@@ -19,11 +19,11 @@ import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBui
 import { assertBasesPresent } from "../core/baseDrift";
 import { mirrorHistory } from "./baseMirror";
 import { PROJECT_DIR } from "./project";
-import { EngineProgress } from "./engineProgress";
-import { engineCommand, readbackFree } from "./engine";
-import { buildTimeoutSeconds, withDeadline } from "./deadline";
-import { engineStderr, lastLines } from "./failure";
-import { engineEnv } from "./engineEnv";
+import { EngineProgress } from "./engine/progress";
+import { engineCommand, readbackFree } from "./engine/workspace";
+import { buildTimeoutSeconds, withDeadline } from "./engine/deadline";
+import { engineStderr, lastLines } from "./engine/failure";
+import { engineEnv } from "./engine/environment";
 import { Steps } from "./steps";
 
 /** One image to build: the recipe at a commit, and where it goes. */

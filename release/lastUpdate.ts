@@ -3,12 +3,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { HOLDER_ENV } from "./holding";
 import { writeFileWhole } from "../core/wholeFile";
-import { checkpointText } from "./backendState";
+import { checkpointText } from "./engine/backendFiles";
 import { kubectl } from "./kubectl";
 import { PROJECT_DIR } from "./project";
 import { loadYaml, projectName, stackFilePath } from "./stackFile";
 import { DeployTarget, targetEnv } from "./target";
-import { dependenciesFingerprint, pluginsFingerprint } from "./engineInputs";
+import { dependenciesFingerprint, pluginsFingerprint } from "./engine/inputs";
 import { openRecord, sealedRecord, UpdateRecord } from "./noopRecord";
 
 /**

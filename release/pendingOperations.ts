@@ -1,6 +1,6 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../core/errors";
-import { checkpointText, fileBackendDir } from "./backendState";
+import { checkpointText, fileBackendDir } from "./engine/backendFiles";
 import { kubectl } from "./kubectl";
 import { projectName } from "./stackFile";
 import { Steps } from "./steps";

@@ -1,7 +1,7 @@
 import { PinnedError } from "../core/errors";
 import { parseReleaseName } from "../core/git/releaseName";
 import type { DeployRequest } from "./deploy";
-import { UpdateFailedError } from "./engineUpdate";
+import { UpdateFailedError } from "./engine/update";
 import { LiveDeployment, readLiveDeployment } from "./live";
 import { restoreStackFile } from "./releaseStack";
 import { diagnoseRollout, formatDiagnosis } from "./rollout";

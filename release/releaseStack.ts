@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { fileBackendDir } from "./backendState";
-import { setSecretConfig } from "./engine";
+import { fileBackendDir } from "./engine/backendFiles";
+import { setSecretConfig } from "./engine/workspace";
 import { bindPassword } from "../core/registryLogin";
 import { defaultRegistry } from "./localEnvironment";
 import { stackFilePath } from "./stackFile";

@@ -1,5 +1,5 @@
 import { PinnedError } from "../core/errors";
-import { interrupted, InterruptedError } from "./interrupt";
+import { interrupted, InterruptedError } from "./engine/interrupt";
 import { Step, Steps } from "./steps";
 
 /**

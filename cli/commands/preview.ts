@@ -22,7 +22,7 @@ import { PREVIEW_EXIT, PreviewBefore, PreviewImage, PreviewPlan, previewOutcome 
 import { formatPreviewErrorMarkdown, formatPreviewMarkdown, formatPreviewText } from "../ui/previewReport";
 import { Progress } from "../ui/progress";
 import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSettings } from "../../release/stackFile";
-import { previewStack } from "../../release/stackPreview";
+import { previewStack } from "../../release/engine/preview";
 import { removingTemporaryDirsOnSignal } from "../../release/temporaryDirs";
 import { chooseTarget } from "../../release/target";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
 import { bindPassword } from "../../core/registryLogin";
-import { projectWorkspace, setSecretConfig } from "../../release/engine";
+import { projectWorkspace, setSecretConfig } from "../../release/engine/workspace";
 import { readReleaseRecord } from "../../release/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";

@@ -1,9 +1,9 @@
 import { PinnedError } from "../../core/errors";
 import { credentialsFor } from "../../core/registry";
-import { lastUpdatesFromBackendFiles } from "../../release/backendState";
+import { lastUpdatesFromBackendFiles } from "../../release/engine/backendFiles";
 import { releaseRegistry } from "../../release/releaseRegistry";
 import { signatureOf, signingTools } from "../../core/signature";
-import { engineEnv } from "../../release/engineEnv";
+import { engineEnv } from "../../release/engine/environment";
 import { LiveDeployment, readLive } from "../../release/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/stackFile";
@@ -78,7 +78,7 @@ export function formatReleases(rows: ReleaseRow[]): string {
 
 /** When each stack was last updated, as `pulumi stack ls` reports it. */
 async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
-    const { projectWorkspace } = await import("../../release/engine");
+    const { projectWorkspace } = await import("../../release/engine/workspace");
     const stacks = await (await projectWorkspace()).listStacks();
     return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
 }

@@ -1,6 +1,6 @@
 import { PinnedError } from "../../core/errors";
-import { explainFailure } from "../../release/failure";
-import { InterruptedError } from "../../release/interrupt";
+import { explainFailure } from "../../release/engine/failure";
+import { InterruptedError } from "../../release/engine/interrupt";
 
 /** Colour only for people at a terminal; plain text in CI logs and pipes. */
 export function useColour(stream: NodeJS.WriteStream): boolean {

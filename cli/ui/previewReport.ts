@@ -1,6 +1,6 @@
 import { formatFinding } from "../../core/policy/finding";
 import { PinnedError } from "../../core/errors";
-import { ChangeOp } from "../../release/engineDiff";
+import { ChangeOp } from "../../release/engine/diff";
 import { PreviewOutcome, PreviewPlan } from "../../release/previewPlan";
 
 /** The hidden first line by which a CI job finds its earlier comment to update. */

@@ -6,9 +6,9 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { engineCommand } from "../../release/engine";
-import { engineEnv } from "../../release/engineEnv";
-import { UpdateFailedError } from "../../release/engineUpdate";
+import { engineCommand } from "../../release/engine/workspace";
+import { engineEnv } from "../../release/engine/environment";
+import { UpdateFailedError } from "../../release/engine/update";
 import { dropNewEmptyStack } from "../../release/putBack";
 import { requireLocalEnv } from "./support/localEnv";
 

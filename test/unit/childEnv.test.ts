@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 import { readGitSource } from "../../core/git/gitSource";
-import { notForEngine } from "../../release/engine";
+import { notForEngine } from "../../release/engine/workspace";
 import { kubectl } from "../../release/kubectl";
 import { makeTempRepo, TempRepo } from "../support/tempRepo";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../release/engineDiff";
+import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../release/engine/diff";
 import { formatShellSettings, shellSettings } from "../../release/envShell";
-import { renameStack } from "../../release/stackPreview";
+import { renameStack } from "../../release/engine/preview";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;

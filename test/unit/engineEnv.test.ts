@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { engineEnv } from "../../release/engineEnv";
+import { engineEnv } from "../../release/engine/environment";
 
 describe("the engine's passphrase", () => {
     const saved = { ...process.env };

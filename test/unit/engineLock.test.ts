@@ -11,7 +11,7 @@ import {
     madeByGoneEngine,
     removeGoneEngineLocks,
     removeKilledEngineLocks,
-} from "../../release/engineLock";
+} from "../../release/engine/backendLocks";
 import { noteTakeover, releasesOfGoneHolders } from "../../release/holding";
 
 /** What the engine (3.248.0) printed here when a lock file was left in a file:// backend and `pulumi up` ran. */

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { withDeadline } from "../../release/deadline";
+import { withDeadline } from "../../release/engine/deadline";
 import { LeaseLost, leaseLostSignal, losingLease } from "../../release/leaseLoss";
 
 const deadline = { seconds: 60, what: "the update", setting: "a setting" };

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
-import { stateBackend } from "../../release/engineEnv";
+import { stateBackend } from "../../release/engine/environment";
 import { PROJECT_DIR } from "../../release/project";
 import { useTempCache } from "../support/tempCache";
 

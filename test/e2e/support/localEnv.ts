@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { engineEnv } from "../../../release/engineEnv";
+import { engineEnv } from "../../../release/engine/environment";
 import { cacheDir, localRegistry, readEnvFile } from "../../../release/localEnvironment";
 import { PROJECT_DIR } from "../../../release/project";
 

@@ -1,7 +1,7 @@
-import { PinnedError } from "../core/errors";
-import { provingPid } from "./liveness";
-import { childrenOf } from "./processes";
-import { Steps } from "./steps";
+import { PinnedError } from "../../core/errors";
+import { provingPid } from "../liveness";
+import { childrenOf } from "../processes";
+import { Steps } from "../steps";
 
 /**
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal went away) during a release. The engine runs in a

@@ -1,4 +1,4 @@
-import { PinnedError } from "../core/errors";
+import { PinnedError } from "../../core/errors";
 
 /**
  * Turns a failure that is not a bug in pinned into a PinnedError with a

@@ -1,14 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandError, Stack } from "@pulumi/pulumi/automation";
-import { PinnedError } from "../core/errors";
+import { PinnedError } from "../../core/errors";
 import { DeadlineError, withDeadline } from "./deadline";
-import { readbackFree } from "./engine";
-import { EngineProgress } from "./engineProgress";
-import { engineKilledBy, locksInRefusal, madeByGoneEngine, removeKilledEngineLocks } from "./engineLock";
+import { readbackFree } from "./workspace";
+import { EngineProgress } from "./progress";
+import { engineKilledBy, locksInRefusal, madeByGoneEngine, removeKilledEngineLocks } from "./backendLocks";
 import { describeOutcome, engineStderr, lastLines } from "./failure";
-import { PROJECT_DIR } from "./project";
-import { Steps } from "./steps";
+import { PROJECT_DIR } from "../project";
+import { Steps } from "../steps";
 
 /** The update of a release's stack failed; the stack and its file are as the failure left them. */
 export class UpdateFailedError extends PinnedError {

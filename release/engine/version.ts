@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { writeFileWhole } from "../core/wholeFile";
+import { writeFileWhole } from "../../core/wholeFile";
 
 /**
  * The project's engine ($CACHE/bin/pulumi) as a PulumiCommand, without

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { fileBackendDir } from "./backendState";
+import { fileBackendDir } from "./backendFiles";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { existingStack } from "./engine";
-import { lastTakeover, releasesOfGoneHolders } from "./holding";
-import { Steps } from "./steps";
+import { existingStack } from "./workspace";
+import { lastTakeover, releasesOfGoneHolders } from "../holding";
+import { Steps } from "../steps";
 
 /**
  * The engine locks a stack in its backend: an object under

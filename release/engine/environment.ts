@@ -1,10 +1,10 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../core/errors";
-import { localStore } from "../core/localCache";
-import { cacheDir } from "./localEnvironment";
-import { PROJECT_DIR } from "./project";
+import { ConfigError } from "../../core/errors";
+import { localStore } from "../../core/localCache";
+import { cacheDir } from "../localEnvironment";
+import { PROJECT_DIR } from "../project";
 
 /**
  * The engine's switches, the same for `pinned` and for a person using

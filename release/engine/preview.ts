@@ -2,17 +2,17 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PinnedError } from "../core/errors";
-import { bindPassword } from "../core/registryLogin";
-import { EngineDiff, parseEngineDiff } from "./engineDiff";
-import { pulumiBinary } from "./engine";
-import { engineEnv } from "./engineEnv";
-import { defaultRegistry } from "./localEnvironment";
-import { PROJECT_DIR } from "./project";
-import { makeTemporaryDir, removeTemporaryDir } from "./temporaryDirs";
-import { stackFilePath } from "./stackFile";
-import { DeployTarget, targetEnv } from "./target";
-import { CHILD_VARS, childEnv } from "../core/childEnv";
+import { PinnedError } from "../../core/errors";
+import { bindPassword } from "../../core/registryLogin";
+import { EngineDiff, parseEngineDiff } from "./diff";
+import { pulumiBinary } from "./workspace";
+import { engineEnv } from "./environment";
+import { defaultRegistry } from "../localEnvironment";
+import { PROJECT_DIR } from "../project";
+import { makeTemporaryDir, removeTemporaryDir } from "../temporaryDirs";
+import { stackFilePath } from "../stackFile";
+import { DeployTarget, targetEnv } from "../target";
+import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** What the preview asks the engine about. */
 export interface StackPreviewRequest {

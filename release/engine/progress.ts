@@ -1,6 +1,6 @@
 import { EngineEvent, OpType } from "@pulumi/pulumi/automation";
-import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../components/releaseImage";
-import { Step, Steps } from "./steps";
+import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
+import { Step, Steps } from "../steps";
 
 /** Operations that do work worth watching; "same" and "read" are not. */
 const WORKING_OPS: ReadonlySet<OpType> = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);

@@ -2,12 +2,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
-import { PinnedError } from "../core/errors";
-import { engineEnv } from "./engineEnv";
-import { projectEngineCommand } from "./engineVersion";
-import { cacheDir } from "./localEnvironment";
-import { PROJECT_DIR } from "./project";
-import { CHILD_VARS, childEnv, passes } from "../core/childEnv";
+import { PinnedError } from "../../core/errors";
+import { engineEnv } from "./environment";
+import { projectEngineCommand } from "./version";
+import { cacheDir } from "../localEnvironment";
+import { PROJECT_DIR } from "../project";
+import { CHILD_VARS, childEnv, passes } from "../../core/childEnv";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */
 type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
