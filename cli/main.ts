@@ -1,5 +1,5 @@
 import { resolveEnvironment } from "../core/settings";
-import { localClusterCheckDone, startLocalClusterCheck } from "../release/target";
+import { localClusterCheckDone, startLocalClusterCheck } from "../release/cluster/target";
 import { reportError } from "./ui/output";
 
 const USAGE = `usage: pinned COMMAND [ARGS]

@@ -8,7 +8,7 @@ import { ReleaseName } from "../core/git/releaseName";
 import { assertInRegistry } from "../core/preflight";
 import { RegistryCredentials } from "../core/registry";
 import { stackInBackendFiles } from "./engine/backendFiles";
-import { leaseSeconds, withClusterLease } from "./clusterLease";
+import { leaseSeconds, withClusterLease } from "./cluster/lease";
 import { buildTimeoutSeconds } from "./engine/deadline";
 import { existingStack, projectWorkspace } from "./engine/workspace";
 import { engineEnv } from "./engine/environment";
@@ -18,19 +18,19 @@ import { explainFailure, wrongPassphrase } from "./engine/failure";
 import { BuildStack, buildImage, ImageRequest } from "./imageBuild";
 import { interrupted, InterruptedError, withInterrupts } from "./engine/interrupt";
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "./lastUpdate";
-import { LiveDeployment, readLiveDeployment } from "./live";
-import { leaseLostSignal } from "./leaseLoss";
+import { LiveDeployment, readLiveDeployment } from "./cluster/live";
+import { leaseLostSignal } from "./cluster/leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
 import { clearPendingOperations } from "./pendingOperations";
 import { PROJECT_DIR } from "./project";
 import { dropNewEmptyStack, putBack } from "./putBack";
 import { additions, liveDrift, removeAdditions } from "./driftRepair";
-import { confirmRollout } from "./rollout";
+import { confirmRollout } from "./cluster/rollout";
 import { configure, ensureLocalBackend, forgetNewStack } from "./releaseStack";
 import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
 import { stackLogin } from "./stackLogin";
 import { Steps } from "./steps";
-import { chooseTarget, DeployTarget, targetEnv } from "./target";
+import { chooseTarget, DeployTarget, targetEnv } from "./cluster/target";
 
 /** A release that passed every check its command makes, ready to deploy. */
 export interface DeployRequest {

@@ -1,8 +1,8 @@
 import { PinnedError } from "../core/errors";
 import { declaredDeployment } from "./declaredState";
 import { deploymentDrift, Difference, PatchOperation, restorePatch } from "./drift";
-import { kubectl } from "./kubectl";
-import { LiveDeployment } from "./live";
+import { kubectl } from "./cluster/kubectl";
+import { LiveDeployment } from "./cluster/live";
 import { Steps } from "./steps";
 
 /**

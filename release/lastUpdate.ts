@@ -4,10 +4,10 @@ import * as path from "path";
 import { HOLDER_ENV } from "./holding";
 import { writeFileWhole } from "../core/wholeFile";
 import { checkpointText } from "./engine/backendFiles";
-import { kubectl } from "./kubectl";
+import { kubectl } from "./cluster/kubectl";
 import { PROJECT_DIR } from "./project";
 import { loadYaml, projectName, stackFilePath } from "./stackFile";
-import { DeployTarget, targetEnv } from "./target";
+import { DeployTarget, targetEnv } from "./cluster/target";
 import { dependenciesFingerprint, pluginsFingerprint } from "./engine/inputs";
 import { openRecord, sealedRecord, UpdateRecord } from "./noopRecord";
 

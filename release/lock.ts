@@ -8,7 +8,7 @@ import { cacheDir } from "./localEnvironment";
 import { forgetGone, liveness } from "./liveness";
 import { Steps } from "./steps";
 import { TurnWait } from "./turnWait";
-import { DeployTarget } from "./target";
+import { DeployTarget } from "./cluster/target";
 
 /**
  * Who holds the deploy target, written into the lock file for the next one

@@ -2,12 +2,12 @@ import { PinnedError } from "../core/errors";
 import { parseReleaseName } from "../core/git/releaseName";
 import type { DeployRequest } from "./deploy";
 import { UpdateFailedError } from "./engine/update";
-import { LiveDeployment, readLiveDeployment } from "./live";
+import { LiveDeployment, readLiveDeployment } from "./cluster/live";
 import { restoreStackFile } from "./releaseStack";
-import { diagnoseRollout, formatDiagnosis } from "./rollout";
+import { diagnoseRollout, formatDiagnosis } from "./cluster/rollout";
 import { listReleaseRecords } from "./stackFile";
 import { Steps } from "./steps";
-import { DeployTarget } from "./target";
+import { DeployTarget } from "./cluster/target";
 
 /** A release reached the cluster, its pods failed, and the previous release was put back (or could not be). */
 export class RolloutFailedError extends PinnedError {}

@@ -14,7 +14,7 @@ import { credentialsFor, findImage } from "../../core/registry";
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL } from "../../core/recipe";
 import { PROJECT_DIR } from "../../release/project";
 import { buildImage } from "../../release/imageBuild";
-import { readLive } from "../../release/live";
+import { readLive } from "../../release/cluster/live";
 import { releaseRegistry } from "../../release/releaseRegistry";
 import { reportError } from "../ui/output";
 import { releaseRecipe, releaseRecipePaths } from "../../release/recipe";
@@ -24,7 +24,7 @@ import { Progress } from "../ui/progress";
 import { deploymentLocation, listReleaseRecords, readReleaseRecord, ReleaseRecord, releaseSettings } from "../../release/stackFile";
 import { previewStack } from "../../release/engine/preview";
 import { removingTemporaryDirsOnSignal } from "../../release/temporaryDirs";
-import { chooseTarget } from "../../release/target";
+import { chooseTarget } from "../../release/cluster/target";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
 export const PREVIEW_COMMAND: CommandSpec = {

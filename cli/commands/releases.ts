@@ -4,7 +4,7 @@ import { lastUpdatesFromBackendFiles } from "../../release/engine/backendFiles";
 import { releaseRegistry } from "../../release/releaseRegistry";
 import { signatureOf, signingTools } from "../../core/signature";
 import { engineEnv } from "../../release/engine/environment";
-import { LiveDeployment, readLive } from "../../release/live";
+import { LiveDeployment, readLive } from "../../release/cluster/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/stackFile";
 import { lastVerified } from "../../release/verify";

@@ -3,7 +3,7 @@ import { PinnedError } from "../../core/errors";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease } from "../../release/deploy";
-import { LiveDeployment, readLive, readLiveDeployment } from "../../release/live";
+import { LiveDeployment, readLive, readLiveDeployment } from "../../release/cluster/live";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";

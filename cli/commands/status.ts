@@ -1,5 +1,5 @@
 import { credentialsFor } from "../../core/registry";
-import { LiveDeployment, readLive } from "../../release/live";
+import { LiveDeployment, readLive } from "../../release/cluster/live";
 import { declaredDeployment } from "../../release/declaredState";
 import { deploymentDrift, Difference } from "../../release/drift";
 import { releaseRegistry } from "../../release/releaseRegistry";

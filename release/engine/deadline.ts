@@ -1,7 +1,7 @@
 import { PinnedError } from "../../core/errors";
 import { wholeSecondsFromEnv } from "../../core/envSeconds";
 import { interruptSignal, stopEnginesAtOnce } from "./interrupt";
-import { leaseLostSignal } from "../leaseLoss";
+import { leaseLostSignal } from "../cluster/leaseLoss";
 
 /** An engine run did not finish in its time; the message says what was stopped. */
 export class DeadlineError extends PinnedError {}

@@ -11,7 +11,7 @@ import { defaultRegistry } from "../localEnvironment";
 import { PROJECT_DIR } from "../project";
 import { makeTemporaryDir, removeTemporaryDir } from "../temporaryDirs";
 import { stackFilePath } from "../stackFile";
-import { DeployTarget, targetEnv } from "../target";
+import { DeployTarget, targetEnv } from "../cluster/target";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** What the preview asks the engine about. */

@@ -5,7 +5,7 @@ import * as path from "path";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 import { readGitSource } from "../../core/git/gitSource";
 import { notForEngine } from "../../release/engine/workspace";
-import { kubectl } from "../../release/kubectl";
+import { kubectl } from "../../release/cluster/kubectl";
 import { makeTempRepo, TempRepo } from "../support/tempRepo";
 
 /** Secrets as the engine gives them to the program (PULUMI_CONFIG, decrypted) and as a user may export them. */

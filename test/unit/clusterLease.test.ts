@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as os from "os";
-import { judgeLease, LeaseView, leaseSeconds } from "../../release/clusterLease";
+import { judgeLease, LeaseView, leaseSeconds } from "../../release/cluster/lease";
 import { Liveness } from "../../release/liveness";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { kubectl } from "../../release/kubectl";
+import { kubectl } from "../../release/cluster/kubectl";
 
 describe("kubectl runner", () => {
     it("a kubectl that exits without reading its input is its exit status, not a crash (EPIPE)", async () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/lastUpdate";
-import { DeployTarget } from "../../release/target";
+import { DeployTarget } from "../../release/cluster/target";
 import { useTempCache } from "../support/tempCache";
 
 const R = "2026-11-27-001";

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
 import { checkedKubeconfig, commandsIn } from "../../core/kubeconfig";
-import { chooseTarget, forgetLocalClusterAnswer } from "../../release/target";
+import { chooseTarget, forgetLocalClusterAnswer } from "../../release/cluster/target";
 
 /** A kubeconfig for a server at `server`, with `user` as its user entry. */
 function kubeconfig(server: string, user: Record<string, unknown> = { token: "t" }): string {

@@ -2,12 +2,12 @@ import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { isKubeconfigPath } from "../core/kubeconfig";
-import { ConfigError } from "../core/errors";
-import { writeFileWhole } from "../core/wholeFile";
-import { cacheDir } from "./localEnvironment";
-import { PROJECT_DIR } from "./project";
-import { CHILD_VARS, childEnv } from "../core/childEnv";
+import { isKubeconfigPath } from "../../core/kubeconfig";
+import { ConfigError } from "../../core/errors";
+import { writeFileWhole } from "../../core/wholeFile";
+import { cacheDir } from "../localEnvironment";
+import { PROJECT_DIR } from "../project";
+import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };

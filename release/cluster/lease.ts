@@ -1,13 +1,13 @@
 import * as os from "os";
-import { ANNOTATIONS } from "../core/annotations";
-import { ConfigError, PinnedError } from "../core/errors";
-import { wholeSecondsFromEnv } from "../core/envSeconds";
+import { ANNOTATIONS } from "../../core/annotations";
+import { ConfigError, PinnedError } from "../../core/errors";
+import { wholeSecondsFromEnv } from "../../core/envSeconds";
 import { kubectl } from "./kubectl";
-import { Steps } from "./steps";
-import { TurnWait } from "./turnWait";
-import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "./holding";
+import { Steps } from "../steps";
+import { TurnWait } from "../turnWait";
+import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "../holding";
 import { LeaseLost, losingLease } from "./leaseLoss";
-import { Liveness, liveness } from "./liveness";
+import { Liveness, liveness } from "../liveness";
 
 /**
  * The deploy lock in the cluster itself: a coordination.k8s.io Lease next to

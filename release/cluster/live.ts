@@ -1,10 +1,10 @@
 import { spawnSync } from "child_process";
-import { PinnedError } from "../core/errors";
-import { isReleaseName } from "../core/git/releaseName";
-import { ANNOTATIONS } from "../core/annotations";
-import { deploymentLocation, newestRelease, ReleaseRecord } from "./stackFile";
+import { PinnedError } from "../../core/errors";
+import { isReleaseName } from "../../core/git/releaseName";
+import { ANNOTATIONS } from "../../core/annotations";
+import { deploymentLocation, newestRelease, ReleaseRecord } from "../stackFile";
 import { chooseTarget, DeployTarget } from "./target";
-import { CHILD_VARS, childEnv } from "../core/childEnv";
+import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** What the cluster says runs. */
 export interface LiveDeployment {

@@ -1,6 +1,6 @@
 import { spawnSync } from "child_process";
 import { LiveDeployment } from "./live";
-import { CHILD_VARS, childEnv } from "../core/childEnv";
+import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /**
  * Why a release's pods did not become ready, as the kubelet reported it:

@@ -1,6 +1,6 @@
 import { spawn } from "child_process";
-import { PinnedError } from "../core/errors";
-import { CHILD_VARS, childEnv } from "../core/childEnv";
+import { PinnedError } from "../../core/errors";
+import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** What one kubectl run returned. */
 export interface KubectlResult {

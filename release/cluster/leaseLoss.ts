@@ -1,5 +1,5 @@
-import { PinnedError } from "../core/errors";
-import { stopEnginesAtOnce } from "./engine/interrupt";
+import { PinnedError } from "../../core/errors";
+import { stopEnginesAtOnce } from "../engine/interrupt";
 
 /**
  * A release that lost its cluster Lease while it ran: another release may
