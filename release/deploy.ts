@@ -20,7 +20,7 @@ import { interrupted, InterruptedError, withInterrupts } from "./engine/interrup
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "./lastUpdate";
 import { LiveDeployment, readLiveDeployment } from "./cluster/live";
 import { leaseLostSignal } from "./cluster/leaseLoss";
-import { lockWaitMs, targetLockPath, withTargetLock } from "./lock";
+import { lockWaitMs, targetLockPath, withTargetLock } from "./locks/lockFile";
 import { clearPendingOperations } from "./pendingOperations";
 import { PROJECT_DIR } from "./project";
 import { dropNewEmptyStack, putBack } from "./putBack";

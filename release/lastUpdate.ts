@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { HOLDER_ENV } from "./holding";
+import { HOLDER_ENV } from "./locks/holding";
 import { writeFileWhole } from "../core/wholeFile";
 import { checkpointText } from "./engine/backendFiles";
 import { kubectl } from "./cluster/kubectl";

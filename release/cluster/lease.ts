@@ -4,10 +4,10 @@ import { ConfigError, PinnedError } from "../../core/errors";
 import { wholeSecondsFromEnv } from "../../core/envSeconds";
 import { kubectl } from "./kubectl";
 import { Steps } from "../steps";
-import { TurnWait } from "../turnWait";
-import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "../holding";
+import { TurnWait } from "../locks/holderWait";
+import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "../locks/holding";
 import { LeaseLost, losingLease } from "./leaseLoss";
-import { Liveness, liveness } from "../liveness";
+import { Liveness, liveness } from "../locks/liveness";
 
 /**
  * The deploy lock in the cluster itself: a coordination.k8s.io Lease next to

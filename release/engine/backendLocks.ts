@@ -3,7 +3,7 @@ import * as path from "path";
 import { fileBackendDir } from "./backendFiles";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { existingStack } from "./workspace";
-import { lastTakeover, releasesOfGoneHolders } from "../holding";
+import { lastTakeover, releasesOfGoneHolders } from "../locks/holding";
 import { Steps } from "../steps";
 
 /**

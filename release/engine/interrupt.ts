@@ -1,6 +1,6 @@
 import { PinnedError } from "../../core/errors";
-import { provingPid } from "../liveness";
-import { childrenOf } from "../processes";
+import { provingPid } from "../locks/liveness";
+import { childrenOf } from "../locks/processes";
 import { Steps } from "../steps";
 
 /**

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/localEnvironment";
-import { childrenOf } from "../../release/processes";
+import { childrenOf } from "../../release/locks/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";

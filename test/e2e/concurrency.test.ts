@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/localEnvironment";
-import { targetLockPath } from "../../release/lock";
-import { allProcesses, parentOf } from "../../release/processes";
+import { targetLockPath } from "../../release/locks/lockFile";
+import { allProcesses, parentOf } from "../../release/locks/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
@@ -138,7 +138,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         // A holder of the real lock file, as a pinned in this PID namespace holds it.
         const script = `
             require("ts-node").register({ transpileOnly: true });
-            const { withTargetLock } = require(${JSON.stringify(path.join(__dirname, "..", "..", "release", "lock"))});
+            const { withTargetLock } = require(${JSON.stringify(path.join(__dirname, "..", "..", "release", "locks", "lockFile"))});
             withTargetLock(${JSON.stringify(lock)}, "pinned up --release H", { waitMs: 0 }, () => new Promise(() => setInterval(() => undefined, 1000)));
         `;
         const holder = spawn(process.execPath, ["-e", script], { stdio: "ignore", cwd: path.join(__dirname, "..", "..") });

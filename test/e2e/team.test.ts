@@ -5,7 +5,7 @@ import * as os from "os";
 import { localStore, storeCredentials } from "../../core/localCache";
 import { cacheDir, localRegistry } from "../../release/localEnvironment";
 import { RELEASE_WORKFLOW, workflowStep } from "../support/workflow";
-import { allProcesses } from "../../release/processes";
+import { allProcesses } from "../../release/locks/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { Machine, newMachine } from "./support/machine";

@@ -5,7 +5,7 @@ import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
 import { resolveEnvironment, resolveSettings } from "../../core/settings";
-import { lockWaitMs } from "../../release/lock";
+import { lockWaitMs } from "../../release/locks/lockFile";
 import { listReleaseRecords, readReleaseRecord } from "../../release/stackFile";
 
 const HEX = "ab".repeat(32);

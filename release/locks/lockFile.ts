@@ -2,13 +2,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PinnedError } from "../core/errors";
+import { PinnedError } from "../../core/errors";
 import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "./holding";
-import { cacheDir } from "./localEnvironment";
+import { cacheDir } from "../localEnvironment";
 import { forgetGone, liveness } from "./liveness";
-import { Steps } from "./steps";
-import { TurnWait } from "./turnWait";
-import { DeployTarget } from "./cluster/target";
+import { Steps } from "../steps";
+import { TurnWait } from "./holderWait";
+import { DeployTarget } from "../cluster/target";
 
 /**
  * Who holds the deploy target, written into the lock file for the next one

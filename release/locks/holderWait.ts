@@ -1,6 +1,6 @@
-import { PinnedError } from "../core/errors";
-import { interrupted, InterruptedError } from "./engine/interrupt";
-import { Step, Steps } from "./steps";
+import { PinnedError } from "../../core/errors";
+import { interrupted, InterruptedError } from "../engine/interrupt";
+import { Step, Steps } from "../steps";
 
 /**
  * Waiting for another holder to finish, as the lock file (lock.ts) and the

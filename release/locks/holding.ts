@@ -1,10 +1,10 @@
 import * as crypto from "crypto";
 import * as path from "path";
-import { PinnedError } from "../core/errors";
-import { cacheDir } from "../core/localCache";
+import { PinnedError } from "../../core/errors";
+import { cacheDir } from "../../core/localCache";
 import { startProving, stopProving } from "./liveness";
 import { commandName, processesWithEnv } from "./processes";
-import { Steps } from "./steps";
+import { Steps } from "../steps";
 
 /**
  * Who holds a deploy target (the lock file, the cluster Lease): a random
