@@ -6,8 +6,8 @@ import { BaseRepin, describeState, repinBases } from "../core/baseImage";
 import { lookUpBases } from "../core/baseDrift";
 import { ConfigError, GitSourceError, PinnedError } from "../core/errors";
 import { writeFileWhole } from "../core/wholeFile";
-import { mirrorHistory } from "./baseMirror";
-import { defaultRegistry } from "./localEnvironment";
+import { mirrorHistory } from "./project/baseMirror";
+import { defaultRegistry } from "./project/localEnvironment";
 import { Steps } from "./steps";
 
 /** One base a re-pin moved: from the digest the recipe pinned to the one its tag now serves. */

@@ -22,13 +22,13 @@ import { LiveDeployment, readLiveDeployment } from "./cluster/live";
 import { leaseLostSignal } from "./cluster/leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "./locks/lockFile";
 import { clearPendingOperations } from "./pendingOperations";
-import { PROJECT_DIR } from "./project";
+import { PROJECT_DIR } from "./project/projectDir";
 import { dropNewEmptyStack, putBack } from "./putBack";
 import { additions, liveDrift, removeAdditions } from "./driftRepair";
 import { confirmRollout } from "./cluster/rollout";
-import { configure, ensureLocalBackend, forgetNewStack } from "./releaseStack";
-import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./stackFile";
-import { stackLogin } from "./stackLogin";
+import { configure, ensureLocalBackend, forgetNewStack } from "./project/stackSetup";
+import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "./project/stackFile";
+import { stackLogin } from "./project/stackLogin";
 import { Steps } from "./steps";
 import { chooseTarget, DeployTarget, targetEnv } from "./cluster/target";
 

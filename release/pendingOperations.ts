@@ -2,7 +2,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../core/errors";
 import { checkpointText, fileBackendDir } from "./engine/backendFiles";
 import { kubectl } from "./cluster/kubectl";
-import { projectName } from "./stackFile";
+import { projectName } from "./project/stackFile";
 import { Steps } from "./steps";
 import { DeployTarget } from "./cluster/target";
 

@@ -3,9 +3,9 @@ import { parseReleaseName } from "../core/git/releaseName";
 import type { DeployRequest } from "./deploy";
 import { UpdateFailedError } from "./engine/update";
 import { LiveDeployment, readLiveDeployment } from "./cluster/live";
-import { restoreStackFile } from "./releaseStack";
+import { restoreStackFile } from "./project/stackSetup";
 import { diagnoseRollout, formatDiagnosis } from "./cluster/rollout";
-import { listReleaseRecords } from "./stackFile";
+import { listReleaseRecords } from "./project/stackFile";
 import { Steps } from "./steps";
 import { DeployTarget } from "./cluster/target";
 

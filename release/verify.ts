@@ -14,11 +14,11 @@ import { BUILD_ARGS_LABEL, BUILDER_LABEL, RecipeBuild, recipeBuild } from "../co
 import { credentialsFor, findImage, RegistryCredentials } from "../core/registry";
 import { signingTools, verifySignature } from "../core/signature";
 import { writeFileWhole } from "../core/wholeFile";
-import { mirrorHistory } from "./baseMirror";
-import { PROJECT_DIR } from "./project";
+import { mirrorHistory } from "./project/baseMirror";
+import { PROJECT_DIR } from "./project/projectDir";
 import { buildReproduciblyWithProgress, extractCommit } from "./reproducibleBuild";
-import { releaseRegistry } from "./releaseRegistry";
-import { readReleaseRecord, releaseSettings } from "./stackFile";
+import { releaseRegistry } from "./project/releaseRegistry";
+import { readReleaseRecord, releaseSettings } from "./project/stackFile";
 import { Steps } from "./steps";
 
 /** A release cannot be rebuilt here: the message names the missing input. */

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { short } from "../../core/baseDrift";
 import { updateBases } from "../../release/baseUpdate";
-import { releaseRecipePaths } from "../../release/recipe";
+import { releaseRecipePaths } from "../../release/project/releaseRecipe";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";

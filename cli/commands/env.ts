@@ -2,8 +2,8 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { paint, reportError } from "../ui/output";
-import { PROJECT_DIR } from "../../release/project";
-import { formatShellSettings, shellSettings } from "../../release/envShell";
+import { PROJECT_DIR } from "../../release/project/projectDir";
+import { formatShellSettings, shellSettings } from "../../release/project/envShell";
 import { localStore } from "../../core/localCache";
 
 /**

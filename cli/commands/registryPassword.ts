@@ -3,7 +3,7 @@ import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
 import { bindPassword } from "../../core/registryLogin";
 import { projectWorkspace, setSecretConfig } from "../../release/engine/workspace";
-import { readReleaseRecord } from "../../release/stackFile";
+import { readReleaseRecord } from "../../release/project/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";
 

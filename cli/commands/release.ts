@@ -4,11 +4,11 @@ import { assertCleanTree, readGitSource } from "../../core/git/gitSource";
 import { nextReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { assertRecipePasses } from "../../core/recipe";
 import { deployRelease } from "../../release/deploy";
-import { PROJECT_DIR } from "../../release/project";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { assertReleaseBasesPresent, releaseRecipe } from "../../release/recipe";
-import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/stackFile";
+import { assertReleaseBasesPresent, releaseRecipe } from "../../release/project/releaseRecipe";
+import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/project/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { preflight } from "../../core/preflight";
 

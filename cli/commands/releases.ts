@@ -1,12 +1,12 @@
 import { PinnedError } from "../../core/errors";
 import { credentialsFor } from "../../core/registry";
 import { lastUpdatesFromBackendFiles } from "../../release/engine/backendFiles";
-import { releaseRegistry } from "../../release/releaseRegistry";
+import { releaseRegistry } from "../../release/project/releaseRegistry";
 import { signatureOf, signingTools } from "../../core/signature";
 import { engineEnv } from "../../release/engine/environment";
 import { LiveDeployment, readLive } from "../../release/cluster/live";
 import { paint, reportError } from "../ui/output";
-import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/stackFile";
+import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/project/stackFile";
 import { lastVerified } from "../../release/verify";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 

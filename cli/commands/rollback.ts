@@ -6,7 +6,7 @@ import { deployRelease } from "../../release/deploy";
 import { LiveDeployment, readLive, readLiveDeployment } from "../../release/cluster/live";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { listReleaseRecords, ReleaseRecord } from "../../release/stackFile";
+import { listReleaseRecords, ReleaseRecord } from "../../release/project/stackFile";
 
 export const ROLLBACK_COMMAND: CommandSpec = {
     name: "rollback",

@@ -2,10 +2,10 @@ import { credentialsFor } from "../../core/registry";
 import { LiveDeployment, readLive } from "../../release/cluster/live";
 import { declaredDeployment } from "../../release/declaredState";
 import { deploymentDrift, Difference } from "../../release/drift";
-import { releaseRegistry } from "../../release/releaseRegistry";
+import { releaseRegistry } from "../../release/project/releaseRegistry";
 import { signatureOf } from "../../core/signature";
 import { paint, reportError } from "../ui/output";
-import { readReleaseRecord } from "../../release/stackFile";
+import { readReleaseRecord } from "../../release/project/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
 export const STATUS_COMMAND: CommandSpec = {

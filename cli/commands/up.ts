@@ -5,10 +5,10 @@ import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { preflight } from "../../core/preflight";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease, DeployRequest } from "../../release/deploy";
-import { PROJECT_DIR } from "../../release/project";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/stackFile";
+import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/project/stackFile";
 
 export const UP_COMMAND: CommandSpec = {
     name: "up",

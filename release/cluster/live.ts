@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import { PinnedError } from "../../core/errors";
 import { isReleaseName } from "../../core/git/releaseName";
 import { ANNOTATIONS } from "../../core/annotations";
-import { deploymentLocation, newestRelease, ReleaseRecord } from "../stackFile";
+import { deploymentLocation, newestRelease, ReleaseRecord } from "../project/stackFile";
 import { chooseTarget, DeployTarget } from "./target";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 

@@ -5,8 +5,8 @@ import * as path from "path";
 import { isKubeconfigPath } from "../../core/kubeconfig";
 import { ConfigError } from "../../core/errors";
 import { writeFileWhole } from "../../core/wholeFile";
-import { cacheDir } from "../localEnvironment";
-import { PROJECT_DIR } from "../project";
+import { cacheDir } from "../project/localEnvironment";
+import { PROJECT_DIR } from "../project/projectDir";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
 import { localStore } from "../../core/localCache";
-import { cacheDir } from "../localEnvironment";
-import { PROJECT_DIR } from "../project";
+import { cacheDir } from "../project/localEnvironment";
+import { PROJECT_DIR } from "../project/projectDir";
 
 /**
  * The engine's switches, the same for `pinned` and for a person using

@@ -7,10 +7,10 @@ import { bindPassword } from "../../core/registryLogin";
 import { EngineDiff, parseEngineDiff } from "./diff";
 import { pulumiBinary } from "./workspace";
 import { engineEnv } from "./environment";
-import { defaultRegistry } from "../localEnvironment";
-import { PROJECT_DIR } from "../project";
-import { makeTemporaryDir, removeTemporaryDir } from "../temporaryDirs";
-import { stackFilePath } from "../stackFile";
+import { defaultRegistry } from "../project/localEnvironment";
+import { PROJECT_DIR } from "../project/projectDir";
+import { makeTemporaryDir, removeTemporaryDir } from "../project/temporaryDirs";
+import { stackFilePath } from "../project/stackFile";
 import { DeployTarget, targetEnv } from "../cluster/target";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 

@@ -7,7 +7,7 @@ import { readbackFree } from "./workspace";
 import { EngineProgress } from "./progress";
 import { engineKilledBy, locksInRefusal, madeByGoneEngine, removeKilledEngineLocks } from "./backendLocks";
 import { describeOutcome, engineStderr, lastLines } from "./failure";
-import { PROJECT_DIR } from "../project";
+import { PROJECT_DIR } from "../project/projectDir";
 import { Steps } from "../steps";
 
 /** The update of a release's stack failed; the stack and its file are as the failure left them. */

@@ -5,8 +5,8 @@ import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/
 import { PinnedError } from "../../core/errors";
 import { engineEnv } from "./environment";
 import { projectEngineCommand } from "./version";
-import { cacheDir } from "../localEnvironment";
-import { PROJECT_DIR } from "../project";
+import { cacheDir } from "../project/localEnvironment";
+import { PROJECT_DIR } from "../project/projectDir";
 import { CHILD_VARS, childEnv, passes } from "../../core/childEnv";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */

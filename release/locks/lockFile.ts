@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "./holding";
-import { cacheDir } from "../localEnvironment";
+import { cacheDir } from "../project/localEnvironment";
 import { forgetGone, liveness } from "./liveness";
 import { Steps } from "../steps";
 import { TurnWait } from "./holderWait";

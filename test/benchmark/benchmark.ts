@@ -14,8 +14,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../release/localEnvironment";
-import { PROJECT_DIR } from "../../release/project";
+import { cacheDir } from "../../release/project/localEnvironment";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 import { requireLocalEnv } from "../e2e/support/localEnv";
 import { ReleaseProject } from "../e2e/support/releaseProject";
 

@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../release/localEnvironment";
+import { cacheDir } from "../../release/project/localEnvironment";
 import { targetLockPath } from "../../release/locks/lockFile";
 import { allProcesses, parentOf } from "../../release/locks/processes";
 import { Cluster } from "./support/cluster";

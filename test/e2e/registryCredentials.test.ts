@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, readEnvFile } from "../../release/localEnvironment";
+import { cacheDir, readEnvFile } from "../../release/project/localEnvironment";
 import { imageRegistry } from "../support/imageRegistry";
 import { useClusterProject } from "./support/clusterProject";
 

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as os from "os";
 import { localStore, storeCredentials } from "../../core/localCache";
-import { cacheDir, localRegistry } from "../../release/localEnvironment";
+import { cacheDir, localRegistry } from "../../release/project/localEnvironment";
 import { RELEASE_WORKFLOW, workflowStep } from "../support/workflow";
 import { allProcesses } from "../../release/locks/processes";
 import { Cluster } from "./support/cluster";

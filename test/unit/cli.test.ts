@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/main";
-import { defaultRegistry } from "../../release/localEnvironment";
+import { defaultRegistry } from "../../release/project/localEnvironment";
 import { parseUpArgs } from "../../cli/commands/up";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../release/engine/diff";
-import { formatShellSettings, shellSettings } from "../../release/envShell";
+import { formatShellSettings, shellSettings } from "../../release/project/envShell";
 import { renameStack } from "../../release/engine/preview";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;

@@ -6,7 +6,7 @@ import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
 import { resolveEnvironment, resolveSettings } from "../../core/settings";
 import { lockWaitMs } from "../../release/locks/lockFile";
-import { listReleaseRecords, readReleaseRecord } from "../../release/stackFile";
+import { listReleaseRecords, readReleaseRecord } from "../../release/project/stackFile";
 
 const HEX = "ab".repeat(32);
 const OWN = `127.0.0.1:5000/pinned/app@sha256:${HEX}`;

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
 import { stateBackend } from "../../release/engine/environment";
-import { PROJECT_DIR } from "../../release/project";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 import { useTempCache } from "../support/tempCache";
 
 describe("where stack state lives: the project, the embedded store, or the team's", () => {

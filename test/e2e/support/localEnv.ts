@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { engineEnv } from "../../../release/engine/environment";
-import { cacheDir, localRegistry, readEnvFile } from "../../../release/localEnvironment";
-import { PROJECT_DIR } from "../../../release/project";
+import { cacheDir, localRegistry, readEnvFile } from "../../../release/project/localEnvironment";
+import { PROJECT_DIR } from "../../../release/project/projectDir";
 
 /** The embedded environment's facts the end-to-end tests need. */
 export interface LocalEnv {

@@ -1,5 +1,5 @@
 import { ConfigMap } from "@pulumi/pulumi/automation";
-import { defaultRegistry, registryLogin, RegistryLogin } from "../core/registryLogin";
+import { defaultRegistry, registryLogin, RegistryLogin } from "../../core/registryLogin";
 
 /**
  * The registry login a release's stack config allows (its secrets as the

@@ -1,12 +1,12 @@
-import { credentialsFor } from "../core/registry";
+import { credentialsFor } from "../../core/registry";
 import * as fs from "fs";
 import * as path from "path";
-import { assertBasesPresent } from "../core/baseDrift";
-import { Finding } from "../core/policy/finding";
-import { recipeFindings } from "../core/recipe";
+import { assertBasesPresent } from "../../core/baseDrift";
+import { Finding } from "../../core/policy/finding";
+import { recipeFindings } from "../../core/recipe";
 import { mirrorHistory } from "./baseMirror";
 import { defaultRegistry } from "./localEnvironment";
-import { PROJECT_DIR } from "./project";
+import { PROJECT_DIR } from "./projectDir";
 import { ReleaseRecord, releaseSettings } from "./stackFile";
 
 /** A release's recipe as the program will judge it, named as the repository names it. */

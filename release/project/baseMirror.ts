@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { BaseState } from "../core/baseImage";
+import { BaseState } from "../../core/baseImage";
 import { cacheDir } from "./localEnvironment";
 
 /**

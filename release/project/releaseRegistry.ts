@@ -1,5 +1,5 @@
 import { CommandError, Stack } from "@pulumi/pulumi/automation";
-import { projectWorkspace } from "./engine/workspace";
+import { projectWorkspace } from "../engine/workspace";
 import { defaultRegistry } from "./localEnvironment";
 import { ReleaseRecord } from "./stackFile";
 import { stackLogin } from "./stackLogin";

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { fileBackendDir } from "./engine/backendFiles";
-import { setSecretConfig } from "./engine/workspace";
-import { bindPassword } from "../core/registryLogin";
+import { fileBackendDir } from "../engine/backendFiles";
+import { setSecretConfig } from "../engine/workspace";
+import { bindPassword } from "../../core/registryLogin";
 import { defaultRegistry } from "./localEnvironment";
 import { stackFilePath } from "./stackFile";
 

@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigError } from "../core/errors";
-import { writeFileWhole } from "../core/wholeFile";
-import { isReleaseName } from "../core/git/releaseName";
-import { resolveSettings, Settings } from "../core/settings";
-import { PROJECT_DIR } from "./project";
+import { ConfigError } from "../../core/errors";
+import { writeFileWhole } from "../../core/wholeFile";
+import { isReleaseName } from "../../core/git/releaseName";
+import { resolveSettings, Settings } from "../../core/settings";
+import { PROJECT_DIR } from "./projectDir";
 
 /** What a release's stack file records: the deployment descriptor kept in git. */
 export interface ReleaseRecord {

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { engineSwitches, passphrase } from "./engine/environment";
+import { engineSwitches, passphrase } from "../engine/environment";
 import { cacheDir } from "./localEnvironment";
 
 /**
