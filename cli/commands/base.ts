@@ -1,6 +1,6 @@
 import * as path from "path";
 import { short } from "../../core/baseDrift";
-import { updateBases } from "../../release/baseUpdate";
+import { updateBases } from "../../release/workflow/baseUpdate";
 import { releaseRecipePaths } from "../../release/project/releaseRecipe";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";

@@ -3,7 +3,7 @@ import { simpleGit } from "simple-git";
 import { assertCleanTree, readGitSource } from "../../core/git/gitSource";
 import { nextReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { assertRecipePasses } from "../../core/recipe";
-import { deployRelease } from "../../release/deploy";
+import { deployRelease } from "../../release/workflow/deploy";
 import { PROJECT_DIR } from "../../release/project/projectDir";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";

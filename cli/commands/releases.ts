@@ -7,7 +7,7 @@ import { engineEnv } from "../../release/engine/environment";
 import { LiveDeployment, readLive } from "../../release/cluster/live";
 import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/project/stackFile";
-import { lastVerified } from "../../release/verify";
+import { lastVerified } from "../../release/workflow/verify";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 
 export const RELEASES_COMMAND: CommandSpec = {

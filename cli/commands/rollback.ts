@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
-import { deployRelease } from "../../release/deploy";
+import { deployRelease } from "../../release/workflow/deploy";
 import { LiveDeployment, readLive, readLiveDeployment } from "../../release/cluster/live";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";

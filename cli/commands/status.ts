@@ -1,7 +1,7 @@
 import { credentialsFor } from "../../core/registry";
 import { LiveDeployment, readLive } from "../../release/cluster/live";
-import { declaredDeployment } from "../../release/declaredState";
-import { deploymentDrift, Difference } from "../../release/drift";
+import { declaredDeployment } from "../../release/workflow/declaredState";
+import { deploymentDrift, Difference } from "../../release/workflow/drift";
 import { releaseRegistry } from "../../release/project/releaseRegistry";
 import { signatureOf } from "../../core/signature";
 import { paint, reportError } from "../ui/output";

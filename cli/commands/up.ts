@@ -4,7 +4,7 @@ import { readGitSource } from "../../core/git/gitSource";
 import { parseReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { preflight } from "../../core/preflight";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
-import { deployRelease, DeployRequest } from "../../release/deploy";
+import { deployRelease, DeployRequest } from "../../release/workflow/deploy";
 import { PROJECT_DIR } from "../../release/project/projectDir";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";

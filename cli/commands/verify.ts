@@ -1,6 +1,6 @@
 import { parseReleaseName } from "../../core/git/releaseName";
 import { formatImageDifference } from "../../core/imageDiff";
-import { verifyRelease } from "../../release/verify";
+import { verifyRelease } from "../../release/workflow/verify";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";

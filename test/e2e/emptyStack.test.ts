@@ -9,7 +9,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { engineCommand } from "../../release/engine/workspace";
 import { engineEnv } from "../../release/engine/environment";
 import { UpdateFailedError } from "../../release/engine/update";
-import { dropNewEmptyStack } from "../../release/putBack";
+import { dropNewEmptyStack } from "../../release/workflow/putBackPrevious";
 import { requireLocalEnv } from "./support/localEnv";
 
 /**

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/lastUpdate";
+import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/workflow/noopProof";
 import { DeployTarget } from "../../release/cluster/target";
 import { useTempCache } from "../support/tempCache";
 

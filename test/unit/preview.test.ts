@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
 import { Finding } from "../../core/policy/finding";
 import { parsePreviewArgs, previewTag } from "../../cli/commands/preview";
-import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../release/previewPlan";
+import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../release/workflow/preview";
 import {
     formatPreviewErrorMarkdown,
     formatPreviewMarkdown,

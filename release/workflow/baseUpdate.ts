@@ -1,14 +1,14 @@
-import { credentialsFor } from "../core/registry";
+import { credentialsFor } from "../../core/registry";
 import * as fs from "fs";
 import * as path from "path";
 import { simpleGit } from "simple-git";
-import { BaseRepin, describeState, repinBases } from "../core/baseImage";
-import { lookUpBases } from "../core/baseDrift";
-import { ConfigError, GitSourceError, PinnedError } from "../core/errors";
-import { writeFileWhole } from "../core/wholeFile";
-import { mirrorHistory } from "./project/baseMirror";
-import { defaultRegistry } from "./project/localEnvironment";
-import { Steps } from "./steps";
+import { BaseRepin, describeState, repinBases } from "../../core/baseImage";
+import { lookUpBases } from "../../core/baseDrift";
+import { ConfigError, GitSourceError, PinnedError } from "../../core/errors";
+import { writeFileWhole } from "../../core/wholeFile";
+import { mirrorHistory } from "../project/baseMirror";
+import { defaultRegistry } from "../project/localEnvironment";
+import { Steps } from "../steps";
 
 /** One base a re-pin moved: from the digest the recipe pinned to the one its tag now serves. */
 export interface BaseMove {

@@ -1,9 +1,9 @@
-import { PinnedError } from "../core/errors";
+import { PinnedError } from "../../core/errors";
 import { declaredDeployment } from "./declaredState";
 import { deploymentDrift, Difference, PatchOperation, restorePatch } from "./drift";
-import { kubectl } from "./cluster/kubectl";
-import { LiveDeployment } from "./cluster/live";
-import { Steps } from "./steps";
+import { kubectl } from "../cluster/kubectl";
+import { LiveDeployment } from "../cluster/live";
+import { Steps } from "../steps";
 
 /**
  * What `pinned up` does about drift before the engine runs.

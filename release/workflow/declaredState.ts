@@ -1,8 +1,8 @@
 import { spawnSync } from "child_process";
-import { checkpointText } from "./engine/backendFiles";
-import { engineEnv } from "./engine/environment";
-import { PROJECT_DIR } from "./project/projectDir";
-import { projectName } from "./project/stackFile";
+import { checkpointText } from "../engine/backendFiles";
+import { engineEnv } from "../engine/environment";
+import { PROJECT_DIR } from "../project/projectDir";
+import { projectName } from "../project/stackFile";
 
 /**
  * The Deployment a release declared: the inputs the program registered for

@@ -1,13 +1,13 @@
-import { PinnedError } from "../core/errors";
-import { parseReleaseName } from "../core/git/releaseName";
+import { PinnedError } from "../../core/errors";
+import { parseReleaseName } from "../../core/git/releaseName";
 import type { DeployRequest } from "./deploy";
-import { UpdateFailedError } from "./engine/update";
-import { LiveDeployment, readLiveDeployment } from "./cluster/live";
-import { restoreStackFile } from "./project/stackSetup";
-import { diagnoseRollout, formatDiagnosis } from "./cluster/rollout";
-import { listReleaseRecords } from "./project/stackFile";
-import { Steps } from "./steps";
-import { DeployTarget } from "./cluster/target";
+import { UpdateFailedError } from "../engine/update";
+import { LiveDeployment, readLiveDeployment } from "../cluster/live";
+import { restoreStackFile } from "../project/stackSetup";
+import { diagnoseRollout, formatDiagnosis } from "../cluster/rollout";
+import { listReleaseRecords } from "../project/stackFile";
+import { Steps } from "../steps";
+import { DeployTarget } from "../cluster/target";
 
 /** A release reached the cluster, its pods failed, and the previous release was put back (or could not be). */
 export class RolloutFailedError extends PinnedError {}

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "./project/localEnvironment";
+import { cacheDir } from "../project/localEnvironment";
 
 /**
  * The no-op proof's record (`.pinned/updates/<release>.json`), sealed with

@@ -1,5 +1,5 @@
-import { Finding, hasErrors } from "../core/policy/finding";
-import { StackPreview } from "./engine/preview";
+import { Finding, hasErrors } from "../../core/policy/finding";
+import { StackPreview } from "../engine/preview";
 
 /** The image side of a preview: built now from the recipe, or recorded by an earlier up. */
 export type PreviewImage =

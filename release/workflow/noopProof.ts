@@ -1,14 +1,14 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { HOLDER_ENV } from "./locks/holding";
-import { writeFileWhole } from "../core/wholeFile";
-import { checkpointText } from "./engine/backendFiles";
-import { kubectl } from "./cluster/kubectl";
-import { PROJECT_DIR } from "./project/projectDir";
-import { loadYaml, projectName, stackFilePath } from "./project/stackFile";
-import { DeployTarget, targetEnv } from "./cluster/target";
-import { dependenciesFingerprint, pluginsFingerprint } from "./engine/inputs";
+import { HOLDER_ENV } from "../locks/holding";
+import { writeFileWhole } from "../../core/wholeFile";
+import { checkpointText } from "../engine/backendFiles";
+import { kubectl } from "../cluster/kubectl";
+import { PROJECT_DIR } from "../project/projectDir";
+import { loadYaml, projectName, stackFilePath } from "../project/stackFile";
+import { DeployTarget, targetEnv } from "../cluster/target";
+import { dependenciesFingerprint, pluginsFingerprint } from "../engine/inputs";
 import { openRecord, sealedRecord, UpdateRecord } from "./noopRecord";
 
 /**

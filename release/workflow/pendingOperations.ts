@@ -1,10 +1,10 @@
 import { Stack } from "@pulumi/pulumi/automation";
-import { PinnedError } from "../core/errors";
-import { checkpointText, fileBackendDir } from "./engine/backendFiles";
-import { kubectl } from "./cluster/kubectl";
-import { projectName } from "./project/stackFile";
-import { Steps } from "./steps";
-import { DeployTarget } from "./cluster/target";
+import { PinnedError } from "../../core/errors";
+import { checkpointText, fileBackendDir } from "../engine/backendFiles";
+import { kubectl } from "../cluster/kubectl";
+import { projectName } from "../project/stackFile";
+import { Steps } from "../steps";
+import { DeployTarget } from "../cluster/target";
 
 /**
  * An engine killed mid-operation (SIGKILL, a crash, a second Ctrl-C)

@@ -3,14 +3,14 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PinnedError } from "../core/errors";
-import { epochOf, RecipeBuild } from "../core/recipe";
-import { credentialsFor, isLoopback, writeAuthFile } from "../core/registry";
-import { buildTimeoutSeconds, withDeadline } from "./engine/deadline";
-import { lastLines } from "./engine/failure";
-import { Steps } from "./steps";
-import { Builder, localBuilder } from "../core/builder";
-import { CHILD_VARS, childEnv } from "../core/childEnv";
+import { PinnedError } from "../../core/errors";
+import { epochOf, RecipeBuild } from "../../core/recipe";
+import { credentialsFor, isLoopback, writeAuthFile } from "../../core/registry";
+import { buildTimeoutSeconds, withDeadline } from "../engine/deadline";
+import { lastLines } from "../engine/failure";
+import { Steps } from "../steps";
+import { Builder, localBuilder } from "../../core/builder";
+import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /**
  * Builds a release image bit for bit reproducibly, with buildah (Debian's

@@ -1,4 +1,4 @@
-import { cpuMillicores, memoryBytes } from "../core/quantity";
+import { cpuMillicores, memoryBytes } from "../../core/quantity";
 
 /**
  * Drift: how the live Deployment differs from the one its release declared.
