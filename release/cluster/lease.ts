@@ -4,14 +4,14 @@ import { ConfigError, PinnedError } from "../../core/errors";
 import { wholeSecondsFromEnv } from "../../core/envSeconds";
 import { kubectl } from "./kubectl";
 import { Steps } from "../steps";
-import { TurnWait } from "../locks/holderWait";
+import { HolderWait } from "../locks/holderWait";
 import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "../locks/holding";
 import { LeaseLost, losingLease } from "./leaseLoss";
 import { Liveness, liveness } from "../locks/liveness";
 
 /**
  * The deploy lock in the cluster itself: a coordination.k8s.io Lease next to
- * the Deployment, named pinned-<deployment>. The lock file (lock.ts) keeps
+ * the Deployment, named pinned-<deployment>. The lock file (locks/lockFile.ts) keeps
  * releases on one machine apart; the Lease keeps apart everything that
  * deploys to one cluster, whatever machine it runs on and however it spells
  * the kubeconfig.
@@ -22,7 +22,7 @@ import { Liveness, liveness } from "../locks/liveness";
  * over when stale, by a delete with a resourceVersion precondition, so two
  * waiters that saw the same stale Lease cannot both remove it.
  *
- * The holder is its random token (holding.ts), never a hostname and PID:
+ * The holder is its random token (locks/holding.ts), never a hostname and PID:
  * two machines can share both. Time is judged as client-go's leader
  * election judges it: by the observer's own clock, from when it first saw
  * the Lease as it is, never from the renewTime another machine's clock
@@ -58,7 +58,7 @@ export type LeaseVerdict = "held" | "stale";
 /**
  * A Lease is stale when its holder can no longer renew it: nobody holds it;
  * the kernel says its holder is gone (its liveness file on this machine is
- * not locked, liveness.ts); or this waiter has watched it not change for
+ * not locked, locks/liveness.ts); or this waiter has watched it not change for
  * its whole duration, by its own clock. A live holder that stops renewing
  * stops its own engine before then (leaseLoss.ts).
  */
@@ -161,7 +161,7 @@ async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<
             JSON.stringify({ kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion } }),
         );
 
-    const wait = new TurnWait({ what: "the cluster lease", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 1000, progress: opts.progress });
+    const wait = new HolderWait({ what: "the cluster lease", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 1000, progress: opts.progress });
     let seen: { resourceVersion: string; since: number } | undefined;
     let mine: string; // our Lease's resourceVersion
     let acquired: number; // its acquireTime, which renewals keep
@@ -201,7 +201,7 @@ async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<
         if (judgeLease(lease, { now: Date.now(), unchangedSinceMs: seen.since, liveness: alive }) === "stale") {
             const token = lease.holderIdentity;
             if (token && alive(token) === "gone") {
-                // As for the lock file (lock.ts): what a gone holder on this
+                // As for the lock file (locks/lockFile.ts): what a gone holder on this
                 // machine started must be gone before its Lease changes hands.
                 // Its lock file may have another name (another spelling of
                 // the kubeconfig), so this is the only takeover that sees it.

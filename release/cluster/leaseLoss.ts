@@ -9,7 +9,7 @@ export class LeaseLost extends PinnedError {}
 
 let current: AbortController | undefined;
 
-/** Fires when the running command's Lease is lost: engine runs (deadline.ts) stop on it. */
+/** Fires when the running command's Lease is lost: engine runs (engine/deadline.ts) stop on it. */
 export function leaseLostSignal(): AbortSignal | undefined {
     return current?.signal;
 }
@@ -26,7 +26,7 @@ export interface Losing {
  * The loss of the Lease `where`. The engine stops cleanly on the first
  * interrupt (it finishes or cancels the operations in flight); if it has
  * not stopped after an eighth of the Lease's duration, it is stopped at
- * once, so it is gone before anyone may take the Lease over (clusterLease.ts
+ * once, so it is gone before anyone may take the Lease over (lease.ts
  * gives up the Lease at three quarters of its duration).
  */
 export function losingLease(where: string, durationSeconds: number): Losing {

@@ -13,7 +13,7 @@ export interface LiveDeployment {
     readonly release?: string;
     /** Where its latest rollout stands, from the Deployment's status. */
     readonly rollout: RolloutState;
-    /** The whole object as read, compared with the declared one for drift (drift.ts). */
+    /** The whole object as read, compared with the declared one for drift (workflow/drift.ts). */
     readonly object?: unknown;
 }
 

@@ -71,7 +71,7 @@ export function chooseTarget(
  * 0700 directory), so the Lease, the live reads and the rollback checks
  * reach the very cluster the engine deploys to, never kubectl's ambient
  * config, and every command that chooses this target, in this process or
- * another, names the same file (the lock file's key, lock.ts).
+ * another, names the same file (the lock file's key, locks/lockFile.ts).
  */
 function kubeconfigFile(value: string): string {
     if (isKubeconfigPath(value)) {

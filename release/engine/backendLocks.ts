@@ -10,13 +10,13 @@ import { Steps } from "../steps";
  * The engine locks a stack in its backend: an object under
  * .pulumi/locks/<org>/<project>/<stack>/<id>.json holding user, host, PID
  * and time. An engine killed with SIGKILL (with the pinned that started
- * it: engine.ts) leaves that lock; it never expires, every later update of
+ * it: workspace.ts) leaves that lock; it never expires, every later update of
  * the stack is refused, and `pulumi cancel` removes it without stopping an
  * update that may still run (two engines then apply at once).
  *
  * So pinned removes an engine lock only when it knows the engine that made
  * it is gone: this process took the deploy target over from a holder that
- * is gone (holding.ts: its flock was free, or its Lease went unrenewed for
+ * is gone (locks/holding.ts: its flock was free, or its Lease went unrenewed for
  * a whole duration, after which its engine has stopped), the lock was made
  * before that, and this process holds the target, so no other pinned runs
  * an engine on it now. A host and a PID say nothing across PID namespaces

@@ -20,7 +20,7 @@ export interface Deadline {
  * Runs an engine operation that may otherwise wait forever (a registry or
  * an API server that accepts a connection and never answers). `fn` gets an
  * AbortSignal that fires on Ctrl-C, when the release's cluster Lease is
- * lost (leaseLoss.ts), or when the deadline passes; the engine
+ * lost (cluster/leaseLoss.ts), or when the deadline passes; the engine
  * receives one interrupt and stops cleanly. If it has not stopped after
  * the grace period (a request it waits on never returns), it is told to
  * stop at once. A run stopped by the deadline rejects with DeadlineError.

@@ -5,7 +5,7 @@ import * as path from "path";
 
 /**
  * What the engine loads besides the program's own sources, for the no-op
- * proof's inputs (lastUpdate.ts): the provider plugins and the program's
+ * proof's inputs (workflow/noopProof.ts): the provider plugins and the program's
  * installed dependencies.
  *
  * Both are hashed by each file's path, size, mtime and ctime, not by

@@ -5,7 +5,7 @@ import { Steps } from "../steps";
 
 /**
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal went away) during a release. The engine runs in a
- * session of its own (engine.ts), so a terminal's Ctrl-C reaches pinned
+ * session of its own (workspace.ts), so a terminal's Ctrl-C reaches pinned
  * only; pinned passes exactly one interrupt on, which the engine treats as
  * "stop cleanly": it finishes or cancels the operations in flight and
  * writes its state. pinned then cleans up (a stack this run created is

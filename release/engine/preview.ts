@@ -15,7 +15,7 @@ import { DeployTarget, targetEnv } from "../cluster/target";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** What the preview asks the engine about. */
-export interface StackPreviewRequest {
+export interface EnginePreviewRequest {
     /** The stack the change would be released as. */
     readonly stack: string;
     readonly commit: string;
@@ -36,7 +36,7 @@ export interface StackPreviewRequest {
     readonly repository?: string;
 }
 
-export interface StackPreview extends EngineDiff {
+export interface EnginePreview extends EngineDiff {
     /** Whose state the engine compared with, in words. */
     readonly basis: string;
 }
@@ -60,7 +60,7 @@ const PREVIEW_TIMEOUT_S = 300;
  * the commit and the digest set, so the program deploys exactly the image
  * built for it and builds nothing.
  */
-export function previewStack(req: StackPreviewRequest): StackPreview {
+export function previewStack(req: EnginePreviewRequest): EnginePreview {
     // Holds the stack's state (secrets encrypted): removed on every path,
     // an interrupt included (removingTemporaryDirsOnSignal).
     const tmp = makeTemporaryDir("pinned-preview-");
@@ -156,7 +156,7 @@ function makeProject(dir: string): void {
 }
 
 /** The release's commit and image, and the registry it was pushed to if the file names none. */
-function configure(req: StackPreviewRequest, project: string, env: Record<string, string>): void {
+function configure(req: EnginePreviewRequest, project: string, env: Record<string, string>): void {
     const file = path.join(project, "stacks", `Pulumi.${req.stack}.yaml`);
     const current = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ??
         {}) as Record<string, unknown>;

@@ -3,7 +3,7 @@ import * as path from "path";
 import { CommandError, Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { DeadlineError, withDeadline } from "./deadline";
-import { readbackFree } from "./workspace";
+import { withoutResultReadback } from "./workspace";
 import { EngineProgress } from "./progress";
 import { engineKilledBy, locksInRefusal, madeByGoneEngine, removeKilledEngineLocks } from "./backendLocks";
 import { describeOutcome, engineStderr, lastLines } from "./failure";
@@ -59,7 +59,7 @@ export async function runUpdate(
     try {
         // The engine refreshes first (Pulumi.yaml: options.refresh), so a
         // stack whose state predates another release sees the cluster as it
-        // is (rendering has no cluster: see engine.ts). An API server that
+        // is (rendering has no cluster: see workspace.ts). An API server that
         // stops answering must not hold the locks forever: the deadline.
         return await withDeadline(
             {
@@ -67,7 +67,7 @@ export async function runUpdate(
                 what: `the update of stack ${stack.name}`,
                 setting: "pinned:progressDeadlineSeconds (the update gets it plus 300 s)",
             },
-            (signal) => readbackFree(stack).up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal }),
+            (signal) => withoutResultReadback(stack).up({ onOutput: (out) => fs.writeSync(log, out), onEvent: events.onEvent, signal }),
         ).then(() => events.stackOutputs);
     } catch (err) {
         if (err instanceof CommandError) {
@@ -75,7 +75,7 @@ export async function runUpdate(
             fs.writeSync(log, `\n--- the engine's error output ---\n${stderr}\n`);
             const killedBy = engineKilledBy(err);
             if (killedBy) {
-                // Its pending operations stay for the next update of the stack to clear (pendingOperations.ts).
+                // Its pending operations stay for the next update of the stack to clear (workflow/pendingOperations.ts).
                 progress.line(`the engine was killed (${killedBy}) during the update of stack ${stack.name}`);
                 removeKilledEngineLocks(stack.workspace.envVars.PULUMI_BACKEND_URL ?? "", stack.name, started, progress);
             }
@@ -83,7 +83,7 @@ export async function runUpdate(
             if (locks && locks.length > 0) {
                 const named = locks.map((l) => `${l.by} (pid ${l.pid}) at ${l.at}`).join(", ");
                 if (!retried && locks.every((l) => madeByGoneEngine(Date.parse(l.at)))) {
-                    // Known gone (engineLock.ts): the one case where pulumi cancel is safe.
+                    // Known gone (backendLocks.ts): the one case where pulumi cancel is safe.
                     await stack.cancel();
                     retry = true;
                     progress.line(

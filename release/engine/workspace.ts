@@ -25,7 +25,7 @@ type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
  */
 export async function engineCommand(opts: { render?: boolean } = {}): Promise<PulumiCommand> {
     // `PulumiCommand.get` runs `pulumi version`: once per command at most,
-    // and for the project's own engine once per binary (engineVersion.ts).
+    // and for the project's own engine once per binary (version.ts).
     const own = projectPulumi();
     baseCommand ??= own ? projectEngineCommand(own, cacheDir()) : PulumiCommand.get();
     const base = await baseCommand;
@@ -38,7 +38,7 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // (setpriv --pdeathsig): a pinned that is killed holds no lock and no
     // lease any more, so its engine must not go on applying. What the
     // engine starts (language host, providers) has no such tie: the next
-    // holder stops it before taking over (holding.ts). The engine's own
+    // holder stops it before taking over (locks/holding.ts). The engine's own
     // path is then an argument; its directory is on PATH through engineEnv.
     const wrapped = fs.existsSync(SETSID) && fs.existsSync(SETPRIV);
     // The SDK starts the engine with all of this process's environment
@@ -129,7 +129,7 @@ export function setSecretConfig(workspace: LocalWorkspace, stack: string, key: s
  * pinned takes the stack's outputs from the engine's own events instead
  * (EngineProgress.stackOutputs), and needs no summary.
  */
-export function readbackFree(stack: Stack): Stack {
+export function withoutResultReadback(stack: Stack): Stack {
     return Object.create(stack, {
         outputs: { value: async () => ({}) },
         info: { value: async () => undefined },

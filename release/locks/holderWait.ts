@@ -3,12 +3,12 @@ import { interrupted, InterruptedError } from "../engine/interrupt";
 import { Step, Steps } from "../steps";
 
 /**
- * Waiting for another holder to finish, as the lock file (lock.ts) and the
- * cluster Lease (clusterLease.ts) both do. Each round refuses when the
+ * Waiting for another holder to finish, as the lock file (lockFile.ts) and the
+ * cluster Lease (cluster/lease.ts) both do. Each round refuses when the
  * command was interrupted or the time is up, else shows once whom it waits
  * for and sleeps one poll.
  */
-export class TurnWait {
+export class HolderWait {
     private readonly deadline: number;
     private step?: Step;
 

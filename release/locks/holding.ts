@@ -13,7 +13,7 @@ import { Steps } from "../steps";
  * (liveness.ts), and the mark on what the holder starts.
  *
  * What a holder started must be found by the next holder. Only the engine
- * dies with pinned (setpriv --pdeathsig, engine.ts), and not at once: under
+ * dies with pinned (setpriv --pdeathsig, engine/workspace.ts), and not at once: under
  * load a killed engine takes a while to exit, and its own children (the
  * language host, the providers, perhaps mid-request to the API server) live
  * on. While pinned holds a target, every process it starts carries
@@ -77,7 +77,7 @@ const goneReleases = new Set<string>();
  * Lease) from a holder that is gone, whose command was `command`:
  * everything that holder's engines did was done before now, so an engine
  * lock made before now was made by an engine that no longer runs
- * (engineLock.ts), and the releases its command names are the stacks it
+ * (engine/backendLocks.ts), and the releases its command names are the stacks it
  * may have left locked.
  */
 export function noteTakeover(command: string | undefined, at = Date.now()): void {

@@ -7,7 +7,7 @@ import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from ".
 import { cacheDir } from "../project/localEnvironment";
 import { forgetGone, liveness } from "./liveness";
 import { Steps } from "../steps";
-import { TurnWait } from "./holderWait";
+import { HolderWait } from "./holderWait";
 import { DeployTarget } from "../cluster/target";
 
 /**
@@ -148,7 +148,7 @@ export async function withTargetLock<T>(file: string, command: string, opts: Loc
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     return holding(holders, async () => {
-        const wait = new TurnWait({ what: "the lock", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 500, progress: opts.progress });
+        const wait = new HolderWait({ what: "the lock", waitMs: opts.waitMs, pollMs: opts.pollMs ?? 500, progress: opts.progress });
         for (;;) {
             try {
                 createWith(file, JSON.stringify(me));

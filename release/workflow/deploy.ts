@@ -3,7 +3,6 @@ import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parseImageDigest } from "../../core/imageDigest";
 import { ConfigError, PinnedError } from "../../core/errors";
-import { GitSource } from "../../core/git/gitSource";
 import { ReleaseName } from "../../core/git/releaseName";
 import { assertInRegistry } from "../../core/preflight";
 import { RegistryCredentials } from "../../core/registry";
@@ -23,26 +22,15 @@ import { leaseLostSignal } from "../cluster/leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "../locks/lockFile";
 import { clearPendingOperations } from "./pendingOperations";
 import { PROJECT_DIR } from "../project/projectDir";
-import { dropNewEmptyStack, putBack } from "./putBackPrevious";
+import { dropNewEmptyStack, putBackPrevious } from "./putBackPrevious";
 import { additions, liveDrift, removeAdditions } from "./driftRepair";
 import { confirmRollout } from "../cluster/rollout";
 import { configure, ensureLocalBackend, forgetNewStack } from "../project/stackSetup";
-import { projectName, recordImageDigest, ReleaseRecord, releaseSettings, stackFilePath } from "../project/stackFile";
+import { projectName, recordImageDigest, releaseSettings, stackFilePath } from "../project/stackFile";
 import { stackLogin } from "../project/stackLogin";
 import { Steps } from "../steps";
+import { DeployRequest } from "./deployRequest";
 import { chooseTarget, DeployTarget, targetEnv } from "../cluster/target";
-
-/** A release that passed every check its command makes, ready to deploy. */
-export interface DeployRequest {
-    readonly release: ReleaseName;
-    readonly record?: ReleaseRecord;
-    /** The checked-out source at the release's commit; needed when the release has no recorded digest yet. */
-    readonly source?: GitSource;
-    /** The commit to record: the one already recorded, else HEAD (which the tag points at). */
-    readonly commit: string;
-    /** The command line, as the lock shows it to a second caller. */
-    readonly command: string;
-}
 
 /**
  * Selects (or creates) the release's stack and, under the deploy target's lock,
@@ -144,7 +132,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                             : `finish it with pinned up --release ${req.release}.`,
                     );
                 }
-                throw await putBack({
+                throw await putBackPrevious({
                     req,
                     failure: err as UpdateFailedError,
                     before,

@@ -20,7 +20,7 @@ import { assertBasesPresent } from "../../core/baseDrift";
 import { mirrorHistory } from "../project/baseMirror";
 import { PROJECT_DIR } from "../project/projectDir";
 import { EngineProgress } from "../engine/progress";
-import { engineCommand, readbackFree } from "../engine/workspace";
+import { engineCommand, withoutResultReadback } from "../engine/workspace";
 import { buildTimeoutSeconds, withDeadline } from "../engine/deadline";
 import { engineStderr, lastLines } from "../engine/failure";
 import { engineEnv } from "../engine/environment";
@@ -244,7 +244,7 @@ export class BuildStack {
     /** Builds and pushes the image: one `pulumi up` of the inline program. */
     async up(req: ImageRequest, opts: { onEvent: UpOptions["onEvent"]; signal: AbortSignal }): Promise<void> {
         this.request = req;
-        await readbackFree(await this.stack).up(opts);
+        await withoutResultReadback(await this.stack).up(opts);
     }
 
     /** Removes the stack's directory, once its creation has finished. */

@@ -20,7 +20,7 @@ import { openRecord, sealedRecord, UpdateRecord } from "./noopRecord";
  * - the inputs the program reads hash as they did just before that update
  *   (inputsFingerprint: program sources, dependencies, Pulumi.yaml, the
  *   stack file, the engine's settings, the kubeconfig, the engine and its
- *   plugins: engineInputs.ts);
+ *   plugins: engine/inputs.ts);
  * - the record of that update is sealed under this machine's key
  *   (noopRecord.ts): a record edited alone proves nothing;
  * - the stack's checkpoint is byte for byte the one that update wrote (no

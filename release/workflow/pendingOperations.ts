@@ -11,7 +11,7 @@ import { DeployTarget } from "../cluster/target";
  * leaves each resource operation it had started in the stack's state as a
  * pending operation. Later updates keep the pending creates and only warn,
  * so the stack never reads as clean again and the no-op proof
- * (lastUpdate.ts) can never hold. Before pinned runs the engine on a stack
+ * (noopProof.ts) can never hold. Before pinned runs the engine on a stack
  * it holds (under the target's lock and Lease), it clears them:
  *
  * - a pending create of a Kubernetes object: the object is looked up in
@@ -44,7 +44,7 @@ export interface PendingAction {
     readonly done: string;
 }
 
-/** PulumiCommand.run: internal to the SDK, the one method engine.ts wraps. */
+/** PulumiCommand.run: internal to the SDK, the one method engine/workspace.ts wraps. */
 type EngineRun = (args: string[], cwd: string, env: Record<string, string>) => Promise<unknown>;
 
 type RawOperation = { type?: string; resource?: { urn?: string; type?: string; inputs?: Record<string, unknown> } };
@@ -168,11 +168,11 @@ export async function clearPendingOperations(stack: Stack, backendUrl: string, t
     const step = progress.start(`clearing ${ops.length} pending operation(s) a stopped engine left in stack ${stack.name}`);
     try {
         if (target.kind === "cluster") {
-            // The SDK's refresh has no --import-pending-creates: the engine command pinned made runs it (engine.ts).
+            // The SDK's refresh has no --import-pending-creates: the engine command pinned made runs it (engine/workspace.ts).
             const ws = stack.workspace;
             await (ws.pulumiCommand as unknown as { run: EngineRun }).run(refreshArgs(stack.name, actions), ws.workDir, ws.envVars);
         } else {
-            // A rendering provider cannot refresh (engine.ts); the next update writes every file again.
+            // A rendering provider cannot refresh (engine/workspace.ts); the next update writes every file again.
             const state = await stack.exportStack();
             (state.deployment as { pending_operations?: unknown[] }).pending_operations = [];
             await stack.importStack(state);

@@ -1,5 +1,5 @@
 import { Finding, hasErrors } from "../../core/policy/finding";
-import { StackPreview } from "../engine/preview";
+import { EnginePreview } from "../engine/preview";
 
 /** The image side of a preview: built now from the recipe, or recorded by an earlier up. */
 export type PreviewImage =
@@ -47,7 +47,7 @@ export interface PreviewPlan {
     readonly image: PreviewImage;
     readonly before: PreviewBefore;
     /** The engine's preview of the stack; absent when the image could not be made. */
-    readonly engine?: StackPreview;
+    readonly engine?: EnginePreview;
 }
 
 export type PreviewOutcome = "no-change" | "change" | "error";

@@ -1,6 +1,6 @@
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
-import type { DeployRequest } from "./deploy";
+import { DeployRequest } from "./deployRequest";
 import { UpdateFailedError } from "../engine/update";
 import { LiveDeployment, readLiveDeployment } from "../cluster/live";
 import { restoreStackFile } from "../project/stackSetup";
@@ -12,7 +12,7 @@ import { DeployTarget } from "../cluster/target";
 /** A release reached the cluster, its pods failed, and the previous release was put back (or could not be). */
 export class RolloutFailedError extends PinnedError {}
 
-export interface PutBack {
+export interface PutBackRequest {
     readonly req: DeployRequest;
     readonly failure: UpdateFailedError;
     /** What was live before the failed update, if anything. */
@@ -30,7 +30,7 @@ export interface PutBack {
  * through its own stack, removes the failed release's new stack, and
  * returns the error to throw (it says what is live now).
  */
-export async function putBack(p: PutBack): Promise<RolloutFailedError> {
+export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedError> {
     const { req, failure, before, target, namespace, appName, progress, update } = p;
     const release = req.release;
     const where = `${namespace}/${appName}`;

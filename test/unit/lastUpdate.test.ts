@@ -20,7 +20,7 @@ const AMBIENT: NodeJS.ProcessEnv = { HOME: "/home/test" };
  * The no-op proof on files and a stand-in kubectl: every input it covers,
  * changed alone, makes it leave the update to the engine.
  */
-describe("a no-op up proven without the engine (lastUpdate)", () => {
+describe("a no-op up proven without the engine (noopProof)", () => {
     // The record's key is made in the cache: a temporary one per test.
     useTempCache("pinned-last-update-cache-");
     let dir: string;
