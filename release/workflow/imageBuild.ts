@@ -3,12 +3,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { CommandError, LocalWorkspace, Stack, UpOptions } from "@pulumi/pulumi/automation";
 import { ImageDigest, parseImageDigest } from "../../core/imageDigest";
 import { PinnedError } from "../../core/errors";
 import { GitSource } from "../../core/git/gitSource";
-import { ReleaseImage } from "../../components/releaseImage";
+import { imageProgram } from "../../program/imageProgram";
 import { RecipeBuild, recipeBuild } from "../../core/recipe";
 import { provenanceOfBuild } from "../../core/provenance";
 import { Builder as LocalBuilder } from "../../core/builder";
@@ -199,26 +198,8 @@ export class BuildStack {
     private readonly stack: Promise<Stack>;
 
     constructor() {
-        const program = async () => {
-            const req = this.request;
-            if (!req) {
-                throw new Error("BuildStack: up() sets the image request before the program runs");
-            }
-            const image = new ReleaseImage("image", {
-                appDir: req.appDir,
-                tag: req.tag,
-                release: req.release,
-                commit: req.source.commit,
-                commitTime: req.source.commitTime,
-                sourceUrl: req.source.remoteUrl,
-                strictPolicy: req.strictPolicy,
-                registry: {
-                    ...req.registry,
-                    password: req.registry.password === undefined ? undefined : pulumi.secret(req.registry.password),
-                },
-            });
-            return { imageDigest: image.imageDigest };
-        };
+        // The program reads the request only when up() has set it.
+        const program = async () => imageProgram(this.request);
         const dir = this.dir;
         this.stack = engineCommand().then((pulumiCommand) =>
             // A new directory: there is no stack to select, only one to create.
