@@ -2,9 +2,13 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-/** Import patterns that reach into the named top-level folders, from any depth. */
+/**
+ * Import patterns that reach into the named top-level folders, from up to
+ * three folders deep (release/engine/x.ts is two): the folder itself and
+ * anything under it.
+ */
 function above(...folders) {
-    return folders.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../${f}`, `../../${f}`]);
+    return folders.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../${f}`, `../../${f}`, `../../../${f}`]);
 }
 
 /** A config entry refusing imports of `patterns` in `files`, with the layer's reason. */

@@ -19,12 +19,20 @@ describe("layer rules (eslint no-restricted-imports)", function () {
 
     const refused: Array<[string, string]> = [
         ["core/x.ts", 'import * as pulumi from "@pulumi/pulumi";'],
-        ["core/x.ts", 'import { deployRelease } from "../release/deploy";'],
+        ["core/x.ts", 'import { deployRelease } from "../release/workflow/deploy";'],
         ["core/git/x.ts", 'import { main } from "../../cli/main";'],
         ["core/x.ts", 'import { Release } from "../components/release";'],
-        ["components/x.ts", 'import { deployRelease } from "../release/deploy";'],
+        ["components/x.ts", 'import { deployRelease } from "../release/workflow/deploy";'],
         ["program/x.ts", 'import { main } from "../cli/main";'],
+        ["program/x.ts", 'import { projectWorkspace } from "../release/engine/workspace";'],
         ["release/x.ts", 'import { main } from "../cli/main";'],
+        // From the workflow's folders, one and two levels below release/.
+        ["release/engine/x.ts", 'import { main } from "../../cli/main";'],
+        ["release/engine/x.ts", 'import * as cli from "../../cli";'],
+        ["release/workflow/x.ts", 'import { previewCommand } from "../../cli/commands/preview";'],
+        ["release/a/b/x.ts", 'import { main } from "../../../cli/main";'],
+        ["release/a/b/x.ts", 'import * as cli from "../../../cli";'],
+        ["core/git/x.ts", 'import { projectWorkspace } from "../../release/engine/workspace";'],
     ];
     for (const [file, code] of refused) {
         it(`refuses in ${file}: ${code}`, async () => {
@@ -37,7 +45,11 @@ describe("layer rules (eslint no-restricted-imports)", function () {
         ["release/x.ts", 'import { PinnedError } from "../core/errors";'],
         ["components/x.ts", 'import * as pulumi from "@pulumi/pulumi";'],
         ["program/x.ts", 'import { Release } from "../components/release";'],
-        ["cli/x.ts", 'import { deployRelease } from "../release/deploy";'],
+        ["cli/x.ts", 'import { deployRelease } from "../release/workflow/deploy";'],
+        ["cli/commands/x.ts", 'import { deployRelease } from "../../release/workflow/deploy";'],
+        ["release/engine/x.ts", 'import { PinnedError } from "../../core/errors";'],
+        ["release/engine/x.ts", 'import { kubectl } from "../cluster/kubectl";'],
+        ["release/workflow/x.ts", 'import { imageProgram } from "../../program/imageProgram";'],
         ["core/git/x.ts", 'import { PinnedError } from "../errors";'],
     ];
     for (const [file, code] of allowed) {
