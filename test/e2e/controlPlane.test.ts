@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { cacheDir } from "../../release/project/localEnvironment";
 import { Cluster } from "./support/cluster";
+import { etcdRange } from "./support/etcd";
 
 const RUN = path.join(cacheDir(), "run", "cluster");
 const PKI = path.join(RUN, "pki");
@@ -50,33 +51,6 @@ function anonymousStatus(url: string, method = "GET"): string {
             : [];
     const r = asNobody("curl", ["-sk", "-m", "5", "-X", method, ...body, "-o", "/dev/null", "-w", "%{http_code}", url]);
     return r.stdout.trim() || "000";
-}
-
-/** etcd's v3 JSON gateway, with the API server's own etcd client certificate. */
-function etcdRange(key: string, rangeEnd?: string): { kvs?: { key: string; value: string }[] } {
-    const b64 = (s: string) => Buffer.from(s).toString("base64");
-    const body = JSON.stringify(rangeEnd ? { key: b64(key), range_end: b64(rangeEnd) } : { key: b64(key) });
-    const out = execFileSync(
-        "curl",
-        [
-            "-sS",
-            "-m",
-            "10",
-            "--cacert",
-            path.join(PKI, "etcd", "ca.crt"),
-            "--cert",
-            path.join(PKI, "apiserver-etcd-client.crt"),
-            "--key",
-            path.join(PKI, "apiserver-etcd-client.key"),
-            "-X",
-            "POST",
-            "-d",
-            body,
-            `https://${ETCD}/v3/kv/range`,
-        ],
-        { encoding: "utf8" },
-    );
-    return JSON.parse(out) as { kvs?: { key: string; value: string }[] };
 }
 
 /** Every file under DIR, recursively. */
@@ -178,7 +152,7 @@ describe("the control plane's data: etcd behind client certificates, Secrets enc
         cluster.kubectl(["create", "namespace", ns]);
         try {
             cluster.kubectl(["-n", ns, "create", "secret", "generic", "probe", `--from-literal=value=${plaintext}`]);
-            const kvs = etcdRange(`/registry/secrets/${ns}/probe`).kvs ?? [];
+            const kvs = etcdRange(PKI, ETCD, `/registry/secrets/${ns}/probe`).kvs ?? [];
             assert.strictEqual(kvs.length, 1, "the Secret is in etcd under /registry/secrets/<namespace>/<name>");
             const stored = Buffer.from(kvs[0].value, "base64");
             assert.ok(
@@ -190,7 +164,7 @@ describe("the control plane's data: etcd behind client certificates, Secrets enc
             const read = cluster.kubectl(["-n", ns, "get", "secret", "probe", "-o", "jsonpath={.data.value}"]);
             assert.strictEqual(Buffer.from(read, "base64").toString(), plaintext);
             // Secrets written before encryption was turned on were rewritten: none is left in clear.
-            const all = etcdRange("/registry/secrets/", "/registry/secrets0").kvs ?? [];
+            const all = etcdRange(PKI, ETCD, "/registry/secrets/", "/registry/secrets0").kvs ?? [];
             assert.ok(all.length > 1, `found ${all.length} Secrets`);
             const clear = all.filter((kv) => !Buffer.from(kv.value, "base64").toString("latin1").startsWith("k8s:enc:"));
             assert.deepStrictEqual(

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { cacheDir } from "../../release/project/localEnvironment";
 import { PROJECT_DIR } from "../../release/project/projectDir";
+import { etcdRange } from "./support/etcd";
 
 /** The last commit whose cluster.sh ran etcd on plain HTTP, Secrets unencrypted, kwok's server open. */
 const OLD_COMMIT = "cb66d91";
@@ -122,21 +123,8 @@ describe("upgrading a control plane made by the previous cluster.sh (real etcd, 
             "made-before-upgrade",
         );
         const pki = path.join(dir, "cache", "run", "cluster", "pki");
-        const stored = execFileSync("curl", [
-            "-sS",
-            "--cacert",
-            path.join(pki, "etcd", "ca.crt"),
-            "--cert",
-            path.join(pki, "apiserver-etcd-client.crt"),
-            "--key",
-            path.join(pki, "apiserver-etcd-client.key"),
-            "-X",
-            "POST",
-            "-d",
-            JSON.stringify({ key: Buffer.from("/registry/secrets/default/made-before").toString("base64") }),
-            `https://127.0.0.1:${env.PINNED_ETCD_PORT}/v3/kv/range`,
-        ]).toString();
-        const value = Buffer.from((JSON.parse(stored) as { kvs: { value: string }[] }).kvs[0].value, "base64");
+        const stored = etcdRange(pki, `127.0.0.1:${env.PINNED_ETCD_PORT}`, "/registry/secrets/default/made-before");
+        const value = Buffer.from((stored.kvs ?? [])[0].value, "base64");
         assert.ok(value.subarray(0, 8).toString() === "k8s:enc:", "stored encrypted");
         assert.ok(!value.includes(Buffer.from("made-before-upgrade")));
         const plainHttp = spawnSync("curl", ["-sS", "-m", "5", `http://127.0.0.1:${env.PINNED_ETCD_PORT}/version`], { encoding: "utf8" });
