@@ -63,15 +63,29 @@ describe("registry credentials: the cluster's login cannot push, and a password 
         assert.ok(tag.status === 401 || tag.status === 403, `the Secret's login cannot move the release tag: HTTP ${tag.status}`);
     });
 
-    it("a stack file whose pinned:registry (and digest) were changed to another loopback registry is refused before any credential is sent, naming the fix", async () => {
-        const { project, env } = suite;
-        // It demands a login, as a registry that wants the password would: pinned's client sends credentials only when asked.
+    /**
+     * Runs FN with release A's stack file rewritten to name another loopback
+     * registry, which demands a login as a registry that wants the password
+     * would (pinned's client sends credentials only when asked); the file is
+     * put back and that registry closed on every path.
+     */
+    const onOtherRegistry = async (fn: (other: Awaited<ReturnType<typeof imageRegistry>>, file: string) => Promise<void>) => {
         const other = await imageRegistry({ username: "pinned", password: "other-push-pw" });
-        const file = path.join(project.dir, "stacks", `Pulumi.${A}.yaml`);
+        const file = path.join(suite.project.dir, "stacks", `Pulumi.${A}.yaml`);
         const before = fs.readFileSync(file, "utf8");
         try {
-            // What an edit in git can do: plain-text keys, the encrypted password untouched.
-            fs.writeFileSync(file, before.split(env.registry.server).join(other.host));
+            fs.writeFileSync(file, before.split(suite.env.registry.server).join(other.host));
+            await fn(other, file);
+        } finally {
+            fs.writeFileSync(file, before);
+            other.close();
+        }
+    };
+
+    it("a stack file whose pinned:registry (and digest) were changed to another loopback registry is refused before any credential is sent, naming the fix", async () => {
+        const { project, env } = suite;
+        // What an edit in git can do: plain-text keys, the encrypted password untouched.
+        await onOtherRegistry(async (other) => {
             for (const args of [
                 ["up", "--release", A],
                 ["rollback", "--to", A],
@@ -89,22 +103,14 @@ describe("registry credentials: the cluster's login cannot push, and a password 
                 assert.match(r.output, /npx pinned registry-password --release 2026-12-06-001/);
             }
             assert.deepStrictEqual(other.authorizations, [], "the other registry was not asked at all, so no credential reached it");
-        } finally {
-            fs.writeFileSync(file, before);
-            other.close();
-        }
+        });
         const again = project.up(A);
         assert.strictEqual(again.status, 0, again.output);
     });
 
     it("pinned registry-password binds a password (read from stdin) to the registry the stack names: that registry then gets it, and only it", async () => {
-        const { project, env } = suite;
-        // It demands a login, as a registry that wants the password would: pinned's client sends credentials only when asked.
-        const other = await imageRegistry({ username: "pinned", password: "other-push-pw" });
-        const file = path.join(project.dir, "stacks", `Pulumi.${A}.yaml`);
-        const before = fs.readFileSync(file, "utf8");
-        try {
-            fs.writeFileSync(file, before.split(env.registry.server).join(other.host));
+        const { project } = suite;
+        await onOtherRegistry(async (other, file) => {
             const set = project.bash(
                 `printf '%s' other-push-pw | ./bin/pinned registry-password --release ${A}\n` +
                     `printf '%s' other-pull-pw | ./bin/pinned registry-password --pull --release ${A}`,
@@ -118,9 +124,6 @@ describe("registry credentials: the cluster's login cannot push, and a password 
             // A first request may go without credentials (the registry's challenge decides); every credential sent is the new one.
             const sent = [...new Set(other.authorizations.filter((a) => a !== ""))];
             assert.deepStrictEqual(sent, [`Basic ${Buffer.from("pinned:other-push-pw").toString("base64")}`]);
-        } finally {
-            fs.writeFileSync(file, before);
-            other.close();
-        }
+        });
     });
 });
