@@ -46,6 +46,14 @@ function measure(rows: Row[], step: string, cwd: string, command: string[], env:
     return row;
 }
 
+/** Prints the table and the machine it was measured on, with the time. */
+function printTable(rows: Row[]): void {
+    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(
+        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
+    );
+}
+
 function table(rows: Row[]): string {
     const ratio = (r: Row) => {
         const floor = r.floor ? rows.find((f) => f.step === r.floor) : undefined;
@@ -324,10 +332,7 @@ async function stateMain(): Promise<void> {
         project.remove();
         spawnSync("kubectl", ["--kubeconfig", KUBECONFIG, "delete", "namespace", NAMESPACE, "--wait=false"]);
     }
-    process.stdout.write(`${table(rows)}\n`);
-    process.stdout.write(
-        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
-    );
+    printTable(rows);
 }
 
 /**
@@ -387,10 +392,7 @@ async function driftMain(): Promise<void> {
         project.remove();
         spawnSync("kubectl", ["--kubeconfig", KUBECONFIG, "delete", "namespace", NAMESPACE, "--wait=false"]);
     }
-    process.stdout.write(`${table(rows)}\n`);
-    process.stdout.write(
-        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
-    );
+    printTable(rows);
 }
 
 (process.argv[2] === "state" ? stateMain() : process.argv[2] === "drift" ? driftMain() : main()).catch((err) => {
