@@ -1,0 +1,28 @@
+import { cacheDir } from "../core/localCache";
+import { EnvironmentSettings, resolveEnvironment } from "../core/settings";
+
+/**
+ * What every workflow action is given instead of reading globals: made once
+ * by the command line (cli/main.ts) and passed down, so a test can hand an
+ * action its own project, environment and runners.
+ */
+export interface Context {
+    /** The project: where Pulumi.yaml, the stack files, `.pulumi/` and `.pinned/` are. */
+    readonly projectDir: string;
+    /** The environment pinned was started with, read once. */
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** The environment variables pinned reads, checked. */
+    readonly settings: EnvironmentSettings;
+    /** Where the embedded environment keeps its builds, credentials and keys. */
+    readonly cacheDir: string;
+}
+
+/**
+ * Checks the environment (a refusal names the variable and its fix) and
+ * makes the context. `cluster`: the command reaches a cluster, so a
+ * KUBECONFIG must name files that exist.
+ */
+export function createContext(projectDir: string, env: Readonly<Record<string, string | undefined>>, opts: { cluster: boolean }): Context {
+    const settings = resolveEnvironment(env, opts);
+    return { projectDir, env, settings, cacheDir: settings.cache ?? cacheDir() };
+}
