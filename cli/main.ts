@@ -1,6 +1,7 @@
 import { resolveEnvironment } from "../core/settings";
 import { localClusterCheckDone, startLocalClusterCheck } from "../release/cluster/target";
 import { reportError } from "./ui/output";
+import { cacheDir } from "../core/localCache";
 
 const USAGE = `usage: pinned COMMAND [ARGS]
 
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (entry.cluster && !args.includes("--help") && !args.includes("-h")) {
         // In the background while the command's modules load.
-        startLocalClusterCheck();
+        startLocalClusterCheck({ env: process.env, cacheDir: cacheDir(process.env) });
     }
     const command = await entry.load();
     // Asked for, help is an answer (stdout, exit 0), not a usage error.

@@ -1,3 +1,4 @@
+import { Env } from "./env";
 import { spawnSync } from "child_process";
 import { CHILD_VARS, childEnv } from "./childEnv";
 
@@ -9,9 +10,9 @@ export interface Builder {
     readonly label: string;
 }
 
-/** The buildah on PATH (one `buildah --version`, about 20 ms), or undefined when there is none. */
-export function localBuilder(): Builder | undefined {
-    const r = spawnSync("buildah", ["--version"], { encoding: "utf8", env: childEnv(CHILD_VARS.buildah), timeout: 30_000 });
+/** The buildah on `env`'s PATH (one `buildah --version`, about 20 ms), or undefined when there is none. */
+export function localBuilder(env: Env): Builder | undefined {
+    const r = spawnSync("buildah", ["--version"], { encoding: "utf8", env: childEnv(CHILD_VARS.buildah, {}, env), timeout: 30_000 });
     const version = r.status === 0 ? /buildah version (\S+)/.exec(r.stdout)?.[1] : undefined;
     return version ? { name: "buildah", version, label: `buildah ${version}` } : undefined;
 }

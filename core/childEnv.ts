@@ -1,3 +1,5 @@
+import { Env } from "./env";
+
 /**
  * The environment each child process gets, named instead of inherited: a
  * child sees only what it reads, so a secret in pinned's environment (a
@@ -38,9 +40,10 @@ export function passes(name: string, own: RegExp): boolean {
 
 /**
  * The environment for a child whose own variables match `own`: those and
- * the common ones from `from`, then `set` (what pinned gives it itself).
+ * the common ones from `from` (the caller's environment: the context's, for
+ * the workflow), then `set` (what pinned gives it itself).
  */
-export function childEnv(own: RegExp, set: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function childEnv(own: RegExp, set: Record<string, string>, from: Env): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(from)) {
         if (value !== undefined && passes(name, own)) {

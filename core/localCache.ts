@@ -1,3 +1,4 @@
+import { Env } from "./env";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -5,9 +6,11 @@ import * as path from "path";
 /**
  * Where the embedded local environment keeps what is slow to make: built
  * binaries, Go caches, registry data, credentials. Never the repository.
+ * The same rule as scripts/env/lib.sh's CACHE (`${PINNED_CACHE:-…}`): an
+ * empty PINNED_CACHE, XDG_CACHE_HOME or HOME counts as unset.
  */
-export function cacheDir(): string {
-    return process.env.PINNED_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pinned");
+export function cacheDir(env: Env): string {
+    return env.PINNED_CACHE || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), ".cache"), "pinned");
 }
 
 /** Reads a KEY=VALUE file written by scripts/env (credentials, base image). */
@@ -27,15 +30,17 @@ export function readEnvFile(file: string): Record<string, string> | undefined {
 
 /**
  * The tools and key that sign release images, once `pinned env up` ran its
- * signing part: absolute paths to cosign and syft (and the versions they
+ * signing part (its record in the cache folder `cache`): absolute paths to cosign and syft (and the versions they
  * were built at), the embedded environment's cosign key pair and the file
  * holding the key's password (give it to cosign as COSIGN_PASSWORD, never
  * as an argument).
  */
-export function localSigning():
+export function localSigning(
+    cache: string,
+):
     | { cosign: string; syft: string; key: string; publicKey: string; passwordFile: string; cosignVersion: string; syftVersion: string }
     | undefined {
-    const env = readEnvFile(path.join(cacheDir(), "signing.env"));
+    const env = readEnvFile(path.join(cache, "signing.env"));
     if (
         !env?.COSIGN ||
         !env.SYFT ||
@@ -60,15 +65,16 @@ export function localSigning():
 
 /**
  * The embedded S3-compatible state store, once `pinned env up` ran its store
- * part (scripts/env/store.sh): the Pulumi backend URL
+ * part (scripts/env/store.sh; its record in the cache folder `cache`): the Pulumi backend URL
  * (`s3://pinned-state?endpoint=…&use_path_style=true&region=us-east-1`), the
  * server's endpoint, the bucket, and the files holding the access key and
  * secret (`credentialsFile`, KEY=VALUE lines: read it with storeCredentials;
  * `awsCredentialsFile`, the same as an AWS shared-credentials file).
  */
-export function localStore():
-    { url: string; credentialsFile: string; awsCredentialsFile: string; endpoint: string; bucket: string } | undefined {
-    const env = readEnvFile(path.join(cacheDir(), "store.env"));
+export function localStore(
+    cache: string,
+): { url: string; credentialsFile: string; awsCredentialsFile: string; endpoint: string; bucket: string } | undefined {
+    const env = readEnvFile(path.join(cache, "store.env"));
     if (!env?.STORE_URL || !env.STORE_CREDENTIALS_FILE || !env.STORE_AWS_CREDENTIALS_FILE || !env.STORE_ENDPOINT || !env.STORE_BUCKET) {
         return undefined;
     }

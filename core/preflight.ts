@@ -1,4 +1,5 @@
 import * as path from "path";
+import { Env } from "./env";
 import { ImageDigest } from "./imageDigest";
 import { RegistryError } from "./errors";
 import { assertReleaseSource, assertTagNotMoved, GitSource, readGitSource } from "./git/gitSource";
@@ -26,6 +27,8 @@ export interface PreflightInput {
     readonly checkTag: boolean;
     /** Credentials to ask the registry whether a recorded digest is still there; no check without them. */
     readonly registry?: RegistryCredentials;
+    /** The caller's environment, which git runs with (core/childEnv.ts). */
+    readonly env: Env;
     /** Where git is read for the tag check; the app's directory by default. */
     readonly dir?: string;
     /** The source as the caller just read it from `dir`, so git is not read twice (about 0.1 s). */
@@ -49,16 +52,16 @@ export async function preflight(input: PreflightInput): Promise<ReleasePlan> {
     const { release, settings } = input;
     if (settings.imageDigest) {
         if (input.checkTag) {
-            const source = input.source ?? (await readGitSource(input.dir ?? settings.appDir));
-            await assertTagNotMoved(source.root, release, settings.commit);
+            const source = input.source ?? (await readGitSource(input.dir ?? settings.appDir, input.env));
+            await assertTagNotMoved(source.root, release, settings.commit, input.env);
         }
         if (input.registry) {
             await assertInRegistry(release, settings.imageDigest, input.registry);
         }
         return { kind: "recorded", digest: settings.imageDigest };
     }
-    const source = input.source ?? (await readGitSource(input.dir ?? settings.appDir));
-    await assertReleaseSource(source, release, settings.commit);
+    const source = input.source ?? (await readGitSource(input.dir ?? settings.appDir, input.env));
+    await assertReleaseSource(source, release, settings.commit, input.env);
     const findings = recipeFindings({ appDir: settings.appDir, strictPolicy: settings.strictPolicy }, input.relativeTo);
     if (input.policy !== "report") {
         const dockerfile = path.join(settings.appDir, "Dockerfile");

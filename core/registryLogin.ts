@@ -1,3 +1,4 @@
+import { Env } from "./env";
 import * as path from "path";
 import { ConfigError } from "./errors";
 import { cacheDir, readEnvFile } from "./localCache";
@@ -37,15 +38,15 @@ export interface KnownRegistry {
     readonly pullPassword?: string;
 }
 
-/** The embedded registry's address and credentials, once `pinned env up` ran. */
-export function localRegistry(): (KnownRegistry & { username: string; password: string }) | undefined {
-    const creds = readEnvFile(path.join(cacheDir(), "registry-credentials"));
+/** The embedded registry's address and credentials, once `pinned env up` ran (its record in the cache folder `cache`). */
+export function localRegistry(cache: string): (KnownRegistry & { username: string; password: string }) | undefined {
+    const creds = readEnvFile(path.join(cache, "registry-credentials"));
     if (!creds?.REGISTRY || !creds.REGISTRY_USER || !creds.REGISTRY_PASSWORD) {
         return undefined;
     }
     // An older registry.sh rewrites the file with the push pair only; the
     // pull pair's second copy (scripts/env/registry.sh) still holds it.
-    const pull = creds.REGISTRY_PULL_USER ? creds : (readEnvFile(path.join(cacheDir(), "run", "registry", "pull-credentials")) ?? {});
+    const pull = creds.REGISTRY_PULL_USER ? creds : (readEnvFile(path.join(cache, "run", "registry", "pull-credentials")) ?? {});
     return {
         server: creds.REGISTRY,
         username: creds.REGISTRY_USER,
@@ -60,7 +61,7 @@ export function localRegistry(): (KnownRegistry & { username: string; password: 
  * password, and its pull-only pair) when set, as a CI job sets them from its
  * secrets, else the embedded one.
  */
-export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): KnownRegistry | undefined {
+export function defaultRegistry(env: Env): KnownRegistry | undefined {
     if (env.PINNED_REGISTRY) {
         return {
             server: env.PINNED_REGISTRY,
@@ -70,7 +71,7 @@ export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): KnownRegi
             pullPassword: env.PINNED_REGISTRY_PULL_PASSWORD || undefined,
         };
     }
-    return localRegistry();
+    return localRegistry(cacheDir(env));
 }
 
 /** What a release logs in with: push (and read) credentials, and the cluster's pull-only ones. */

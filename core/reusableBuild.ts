@@ -1,3 +1,4 @@
+import { Env } from "./env";
 import { ImageDigest } from "./imageDigest";
 import { provenanceMismatch, SlsaProvenance } from "./provenance";
 import { findIdenticalBuild, RecipeBuild } from "./recipe";
@@ -17,7 +18,8 @@ export interface ReusableBuild {
  * An image under the release's tag is reused only when the release key
  * signed it and its signed provenance names this build's inputs: the
  * `pinned.build-inputs` label alone is something anyone who can push could
- * have written. `pinned up` and the program under `pulumi up` both ask here.
+ * have written. `pinned up` and the program under `pulumi up` both ask here;
+ * `env` names the release key (signature.ts) and is what cosign runs with.
  */
 export async function findReusableBuild(
     repository: string,
@@ -25,16 +27,17 @@ export async function findReusableBuild(
     recipe: RecipeBuild,
     provenance: SlsaProvenance,
     creds: RegistryCredentials,
+    env: Env,
 ): Promise<ReusableBuild> {
     const candidate = await findIdenticalBuild(repository, tag, recipe, creds);
     if (!candidate) {
         return {};
     }
-    const signing = signingTools();
+    const signing = signingTools(env);
     if (!signing) {
         return { candidate, reason: "there is no release public key to check it with" };
     }
-    const verdict = await verifySignature(candidate, creds, signing);
+    const verdict = await verifySignature(candidate, creds, signing, env);
     const reason = verdict.ok ? provenanceMismatch(verdict.provenance, provenance) : verdict.reason;
     return reason ? { candidate, reason } : { digest: candidate };
 }

@@ -6,7 +6,8 @@ import { ImageDigest, parseImageDigest } from "./imageDigest";
 import { PinnedError } from "./errors";
 import { PROVENANCE_PREDICATE_TYPE, SlsaProvenance } from "./provenance";
 import { RegistryCredentials, writeAuthFile } from "./registry";
-import { localSigning } from "./localCache";
+import { cacheDir, localSigning } from "./localCache";
+import { Env } from "./env";
 import { CHILD_VARS, childEnv } from "./childEnv";
 
 /**
@@ -30,8 +31,8 @@ export interface SigningTools {
     readonly passwordFile?: string;
 }
 
-export function signingTools(env: NodeJS.ProcessEnv = process.env): SigningTools | undefined {
-    const local = localSigning();
+export function signingTools(env: Env): SigningTools | undefined {
+    const local = localSigning(cacheDir(env));
     const cosign = local?.cosign ?? "cosign";
     const syft = local?.syft ?? "syft";
     const publicKey = env.PINNED_SIGNING_PUBLIC_KEY || local?.publicKey;
@@ -46,7 +47,7 @@ export function signingTools(env: NodeJS.ProcessEnv = process.env): SigningTools
 }
 
 /** The tools and the key a release run signs with; refused with the fix when missing. */
-export function requireReleaseSigning(env: NodeJS.ProcessEnv = process.env): Required<Pick<SigningTools, "key">> & SigningTools {
+export function requireReleaseSigning(env: Env): Required<Pick<SigningTools, "key">> & SigningTools {
     const tools = signingTools(env);
     if (!tools?.key) {
         throw new PinnedError(
@@ -61,7 +62,11 @@ export function requireReleaseSigning(env: NodeJS.ProcessEnv = process.env): Req
 class ToolHome {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-signing-"));
 
-    constructor(creds: RegistryCredentials) {
+    /** `from`: the caller's environment, which the tools' own variables and PATH come from. */
+    constructor(
+        creds: RegistryCredentials,
+        private readonly from: Env,
+    ) {
         fs.chmodSync(this.dir, 0o700);
         fs.mkdirSync(path.join(this.dir, "docker"), { mode: 0o700 });
         writeAuthFile(path.join(this.dir, "docker", "config.json"), creds);
@@ -69,15 +74,19 @@ class ToolHome {
 
     /** Only what the tools need: no registry or engine secrets of the caller's. */
     env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        return childEnv(CHILD_VARS.signing, {
-            PATH: process.env.PATH ?? "/usr/bin:/bin",
-            HOME: this.dir,
-            DOCKER_CONFIG: path.join(this.dir, "docker"),
-            TUF_ROOT: path.join(this.dir, "tuf"),
-            COSIGN_YES: "true",
-            SYFT_CHECK_FOR_APP_UPDATE: "false",
-            ...extra,
-        });
+        return childEnv(
+            CHILD_VARS.signing,
+            {
+                PATH: this.from.PATH ?? "/usr/bin:/bin",
+                HOME: this.dir,
+                DOCKER_CONFIG: path.join(this.dir, "docker"),
+                TUF_ROOT: path.join(this.dir, "tuf"),
+                COSIGN_YES: "true",
+                SYFT_CHECK_FOR_APP_UPDATE: "false",
+                ...extra,
+            },
+            this.from,
+        );
     }
 
     remove(): void {
@@ -115,10 +124,11 @@ export async function signRelease(
     provenance: SlsaProvenance,
     creds: RegistryCredentials,
     signing: SigningTools & { key: string },
+    env: Env,
 ): Promise<void> {
-    const home = new ToolHome(creds);
+    const home = new ToolHome(creds, env);
     try {
-        const password = signing.passwordFile ? fs.readFileSync(signing.passwordFile, "utf8").trim() : (process.env.COSIGN_PASSWORD ?? "");
+        const password = signing.passwordFile ? fs.readFileSync(signing.passwordFile, "utf8").trim() : (env.COSIGN_PASSWORD ?? "");
         const withKey = home.env({ COSIGN_PASSWORD: password });
         const must = async (what: string, running: Promise<Run>): Promise<void> => {
             const r = await running;
@@ -158,8 +168,8 @@ export type Verdict = { readonly ok: true; readonly provenance: unknown } | { re
  * attestation signed by it; the provenance is returned for the caller to
  * compare. Never throws for an unsigned image: that is a verdict.
  */
-export async function verifySignature(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools): Promise<Verdict> {
-    const home = new ToolHome(creds);
+export async function verifySignature(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools, env: Env): Promise<Verdict> {
+    const home = new ToolHome(creds, env);
     try {
         const verified = await run(
             signing.cosign,
@@ -225,11 +235,12 @@ export function provenanceIn(stdout: string): unknown {
 export async function signatureOf(
     image: string,
     creds: RegistryCredentials,
-    signing: SigningTools | undefined = signingTools(),
+    signing: SigningTools | undefined,
+    env: Env,
 ): Promise<{ readonly signed: boolean; readonly said: string }> {
     if (!signing) {
         return { signed: false, said: "not checked (no release public key: npx pinned env up signing, or PINNED_SIGNING_PUBLIC_KEY)" };
     }
-    const verdict = await verifySignature(parseImageDigest(image), creds, signing);
+    const verdict = await verifySignature(parseImageDigest(image), creds, signing, env);
     return verdict.ok ? { signed: true, said: "signed by the release key" } : { signed: false, said: `not signed: ${verdict.reason}` };
 }

@@ -40,7 +40,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             registryPullUser: config.registryPullUser,
             registryPullPassword: config.registryPullPassword ? await unsecret(config.registryPullPassword) : undefined,
         },
-        defaultRegistry(),
+        defaultRegistry(process.env),
         config.renderYamlTo === undefined,
     );
     const creds = login.push;
@@ -49,7 +49,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
     let sourceUrl: string | undefined;
     // The program keeps the tag check off: pinned rollback runs it to
     // redeploy recorded bytes, which needs neither the code nor the tags.
-    const plan = await preflight({ release: config.release, settings: config, checkTag: false, registry: creds });
+    const plan = await preflight({ release: config.release, settings: config, checkTag: false, registry: creds, env: process.env });
     let digest = plan.kind === "recorded" ? plan.digest : undefined;
     if (plan.kind === "build") {
         commitTime = plan.source.commitTime;
@@ -62,7 +62,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             commit: config.commit,
             commitTime: plan.source.commitTime,
             sourceUrl,
-            builder: config.builder === "buildah" ? localBuilder()?.label : undefined,
+            builder: config.builder === "buildah" ? localBuilder(process.env)?.label : undefined,
         });
         const reuse = await findReusableBuild(
             `${config.registry}/${config.repository}`,
@@ -72,9 +72,10 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
                 config.release,
                 plan.source,
                 recipe,
-                config.builder === "buildah" ? (localBuilder()?.label ?? "buildah") : "docker",
+                config.builder === "buildah" ? (localBuilder(process.env)?.label ?? "buildah") : "docker",
             ),
             creds,
+            process.env,
         );
         digest = reuse.digest;
         const refused = reuse.candidate ? ` (${reuse.candidate} has these inputs' label, but ${reuse.reason})` : "";

@@ -1,3 +1,4 @@
+import { Env } from "../core/env";
 import { cacheDir } from "../core/localCache";
 import { EnvironmentSettings, resolveEnvironment } from "../core/settings";
 
@@ -10,7 +11,7 @@ export interface Context {
     /** The project: where Pulumi.yaml, the stack files, `.pulumi/` and `.pinned/` are. */
     readonly projectDir: string;
     /** The environment pinned was started with, read once. */
-    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly env: Env;
     /** The environment variables pinned reads, checked. */
     readonly settings: EnvironmentSettings;
     /** Where the embedded environment keeps its builds, credentials and keys. */
@@ -22,7 +23,9 @@ export interface Context {
  * makes the context. `cluster`: the command reaches a cluster, so a
  * KUBECONFIG must name files that exist.
  */
-export function createContext(projectDir: string, env: Readonly<Record<string, string | undefined>>, opts: { cluster: boolean }): Context {
+export function createContext(projectDir: string, env: Env, opts: { cluster: boolean }): Context {
     const settings = resolveEnvironment(env, opts);
-    return { projectDir, env, settings, cacheDir: settings.cache ?? cacheDir() };
+    // settings.cache is PINNED_CACHE checked (absolute); cacheDir applies the
+    // shell scripts' rule for an unset or empty one.
+    return { projectDir, env, settings, cacheDir: cacheDir(env) };
 }

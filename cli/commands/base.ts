@@ -5,6 +5,8 @@ import { releaseRecipePaths } from "../../release/project/releaseRecipe";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
+import { createContext } from "../../release/context";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 export const BASE_COMMAND: CommandSpec = {
     name: "base",
@@ -28,11 +30,12 @@ export async function baseCommand(args: string[]): Promise<number> {
         process.stderr.write(`${BASE_USAGE}\n`);
         return 2;
     }
-    const dockerfile = line.positionals[1] ? path.resolve(line.positionals[1]) : releaseRecipePaths(undefined).dockerfile;
+    const ctx = createContext(PROJECT_DIR, process.env, { cluster: false });
+    const dockerfile = line.positionals[1] ? path.resolve(line.positionals[1]) : releaseRecipePaths(ctx, undefined).dockerfile;
     const shown = path.relative(process.cwd(), dockerfile);
     const progress = new Progress(process.stdout);
     try {
-        const result = await updateBases({ dockerfile, projectDir: process.cwd(), commit: line.values.commit === true }, progress);
+        const result = await updateBases(ctx, { dockerfile, projectDir: process.cwd(), commit: line.values.commit === true }, progress);
         if (result.moves.length === 0) {
             progress.note(`${shown}: every base is pinned to what its tag serves now; nothing to change.`);
             return 0;

@@ -4,7 +4,7 @@ import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { paint, reportError } from "../ui/output";
 import { PROJECT_DIR } from "../../release/project/projectDir";
 import { formatShellSettings, shellSettings } from "../../release/project/envShell";
-import { localStore } from "../../core/localCache";
+import { cacheDir, localStore } from "../../core/localCache";
 
 /**
  * The parts of the embedded local environment, in the order they start.
@@ -44,7 +44,9 @@ export function envCommand(args: string[]): number {
     const [action, ...only] = parseCommandLine(ENV_COMMAND, args)?.positionals ?? [];
     if (action === "shell" && only.length === 0) {
         try {
-            process.stdout.write(`${formatShellSettings(shellSettings())}\n${teamHint()}`);
+            process.stdout.write(
+                `${formatShellSettings(shellSettings({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) }))}\n${teamHint(process.env)}`,
+            );
         } catch (err) {
             return reportError(err, 1);
         }
@@ -85,8 +87,8 @@ export function envCommand(args: string[]): number {
  * The team path, one setting away, as a comment the shell ignores: shown
  * while state is in the project's .pulumi/ directory and the embedded store runs.
  */
-function teamHint(env: NodeJS.ProcessEnv = process.env): string {
-    if (env.PULUMI_BACKEND_URL || env.PINNED_STATE === "store" || !localStore()) {
+function teamHint(env: NodeJS.ProcessEnv): string {
+    if (env.PULUMI_BACKEND_URL || env.PINNED_STATE === "store" || !localStore(cacheDir(env))) {
         return "";
     }
     return (

@@ -26,6 +26,7 @@ import { previewStack } from "../../release/engine/preview";
 import { removingTemporaryDirsOnSignal } from "../../release/project/temporaryDirs";
 import { chooseTarget } from "../../release/cluster/target";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { Context, createContext } from "../../release/context";
 
 export const PREVIEW_COMMAND: CommandSpec = {
     name: "preview",
@@ -83,34 +84,36 @@ export async function previewCommand(args: string[]): Promise<number> {
  * stack the change would be released as, against what runs now.
  */
 async function planPreview(requested: string | undefined, progress: Progress): Promise<PreviewPlan> {
-    const source = await readGitSource(PROJECT_DIR);
+    const ctx = createContext(PROJECT_DIR, process.env, { cluster: true });
+    const source = await readGitSource(ctx.projectDir, ctx.env);
     const release = requested !== undefined ? parseReleaseName(requested) : source.releases[0];
-    const record = release ? readReleaseRecord(release) : undefined;
+    const record = release ? readReleaseRecord(release, ctx.projectDir) : undefined;
     let image: PreviewImage;
     let commit = source.commit;
     if (release) {
         // The same checks as pinned up; a recipe's findings are shown, not refused.
         const plan = await preflight({
             release,
-            settings: releaseSettings(record),
+            settings: releaseSettings(ctx, record),
             checkTag: true,
-            dir: PROJECT_DIR,
+            dir: ctx.projectDir,
             source,
-            relativeTo: PROJECT_DIR,
+            relativeTo: ctx.projectDir,
             policy: "report",
+            env: ctx.env,
         });
         if (plan.kind === "recorded") {
             image = { kind: "recorded", digest: plan.digest };
             commit = record?.commit ?? commit;
         } else {
-            image = await previewImage(source, release, record, plan.findings, progress);
+            image = await previewImage(ctx, source, release, record, plan.findings, progress);
         }
     } else {
         assertCleanTree(source, "a preview describes a commit", "preview again");
-        image = await previewImage(source, release, record, releaseRecipe(record).findings, progress);
+        image = await previewImage(ctx, source, release, record, releaseRecipe(ctx, record).findings, progress);
     }
-    const { namespace, name } = deploymentLocation(record);
-    const before = await withBase(readBefore(release, record), image, () => releaseRegistry(release, record));
+    const { namespace, name } = deploymentLocation(record, ctx.projectDir);
+    const before = await withBase(readBefore(release, record), image, () => releaseRegistry(ctx, release, record));
     // An unreleased commit is previewed as the release it would become next.
     const stack = release ?? nextReleaseName(await allTags(source.root));
     const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
@@ -124,9 +127,9 @@ async function planPreview(requested: string | undefined, progress: Progress): P
             commit,
             digest: image.digest,
             stateFrom: [stack, ...(before.release && before.release !== stack ? [before.release] : [])],
-            target: chooseTarget(stack, record?.config ?? {}, { renderWithoutCluster: true }),
+            target: chooseTarget(ctx, stack, record?.config ?? {}, { renderWithoutCluster: true }),
             // The preview's own build is in the preview repository.
-            repository: image.kind === "build" ? previewRepository(releaseSettings(record).repository) : undefined,
+            repository: image.kind === "build" ? previewRepository(releaseSettings(ctx, record).repository) : undefined,
         });
         step.done(engine.errors.length > 0 ? "failed" : `${engine.changes.length} resource change(s)`);
         return { ...plan, engine };
@@ -164,6 +167,7 @@ export function previewTag(source: Pick<GitSource, "commit" | "branch">, release
 
 /** Builds and pushes the image a release of this commit would ship, with the same component `pinned up` uses. */
 async function previewImage(
+    ctx: Context,
     source: GitSource,
     release: string | undefined,
     record: ReleaseRecord | undefined,
@@ -171,12 +175,12 @@ async function previewImage(
     progress: Progress,
 ): Promise<PreviewImage> {
     // The findings come from the caller's preflight: the recipe is judged once.
-    const { appDir, dockerfile, recipe: recipePath } = releaseRecipePaths(record);
+    const { appDir, dockerfile, recipe: recipePath } = releaseRecipePaths(ctx, record);
     const text = fs.existsSync(dockerfile) ? fs.readFileSync(dockerfile, "utf8") : "";
     const baseImages = baseImagesOf(text);
-    const registry = await releaseRegistry(release, record);
+    const registry = await releaseRegistry(ctx, release, record);
     const tag = previewTag(source, release);
-    const settings = releaseSettings(record);
+    const settings = releaseSettings(ctx, record);
     const { strictPolicy, builder } = settings;
     // Previews push to a repository of their own: a pull request's image is
     // never where a release looks for one to reuse.
@@ -202,6 +206,7 @@ async function previewImage(
     }
     try {
         const built = await buildImage(
+            ctx,
             {
                 appDir,
                 tag,
@@ -284,7 +289,7 @@ function readBefore(release: string | undefined, record: ReleaseRecord | undefin
         }
         why = `the cluster could not be read: ${err.problem}`;
     }
-    const recorded = listReleaseRecords().filter((r) => r.imageDigest && r.release !== release);
+    const recorded = listReleaseRecords(PROJECT_DIR).filter((r) => r.imageDigest && r.release !== release);
     const newest = recorded[recorded.length - 1];
     return newest
         ? { digest: newest.imageDigest, release: newest.release, source: "recorded", note: why }

@@ -6,6 +6,7 @@ import { projectWorkspace, setSecretConfig } from "../../release/engine/workspac
 import { readReleaseRecord } from "../../release/project/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 export const REGISTRY_PASSWORD_COMMAND: CommandSpec = {
     name: "registry-password",
@@ -30,7 +31,7 @@ export async function registryPasswordCommand(args: string[]): Promise<number> {
     try {
         const release = parseReleaseName(line.values.release);
         const key = line.values.pull === true ? "pinned:registryPullPassword" : "pinned:registryPassword";
-        const registry = readReleaseRecord(release)?.config["pinned:registry"]?.value;
+        const registry = readReleaseRecord(release, PROJECT_DIR)?.config["pinned:registry"]?.value;
         if (!registry) {
             throw new PinnedError(
                 `stacks/Pulumi.${release}.yaml names no pinned:registry, so there is no registry to bind the password to.`,

@@ -5,6 +5,7 @@ import { nextReleaseName, ReleaseName } from "../../core/git/releaseName";
 import { assertRecipePasses } from "../../core/recipe";
 import { deployRelease } from "../../release/workflow/deploy";
 import { PROJECT_DIR } from "../../release/project/projectDir";
+import { createContext } from "../../release/context";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { assertReleaseBasesPresent, releaseRecipe } from "../../release/project/releaseRecipe";
@@ -30,37 +31,40 @@ export async function releaseCommand(args: string[]): Promise<number> {
     const progress = new Progress(process.stdout);
     let made: ReleaseName | undefined;
     try {
-        const source = await readGitSource(PROJECT_DIR);
+        const ctx = createContext(PROJECT_DIR, process.env, { cluster: true });
+        const source = await readGitSource(ctx.projectDir, ctx.env);
         let release = source.releases[0];
         if (!release) {
             assertCleanTree(source, "a release is a commit", "run pinned release again");
             // Refused before a tag exists: a bad recipe leaves no tag behind.
-            const recipe = releaseRecipe(undefined);
+            const recipe = releaseRecipe(ctx, undefined);
             assertRecipePasses(recipe.findings, recipe.recipe);
-            await assertReleaseBasesPresent(recipe);
+            await assertReleaseBasesPresent(ctx, recipe);
             release = nextReleaseName((await simpleGit({ baseDir: source.root }).tags()).all);
             await simpleGit({ baseDir: source.root }).addTag(release);
             made = release;
             progress.note(`tagged HEAD (${source.commit.slice(0, 12)}) as ${release}`);
         }
-        const record = readReleaseRecord(release);
+        const record = readReleaseRecord(release, ctx.projectDir);
         // The same checks as pinned up, also for a HEAD tagged before this run.
         await preflight({
             release,
-            settings: releaseSettings(record),
+            settings: releaseSettings(ctx, record),
             checkTag: true,
-            dir: PROJECT_DIR,
+            dir: ctx.projectDir,
             // Read again after tagging: the new tag is part of what is checked.
             source: made ? undefined : source,
-            relativeTo: PROJECT_DIR,
+            relativeTo: ctx.projectDir,
+            env: ctx.env,
         });
         const digest = await deployRelease(
+            ctx,
             { release, record, source, commit: record?.commit ?? source.commit, command: `pinned release (${release})` },
             progress,
         );
         progress.note(`live: ${digest}`);
         progress.note(
-            `recorded in ${path.relative(process.cwd(), stackFilePath(release))}: commit it with the release` +
+            `recorded in ${path.relative(process.cwd(), stackFilePath(release, ctx.projectDir))}: commit it with the release` +
                 (made ? `, and push the tag (git push origin ${release}).` : "."),
         );
         progress.line(nextSteps());

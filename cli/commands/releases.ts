@@ -9,6 +9,8 @@ import { paint, reportError } from "../ui/output";
 import { listReleaseRecords, projectName, ReleaseRecord } from "../../release/project/stackFile";
 import { lastVerified } from "../../release/workflow/verify";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { cacheDir } from "../../core/localCache";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 export const RELEASES_COMMAND: CommandSpec = {
     name: "releases",
@@ -94,7 +96,10 @@ type ReleaseRegistry = NonNullable<Awaited<ReturnType<typeof releaseRegistry>>>;
  */
 export async function signatures(
     records: ReleaseRecord[],
-    lookup: { registry: typeof releaseRegistry; signed: (digest: string, registry: ReleaseRegistry) => Promise<boolean> },
+    lookup: {
+        registry: (release: string, record: ReleaseRecord) => ReturnType<typeof releaseRegistry>;
+        signed: (digest: string, registry: ReleaseRegistry) => Promise<boolean>;
+    },
 ): Promise<{ signed: Map<string, string>; refusals: PinnedError[] }> {
     const signed = new Map<string, string>();
     const refusals: PinnedError[] = [];
@@ -117,11 +122,11 @@ export async function signatures(
 
 /** The real lookups: the release's registry login, and cosign with the release's public key; undefined without one. */
 function signatureLookup(): Parameters<typeof signatures>[1] | undefined {
-    const signing = signingTools();
+    const signing = signingTools(process.env);
     return signing
         ? {
-              registry: releaseRegistry,
-              signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing)).signed,
+              registry: (release, record) => releaseRegistry({ env: process.env }, release, record),
+              signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing, process.env)).signed,
           }
         : undefined;
 }
@@ -135,11 +140,21 @@ export async function releasesCommand(args: string[]): Promise<number> {
     }
     try {
         // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
-        const lastUpdates = lastUpdatesFromBackendFiles(engineEnv().PULUMI_BACKEND_URL, projectName()) ?? (await lastUpdatesFromEngine());
-        const records = listReleaseRecords();
+        const lastUpdates =
+            lastUpdatesFromBackendFiles(
+                engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) }).PULUMI_BACKEND_URL,
+                projectName(PROJECT_DIR),
+            ) ?? (await lastUpdatesFromEngine());
+        const records = listReleaseRecords(PROJECT_DIR);
         const lookup = signatureLookup();
         const { signed, refusals } = lookup ? await signatures(records, lookup) : { signed: new Map<string, string>(), refusals: [] };
-        const rows = releaseRows(records, lastUpdates, readLive({ renderWithoutCluster: true }).deployment, lastVerified, signed);
+        const rows = releaseRows(
+            records,
+            lastUpdates,
+            readLive({ renderWithoutCluster: true }).deployment,
+            (release, digest) => lastVerified(release, digest, PROJECT_DIR),
+            signed,
+        );
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {

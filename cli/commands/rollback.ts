@@ -7,6 +7,8 @@ import { LiveDeployment, readLive, readLiveDeployment } from "../../release/clus
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { listReleaseRecords, ReleaseRecord } from "../../release/project/stackFile";
+import { createContext } from "../../release/context";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 export const ROLLBACK_COMMAND: CommandSpec = {
     name: "rollback",
@@ -94,7 +96,8 @@ export async function rollbackCommand(args: string[]): Promise<number> {
     try {
         // Where the release rolled back to goes (its own stack file), or,
         // without --to, where the releases go (the newest stack file).
-        const records = listReleaseRecords();
+        const ctx = createContext(PROJECT_DIR, process.env, { cluster: true });
+        const records = listReleaseRecords(ctx.projectDir);
         const { target, namespace, name, deployment: live } = readLive({ record: records.find((r) => r.release === parsed.to) });
         if (target.kind !== "cluster") {
             throw new PinnedError(
@@ -115,6 +118,7 @@ export async function rollbackCommand(args: string[]): Promise<number> {
         }
         progress.note(`rolling back ${namespace}/${name}: ${live.release ?? live.image} → ${release}`);
         const digest = await deployRelease(
+            ctx,
             { release, record, commit: record.commit, command: `pinned rollback --to ${release}` },
             progress,
         );

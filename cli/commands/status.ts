@@ -3,10 +3,11 @@ import { LiveDeployment, readLive } from "../../release/cluster/live";
 import { declaredDeployment } from "../../release/workflow/declaredState";
 import { deploymentDrift, Difference } from "../../release/workflow/drift";
 import { releaseRegistry } from "../../release/project/releaseRegistry";
-import { signatureOf } from "../../core/signature";
+import { signatureOf, signingTools } from "../../core/signature";
 import { paint, reportError } from "../ui/output";
 import { readReleaseRecord } from "../../release/project/stackFile";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 export const STATUS_COMMAND: CommandSpec = {
     name: "status",
@@ -34,15 +35,15 @@ export async function statusCommand(args: string[]): Promise<number> {
             process.stdout.write(`no live Deployment ${namespace}/${name}; deploy one with pinned up.\n`);
             return 4;
         }
-        const record = live.release ? readReleaseRecord(live.release) : undefined;
+        const record = live.release ? readReleaseRecord(live.release, PROJECT_DIR) : undefined;
         const rollout =
             live.rollout.kind === "complete"
                 ? ""
                 : `  ${paint(process.stdout, live.rollout.kind === "failed" ? "red" : "yellow", `rollout ${live.rollout.kind}:`)} ` +
                   `${live.rollout.detail}\n`;
-        const registry = await releaseRegistry(live.release, record);
+        const registry = await releaseRegistry({ env: process.env }, live.release, record);
         const signature = registry
-            ? await signatureOf(live.image, credentialsFor(registry))
+            ? await signatureOf(live.image, credentialsFor(registry), signingTools(process.env), process.env)
             : { signed: false, said: "not checked (no registry configured)" };
         const signed = `  ${paint(process.stdout, signature.signed ? "green" : "yellow", signature.said)}\n`;
         const template = templateDrift(live);

@@ -7,6 +7,7 @@ import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { deployRelease } from "../../release/workflow/deploy";
 import { DeployRequest } from "../../release/workflow/deployRequest";
 import { PROJECT_DIR } from "../../release/project/projectDir";
+import { Context, createContext } from "../../release/context";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
 import { readReleaseRecord, releaseSettings, stackFilePath } from "../../release/project/stackFile";
@@ -38,10 +39,13 @@ export async function upCommand(args: string[]): Promise<number> {
     }
     const progress = new Progress(process.stdout);
     try {
-        const request = await chooseRelease(parsed.release);
-        const digest = await deployRelease(request, progress);
+        const ctx = createContext(PROJECT_DIR, process.env, { cluster: true });
+        const request = await chooseRelease(ctx, parsed.release);
+        const digest = await deployRelease(ctx, request, progress);
         progress.note(`live: ${digest}`);
-        progress.note(`recorded in ${path.relative(process.cwd(), stackFilePath(request.release))}: commit it with the release.`);
+        progress.note(
+            `recorded in ${path.relative(process.cwd(), stackFilePath(request.release, ctx.projectDir))}: commit it with the release.`,
+        );
         return 0;
     } catch (err) {
         progress.close();
@@ -50,8 +54,8 @@ export async function upCommand(args: string[]): Promise<number> {
 }
 
 /** The release to deploy, after every git check that can refuse it. */
-async function chooseRelease(requested?: string): Promise<DeployRequest> {
-    const source = await readGitSource(PROJECT_DIR);
+async function chooseRelease(ctx: Context, requested?: string): Promise<DeployRequest> {
+    const source = await readGitSource(ctx.projectDir, ctx.env);
     let release: ReleaseName;
     if (requested !== undefined) {
         release = parseReleaseName(requested);
@@ -65,10 +69,18 @@ async function chooseRelease(requested?: string): Promise<DeployRequest> {
                 `(or tag it yourself, git tag ${today}-001, and run pinned up again).`,
         );
     }
-    const record = readReleaseRecord(release);
+    const record = readReleaseRecord(release, ctx.projectDir);
     // The program makes the same checks; made here, a refusal takes a second
     // rather than an engine start. The registry is asked later, with the
     // stack's credentials, before the engine starts.
-    await preflight({ release, settings: releaseSettings(record), checkTag: true, dir: PROJECT_DIR, source, relativeTo: PROJECT_DIR });
+    await preflight({
+        release,
+        settings: releaseSettings(ctx, record),
+        checkTag: true,
+        dir: ctx.projectDir,
+        source,
+        relativeTo: ctx.projectDir,
+        env: ctx.env,
+    });
     return { release, record, source, commit: record?.commit ?? source.commit, command: `pinned up --release ${release}` };
 }

@@ -4,6 +4,8 @@ import { verifyRelease } from "../../release/workflow/verify";
 import { CommandSpec, parseCommandLine, usageOf } from "../args";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
+import { createContext } from "../../release/context";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 export const VERIFY_COMMAND: CommandSpec = {
     name: "verify",
@@ -31,7 +33,11 @@ export async function verifyCommand(args: string[]): Promise<number> {
     }
     const progress = new Progress(process.stdout);
     try {
-        const v = await verifyRelease(parseReleaseName(line.positionals[0]), progress);
+        const v = await verifyRelease(
+            createContext(PROJECT_DIR, process.env, { cluster: false }),
+            parseReleaseName(line.positionals[0]),
+            progress,
+        );
         if (v.attestationProblem) {
             progress.note(`not verified: ${v.release}'s image ${v.recorded}: ${v.attestationProblem}`);
         }

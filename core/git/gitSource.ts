@@ -3,6 +3,7 @@ import { GitSourceError } from "../errors";
 import { GitRef } from "./refTag";
 import { isReleaseName, ReleaseName } from "./releaseName";
 import { CHILD_VARS, childEnv } from "../childEnv";
+import { Env } from "../env";
 
 /** What the working tree says about the code being released. */
 export interface GitSource {
@@ -31,15 +32,16 @@ export interface GitSource {
 /**
  * git in `dir` with its own variables only: this code also runs in the
  * program, where the engine's PULUMI_CONFIG holds the stack's decrypted
- * secrets (the registry password), and git has no use for them.
+ * secrets (the registry password), and git has no use for them. `env` is
+ * the caller's environment, which git's own variables are taken from.
  */
-function gitIn(dir: string): SimpleGit {
-    return simpleGit({ baseDir: dir }).env(childEnv(CHILD_VARS.git));
+function gitIn(dir: string, env: Env): SimpleGit {
+    return simpleGit({ baseDir: dir }).env(childEnv(CHILD_VARS.git, {}, env));
 }
 
 /** Reads commit, dirty state, branch and tags of the repository holding `dir`. */
-export async function readGitSource(dir: string): Promise<GitSource> {
-    const git = gitIn(dir);
+export async function readGitSource(dir: string, env: Env): Promise<GitSource> {
+    const git = gitIn(dir, env);
     if (!(await git.checkIsRepo())) {
         throw new GitSourceError(
             `${dir} is not inside a git repository, so its commit cannot be recorded.`,
@@ -61,7 +63,7 @@ export async function readGitSource(dir: string): Promise<GitSource> {
         .map((t) => t.trim())
         .filter((t) => t !== "");
     const releases = tags.filter(isReleaseName).sort().reverse();
-    const remoteUrl = await originUrl(dir);
+    const remoteUrl = await originUrl(dir, env);
     const ref: GitRef | undefined =
         releases.length > 0 ? { kind: "tag", name: releases[0] } : branchName ? { kind: "branch", name: branchName } : undefined;
     return {
@@ -79,8 +81,8 @@ export async function readGitSource(dir: string): Promise<GitSource> {
 }
 
 /** The commit a tag points at (peeled through annotated tags), or undefined. */
-export async function commitOfTag(dir: string, tag: string): Promise<string | undefined> {
-    const git = gitIn(dir);
+export async function commitOfTag(dir: string, tag: string, env: Env): Promise<string | undefined> {
+    const git = gitIn(dir, env);
     try {
         return (await git.revparse([`refs/tags/${tag}^{commit}`])).trim();
     } catch {
@@ -92,11 +94,16 @@ export async function commitOfTag(dir: string, tag: string): Promise<string | un
  * Refuses to build a release from anything but exactly its tagged commit:
  * a dirty tree would ship code no commit describes, and a tag that moved
  * since the release was recorded would ship different code under the same
- * name.
+ * name. `env`: the caller's environment, which git runs with.
  */
-export async function assertReleaseSource(source: GitSource, release: ReleaseName, recordedCommit?: string): Promise<void> {
+export async function assertReleaseSource(
+    source: GitSource,
+    release: ReleaseName,
+    recordedCommit: string | undefined,
+    env: Env,
+): Promise<void> {
     assertCleanTree(source, "a release must be built from a commit", "release again");
-    const tagged = await assertTagNotMoved(source.root, release, recordedCommit);
+    const tagged = await assertTagNotMoved(source.root, release, recordedCommit, env);
     if (tagged === undefined) {
         throw new GitSourceError(
             `release ${release} has no git tag.`,
@@ -131,8 +138,13 @@ export function assertCleanTree(source: GitSource, why: string, then: string): v
  * the release: same name, different code. Resolves to the tagged commit, or
  * undefined when the tag does not exist.
  */
-export async function assertTagNotMoved(root: string, release: ReleaseName, recordedCommit?: string): Promise<string | undefined> {
-    const tagged = await commitOfTag(root, release);
+export async function assertTagNotMoved(
+    root: string,
+    release: ReleaseName,
+    recordedCommit: string | undefined,
+    env: Env,
+): Promise<string | undefined> {
+    const tagged = await commitOfTag(root, release, env);
     if (tagged !== undefined && recordedCommit !== undefined && tagged !== recordedCommit) {
         throw new GitSourceError(
             `tag ${release} now points at ${tagged.slice(0, 12)}, ` +
@@ -151,8 +163,8 @@ function isStackFile(p: string): boolean {
     return /(^|\/)stacks\/Pulumi\.[^/]+\.yaml$/.test(p);
 }
 
-async function originUrl(dir: string): Promise<string | undefined> {
-    const remotes = await gitIn(dir).getRemotes(true);
+async function originUrl(dir: string, env: Env): Promise<string | undefined> {
+    const remotes = await gitIn(dir, env).getRemotes(true);
     const origin = remotes.find((r) => r.name === "origin");
     if (!origin) {
         return undefined;

@@ -22,7 +22,7 @@ export const REQUEST_TIMEOUT_S = 10;
 export function kubectl(kubeconfig: string | undefined, args: string[], what: string, input?: string): Promise<KubectlResult> {
     const argv = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), ...args, `--request-timeout=${REQUEST_TIMEOUT_S}s`];
     return new Promise((resolve, reject) => {
-        const child = spawn("kubectl", argv, { env: childEnv(CHILD_VARS.kubectl), stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("kubectl", argv, { env: childEnv(CHILD_VARS.kubectl, {}, process.env), stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         const timer = setTimeout(() => child.kill("SIGKILL"), (REQUEST_TIMEOUT_S + 5) * 1000);

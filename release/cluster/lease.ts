@@ -1,3 +1,4 @@
+import { Env } from "../../core/env";
 import * as os from "os";
 import { ANNOTATIONS } from "../../core/annotations";
 import { ConfigError, PinnedError } from "../../core/errors";
@@ -43,7 +44,7 @@ export interface LeaseView {
 }
 
 /** Seconds a Lease lasts without renewal, from PINNED_LEASE_SECONDS (5–300; 30 by default). */
-export function leaseSeconds(env: NodeJS.ProcessEnv = process.env): number {
+export function leaseSeconds(env: Env): number {
     return wholeSecondsFromEnv(
         env,
         "PINNED_LEASE_SECONDS",
@@ -106,12 +107,14 @@ export interface LeaseOptions {
     /** The Deployment the Lease guards. */
     readonly deployment: string;
     readonly command: string;
-    /** How long the Lease lasts without renewal (leaseSeconds()). */
+    /** How long the Lease lasts without renewal (leaseSeconds). */
     readonly durationSeconds: number;
     /** How long to wait for another holder; 0 refuses at once. */
     readonly waitMs: number;
     readonly pollMs?: number;
     readonly progress?: Steps;
+    /** The lock files' folder (the cache's locks/), where holders prove they are alive. */
+    readonly locksDir: string;
 }
 
 /**
@@ -122,7 +125,7 @@ export interface LeaseOptions {
  * three quarters of its duration) stops the engine (leaseLoss.ts).
  */
 export async function withClusterLease<T>(opts: LeaseOptions, fn: () => Promise<T>): Promise<T> {
-    const holders = holdersDir();
+    const holders = holdersDir(opts.locksDir);
     return holding(holders, () => leased(opts, holders, fn));
 }
 

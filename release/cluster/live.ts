@@ -1,3 +1,5 @@
+import { cacheDir } from "../../core/localCache";
+import { PROJECT_DIR } from "../project/projectDir";
 import { spawnSync } from "child_process";
 import { PinnedError } from "../../core/errors";
 import { isReleaseName } from "../../core/git/releaseName";
@@ -66,7 +68,7 @@ export function readLiveDeployment(kubeconfig: string | undefined, namespace: st
     // An API server that accepts and never answers must not hold the deploy lock forever.
     const r = spawnSync("kubectl", [...args, "--request-timeout=30s"], {
         encoding: "utf8",
-        env: childEnv(CHILD_VARS.kubectl),
+        env: childEnv(CHILD_VARS.kubectl, {}, process.env),
         timeout: 40_000,
     });
     if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
@@ -124,9 +126,14 @@ export interface LiveView {
  * nothing live; else it is an error (target.ts).
  */
 export function readLive(opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {}): LiveView {
-    const record = opts.record ?? newestRelease();
-    const target = chooseTarget(record?.release ?? "live", record?.config ?? {}, opts);
-    const { namespace, name } = deploymentLocation(record);
+    const record = opts.record ?? newestRelease(PROJECT_DIR);
+    const target = chooseTarget(
+        { projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) },
+        record?.release ?? "live",
+        record?.config ?? {},
+        opts,
+    );
+    const { namespace, name } = deploymentLocation(record, PROJECT_DIR);
     const deployment = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
     return { target, namespace, name, deployment };
 }

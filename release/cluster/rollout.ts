@@ -108,7 +108,7 @@ export function diagnoseRollout(kubeconfig: string | undefined, namespace: strin
     const kc = (args: string[]) => {
         const r = spawnSync("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "-n", namespace, ...args], {
             encoding: "utf8",
-            env: childEnv(CHILD_VARS.kubectl),
+            env: childEnv(CHILD_VARS.kubectl, {}, process.env),
             timeout: 20_000,
         });
         return r.status === 0 ? r.stdout : undefined;

@@ -5,9 +5,11 @@ import * as path from "path";
 import { isKubeconfigPath } from "../../core/kubeconfig";
 import { ConfigError } from "../../core/errors";
 import { writeFileWhole } from "../../core/wholeFile";
-import { cacheDir } from "../project/localEnvironment";
-import { PROJECT_DIR } from "../project/projectDir";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
+import { Context } from "../context";
+
+/** What choosing a target reads: the environment, the cache (the embedded cluster's kubeconfig) and the project (a relative pinned:kubeconfig). */
+type TargetContext = Pick<Context, "projectDir" | "env" | "cacheDir">;
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };
@@ -22,6 +24,7 @@ export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: strin
  * silent switch to rendering.
  */
 export function chooseTarget(
+    ctx: TargetContext,
     release: string,
     stackConfig: Record<string, { value: string }>,
     opts: { renderWithoutCluster?: boolean } = {},
@@ -30,17 +33,17 @@ export function chooseTarget(
         return { kind: "render", dir: stackConfig["pinned:renderYamlTo"].value, source: "pinned:renderYamlTo" };
     }
     if (stackConfig["pinned:kubeconfig"]) {
-        return { kind: "cluster", kubeconfig: kubeconfigFile(stackConfig["pinned:kubeconfig"].value), source: "pinned:kubeconfig" };
+        return { kind: "cluster", kubeconfig: kubeconfigFile(ctx, stackConfig["pinned:kubeconfig"].value), source: "pinned:kubeconfig" };
     }
-    if (process.env.PINNED_RENDER_YAML_TO) {
-        return { kind: "render", dir: process.env.PINNED_RENDER_YAML_TO, source: "PINNED_RENDER_YAML_TO" };
+    if (ctx.env.PINNED_RENDER_YAML_TO) {
+        return { kind: "render", dir: ctx.env.PINNED_RENDER_YAML_TO, source: "PINNED_RENDER_YAML_TO" };
     }
-    if (process.env.KUBECONFIG) {
-        return { kind: "cluster", kubeconfig: process.env.KUBECONFIG, source: "KUBECONFIG" };
+    if (ctx.env.KUBECONFIG) {
+        return { kind: "cluster", kubeconfig: ctx.env.KUBECONFIG, source: "KUBECONFIG" };
     }
-    const local = path.join(cacheDir(), "kubeconfig");
+    const local = path.join(ctx.cacheDir, "kubeconfig");
     if (fs.existsSync(local)) {
-        const unanswered = localClusterUnanswered();
+        const unanswered = localClusterUnanswered(ctx);
         if (unanswered === undefined) {
             return { kind: "cluster", kubeconfig: local, source: "the embedded cluster (pinned env up)" };
         }
@@ -52,7 +55,7 @@ export function chooseTarget(
         }
     }
     if (opts.renderWithoutCluster) {
-        const unanswered = fs.existsSync(local) ? localClusterUnanswered() : undefined;
+        const unanswered = fs.existsSync(local) ? localClusterUnanswered(ctx) : undefined;
         return {
             kind: "render",
             dir: path.join(".pinned", "rendered", release),
@@ -73,11 +76,11 @@ export function chooseTarget(
  * config, and every command that chooses this target, in this process or
  * another, names the same file (the lock file's key, locks/lockFile.ts).
  */
-function kubeconfigFile(value: string): string {
+function kubeconfigFile(ctx: TargetContext, value: string): string {
     if (isKubeconfigPath(value)) {
-        return path.resolve(PROJECT_DIR, value);
+        return path.resolve(ctx.projectDir, value);
     }
-    const dir = path.join(cacheDir(), "run", "kubeconfigs");
+    const dir = path.join(ctx.cacheDir, "run", "kubeconfigs");
     const file = path.join(dir, crypto.createHash("sha256").update(value).digest("hex"));
     if (!fs.existsSync(file)) {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -97,7 +100,7 @@ let early: Promise<void> | undefined;
  * of the PID files `pinned env up` keeps, which a process in another PID
  * namespace cannot see.
  */
-const readyzArgs = () => ["--kubeconfig", path.join(cacheDir(), "kubeconfig"), "get", "--raw", "/readyz", "--request-timeout=10s"];
+const readyzArgs = (cache: string) => ["--kubeconfig", path.join(cache, "kubeconfig"), "get", "--raw", "/readyz", "--request-timeout=10s"];
 
 function verdict(status: number | null, stderr: string): { unanswered?: string } {
     return status === 0 ? {} : { unanswered: stderr.trim().split("\n").pop() || `kubectl exited ${status}` };
@@ -110,14 +113,17 @@ function verdict(status: number | null, stderr: string): { unanswered?: string }
  * of after. Only where chooseTarget would ask it: no KUBECONFIG, no
  * PINNED_RENDER_YAML_TO, and an embedded cluster's kubeconfig.
  */
-export function startLocalClusterCheck(): void {
-    if (answer !== undefined || early || process.env.KUBECONFIG || process.env.PINNED_RENDER_YAML_TO) {
+export function startLocalClusterCheck(ctx: Pick<Context, "env" | "cacheDir">): void {
+    if (answer !== undefined || early || ctx.env.KUBECONFIG || ctx.env.PINNED_RENDER_YAML_TO) {
         return;
     }
-    if (!fs.existsSync(path.join(cacheDir(), "kubeconfig"))) {
+    if (!fs.existsSync(path.join(ctx.cacheDir, "kubeconfig"))) {
         return;
     }
-    const child = spawn("kubectl", readyzArgs(), { env: childEnv(CHILD_VARS.kubectl), stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("kubectl", readyzArgs(ctx.cacheDir), {
+        env: childEnv(CHILD_VARS.kubectl, {}, ctx.env),
+        stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     early = new Promise<void>((resolve) => {
@@ -147,10 +153,14 @@ export function forgetLocalClusterAnswer(): void {
     early = undefined;
 }
 
-function localClusterUnanswered(): string | undefined {
+function localClusterUnanswered(ctx: Pick<Context, "env" | "cacheDir">): string | undefined {
     // The early check's answer if it is in; else ask now.
     if (answer === undefined) {
-        const r = spawnSync("kubectl", readyzArgs(), { encoding: "utf8", env: childEnv(CHILD_VARS.kubectl), timeout: 20_000 });
+        const r = spawnSync("kubectl", readyzArgs(ctx.cacheDir), {
+            encoding: "utf8",
+            env: childEnv(CHILD_VARS.kubectl, {}, ctx.env),
+            timeout: 20_000,
+        });
         answer = verdict(r.status, r.stderr ?? String(r.error ?? ""));
     }
     return answer.unanswered;

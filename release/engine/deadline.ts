@@ -1,3 +1,4 @@
+import { Env } from "../../core/env";
 import { PinnedError } from "../../core/errors";
 import { wholeSecondsFromEnv } from "../../core/envSeconds";
 import { interruptSignal, stopEnginesAtOnce } from "./interrupt";
@@ -53,7 +54,7 @@ export async function withDeadline<T>(d: Deadline, fn: (signal: AbortSignal) => 
 }
 
 /** Seconds a build and push may take, from PINNED_BUILD_TIMEOUT (60–86400; 1800 by default). */
-export function buildTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
+export function buildTimeoutSeconds(env: Env): number {
     return wholeSecondsFromEnv(
         env,
         "PINNED_BUILD_TIMEOUT",

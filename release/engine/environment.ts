@@ -3,15 +3,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
 import { localStore } from "../../core/localCache";
-import { cacheDir } from "../project/localEnvironment";
-import { PROJECT_DIR } from "../project/projectDir";
+import { Context } from "../context";
 
 /**
  * The engine's switches, the same for `pinned` and for a person using
  * `pinned env shell`: no update check, plugins from the plugin cache only,
  * state in the project unless the user chose a backend.
  */
-export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function engineSwitches(ctx: Pick<Context, "projectDir" | "env" | "cacheDir">): Record<string, string> {
+    const { env } = ctx;
     return {
         PULUMI_SKIP_UPDATE_CHECK: "true",
         // Off unless the user turned it on: with internet access, the
@@ -20,7 +20,7 @@ export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<str
         // Providers come from the plugin cache, where versions are checked,
         // not from whatever binary of that name is on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-        ...stateBackend(env),
+        ...stateBackend(ctx),
     };
 }
 
@@ -32,7 +32,8 @@ export function engineSwitches(env: NodeJS.ProcessEnv = process.env): Record<str
  * .pulumi/ directory. The store is not the default: one person's state
  * needs no server, and state already in .pulumi/ would not be in it.
  */
-export function stateBackend(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function stateBackend(ctx: Pick<Context, "projectDir" | "env" | "cacheDir">): Record<string, string> {
+    const { env } = ctx;
     const state = env.PINNED_STATE || "file";
     if (state !== "file" && state !== "store") {
         throw new ConfigError(
@@ -44,9 +45,9 @@ export function stateBackend(env: NodeJS.ProcessEnv = process.env): Record<strin
         return { PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL };
     }
     if (state === "file") {
-        return { PULUMI_BACKEND_URL: `file://${path.join(PROJECT_DIR, ".pulumi")}` };
+        return { PULUMI_BACKEND_URL: `file://${path.join(ctx.projectDir, ".pulumi")}` };
     }
-    const store = localStore();
+    const store = localStore(ctx.cacheDir);
     if (!store) {
         throw new ConfigError(
             "PINNED_STATE=store, but the embedded state store is not set up.",
@@ -60,12 +61,12 @@ export function stateBackend(env: NodeJS.ProcessEnv = process.env): Record<strin
  * The environment variables the Pulumi engine runs with: the project's own engine
  * first on PATH, its switches, and the stacks' passphrase.
  */
-export function engineEnv(): Record<string, string> {
-    const bin = path.join(cacheDir(), "bin");
+export function engineEnv(ctx: Pick<Context, "projectDir" | "env" | "cacheDir">): Record<string, string> {
+    const bin = path.join(ctx.cacheDir, "bin");
     return {
-        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-        ...engineSwitches(),
-        ...passphraseSetting(),
+        PATH: `${bin}${path.delimiter}${ctx.env.PATH ?? ""}`,
+        ...engineSwitches(ctx),
+        ...passphraseSetting(ctx),
     };
 }
 
@@ -75,19 +76,20 @@ export function engineEnv(): Record<string, string> {
  * engine only as a file name, never in an environment variable that every
  * child process (git, the language host, providers) would inherit.
  */
-function passphraseSetting(): Record<string, string> {
-    if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
-        return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+function passphraseSetting(ctx: Pick<Context, "env" | "cacheDir">): Record<string, string> {
+    const { env } = ctx;
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return { PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE };
     }
-    if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
+    if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+        return { PULUMI_CONFIG_PASSPHRASE_FILE: env.PULUMI_CONFIG_PASSPHRASE_FILE };
     }
-    return { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile() };
+    return { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(ctx.cacheDir) };
 }
 
-/** The embedded default's passphrase file, made once (0600) if missing. */
-export function passphraseFile(): string {
-    const file = path.join(cacheDir(), "passphrase");
+/** The embedded default's passphrase file in the cache folder `cache`, made once (0600) if missing. */
+export function passphraseFile(cache: string): string {
+    const file = path.join(cache, "passphrase");
     if (!fs.existsSync(file)) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         try {
@@ -106,9 +108,9 @@ export function passphraseFile(): string {
  * The passphrase for stack secrets: the user's PULUMI_CONFIG_PASSPHRASE, or
  * for the embedded default the one generated once and kept in the cache.
  */
-export function passphrase(): string {
-    if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
-        return process.env.PULUMI_CONFIG_PASSPHRASE;
+export function passphrase(ctx: Pick<Context, "env" | "cacheDir">): string {
+    if (ctx.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return ctx.env.PULUMI_CONFIG_PASSPHRASE;
     }
-    return fs.readFileSync(passphraseFile(), "utf8").trim();
+    return fs.readFileSync(passphraseFile(ctx.cacheDir), "utf8").trim();
 }

@@ -7,7 +7,7 @@ import { bindPassword } from "../../core/registryLogin";
 import { EngineDiff, parseEngineDiff } from "./diff";
 import { pulumiBinary } from "./workspace";
 import { engineEnv } from "./environment";
-import { defaultRegistry } from "../project/localEnvironment";
+import { cacheDir, defaultRegistry } from "../project/localEnvironment";
 import { PROJECT_DIR } from "../project/projectDir";
 import { makeTemporaryDir, removeTemporaryDir } from "../project/temporaryDirs";
 import { stackFilePath } from "../project/stackFile";
@@ -67,14 +67,14 @@ export function previewStack(req: EnginePreviewRequest): EnginePreview {
     try {
         const project = path.join(tmp, "project");
         makeProject(project);
-        const realEnv = engineEnv();
+        const realEnv = engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) });
         // The temporary project links to the project's files (makeProject):
         // the program judges its directory settings against the project too.
         const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`, PINNED_PROJECT_MIRROR: PROJECT_DIR };
         fs.mkdirSync(path.join(tmp, "state"));
 
         const source = req.stateFrom.find((s) => stackExists(s, realEnv));
-        const ownFile = stackFilePath(req.stack);
+        const ownFile = stackFilePath(req.stack, PROJECT_DIR);
         if (fs.existsSync(ownFile)) {
             // Its encryption salt comes along, so its secrets still decrypt.
             fs.copyFileSync(ownFile, path.join(project, "stacks", path.basename(ownFile)));
@@ -106,7 +106,7 @@ export function previewStack(req: EnginePreviewRequest): EnginePreview {
         const run = spawnSync(pulumiBinary(), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
             cwd: project,
             encoding: "utf8",
-            env: childEnv(CHILD_VARS.engine, { ...tempEnv, ...renderEnv }),
+            env: childEnv(CHILD_VARS.engine, { ...tempEnv, ...renderEnv }, process.env),
             maxBuffer: 64 * 1024 * 1024,
             // A preview changes nothing, so a cluster that stops answering just ends it.
             timeout: PREVIEW_TIMEOUT_S * 1000,
@@ -172,7 +172,7 @@ function configure(req: EnginePreviewRequest, project: string, env: Record<strin
     if (req.repository) {
         set("pinned:repository", req.repository);
     }
-    const registry = defaultRegistry();
+    const registry = defaultRegistry(process.env);
     if (current["pinned:registry"] === undefined && registry) {
         set("pinned:registry", registry.server);
         if (registry.username) {
@@ -202,7 +202,7 @@ function stackExists(stack: string, env: Record<string, string>): boolean {
     const r = spawnSync(pulumiBinary(), ["stack", "ls", "--json"], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
-        env: childEnv(CHILD_VARS.engine, env),
+        env: childEnv(CHILD_VARS.engine, env, process.env),
     });
     if (r.status !== 0) {
         return false;
@@ -253,7 +253,7 @@ function pulumi(args: string[], cwd: string, env: Record<string, string>, input?
     const r = spawnSync(pulumiBinary(), args, {
         cwd,
         encoding: "utf8",
-        env: childEnv(CHILD_VARS.engine, env),
+        env: childEnv(CHILD_VARS.engine, env, process.env),
         input,
         maxBuffer: 64 * 1024 * 1024,
     });

@@ -7,7 +7,7 @@ import { withoutResultReadback } from "./workspace";
 import { EngineProgress } from "./progress";
 import { engineKilledBy, locksInRefusal, madeByGoneEngine, removeKilledEngineLocks } from "./backendLocks";
 import { describeOutcome, engineStderr, lastLines } from "./failure";
-import { PROJECT_DIR } from "../project/projectDir";
+import { Context } from "../context";
 import { Steps } from "../steps";
 
 /** The update of a release's stack failed; the stack and its file are as the failure left them. */
@@ -30,16 +30,17 @@ export class UpdateFailedError extends PinnedError {
 
 /**
  * One `pulumi up`, shown as progress steps; the engine's full text goes to
- * .pinned/logs/<release>.log for when the steps are not enough.
+ * the project's .pinned/logs/<release>.log for when the steps are not enough.
  */
 export async function runUpdate(
+    ctx: Pick<Context, "projectDir">,
     stack: Stack,
     progress: Steps,
     created: UpdateFailedError["created"],
     timeoutSeconds: number,
     retried = false,
 ): Promise<Record<string, unknown>> {
-    const logFile = path.join(PROJECT_DIR, ".pinned", "logs", `${stack.name}.log`);
+    const logFile = path.join(ctx.projectDir, ".pinned", "logs", `${stack.name}.log`);
     // Engine logs can name internal hosts and paths: readable by the owner only.
     fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
     const log = fs.openSync(logFile, "w", 0o600);
@@ -115,5 +116,5 @@ export async function runUpdate(
         fs.closeSync(log);
     }
     // The engine refused at once (nothing ran) and its lock is gone now: once more.
-    return runUpdate(stack, progress, created, timeoutSeconds, true);
+    return runUpdate(ctx, stack, progress, created, timeoutSeconds, true);
 }

@@ -27,7 +27,7 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // `PulumiCommand.get` runs `pulumi version`: once per command at most,
     // and for the project's own engine once per binary (version.ts).
     const own = projectPulumi();
-    baseCommand ??= own ? projectEngineCommand(own, cacheDir()) : PulumiCommand.get();
+    baseCommand ??= own ? projectEngineCommand(own, cacheDir(process.env)) : PulumiCommand.get();
     const base = await baseCommand;
     const run = (base as unknown as { run: Run }).run;
     const command = Object.create(base) as PulumiCommand & { run: Run };
@@ -74,7 +74,7 @@ const SETPRIV = "/usr/bin/setpriv";
 
 /** `$CACHE/bin/pulumi` when `pinned env up` built it. */
 function projectPulumi(): string | undefined {
-    const file = path.join(cacheDir(), "bin", "pulumi");
+    const file = path.join(cacheDir(process.env), "bin", "pulumi");
     return fs.existsSync(file) ? file : undefined;
 }
 
@@ -96,7 +96,7 @@ export function pulumiBinary(): string {
 export async function projectWorkspace(extraEnv: Record<string, string> = {}, opts: { render?: boolean } = {}): Promise<LocalWorkspace> {
     return LocalWorkspace.create({
         workDir: PROJECT_DIR,
-        envVars: { ...engineEnv(), ...extraEnv },
+        envVars: { ...engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) }), ...extraEnv },
         pulumiCommand: await engineCommand(opts),
     });
 }
@@ -110,7 +110,7 @@ export function setSecretConfig(workspace: LocalWorkspace, stack: string, key: s
     const r = spawnSync(pulumiBinary(), ["config", "set", "--secret", "--stack", stack, key], {
         cwd: workspace.workDir,
         encoding: "utf8",
-        env: childEnv(CHILD_VARS.engine, workspace.envVars),
+        env: childEnv(CHILD_VARS.engine, workspace.envVars, process.env),
         input: value,
         timeout: 60_000,
     });

@@ -1,7 +1,6 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { cacheDir } from "../../core/localCache";
 import { startProving, stopProving } from "./liveness";
 import { commandName, processesWithEnv } from "./processes";
 import { Steps } from "../steps";
@@ -34,8 +33,13 @@ export function holderToken(): string {
     return TOKEN;
 }
 
+/** The lock files' folder in the cache folder `cache`. */
+export function locksDir(cache: string): string {
+    return path.join(cache, "locks");
+}
+
 /** Where holders prove they are alive: next to the lock files. */
-export function holdersDir(locksDir = path.join(cacheDir(), "locks")): string {
+export function holdersDir(locksDir: string): string {
     return path.join(locksDir, "holders");
 }
 

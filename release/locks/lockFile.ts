@@ -1,10 +1,10 @@
+import { Env } from "../../core/env";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "./holding";
-import { cacheDir } from "../project/localEnvironment";
 import { forgetGone, liveness } from "./liveness";
 import { Steps } from "../steps";
 import { HolderWait } from "./holderWait";
@@ -31,7 +31,7 @@ export interface LockOptions {
 }
 
 /** Seconds to wait from PINNED_LOCK_TIMEOUT; 10 minutes, a slow build, by default. */
-export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+export function lockWaitMs(env: Env): number {
     const raw = env.PINNED_LOCK_TIMEOUT;
     if (raw === undefined || raw === "") {
         return 600_000;
@@ -49,16 +49,17 @@ export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
  * One lock file per deploy target: what the release changes (a Deployment
  * in a cluster, or a directory of rendered manifests). Two releases of
  * different stacks patch the same Deployment, and the engine's own lock is
- * per stack, so this lock is what keeps them apart.
+ * per stack, so this lock is what keeps them apart. `dir`: the lock files'
+ * folder (locksDir).
  */
-export function lockPath(target: string, dir = path.join(cacheDir(), "locks")): string {
+export function lockPath(target: string, dir: string): string {
     const readable = target.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
     const hash = crypto.createHash("sha256").update(target).digest("hex").slice(0, 12);
     return path.join(dir, `${readable}-${hash}.lock`);
 }
 
 /** The lock of where a release goes: a Deployment in a cluster, or a render directory. */
-export function targetLockPath(target: DeployTarget, deployment: { namespace: string; name: string }, dir?: string): string {
+export function targetLockPath(target: DeployTarget, deployment: { namespace: string; name: string }, dir: string): string {
     const key =
         target.kind === "cluster"
             ? `${target.kubeconfig ?? "kubeconfig"}#${deployment.namespace}/${deployment.name}`

@@ -1,15 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { BaseState } from "../../core/baseImage";
-import { cacheDir } from "./localEnvironment";
 
 /**
  * What this machine's base mirror (scripts/env/base-image.sh) recorded of
  * every base it built: `history.tsv` (digest, Debian version, package list
  * digest, day) and `packages/<digest>.tsv` (name, version). Read to explain
- * a recipe's drift; empty on a machine whose mirror built nothing.
+ * a recipe's drift; empty on a machine whose mirror built nothing. `cache`:
+ * the cache folder (the context's).
  */
-export function mirrorHistory(cache = cacheDir()): (digest: string) => BaseState | undefined {
+export function mirrorHistory(cache: string): (digest: string) => BaseState | undefined {
     const root = path.join(cache, "base-image");
     const states = new Map<string, BaseState & { dir: string }>();
     const dirs = fs.existsSync(root) ? fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];

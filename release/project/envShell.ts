@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { engineSwitches, passphrase } from "../engine/environment";
-import { cacheDir } from "./localEnvironment";
+import { Context } from "../context";
 
 /**
  * The shell settings that let a person drive `pulumi` and `kubectl` by hand
@@ -11,14 +11,14 @@ import { cacheDir } from "./localEnvironment";
  * Values the user already set (their own backend, passphrase or cluster)
  * are left alone.
  */
-export function shellSettings(env: NodeJS.ProcessEnv = process.env): Array<[string, string]> {
-    const cache = cacheDir();
+export function shellSettings(ctx: Pick<Context, "projectDir" | "env" | "cacheDir">): Array<[string, string]> {
+    const { env, cacheDir: cache } = ctx;
     // The backend the user set stays theirs: it is not printed again.
-    const switches = Object.entries(engineSwitches(env)).filter(([k]) => !(k === "PULUMI_BACKEND_URL" && env.PULUMI_BACKEND_URL));
+    const switches = Object.entries(engineSwitches(ctx)).filter(([k]) => !(k === "PULUMI_BACKEND_URL" && env.PULUMI_BACKEND_URL));
     // PATH is prepended to the PATH of the shell that evals this.
     const out: Array<[string, string]> = [["PATH", path.join(cache, "bin")], ...switches];
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
-        passphrase(); // made once if missing, so the file exists
+        passphrase(ctx); // made once if missing, so the file exists
         out.push(["PULUMI_CONFIG_PASSPHRASE_FILE", path.join(cache, "passphrase")]);
     }
     const kubeconfig = path.join(cache, "kubeconfig");

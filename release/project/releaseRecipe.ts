@@ -6,7 +6,7 @@ import { Finding } from "../../core/policy/finding";
 import { recipeFindings } from "../../core/recipe";
 import { mirrorHistory } from "./baseMirror";
 import { defaultRegistry } from "./localEnvironment";
-import { PROJECT_DIR } from "./projectDir";
+import { Context } from "../context";
 import { ReleaseRecord, releaseSettings } from "./stackFile";
 
 /** A release's recipe as the program will judge it, named as the repository names it. */
@@ -21,17 +21,20 @@ export interface ReleaseRecipe {
 }
 
 /** Where the release's recipe is (`pinned:app`), without reading it. */
-export function releaseRecipePaths(record: ReleaseRecord | undefined): Omit<ReleaseRecipe, "findings"> {
-    const { appDir } = releaseSettings(record);
+export function releaseRecipePaths(
+    ctx: Pick<Context, "projectDir" | "env">,
+    record: ReleaseRecord | undefined,
+): Omit<ReleaseRecipe, "findings"> {
+    const { appDir } = releaseSettings(ctx, record);
     const dockerfile = path.join(appDir, "Dockerfile");
-    return { appDir, dockerfile, recipe: path.relative(PROJECT_DIR, dockerfile) };
+    return { appDir, dockerfile, recipe: path.relative(ctx.projectDir, dockerfile) };
 }
 
 /** Reads the recipe with the release's settings (`pinned:app`, `pinned:strictPolicy`). */
-export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe {
-    const { strictPolicy } = releaseSettings(record);
-    const paths = releaseRecipePaths(record);
-    return { ...paths, findings: recipeFindings({ appDir: paths.appDir, strictPolicy }, PROJECT_DIR) };
+export function releaseRecipe(ctx: Pick<Context, "projectDir" | "env">, record: ReleaseRecord | undefined): ReleaseRecipe {
+    const { strictPolicy } = releaseSettings(ctx, record);
+    const paths = releaseRecipePaths(ctx, record);
+    return { ...paths, findings: recipeFindings({ appDir: paths.appDir, strictPolicy }, ctx.projectDir) };
 }
 
 /**
@@ -39,9 +42,17 @@ export function releaseRecipe(record: ReleaseRecord | undefined): ReleaseRecipe 
  * pushes) does not hold, naming both digests and the re-pin command; no
  * check without a registry (the build says so itself).
  */
-export async function assertReleaseBasesPresent(recipe: Omit<ReleaseRecipe, "findings">): Promise<void> {
-    const registry = defaultRegistry();
+export async function assertReleaseBasesPresent(
+    ctx: Pick<Context, "env" | "cacheDir">,
+    recipe: Omit<ReleaseRecipe, "findings">,
+): Promise<void> {
+    const registry = defaultRegistry(ctx.env);
     if (registry) {
-        await assertBasesPresent(fs.readFileSync(recipe.dockerfile, "utf8"), recipe.recipe, credentialsFor(registry), mirrorHistory());
+        await assertBasesPresent(
+            fs.readFileSync(recipe.dockerfile, "utf8"),
+            recipe.recipe,
+            credentialsFor(registry),
+            mirrorHistory(ctx.cacheDir),
+        );
     }
 }

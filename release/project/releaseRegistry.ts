@@ -1,12 +1,13 @@
 import { CommandError, Stack } from "@pulumi/pulumi/automation";
 import { projectWorkspace } from "../engine/workspace";
 import { defaultRegistry } from "./localEnvironment";
+import { Context } from "../context";
 import { ReleaseRecord } from "./stackFile";
 import { stackLogin } from "./stackLogin";
 
 /** The registry the release would push to: its stack's, else the default one. */
-export async function releaseRegistry(release: string | undefined, record: ReleaseRecord | undefined) {
-    const fallback = defaultRegistry();
+export async function releaseRegistry(ctx: Pick<Context, "env">, release: string | undefined, record: ReleaseRecord | undefined) {
+    const fallback = defaultRegistry(ctx.env);
     const server = record?.config["pinned:registry"]?.value;
     if (!release || !server) {
         return fallback;
@@ -16,7 +17,7 @@ export async function releaseRegistry(release: string | undefined, record: Relea
         const stack = await Stack.select(release, await projectWorkspace());
         const config = await stack.getAllConfig();
         // Only a password bound to this registry (or the one pinned knows for it) is used.
-        const { push } = stackLogin(release, config, false);
+        const { push } = stackLogin(release, config, false, ctx.env);
         return { server, username: push.username, password: push.password };
     } catch (err) {
         if (!(err instanceof CommandError)) {

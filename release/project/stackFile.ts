@@ -5,7 +5,7 @@ import { ConfigError } from "../../core/errors";
 import { writeFileWhole } from "../../core/wholeFile";
 import { isReleaseName } from "../../core/git/releaseName";
 import { resolveSettings, Settings } from "../../core/settings";
-import { PROJECT_DIR } from "./projectDir";
+import { Context } from "../context";
 
 /** What a release's stack file records: the deployment descriptor kept in git. */
 export interface ReleaseRecord {
@@ -17,12 +17,12 @@ export interface ReleaseRecord {
     readonly config: Record<string, { value: string }>;
 }
 
-export function stackFilePath(release: string, projectDir = PROJECT_DIR): string {
+export function stackFilePath(release: string, projectDir: string): string {
     return path.join(projectDir, "stacks", `Pulumi.${release}.yaml`);
 }
 
 /** Reads stacks/Pulumi.<release>.yaml, or undefined when the release has no stack yet. */
-export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): ReleaseRecord | undefined {
+export function readReleaseRecord(release: string, projectDir: string): ReleaseRecord | undefined {
     // A name read from the cluster (an annotation) is not trusted to be a
     // file name: only a release name maps to a file in stacks/.
     if (!isReleaseName(release)) {
@@ -64,7 +64,7 @@ export function readReleaseRecord(release: string, projectDir = PROJECT_DIR): Re
  * new, never a truncated file (the engine's own `config set` rewrites the
  * file in place).
  */
-export function recordImageDigest(release: string, digest: string, projectDir = PROJECT_DIR): void {
+export function recordImageDigest(release: string, digest: string, projectDir: string): void {
     const file = stackFilePath(release, projectDir);
     const doc = (loadYaml(file) ?? {}) as { config?: Record<string, unknown> };
     doc.config = { ...doc.config, "pinned:imageDigest": digest };
@@ -88,7 +88,7 @@ export function loadYaml(file: string): unknown {
 }
 
 /** Every release with a stack file, oldest first (release names sort by date). */
-export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
+export function listReleaseRecords(projectDir: string): ReleaseRecord[] {
     const dir = path.join(projectDir, "stacks");
     if (!fs.existsSync(dir)) {
         return [];
@@ -105,7 +105,7 @@ export function listReleaseRecords(projectDir = PROJECT_DIR): ReleaseRecord[] {
 }
 
 /** The `pinned:*` values of Pulumi.yaml's project-wide config. */
-export function projectConfig(projectDir = PROJECT_DIR): Record<string, string> {
+export function projectConfig(projectDir: string): Record<string, string> {
     const doc = (loadYaml(path.join(projectDir, "Pulumi.yaml")) ?? {}) as {
         config?: Record<string, { value?: unknown; default?: unknown } | string>;
     };
@@ -126,12 +126,12 @@ export function projectConfig(projectDir = PROJECT_DIR): Record<string, string> 
  * already read it, secrets decrypted), through the one resolver.
  */
 export function releaseSettings(
+    ctx: Pick<Context, "projectDir" | "env">,
     record: ReleaseRecord | undefined,
-    projectDir = PROJECT_DIR,
     stackConfig?: Record<string, { value: string }>,
 ): Settings {
     const stack = Object.fromEntries(Object.entries(stackConfig ?? record?.config ?? {}).map(([k, v]) => [k, v.value]));
-    return resolveSettings({ ...projectConfig(projectDir), ...stack }, process.env, projectDir);
+    return resolveSettings({ ...projectConfig(ctx.projectDir), ...stack }, ctx.env, ctx.projectDir);
 }
 
 /**
@@ -141,22 +141,20 @@ export function releaseSettings(
  * pinned:namespace or pinned:name, and its successors inherit that file's
  * settings only if they copy them), else Pulumi.yaml.
  */
-export function deploymentLocation(
-    record: ReleaseRecord | undefined = newestRelease(),
-    projectDir = PROJECT_DIR,
-): { namespace: string; name: string } {
-    const stack = Object.fromEntries(Object.entries(record?.config ?? {}).map(([k, v]) => [k, v.value]));
+export function deploymentLocation(record: ReleaseRecord | undefined, projectDir: string): { namespace: string; name: string } {
+    const config = (record ?? newestRelease(projectDir))?.config;
+    const stack = Object.fromEntries(Object.entries(config ?? {}).map(([k, v]) => [k, v.value]));
     const settings = resolveSettings({ ...projectConfig(projectDir), ...stack }, {}, projectDir);
     return { namespace: settings.namespace, name: settings.appName };
 }
 
 /** The newest release with a stack file here, by name (names sort by date). */
-export function newestRelease(projectDir = PROJECT_DIR): ReleaseRecord | undefined {
+export function newestRelease(projectDir: string): ReleaseRecord | undefined {
     return listReleaseRecords(projectDir).pop();
 }
 
 /** The project's name, from Pulumi.yaml (the engine files stacks under it). */
-export function projectName(projectDir = PROJECT_DIR): string {
+export function projectName(projectDir: string): string {
     const doc = loadYaml(path.join(projectDir, "Pulumi.yaml")) as { name?: unknown } | null;
     if (typeof doc?.name !== "string" || doc.name === "") {
         throw new ConfigError("Pulumi.yaml has no name.", "restore it from git (git checkout -- Pulumi.yaml).");

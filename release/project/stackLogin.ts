@@ -1,12 +1,14 @@
 import { ConfigMap } from "@pulumi/pulumi/automation";
+import { Env } from "../../core/env";
 import { defaultRegistry, registryLogin, RegistryLogin } from "../../core/registryLogin";
 
 /**
  * The registry login a release's stack config allows (its secrets as the
  * engine decrypted them), checked before any credential is sent: see
- * core/registryLogin. `pullNeeded`: the cluster gets a pull Secret.
+ * core/registryLogin. `pullNeeded`: the cluster gets a pull Secret. `env`
+ * names the default registry (PINNED_REGISTRY, else the embedded one).
  */
-export function stackLogin(release: string, config: ConfigMap, pullNeeded: boolean): RegistryLogin {
+export function stackLogin(release: string, config: ConfigMap, pullNeeded: boolean, env: Env): RegistryLogin {
     const value = (key: string) => config[`pinned:${key}`]?.value || undefined;
     return registryLogin(
         release,
@@ -17,7 +19,7 @@ export function stackLogin(release: string, config: ConfigMap, pullNeeded: boole
             registryPullUser: value("registryPullUser"),
             registryPullPassword: value("registryPullPassword"),
         },
-        defaultRegistry(),
+        defaultRegistry(env),
         pullNeeded,
     );
 }

@@ -1,3 +1,4 @@
+import { Env } from "../../core/env";
 import * as fs from "fs";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { fileBackendDir } from "../engine/backendFiles";
@@ -22,14 +23,15 @@ export function ensureLocalBackend(url: string): void {
  * defaultRegistry) with its passwords bound to it (core/registryLogin); a
  * stack of that registry from before pull-only users gets its pull-only
  * login. Resolves to the stack's config as it now is.
- * `read` is the config already read from this stack, if it was.
+ * `read` is the config already read from this stack, if it was; `env`
+ * names the default registry.
  */
-export async function configure(stack: Stack, commit: string, read?: ConfigMap): Promise<ConfigMap> {
+export async function configure(stack: Stack, commit: string, env: Env, read?: ConfigMap): Promise<ConfigMap> {
     const current = read ?? (await stack.getAllConfig());
     const values: Record<string, { value: string; secret?: boolean }> = {
         "pinned:commit": { value: commit },
     };
-    const registry = defaultRegistry();
+    const registry = defaultRegistry(env);
     const firstUse = !current["pinned:registry"] && registry;
     if (firstUse) {
         values["pinned:registry"] = { value: registry.server };
@@ -69,7 +71,12 @@ export async function configure(stack: Stack, commit: string, read?: ConfigMap):
  * A failed first update that created nothing leaves no stack behind, and
  * the stack file as it was: gone if this run made it, else unchanged.
  */
-export async function forgetNewStack(stack: Stack, fileBefore: string | undefined, evenWithResources = false): Promise<void> {
+export async function forgetNewStack(
+    stack: Stack,
+    fileBefore: string | undefined,
+    projectDir: string,
+    evenWithResources = false,
+): Promise<void> {
     const state = await stack.exportStack();
     const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
     if (resources.length > 1 && !evenWithResources) {
@@ -78,14 +85,14 @@ export async function forgetNewStack(stack: Stack, fileBefore: string | undefine
     // An interrupted run's new stack goes even if it registered resources:
     // they are the live release's too (retained, shared by every release stack).
     await stack.workspace.removeStack(stack.name, { preserveConfig: true, force: evenWithResources });
-    restoreStackFile(stack.name, fileBefore);
+    restoreStackFile(stack.name, fileBefore, projectDir);
 }
 
-/** The stack file as it was before this run: gone if this run made it. */
-export function restoreStackFile(release: string, fileBefore: string | undefined): void {
+/** The stack file (in the project `projectDir`) as it was before this run: gone if this run made it. */
+export function restoreStackFile(release: string, fileBefore: string | undefined, projectDir: string): void {
     if (fileBefore === undefined) {
-        fs.rmSync(stackFilePath(release), { force: true });
+        fs.rmSync(stackFilePath(release, projectDir), { force: true });
     } else {
-        fs.writeFileSync(stackFilePath(release), fileBefore);
+        fs.writeFileSync(stackFilePath(release, projectDir), fileBefore);
     }
 }

@@ -8,6 +8,7 @@ import { ConfigError, GitSourceError, PinnedError } from "../../core/errors";
 import { writeFileWhole } from "../../core/wholeFile";
 import { mirrorHistory } from "../project/baseMirror";
 import { defaultRegistry } from "../project/localEnvironment";
+import { Context } from "../context";
 import { Steps } from "../steps";
 
 /** One base a re-pin moved: from the digest the recipe pinned to the one its tag now serves. */
@@ -38,12 +39,13 @@ export interface BaseUpdateResult {
  * then builds on a base the registry holds.
  */
 export async function updateBases(
+    ctx: Pick<Context, "env" | "cacheDir">,
     opts: { dockerfile: string; projectDir: string; commit: boolean },
     progress: Steps,
 ): Promise<BaseUpdateResult> {
     const { dockerfile, projectDir } = opts;
     const shown = path.relative(projectDir, dockerfile);
-    const registry = defaultRegistry();
+    const registry = defaultRegistry(ctx.env);
     if (!registry) {
         throw new ConfigError(
             "no registry to read base images from: the embedded one is not set up and PINNED_REGISTRY is not set.",
@@ -83,7 +85,7 @@ export async function updateBases(
             `push the base to ${registry.server} (pinned env up makes the embedded one), or pin another in ${shown}.`,
         );
     }
-    const history = mirrorHistory();
+    const history = mirrorHistory(ctx.cacheDir);
     const moves: BaseMove[] = [];
     const repins: BaseRepin[] = [];
     for (const { base, current } of lookups) {

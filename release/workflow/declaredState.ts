@@ -1,3 +1,4 @@
+import { cacheDir } from "../../core/localCache";
 import { spawnSync } from "child_process";
 import { checkpointText } from "../engine/backendFiles";
 import { engineEnv } from "../engine/environment";
@@ -32,7 +33,7 @@ export function declaredDeploymentIn(stateText: string): Record<string, unknown>
 
 /** The declared Deployment of `release`'s stack, or why it cannot be read (one line). */
 export function declaredDeployment(release: string, projectDir = PROJECT_DIR): Record<string, unknown> | string {
-    const env = engineEnv();
+    const env = engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) });
     const text = checkpointText(env.PULUMI_BACKEND_URL, projectName(projectDir), release) ?? exportedState(release, env, projectDir);
     if (text === undefined) {
         return `the state of stack ${release} could not be read`;

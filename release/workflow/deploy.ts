@@ -21,7 +21,6 @@ import { LiveDeployment, readLiveDeployment } from "../cluster/live";
 import { leaseLostSignal } from "../cluster/leaseLoss";
 import { lockWaitMs, targetLockPath, withTargetLock } from "../locks/lockFile";
 import { clearPendingOperations } from "./pendingOperations";
-import { PROJECT_DIR } from "../project/projectDir";
 import { dropNewEmptyStack, putBackPrevious } from "./putBackPrevious";
 import { additions, liveDrift, removeAdditions } from "./driftRepair";
 import { confirmRollout } from "../cluster/rollout";
@@ -31,6 +30,8 @@ import { stackLogin } from "../project/stackLogin";
 import { Steps } from "../steps";
 import { DeployRequest } from "./deployRequest";
 import { chooseTarget, DeployTarget, targetEnv } from "../cluster/target";
+import { Context } from "../context";
+import { locksDir } from "../locks/holding";
 
 /**
  * Selects (or creates) the release's stack and, under the deploy target's lock,
@@ -45,23 +46,24 @@ import { chooseTarget, DeployTarget, targetEnv } from "../cluster/target";
  * rollback path: its recorded digest, no build), and the error says why the
  * pods failed, the end of their log, and what is live now.
  */
-export async function deployRelease(req: DeployRequest, progress: Steps): Promise<string> {
+export async function deployRelease(ctx: Context, req: DeployRequest, progress: Steps): Promise<string> {
     const { release, record, commit } = req;
     progress.note(`release ${release} at ${commit.slice(0, 12)}${record?.imageDigest ? " (recorded digest: no build)" : ""}`);
 
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
-    const target = chooseTarget(release, record?.config ?? {});
-    return withInterrupts(progress, () => deployLocked(req, target, progress));
+    const target = chooseTarget(ctx, release, record?.config ?? {});
+    return withInterrupts(progress, () => deployLocked(ctx, req, target, progress));
 }
 
-async function deployLocked(req: DeployRequest, target: DeployTarget, progress: Steps): Promise<string> {
+async function deployLocked(ctx: Context, req: DeployRequest, target: DeployTarget, progress: Steps): Promise<string> {
     const { record } = req;
-    const { namespace, appName } = releaseSettings(record);
-    const waitMs = lockWaitMs();
+    const { namespace, appName } = releaseSettings(ctx, record);
+    const waitMs = lockWaitMs(ctx.env);
     // Checked before any lock is taken.
-    const leaseS = leaseSeconds();
-    buildTimeoutSeconds();
+    const leaseS = leaseSeconds(ctx.env);
+    buildTimeoutSeconds(ctx.env);
+    const locks = locksDir(ctx.cacheDir);
     // The lock file keeps releases on this machine apart; on a cluster the
     // Lease next to the Deployment keeps apart every machine deploying there.
     const inLease = <T>(fn: () => Promise<T>): Promise<T> =>
@@ -75,15 +77,16 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                       waitMs,
                       durationSeconds: leaseS,
                       progress,
+                      locksDir: locks,
                   },
                   fn,
               )
             : fn();
-    return withTargetLock(targetLockPath(target, { namespace, name: appName }), req.command, { waitMs, progress }, () => {
+    return withTargetLock(targetLockPath(target, { namespace, name: appName }, locks), req.command, { waitMs, progress }, () => {
         // The stack is found and its settings are read while the Lease is
         // taken and the live Deployment read (about 0.4 s of the engine's
         // config command, in parallel): only reads, under the lock file.
-        const opened = openStack(req.release, target);
+        const opened = openStack(ctx, req.release, target);
         opened.catch(() => undefined); // awaited below; a refused Lease must not leave it unhandled
         return inLease(async () => {
             // Read to know what to put back; a Deployment that does not exist
@@ -98,7 +101,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
             const read = readLive();
             const before = read === "unreadable" ? undefined : read;
             try {
-                return await updateRelease(req, target, progress, await opened, before);
+                return await updateRelease(ctx, req, target, progress, await opened, before);
             } catch (err) {
                 // Only a cluster's live Deployment can have changed, and only an
                 // interrupt or a failed update leaves it changed to report. A
@@ -119,7 +122,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                     if (!(err instanceof UpdateFailedError)) {
                         throw err;
                     }
-                    const dropped = await dropNewEmptyStack(err);
+                    const dropped = await dropNewEmptyStack(err, ctx.projectDir);
                     throw err.withLive(dropped ? `${live}\n  ${dropped}` : live);
                 }
                 if (interrupted()) {
@@ -132,7 +135,7 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                             : `finish it with pinned up --release ${req.release}.`,
                     );
                 }
-                throw await putBackPrevious({
+                throw await putBackPrevious(ctx, {
                     req,
                     failure: err as UpdateFailedError,
                     before,
@@ -140,7 +143,8 @@ async function deployLocked(req: DeployRequest, target: DeployTarget, progress: 
                     namespace,
                     appName,
                     progress,
-                    update: async (previous) => updateRelease(previous, target, progress, await openStack(previous.release, target)),
+                    update: async (previous) =>
+                        updateRelease(ctx, previous, target, progress, await openStack(ctx, previous.release, target)),
                 });
             }
         });
@@ -155,13 +159,13 @@ interface OpenedStack {
     readonly config: ConfigMap | undefined;
 }
 
-async function openStack(release: string, target: DeployTarget): Promise<OpenedStack> {
-    const env = engineEnv();
+async function openStack(ctx: Context, release: string, target: DeployTarget): Promise<OpenedStack> {
+    const env = engineEnv(ctx);
     ensureLocalBackend(env.PULUMI_BACKEND_URL);
     // The engine reaches the target through its own environment variables.
     const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
     const existed =
-        stackInBackendFiles(env.PULUMI_BACKEND_URL, projectName(), release) ??
+        stackInBackendFiles(env.PULUMI_BACKEND_URL, projectName(ctx.projectDir), release) ??
         (await workspace.listStacks()).some((s) => s.name === release);
     if (!existed) {
         return { workspace, existed, config: undefined };
@@ -182,6 +186,7 @@ function namingWrongPassphrase<T>(release: string, read: Promise<T>): Promise<T>
  * target's lock. `live` is the Deployment as read under it, when read.
  */
 async function updateRelease(
+    ctx: Context,
     req: DeployRequest,
     target: DeployTarget,
     progress: Steps,
@@ -189,13 +194,14 @@ async function updateRelease(
     live?: LiveDeployment,
 ): Promise<string> {
     const { release, record, commit } = req;
-    const env = engineEnv();
+    const env = engineEnv(ctx);
     const { workspace, existed } = opened;
-    const fileBefore = fs.existsSync(stackFilePath(release)) ? fs.readFileSync(stackFilePath(release), "utf8") : undefined;
+    const file = stackFilePath(release, ctx.projectDir);
+    const fileBefore = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
     // A release without a digest is built: its build stack is created
     // meanwhile (BuildStack), while this stack is created and configured.
     // Only the Docker provider builds in the engine; buildah needs no stack.
-    const buildStack = record?.imageDigest || releaseSettings(record).builder !== "docker" ? undefined : new BuildStack();
+    const buildStack = record?.imageDigest || releaseSettings(ctx, record).builder !== "docker" ? undefined : new BuildStack(ctx);
     const stack = existed
         ? existingStack(release, workspace)
         : await Stack.create(release, workspace).catch(async (err: unknown) => {
@@ -206,16 +212,16 @@ async function updateRelease(
     await clearGoneEngineLocks(env.PULUMI_BACKEND_URL, release, workspace, progress);
     if (existed) {
         // Under both locks too: what an engine killed mid-operation left (pendingOperations.ts).
-        await clearPendingOperations(stack, env.PULUMI_BACKEND_URL, target, progress);
+        await clearPendingOperations(stack, env.PULUMI_BACKEND_URL, ctx.projectDir, target, progress);
     }
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
-        const config = await namingWrongPassphrase(release, configure(stack, commit, opened.config));
+        const config = await namingWrongPassphrase(release, configure(stack, commit, ctx.env, opened.config));
         // Refused here, before the registry or the engine sees any credential.
-        const login = stackLogin(release, config, releaseSettings(record, PROJECT_DIR, config).renderYamlTo === undefined);
+        const login = stackLogin(release, config, releaseSettings(ctx, record, config).renderYamlTo === undefined, ctx.env);
         // What the program will read, taken before the engine reads it: a file
         // changed during the update then shows as a change to the next run.
-        const inputs = target.kind === "cluster" ? inputsFingerprint(release, target, env) : undefined;
+        const inputs = target.kind === "cluster" ? inputsFingerprint(ctx, release, target, env) : undefined;
         // How the live Deployment differs from what its release declared: any
         // difference means the engine runs, after the additions are removed.
         const drift = target.kind === "cluster" ? liveDrift(live) : undefined;
@@ -230,7 +236,7 @@ async function updateRelease(
                               unchanged: false as const,
                               why: `${differences.map((d) => `${d.path}: ${d.says}`).join("; ")}`,
                           }
-                        : await unchangedSinceLastUpdate({
+                        : await unchangedSinceLastUpdate(ctx, {
                               release,
                               digest: record.imageDigest,
                               inputs,
@@ -248,15 +254,15 @@ async function updateRelease(
         } else {
             // Built before the update, so the stack deploys a digest and
             // its state never holds build resources (see imageBuild.ts).
-            await buildImage(imageRequest(release, config, req), progress, buildStack);
+            await buildImage(ctx, imageRequest(ctx, release, config, req), progress, buildStack);
         }
         const added = additions(differences);
         if (added.length > 0 && target.kind === "cluster" && live) {
             await removeAdditions(
                 {
                     kubeconfig: target.kubeconfig,
-                    namespace: releaseSettings(record).namespace,
-                    name: releaseSettings(record).appName,
+                    namespace: releaseSettings(ctx, record).namespace,
+                    name: releaseSettings(ctx, record).appName,
                     live,
                     added,
                 },
@@ -266,9 +272,9 @@ async function updateRelease(
         progress.note(
             `${target.kind === "render" ? `rendering manifests to ${target.dir} (${target.source})` : `deploying to ${target.source}`}`,
         );
-        const settings = releaseSettings(record, PROJECT_DIR, config);
+        const settings = releaseSettings(ctx, record, config);
         const created = existed ? undefined : { fileBefore };
-        const outputs = await runUpdate(stack, progress, created, settings.progressDeadlineSeconds + 300);
+        const outputs = await runUpdate(ctx, stack, progress, created, settings.progressDeadlineSeconds + 300);
         const digest = typeof outputs.imageDigest === "string" ? outputs.imageDigest : undefined;
         if (!digest) {
             throw new Error("the update finished without an imageDigest output");
@@ -294,24 +300,24 @@ async function updateRelease(
         }
         if (record?.imageDigest !== digest) {
             try {
-                recordImageDigest(release, digest);
+                recordImageDigest(release, digest, ctx.projectDir);
             } catch (err) {
                 const why = explainFailure(err);
                 throw new PinnedError(
                     `release ${release} is live (${digest}), but its digest could not be recorded in ` +
-                        `${path.relative(process.cwd(), stackFilePath(release))}: ${why ? why.problem : String(err)} ` +
+                        `${path.relative(process.cwd(), file)}: ${why ? why.problem : String(err)} ` +
                         "The file is as it was before.",
                     `${why ? `${why.fix.replace(/\.$/, "")}, then ` : ""}run pinned up --release ${release} again: it finds the image and records it, with nothing rebuilt.`,
                 );
             }
         }
         if (inputs) {
-            recordUpdate(release, inputs, env.PULUMI_BACKEND_URL);
+            recordUpdate(ctx, release, inputs, env.PULUMI_BACKEND_URL);
         }
         return digest;
     } catch (err) {
         if (!existed) {
-            await forgetNewStack(stack, fileBefore, interrupted());
+            await forgetNewStack(stack, fileBefore, ctx.projectDir, interrupted());
         }
         throw err;
     } finally {
@@ -336,11 +342,11 @@ async function assertStillInRegistry(creds: RegistryCredentials, release: string
 }
 
 /** What the build needs, from the stack's settings as the program reads them. */
-function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
+function imageRequest(ctx: Context, release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
     if (!req.source) {
         throw new Error("deployRelease: a release without a recorded digest needs its source");
     }
-    const settings = releaseSettings(req.record, PROJECT_DIR, config);
+    const settings = releaseSettings(ctx, req.record, config);
     const server = settings.registry;
     if (!server) {
         throw new ConfigError(
@@ -361,7 +367,7 @@ function imageRequest(release: ReleaseName, config: ConfigMap, req: DeployReques
             username: settings.registryUser,
             // A secret: the resolver leaves it to whoever decrypted it;
             // checked against the stack's registry before the run started.
-            password: stackLogin(release, config, false).push.password,
+            password: stackLogin(release, config, false, ctx.env).push.password,
         },
         sign: true,
     };

@@ -17,7 +17,7 @@ import { Builder } from "../../core/settings";
 import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../../core/baseDrift";
 import { mirrorHistory } from "../project/baseMirror";
-import { PROJECT_DIR } from "../project/projectDir";
+import { Context } from "../context";
 import { EngineProgress } from "../engine/progress";
 import { engineCommand, withoutResultReadback } from "../engine/workspace";
 import { buildTimeoutSeconds, withDeadline } from "../engine/deadline";
@@ -64,11 +64,11 @@ export interface BuiltImage {
  * inline program whose state lives in a temporary directory: the image is
  * what lasts, in the registry, under its tag and digest.
  */
-export async function buildImage(req: ImageRequest, progress: Steps, early?: BuildStack): Promise<BuiltImage> {
+export async function buildImage(ctx: Context, req: ImageRequest, progress: Steps, early?: BuildStack): Promise<BuiltImage> {
     const started = Date.now();
     const repository = `${req.registry.server}/${req.registry.repository}`;
     const imageName = `${repository}:${req.tag}`;
-    const buildah = req.builder === "buildah" ? requireBuilder() : undefined;
+    const buildah = req.builder === "buildah" ? requireBuilder(ctx.env) : undefined;
     const recipe = recipeBuild({
         appDir: req.appDir,
         release: req.release,
@@ -85,9 +85,9 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     const checking = progress.start("checking the recipe's base images in the registry");
     await assertBasesPresent(
         fs.readFileSync(recipe.dockerfile, "utf8"),
-        path.relative(PROJECT_DIR, recipe.dockerfile),
+        path.relative(ctx.projectDir, recipe.dockerfile),
         creds,
-        mirrorHistory(),
+        mirrorHistory(ctx.cacheDir),
     ).catch((err) => {
         checking.fail();
         throw err;
@@ -95,11 +95,11 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     checking.done();
 
     // Before anything is built: a release that cannot sign its image stops here.
-    const signer = req.sign ? requireReleaseSigning() : undefined;
+    const signer = req.sign ? requireReleaseSigning(ctx.env) : undefined;
     const provenance = provenanceOfBuild(req.release, req.source, recipe, buildah?.label ?? "docker");
 
     const look = progress.start(`looking for an identical build of ${imageName}`);
-    const found = await findReusableBuild(repository, req.tag, recipe, provenance, creds).catch((err) => {
+    const found = await findReusableBuild(repository, req.tag, recipe, provenance, creds, ctx.env).catch((err) => {
         look.fail();
         throw err;
     });
@@ -113,10 +113,10 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
     if (found.digest) {
         return { digest: found.digest, imageName, reused: true, seconds: seconds(started) };
     }
-    const built = await buildOnly(req, recipe, buildah, imageName, repository, progress, early);
+    const built = await buildOnly(ctx, req, recipe, buildah, imageName, repository, progress, early);
     if (signer) {
         const step = progress.start(`signing ${built} (signature, SBOM, provenance)`);
-        await signRelease(built, provenance, creds, signer).catch((err) => {
+        await signRelease(built, provenance, creds, signer, ctx.env).catch((err) => {
             step.fail();
             throw err;
         });
@@ -127,6 +127,7 @@ export async function buildImage(req: ImageRequest, progress: Steps, early?: Bui
 
 /** Builds and pushes, with buildah here or the Docker provider in the engine; the pushed digest. */
 async function buildOnly(
+    ctx: Context,
     req: ImageRequest,
     recipe: RecipeBuild,
     buildah: LocalBuilder | undefined,
@@ -144,7 +145,8 @@ async function buildOnly(
                 recipe,
                 imageName,
                 registry: req.registry,
-                logFile: path.join(PROJECT_DIR, ".pinned", "logs", `build-${req.tag}.log`),
+                logFile: path.join(ctx.projectDir, ".pinned", "logs", `build-${req.tag}.log`),
+                env: ctx.env,
             },
             {
                 build: `building ${imageName} with ${buildah.label} (reproducible: commit time ${req.source.commitTime})`,
@@ -157,12 +159,12 @@ async function buildOnly(
     }
 
     // The caller's stack if it started one early (the caller disposes of it), else one of its own now.
-    const stage = early ?? new BuildStack();
+    const stage = early ?? new BuildStack(ctx);
     const events = new EngineProgress(progress, { summary: false });
     try {
         // A Docker engine or registry that stops answering must not hold the locks forever.
         const result = await withDeadline(
-            { seconds: buildTimeoutSeconds(), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
+            { seconds: buildTimeoutSeconds(ctx.env), what: `building and pushing ${imageName}`, setting: "PINNED_BUILD_TIMEOUT" },
             (signal) => stage.up(req, { onEvent: events.onEvent, signal }),
         ).then(() => events.stackOutputs);
         return parseImageDigest(String(result.imageDigest ?? ""));
@@ -191,13 +193,14 @@ async function buildOnly(
  * nothing from the image request, so a caller that knows a build may
  * follow starts it early, in parallel with its own work, and disposes of
  * it when done; the program reads the request only when `up` runs it.
+ * The engine runs with the context's environment (engine/environment.ts).
  */
 export class BuildStack {
     private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-build-"));
     private request: ImageRequest | undefined;
     private readonly stack: Promise<Stack>;
 
-    constructor() {
+    constructor(ctx: Pick<Context, "projectDir" | "env" | "cacheDir">) {
         // The program reads the request only when up() has set it.
         const program = async () => imageProgram(this.request);
         const dir = this.dir;
@@ -210,7 +213,7 @@ export class BuildStack {
                     projectSettings: { name: "pinned-image", runtime: "nodejs", backend: { url: `file://${dir}` } },
                     // This state is thrown away with its directory; its passphrase too.
                     envVars: {
-                        ...engineEnv(),
+                        ...engineEnv(ctx),
                         PULUMI_BACKEND_URL: `file://${dir}`,
                         PULUMI_CONFIG_PASSPHRASE_FILE: throwawayPassphrase(dir),
                     },

@@ -5,7 +5,7 @@ import { HOLDER_ENV } from "../locks/holding";
 import { writeFileWhole } from "../../core/wholeFile";
 import { checkpointText } from "../engine/backendFiles";
 import { kubectl } from "../cluster/kubectl";
-import { PROJECT_DIR } from "../project/projectDir";
+import { Context } from "../context";
 import { loadYaml, projectName, stackFilePath } from "../project/stackFile";
 import { DeployTarget, targetEnv } from "../cluster/target";
 import { dependenciesFingerprint, pluginsFingerprint } from "../engine/inputs";
@@ -89,14 +89,15 @@ function hashTree(root: string, entry: string, into: crypto.Hash): void {
  * update and again before a no-op is claimed. The stack file counts
  * without its recorded digest: pinned records it after the first update,
  * and the proof checks it against the checkpoint's deployed digest instead.
+ * `ctx.env` is the environment the engine inherits, under `engineEnv`.
  */
 export function inputsFingerprint(
+    ctx: Pick<Context, "projectDir" | "env">,
     release: string,
     target: DeployTarget,
     engineEnv: Record<string, string>,
-    projectDir = PROJECT_DIR,
-    ambient: NodeJS.ProcessEnv = process.env,
 ): string {
+    const { projectDir, env: ambient } = ctx;
     const hash = crypto.createHash("sha256").update(`pinned inputs v2\0${process.version}\0`);
     for (const entry of PROGRAM_INPUTS) {
         hashTree(projectDir, entry, hash);
@@ -140,7 +141,8 @@ function recordFile(release: string, projectDir: string): string {
  * before it started) and the checkpoint it left. Best effort: without a
  * record the next no-op runs the engine, which is only slower.
  */
-export function recordUpdate(release: string, inputs: string, backendUrl: string, projectDir = PROJECT_DIR): void {
+export function recordUpdate(ctx: Pick<Context, "projectDir" | "cacheDir">, release: string, inputs: string, backendUrl: string): void {
+    const { projectDir } = ctx;
     const file = recordFile(release, projectDir);
     try {
         const checkpoint = checkpointText(backendUrl, projectName(projectDir), release);
@@ -150,7 +152,7 @@ export function recordUpdate(release: string, inputs: string, backendUrl: string
         }
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         const record: UpdateRecord = { inputs, checkpoint: sha256(checkpoint) };
-        writeFileWhole(file, sealedRecord(release, projectDir, record), 0o600);
+        writeFileWhole(file, sealedRecord(release, projectDir, record, ctx.cacheDir), 0o600);
     } catch {
         // A stale record names a checkpoint that no longer is, so it proves nothing.
     }
@@ -168,9 +170,10 @@ interface RecordedObject {
  * `digest` is the one the stack file records. A reason when it might.
  */
 export async function unchangedSinceLastUpdate(
+    ctx: Pick<Context, "projectDir" | "cacheDir">,
     req: { release: string; digest: string; inputs: string; backendUrl: string; kubeconfig: string | undefined },
-    projectDir = PROJECT_DIR,
 ): Promise<{ unchanged: true } | { unchanged: false; why: string }> {
+    const { projectDir } = ctx;
     const changed = (why: string) => ({ unchanged: false as const, why });
     const file = recordFile(req.release, projectDir);
     if (!fs.existsSync(file)) {
@@ -182,7 +185,7 @@ export async function unchangedSinceLastUpdate(
     } catch {
         return changed("the record of the last update is unreadable");
     }
-    const record = openRecord(req.release, projectDir, written);
+    const record = openRecord(req.release, projectDir, written, ctx.cacheDir);
     if (typeof record === "string") {
         return changed(record);
     }

@@ -1,7 +1,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../project/localEnvironment";
 
 /**
  * The no-op proof's record (`.pinned/updates/<release>.json`), sealed with
@@ -22,8 +21,8 @@ export interface UpdateRecord {
 const KEY_FILE = "noop-record.key";
 
 /** The key file, made once (32 random bytes, 0600); another process making it first wins. */
-function keyPath(): string {
-    const file = path.join(cacheDir(), KEY_FILE);
+function keyPath(cache: string): string {
+    const file = path.join(cache, KEY_FILE);
     if (!fs.existsSync(file)) {
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         try {
@@ -38,8 +37,8 @@ function keyPath(): string {
 }
 
 /** The key, or why it cannot be trusted (others may read or write it). */
-function readKey(): Buffer | string {
-    const file = keyPath();
+function readKey(cache: string): Buffer | string {
+    const file = keyPath(cache);
     const stat = fs.statSync(file);
     if ((stat.mode & 0o077) !== 0 || (typeof process.getuid === "function" && stat.uid !== process.getuid())) {
         return `the record key ${file} is open to others (mode ${(stat.mode & 0o777).toString(8)}); chmod 600 it`;
@@ -56,17 +55,21 @@ function seal(key: Buffer, release: string, projectDir: string, record: UpdateRe
         .digest("hex");
 }
 
-/** The record's text, sealed; throws when the key cannot be made or trusted (the caller writes no record then). */
-export function sealedRecord(release: string, projectDir: string, record: UpdateRecord): string {
-    const key = readKey();
+/**
+ * The record's text, sealed with the key in the cache folder `cache`;
+ * throws when the key cannot be made or trusted (the caller writes no
+ * record then).
+ */
+export function sealedRecord(release: string, projectDir: string, record: UpdateRecord, cache: string): string {
+    const key = readKey(cache);
     if (typeof key === "string") {
         throw new Error(key);
     }
     return `${JSON.stringify({ inputs: record.inputs, checkpoint: record.checkpoint, seal: seal(key, release, projectDir, record) })}\n`;
 }
 
-/** The record in `text` when its seal verifies, else why it is not trusted (one line). */
-export function openRecord(release: string, projectDir: string, text: string): UpdateRecord | string {
+/** The record in `text` when its seal verifies under the key in the cache folder `cache`, else why it is not trusted (one line). */
+export function openRecord(release: string, projectDir: string, text: string, cache: string): UpdateRecord | string {
     let doc: { inputs?: unknown; checkpoint?: unknown; seal?: unknown };
     try {
         doc = JSON.parse(text) as typeof doc;
@@ -78,7 +81,7 @@ export function openRecord(release: string, projectDir: string, text: string): U
     }
     let key: Buffer | string;
     try {
-        key = readKey();
+        key = readKey(cache);
     } catch (err) {
         return `the record key could not be read: ${(err as Error).message}`;
     }

@@ -64,10 +64,10 @@ export function pendingIn(stateText: string): PendingOperation[] {
     }));
 }
 
-/** The stack's pending operations: from a file:// backend's checkpoint, else through the engine's export. */
-export async function pendingOperations(stack: Stack, backendUrl: string): Promise<PendingOperation[]> {
+/** The stack's pending operations: from a file:// backend's checkpoint (the project in `projectDir`), else through the engine's export. */
+export async function pendingOperations(stack: Stack, backendUrl: string, projectDir: string): Promise<PendingOperation[]> {
     if (fileBackendDir(backendUrl) !== undefined) {
-        const text = checkpointText(backendUrl, projectName(), stack.name);
+        const text = checkpointText(backendUrl, projectName(projectDir), stack.name);
         if (text !== undefined) {
             return pendingIn(text);
         }
@@ -159,8 +159,14 @@ export function refreshArgs(stack: string, actions: PendingAction[]): string[] {
  * Clears the stack's pending operations, if it has any, and says what each
  * was and what was done; nothing is printed for a clean stack.
  */
-export async function clearPendingOperations(stack: Stack, backendUrl: string, target: DeployTarget, progress: Steps): Promise<void> {
-    const ops = await pendingOperations(stack, backendUrl);
+export async function clearPendingOperations(
+    stack: Stack,
+    backendUrl: string,
+    projectDir: string,
+    target: DeployTarget,
+    progress: Steps,
+): Promise<void> {
+    const ops = await pendingOperations(stack, backendUrl, projectDir);
     if (ops.length === 0) {
         return;
     }

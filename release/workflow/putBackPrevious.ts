@@ -8,6 +8,7 @@ import { diagnoseRollout, formatDiagnosis } from "../cluster/rollout";
 import { listReleaseRecords } from "../project/stackFile";
 import { Steps } from "../steps";
 import { DeployTarget } from "../cluster/target";
+import { Context } from "../context";
 
 /** A release reached the cluster, its pods failed, and the previous release was put back (or could not be). */
 export class RolloutFailedError extends PinnedError {}
@@ -30,7 +31,7 @@ export interface PutBackRequest {
  * through its own stack, removes the failed release's new stack, and
  * returns the error to throw (it says what is live now).
  */
-export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedError> {
+export async function putBackPrevious(ctx: Pick<Context, "projectDir">, p: PutBackRequest): Promise<RolloutFailedError> {
     const { req, failure, before, target, namespace, appName, progress, update } = p;
     const release = req.release;
     const where = `${namespace}/${appName}`;
@@ -38,7 +39,7 @@ export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedE
         `release ${release} did not become ready on ${where}; the kubelet says:`,
         ...formatDiagnosis(diagnoseRollout(target.kubeconfig, namespace, appName, release)),
     ];
-    const previous = before?.release ? listReleaseRecords().find((r) => r.release === before.release) : undefined;
+    const previous = before?.release ? listReleaseRecords(ctx.projectDir).find((r) => r.release === before.release) : undefined;
     if (!before || !previous?.imageDigest || !previous.commit || previous.imageDigest !== before.image || previous.release === release) {
         const was = before ? `${before.image} (release ${before.release ?? "unknown"})` : "nothing";
         return new RolloutFailedError(
@@ -68,7 +69,7 @@ export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedE
         );
     }
     // The failed release's new stack manages nothing that is live now.
-    await removeCreatedStack(failure);
+    await removeCreatedStack(failure, ctx.projectDir);
     const live = readLiveDeployment(target.kubeconfig, namespace, appName);
     return new RolloutFailedError(
         [
@@ -88,10 +89,11 @@ function pulumiOwn(r: { type: string; custom?: boolean }): boolean {
 /**
  * After a failed first update that changed nothing live: a stack this run
  * created, holding only Pulumi's own resources, is removed and its stack
- * file put back as it was, so a retry starts as the first try did. Says what
- * it did, or nothing when the stack manages something.
+ * file (in the project `projectDir`) put back as it was, so a retry starts as
+ * the first try did. Says what it did, or nothing when the stack manages
+ * something.
  */
-export async function dropNewEmptyStack(failure: UpdateFailedError): Promise<string | undefined> {
+export async function dropNewEmptyStack(failure: UpdateFailedError, projectDir: string): Promise<string | undefined> {
     if (!failure.created) {
         return undefined;
     }
@@ -100,15 +102,15 @@ export async function dropNewEmptyStack(failure: UpdateFailedError): Promise<str
     if (!resources.every(pulumiOwn)) {
         return undefined;
     }
-    await removeCreatedStack(failure);
+    await removeCreatedStack(failure, projectDir);
     return `Its new stack ${failure.failedStack.name} held only Pulumi's own resources and was removed; its stack file is as it was.`;
 }
 
 /** Removes a stack the failed run created, and puts its stack file back as it was; nothing for a stack that existed. */
-async function removeCreatedStack(failure: UpdateFailedError): Promise<void> {
+async function removeCreatedStack(failure: UpdateFailedError, projectDir: string): Promise<void> {
     if (failure.created) {
         const release = failure.failedStack.name;
         await failure.failedStack.workspace.removeStack(release, { force: true, preserveConfig: true });
-        restoreStackFile(release, failure.created.fileBefore);
+        restoreStackFile(release, failure.created.fileBefore, projectDir);
     }
 }

@@ -1,3 +1,4 @@
+import { Env } from "../../core/env";
 import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -29,9 +30,9 @@ import { CHILD_VARS, childEnv } from "../../core/childEnv";
  *   CNI bridge is created.
  */
 
-/** The builder a build needs; refused with the command that installs it. */
-export function requireBuilder(): Builder {
-    const builder = localBuilder();
+/** The builder a build needs (buildah on `env`'s PATH); refused with the command that installs it. */
+export function requireBuilder(env: Env): Builder {
+    const builder = localBuilder(env);
     if (!builder) {
         throw new PinnedError(
             "buildah is not installed, and pinned:builder buildah (the default) needs it to build the image reproducibly.",
@@ -56,6 +57,8 @@ export interface ReproducibleBuildRequest {
     readonly signal?: AbortSignal;
     /** Where buildah's output goes (appended). */
     readonly logFile: string;
+    /** The caller's environment: buildah's and git's own variables come from it, and PINNED_BUILD_TIMEOUT. */
+    readonly env: Env;
 }
 
 /** Builds, pushes and resolves to the manifest digest the registry computed (`sha256:…`). */
@@ -72,11 +75,11 @@ export async function buildReproducibly(req: ReproducibleBuildRequest, onPhase: 
     fs.mkdirSync(path.dirname(req.logFile), { recursive: true });
     try {
         const src = path.join(work, "src");
-        extractCommit(req.repoRoot, req.commit, src);
+        extractCommit(req.repoRoot, req.commit, src, req.env);
         const context = path.join(src, path.relative(req.repoRoot, req.recipe.context));
         const dockerfile = path.join(src, path.relative(req.repoRoot, req.recipe.dockerfile));
         // Credentials in a file of this build's own (mode 0600), never on a command line.
-        const env = childEnv(CHILD_VARS.buildah, { REGISTRY_AUTH_FILE: authFileIn(work, req.registry) });
+        const env = childEnv(CHILD_VARS.buildah, { REGISTRY_AUTH_FILE: authFileIn(work, req.registry) }, req.env);
         const epoch = epochOf(req.commitTime);
         onPhase("build");
         await run(
@@ -143,7 +146,7 @@ export async function buildReproduciblyWithProgress(
     let step = progress.start(labels.build);
     try {
         const digest = await withDeadline(
-            { seconds: buildTimeoutSeconds(), what: labels.what, setting: "PINNED_BUILD_TIMEOUT" },
+            { seconds: buildTimeoutSeconds(req.env), what: labels.what, setting: "PINNED_BUILD_TIMEOUT" },
             (signal) =>
                 buildReproducibly({ ...req, signal }, (phase) => {
                     if (phase === "push") {
@@ -160,12 +163,12 @@ export async function buildReproduciblyWithProgress(
     }
 }
 
-/** The commit's tree, as git stores it: same bytes and modes from any clone. */
-export function extractCommit(repoRoot: string, commit: string, dest: string): void {
+/** The commit's tree, as git stores it: same bytes and modes from any clone. `env`: the caller's, for git's own variables. */
+export function extractCommit(repoRoot: string, commit: string, dest: string, env: Env): void {
     fs.mkdirSync(dest, { recursive: true });
     const archive = spawnSync("git", ["-c", "tar.umask=0022", "archive", "--format=tar", commit], {
         cwd: repoRoot,
-        env: childEnv(CHILD_VARS.git),
+        env: childEnv(CHILD_VARS.git, {}, env),
         maxBuffer: 1 << 30,
         timeout: 120_000,
     });

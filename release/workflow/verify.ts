@@ -15,7 +15,8 @@ import { credentialsFor, findImage, RegistryCredentials } from "../../core/regis
 import { signingTools, verifySignature } from "../../core/signature";
 import { writeFileWhole } from "../../core/wholeFile";
 import { mirrorHistory } from "../project/baseMirror";
-import { PROJECT_DIR } from "../project/projectDir";
+import { Context } from "../context";
+import { Env } from "../../core/env";
 import { buildReproduciblyWithProgress, extractCommit } from "./reproducibleBuild";
 import { releaseRegistry } from "../project/releaseRegistry";
 import { readReleaseRecord, releaseSettings } from "../project/stackFile";
@@ -50,8 +51,13 @@ export interface Verification {
  * `verify-<R>` in the release's repository, so the registry computes its
  * digest exactly as it did the release's.
  */
-export async function verifyRelease(release: ReleaseName, progress: Steps): Promise<Verification> {
-    const record = readReleaseRecord(release);
+export async function verifyRelease(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir">,
+    release: ReleaseName,
+    progress: Steps,
+): Promise<Verification> {
+    const { projectDir, env } = ctx;
+    const record = readReleaseRecord(release, projectDir);
     if (!record?.imageDigest || !record.commit) {
         throw new CannotRebuildError(
             `release ${release} has no recorded ${record?.commit ? "digest" : "commit"} (stacks/Pulumi.${release}.yaml), so there is nothing to compare a rebuild with.`,
@@ -60,17 +66,17 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
     }
     const { commit } = record;
     const recorded = parseImageDigest(record.imageDigest);
-    const tagged = await assertTagNotMoved(PROJECT_DIR, release, commit).catch((err: unknown) => {
+    const tagged = await assertTagNotMoved(projectDir, release, commit, env).catch((err: unknown) => {
         throw err instanceof PinnedError ? new CannotRebuildError(err.problem, err.fix) : err;
     });
-    if (tagged === undefined && !hasCommit(commit)) {
+    if (tagged === undefined && !hasCommit(projectDir, commit)) {
         throw new CannotRebuildError(
             `release ${release}'s commit ${commit.slice(0, 12)} is not in this clone (and the tag ${release} is not here either).`,
             `fetch it: git fetch origin tag ${release}, then verify again.`,
         );
     }
-    const settings = releaseSettings(record);
-    const registry = await releaseRegistry(release, record);
+    const settings = releaseSettings(ctx, record);
+    const registry = await releaseRegistry(ctx, release, record);
     if (!registry) {
         throw new CannotRebuildError("no registry to rebuild into.", "run pinned env up, or set PINNED_REGISTRY.");
     }
@@ -98,23 +104,25 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
             "releases built with pinned:builder buildah (the default) can be verified; make a new release to get one.",
         );
     }
-    const builder = localBuilder();
+    const builder = localBuilder(env);
     if (builder?.label !== builderLabel) {
         throw new CannotRebuildError(
             `release ${release} was built with ${builderLabel}, and this machine has ${builder ? builder.label : "no buildah"}.`,
             `install ${builderLabel} (pinned env up builder installs Debian's), then verify again.`,
         );
     }
-    const recipePath = path.relative(PROJECT_DIR, path.join(settings.appDir, "Dockerfile"));
-    const recipeText = gitShow(commit, recipePath);
+    const recipePath = path.relative(projectDir, path.join(settings.appDir, "Dockerfile"));
+    const recipeText = gitShow(projectDir, commit, recipePath);
     // A base the registry lost is named, with what it was made from, before building.
-    await assertBasesPresent(recipeText, `${recipePath} at ${commit.slice(0, 12)}`, creds, mirrorHistory()).catch((err: unknown) => {
-        // Re-pinning would make another release; a rebuild of this one needs its very base.
-        throw err instanceof BaseMissingError ? new CannotRebuildError(err.problem, restoreBase) : err;
-    });
+    await assertBasesPresent(recipeText, `${recipePath} at ${commit.slice(0, 12)}`, creds, mirrorHistory(ctx.cacheDir)).catch(
+        (err: unknown) => {
+            // Re-pinning would make another release; a rebuild of this one needs its very base.
+            throw err instanceof BaseMissingError ? new CannotRebuildError(err.problem, restoreBase) : err;
+        },
+    );
 
-    const commitTime = commitTimeOf(commit);
-    const recipe = recipeAtCommit(commit, path.relative(PROJECT_DIR, settings.appDir), {
+    const commitTime = commitTimeOf(projectDir, commit);
+    const recipe = recipeAtCommit(ctx, commit, path.relative(projectDir, settings.appDir), {
         release,
         commit,
         commitTime,
@@ -128,7 +136,7 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
     const imageName = `${repository}:verify-${release}`;
     const rebuilt = await buildReproduciblyWithProgress(
         {
-            repoRoot: PROJECT_DIR,
+            repoRoot: projectDir,
             commit,
             commitTime,
             // As pinned up made them, in the same order (buildah records each label as a history entry).
@@ -140,7 +148,8 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
             },
             imageName,
             registry,
-            logFile: path.join(PROJECT_DIR, ".pinned", "logs", `verify-${release}.log`),
+            logFile: path.join(projectDir, ".pinned", "logs", `verify-${release}.log`),
+            env,
         },
         {
             build: `rebuilding ${release} from ${commit.slice(0, 12)} with ${builderLabel}`,
@@ -150,11 +159,11 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
         progress,
     );
     const rebuiltRef = parseImageDigest(`${repository}@${rebuilt}`);
-    const attestationProblem = await checkAttestation(recorded, commit, builderLabel, creds, progress);
+    const attestationProblem = await checkAttestation(env, recorded, commit, builderLabel, creds, progress);
     const result = { release, commit, builder: builderLabel, recorded, rebuilt: rebuiltRef, attestationProblem };
     if (rebuiltRef === recorded) {
         if (!attestationProblem) {
-            recordVerification(result);
+            recordVerification(projectDir, result);
         }
         return result;
     }
@@ -169,18 +178,19 @@ export async function verifyRelease(release: ReleaseName, progress: Steps): Prom
 
 /** The release key's signature and the provenance of the recorded image: the problem, or undefined. */
 async function checkAttestation(
+    env: Env,
     recorded: ImageDigest,
     commit: string,
     builder: string,
     creds: RegistryCredentials,
     progress: Steps,
 ): Promise<string | undefined> {
-    const signing = signingTools();
+    const signing = signingTools(env);
     if (!signing) {
         return "its signature was not checked: there is no release public key (npx pinned env up signing, or PINNED_SIGNING_PUBLIC_KEY)";
     }
     const step = progress.start(`checking the release key's signature and the provenance of ${recorded}`);
-    const verdict = await verifySignature(recorded, creds, signing).catch((err: unknown) => {
+    const verdict = await verifySignature(recorded, creds, signing, env).catch((err: unknown) => {
         step.fail();
         throw err;
     });
@@ -192,32 +202,33 @@ async function checkAttestation(
 const restoreBase =
     "push the pinned base back to the registry (the recipe at the release's commit pins it): a rebuild needs the very base the release was built on.";
 
-function hasCommit(commit: string): boolean {
-    return spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`], { cwd: PROJECT_DIR }).status === 0;
+function hasCommit(projectDir: string, commit: string): boolean {
+    return spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`], { cwd: projectDir }).status === 0;
 }
 
-function gitShow(commit: string, file: string): string {
-    const r = spawnSync("git", ["show", `${commit}:${file}`], { cwd: PROJECT_DIR, encoding: "utf8" });
+function gitShow(projectDir: string, commit: string, file: string): string {
+    const r = spawnSync("git", ["show", `${commit}:${file}`], { cwd: projectDir, encoding: "utf8" });
     if (r.status !== 0) {
         throw new CannotRebuildError(`the commit ${commit.slice(0, 12)} has no ${file}.`, "check pinned:app in the release's stack file.");
     }
     return r.stdout;
 }
 
-function commitTimeOf(commit: string): string {
-    const r = spawnSync("git", ["show", "-s", "--format=%ct", commit], { cwd: PROJECT_DIR, encoding: "utf8" });
+function commitTimeOf(projectDir: string, commit: string): string {
+    const r = spawnSync("git", ["show", "-s", "--format=%ct", commit], { cwd: projectDir, encoding: "utf8" });
     return new Date(Number(r.stdout.trim()) * 1000).toISOString();
 }
 
 /** The build (args and labels) exactly as pinned up made it at the commit: from the commit's own tree. */
 function recipeAtCommit(
+    ctx: Pick<Context, "projectDir" | "env">,
     commit: string,
     appPath: string,
     args: { release: string; commit: string; commitTime: string; sourceUrl?: string; builder: string },
 ): RecipeBuild {
     const tree = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-verify-"));
     try {
-        extractCommit(PROJECT_DIR, commit, tree);
+        extractCommit(ctx.projectDir, commit, tree, ctx.env);
         return recipeBuild({ appDir: path.join(tree, appPath), ...args });
     } finally {
         fs.rmSync(tree, { recursive: true, force: true });
@@ -241,18 +252,18 @@ function assertBuildArgsReadable(label: string | undefined, release: string): vo
 }
 
 /** The local record `pinned releases` shows: `.pinned/verified/<release>.json`. */
-export function verificationFile(release: string, projectDir = PROJECT_DIR): string {
+export function verificationFile(release: string, projectDir: string): string {
     return path.join(projectDir, ".pinned", "verified", `${release}.json`);
 }
 
-function recordVerification(v: Omit<Verification, "difference">): void {
-    const file = verificationFile(v.release);
+function recordVerification(projectDir: string, v: Omit<Verification, "difference">): void {
+    const file = verificationFile(v.release, projectDir);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileWhole(file, `${JSON.stringify({ ...v, at: new Date().toISOString() }, null, 2)}\n`, 0o644);
 }
 
 /** When release R was last verified identical to the digest it records now, if it was. */
-export function lastVerified(release: string, digest: string | undefined, projectDir = PROJECT_DIR): string | undefined {
+export function lastVerified(release: string, digest: string | undefined, projectDir: string): string | undefined {
     try {
         const v = JSON.parse(fs.readFileSync(verificationFile(release, projectDir), "utf8")) as { recorded?: string; at?: string };
         return digest !== undefined && v.recorded === digest ? v.at : undefined;

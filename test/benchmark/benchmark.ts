@@ -30,7 +30,7 @@ interface Row {
 
 const TIME = "/usr/bin/time";
 const NAMESPACE = `pinned-bench-${process.pid}`;
-const KUBECONFIG = path.join(cacheDir(), "kubeconfig");
+const KUBECONFIG = path.join(cacheDir(process.env), "kubeconfig");
 
 function measure(rows: Row[], step: string, cwd: string, command: string[], env: Record<string, string>, floor?: string): Row {
     const stats = path.join(os.tmpdir(), `pinned-bench-${process.pid}.time`);

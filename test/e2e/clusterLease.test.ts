@@ -36,9 +36,9 @@ interface LeaseSample {
  */
 function machineCache(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-machine-b-"));
-    for (const entry of fs.readdirSync(cacheDir())) {
+    for (const entry of fs.readdirSync(cacheDir(process.env))) {
         if (entry !== "locks") {
-            fs.symlinkSync(path.join(cacheDir(), entry), path.join(dir, entry));
+            fs.symlinkSync(path.join(cacheDir(process.env), entry), path.join(dir, entry));
         }
     }
     return dir;

@@ -93,8 +93,9 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         assert.strictEqual(project.up(B).status, 0);
         digests = { [A]: String(project.stackConfig(A)["pinned:imageDigest"]), [B]: String(project.stackConfig(B)["pinned:imageDigest"]) };
         lock = targetLockPath(
-            { kind: "cluster", kubeconfig: path.join(cacheDir(), "kubeconfig"), source: "test" },
+            { kind: "cluster", kubeconfig: path.join(cacheDir(process.env), "kubeconfig"), source: "test" },
             { namespace: NAMESPACE, name: "pinned-app" },
+            path.join(cacheDir(process.env), "locks"),
         );
     });
 

@@ -7,7 +7,7 @@ import { cacheDir } from "../../release/project/localEnvironment";
 import { Cluster } from "./support/cluster";
 import { etcdRange } from "./support/etcd";
 
-const RUN = path.join(cacheDir(), "run", "cluster");
+const RUN = path.join(cacheDir(process.env), "run", "cluster");
 const PKI = path.join(RUN, "pki");
 const ETCD = `127.0.0.1:${process.env.PINNED_ETCD_PORT ?? "2379"}`;
 const ETCD_PEER = `127.0.0.1:${process.env.PINNED_ETCD_PEER_PORT ?? "2380"}`;

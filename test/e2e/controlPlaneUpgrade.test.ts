@@ -45,7 +45,7 @@ describe("upgrading a control plane made by the previous cluster.sh (real etcd, 
         execFileSync("kubectl", ["--kubeconfig", path.join(dir, "cache", "kubeconfig"), ...args], { encoding: "utf8", env });
 
     before(async () => {
-        const bin = path.join(cacheDir(), "bin");
+        const bin = path.join(cacheDir(process.env), "bin");
         const missing = BINARIES.filter((b) => !fs.existsSync(path.join(bin, b)));
         if (missing.length > 0) {
             throw new Error(`${missing.join(", ")} not built in ${bin}; run: npx pinned env up`);

@@ -20,8 +20,8 @@ describe("the local docker plugin's schema against @pulumi/docker", function () 
     this.timeout(5 * 60 * 1000);
 
     it("has every resource, function, input and output of @pulumi/docker 4.6.2, with the same type and required-ness", () => {
-        const plugin = path.join(cacheDir(), "providers", "pulumi-resource-docker");
-        const pulumi = path.join(cacheDir(), "bin", "pulumi");
+        const plugin = path.join(cacheDir(process.env), "providers", "pulumi-resource-docker");
+        const pulumi = path.join(cacheDir(process.env), "bin", "pulumi");
         // Fails, never skips: the claim needs the real plugin.
         for (const [what, file] of [
             ["the docker plugin", plugin],

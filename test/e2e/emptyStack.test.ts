@@ -11,6 +11,8 @@ import { engineEnv } from "../../release/engine/environment";
 import { UpdateFailedError } from "../../release/engine/update";
 import { dropNewEmptyStack } from "../../release/workflow/putBackPrevious";
 import { requireLocalEnv } from "./support/localEnv";
+import { testContext } from "../support/context";
+import { PROJECT_DIR } from "../../release/project/projectDir";
 
 /**
  * A first update that fails after the engine registered only its own
@@ -44,7 +46,7 @@ describe("a failed first update's new stack (real engine)", function () {
             {
                 workDir: dir,
                 projectSettings: { name: "pinned-empty", runtime: "nodejs", backend: { url: `file://${dir}` } },
-                envVars: { ...engineEnv(), PULUMI_BACKEND_URL: `file://${dir}` },
+                envVars: { ...engineEnv(testContext()), PULUMI_BACKEND_URL: `file://${dir}` },
                 pulumiCommand: await engineCommand(),
             },
         );
@@ -57,7 +59,7 @@ describe("a failed first update's new stack (real engine)", function () {
     it("holding only the stack, a component and a provider: removed, and said so", async () => {
         const name = `empty-${crypto.randomBytes(3).toString("hex")}`;
         const stack = await failedFirstUpdate(name, false);
-        const said = await dropNewEmptyStack(new UpdateFailedError("failed", "fix", stack, { fileBefore: undefined }));
+        const said = await dropNewEmptyStack(new UpdateFailedError("failed", "fix", stack, { fileBefore: undefined }), PROJECT_DIR);
         assert.match(said ?? "", new RegExp(`Its new stack ${name} held only Pulumi's own resources and was removed`));
         assert.ok(!(await stacks(stack)).includes(name));
     });
@@ -65,7 +67,7 @@ describe("a failed first update's new stack (real engine)", function () {
     it("holding a real resource: kept (it manages something)", async () => {
         const name = `real-${crypto.randomBytes(3).toString("hex")}`;
         const stack = await failedFirstUpdate(name, true);
-        const said = await dropNewEmptyStack(new UpdateFailedError("failed", "fix", stack, { fileBefore: undefined }));
+        const said = await dropNewEmptyStack(new UpdateFailedError("failed", "fix", stack, { fileBefore: undefined }), PROJECT_DIR);
         assert.strictEqual(said, undefined);
         assert.ok((await stacks(stack)).includes(name));
         await stack.destroy();
@@ -75,7 +77,7 @@ describe("a failed first update's new stack (real engine)", function () {
     it("a stack that existed before the update is never removed", async () => {
         const name = `existing-${crypto.randomBytes(3).toString("hex")}`;
         const stack = await failedFirstUpdate(name, false);
-        assert.strictEqual(await dropNewEmptyStack(new UpdateFailedError("failed", "fix", stack, undefined)), undefined);
+        assert.strictEqual(await dropNewEmptyStack(new UpdateFailedError("failed", "fix", stack, undefined), PROJECT_DIR), undefined);
         assert.ok((await stacks(stack)).includes(name));
         await stack.workspace.removeStack(name, { force: true });
     });

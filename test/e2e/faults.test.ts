@@ -61,7 +61,7 @@ describe("faults during a release (real engine, registry, API server, node)", fu
         suite.cluster.requireRealNode();
         registry = await RegistryFaultProxy.start(suite.env.registry.server);
         // The node pulls through the proxy too: plain HTTP on loopback, as for the registry itself.
-        hostsDir = path.join(cacheDir(), "run", "node", "containerd", "certs.d", registry.address);
+        hostsDir = path.join(cacheDir(process.env), "run", "node", "containerd", "certs.d", registry.address);
         fs.mkdirSync(hostsDir, { recursive: true });
         fs.writeFileSync(
             path.join(hostsDir, "hosts.toml"),

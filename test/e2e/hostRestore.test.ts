@@ -6,7 +6,7 @@ import { cacheDir } from "../../release/project/localEnvironment";
 import { PROJECT_DIR } from "../../release/project/projectDir";
 
 /** scripts/env/host-lib.sh's record of the host before env up changed it. */
-const RECORD = path.join(cacheDir(), "run", "host-before.env");
+const RECORD = path.join(cacheDir(process.env), "run", "host-before.env");
 /** Chains the environment's programs make: the kubelet, the CNI firewall plugin, dockerd. */
 const OURS = /^(KUBE-|CNI-|DOCKER)/;
 
@@ -165,7 +165,7 @@ describe("env down puts back the host settings env up changed (real host: /proc/
         }
         const netns = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns").filter((n) => n.startsWith("cni-")) : [];
         if (netns.length > 0) wrong.push(`network namespaces remain: ${netns.join(" ")}`);
-        const run = `${path.join(cacheDir(), "run")}/`;
+        const run = `${path.join(cacheDir(process.env), "run")}/`;
         const mounts = fs
             .readFileSync("/proc/self/mountinfo", "utf8")
             .split("\n")

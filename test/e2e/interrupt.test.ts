@@ -43,7 +43,7 @@ describe("Ctrl-C during pinned up (real engine, registry, API server, node)", fu
     const suite = useClusterProject("interrupt");
     let digestA: string;
 
-    const locksOfSuite = () => fs.readdirSync(path.join(cacheDir(), "locks")).filter((f) => f.includes(suite.namespace));
+    const locksOfSuite = () => fs.readdirSync(path.join(cacheDir(process.env), "locks")).filter((f) => f.includes(suite.namespace));
     const stacks = () => JSON.parse(suite.project.pulumi(["stack", "ls", "--json"]).stdout) as Array<{ name: string }>;
     const noPendingOperations = (stack: string) => {
         const state = JSON.parse(suite.project.pulumi(["stack", "export", "--stack", stack]).stdout);

@@ -30,10 +30,10 @@ describe("the embedded registry: a pull-only login and a push login (real regist
 
     before(() => {
         const env = requireLocalEnv();
-        const creds = readEnvFile(path.join(cacheDir(), "registry-credentials")) ?? {};
+        const creds = readEnvFile(path.join(cacheDir(process.env), "registry-credentials")) ?? {};
         if (!creds.REGISTRY_PULL_USER || !creds.REGISTRY_PULL_PASSWORD) {
             throw new Error(
-                `${path.join(cacheDir(), "registry-credentials")} holds no pull-only login (REGISTRY_PULL_USER); run: npx pinned env up registry`,
+                `${path.join(cacheDir(process.env), "registry-credentials")} holds no pull-only login (REGISTRY_PULL_USER); run: npx pinned env up registry`,
             );
         }
         server = env.registry.server;

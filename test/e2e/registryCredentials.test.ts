@@ -43,7 +43,7 @@ describe("registry credentials: the cluster's login cannot push, and a password 
         );
         assert.deepStrictEqual(Object.keys(doc.auths), [env.registry.server]);
         const login = doc.auths[env.registry.server];
-        const creds = readEnvFile(path.join(cacheDir(), "registry-credentials")) ?? {};
+        const creds = readEnvFile(path.join(cacheDir(process.env), "registry-credentials")) ?? {};
         assert.strictEqual(login.username, creds.REGISTRY_PULL_USER);
         assert.notStrictEqual(login.password, env.registry.password);
         const auth = `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`;

@@ -56,13 +56,13 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
     });
 
     it("two builds of one commit from two clones, each with its own empty buildah storage, give the same manifest and config digests", async () => {
-        const builder = localBuilder();
+        const builder = localBuilder(process.env);
         assert.ok(builder, "buildah is installed (pinned env up builder)");
         const digests: string[] = [];
         for (const i of [1, 2]) {
             const clone = path.join(tempDir(`clone${i}`), "repo");
             await simpleGit().clone(project.dir, clone);
-            const source = await readGitSource(clone);
+            const source = await readGitSource(clone, process.env);
             const recipe = recipeBuild({
                 appDir: path.join(clone, "app"),
                 release: "repro",
@@ -83,6 +83,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
                         registry: env.registry,
                         storage: { root: path.join(storage, "root"), runRoot: path.join(storage, "run") },
                         logFile: path.join(storage, "build.log"),
+                        env: process.env,
                     },
                     () => undefined,
                 ),
@@ -133,8 +134,8 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
         const git = simpleGit({ baseDir: scratch });
         await git.addConfig("user.name", "e2e").addConfig("user.email", "e2e@pinned.invalid");
         await git.commit("another base", ["-a"]);
-        const source = await readGitSource(scratch);
-        const builder = localBuilder();
+        const source = await readGitSource(scratch, process.env);
+        const builder = localBuilder(process.env);
         const built = await buildReproducibly(
             {
                 repoRoot: scratch,
@@ -150,6 +151,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
                 imageName: `${env.registry.server}/${suite.repository}:elsewhere`,
                 registry: env.registry,
                 logFile: path.join(tempDir("log"), "build.log"),
+                env: process.env,
             },
             () => undefined,
         );

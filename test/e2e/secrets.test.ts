@@ -84,12 +84,12 @@ describe("no secret on a command line (real engine, registry, API server)", func
         // A stack with the registry password as a secret and no digest: the engine
         // gives the program its settings, the password decrypted, in PULUMI_CONFIG,
         // and the program reads git for its build plan. Its preview may stop after that.
-        const passphrase = fs.readFileSync(path.join(cacheDir(), "passphrase"), "utf8").trim();
+        const passphrase = fs.readFileSync(path.join(cacheDir(process.env), "passphrase"), "utf8").trim();
         const engineEnv = {
             ...env.env,
             PATH: `${bin}:${env.env.PATH ?? process.env.PATH ?? ""}`,
             PULUMI_BACKEND_URL: `file://${path.join(project.dir, ".pulumi")}`,
-            KUBECONFIG: path.join(cacheDir(), "kubeconfig"),
+            KUBECONFIG: path.join(cacheDir(process.env), "kubeconfig"),
             // A passphrase in the environment, as a team sets it, must not reach git either.
             PULUMI_CONFIG_PASSPHRASE: passphrase,
         };

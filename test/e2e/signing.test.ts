@@ -70,7 +70,7 @@ describe("signed releases: only the pipeline's own builds are reused", function 
 
     before(async () => {
         env = requireLocalEnv();
-        const tools = signingTools();
+        const tools = signingTools(process.env);
         assert.ok(tools?.key, "the embedded release key exists; run: npx pinned env up signing");
         signing = tools;
         project = await ReleaseProject.create(env, REPOSITORY, { render: true });
@@ -99,7 +99,7 @@ describe("signed releases: only the pipeline's own builds are reused", function 
         assert.strictEqual(definition.externalParameters.buildArgs.git_hash, commitA);
         assert.deepStrictEqual(definition.resolvedDependencies[0].digest, { gitCommit: commitA });
         assert.strictEqual(`sha256:${definition.resolvedDependencies[1].digest.sha256}`, env.baseRef.slice(env.baseRef.indexOf("@") + 1));
-        assert.strictEqual(definition.internalParameters.builder, localBuilder()?.label);
+        assert.strictEqual(definition.internalParameters.builder, localBuilder(process.env)?.label);
 
         const verified2 = project.pinned(["verify", A]);
         assert.strictEqual(verified2.status, 0, verified2.output);
@@ -117,14 +117,14 @@ describe("signed releases: only the pipeline's own builds are reused", function 
         const server = fs.readFileSync(path.join(project.dir, "app", "server.py"), "utf8");
         await project.release(B, { "app/server.py": server.replace('"pinned-example"', '"pinned-example-b"') });
         // What an attacker with push access computes: B's build-inputs label.
-        const source = await readGitSource(project.dir);
+        const source = await readGitSource(project.dir, process.env);
         const label = recipeBuild({
             appDir: path.join(project.dir, "app"),
             release: B,
             commit: source.commit,
             commitTime: source.commitTime,
             sourceUrl: source.remoteUrl,
-            builder: localBuilder()?.label,
+            builder: localBuilder(process.env)?.label,
         }).labels[BUILD_INPUTS_LABEL];
         const context = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-substitute-"));
         const tagB = `${env.registry.server}/${REPOSITORY}:${B}`;

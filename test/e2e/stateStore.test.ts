@@ -114,13 +114,13 @@ describe("the embedded state store: one stack, two machines", function () {
         if (status.status !== 0) {
             throw new Error(`the state store is not ready:\n${status.stdout}${status.stderr}\nrun: npx pinned env up store`);
         }
-        const found = localStore();
+        const found = localStore(cacheDir(process.env));
         if (!found) {
-            throw new Error(`no ${path.join(cacheDir(), "store.env")}; run: npx pinned env up store`);
+            throw new Error(`no ${path.join(cacheDir(process.env), "store.env")}; run: npx pinned env up store`);
         }
         store = found;
         creds = storeCredentials(store.credentialsFile);
-        pulumiBin = path.join(cacheDir(), "bin", "pulumi");
+        pulumiBin = path.join(cacheDir(process.env), "bin", "pulumi");
         if (!fs.existsSync(pulumiBin)) {
             throw new Error(`the pulumi CLI is not built (no ${pulumiBin}); run: npx pinned env up pulumi`);
         }

@@ -52,7 +52,7 @@ describe("a team shares releases through the state store (two machines; real sto
     const leaseHolder = () => cluster.lease(namespace)?.host;
 
     before(async () => {
-        assert.ok(localStore(), "the state store is not set up: run npx pinned env up");
+        assert.ok(localStore(cacheDir(process.env)), "the state store is not set up: run npx pinned env up");
         ({ cluster, project: alice, namespace } = suite);
         cluster.requireRealNode();
         alice.rename(projectName);
@@ -216,9 +216,9 @@ describe("a team shares releases through the state store (two machines; real sto
         try {
             const server = fs.readFileSync(path.join(ci.dir, "app", "server.py"), "utf8");
             await ci.release(C, { "app/server.py": server.replace('"pinned-example-team"', '"pinned-example-ci"') });
-            const store = localStore()!;
+            const store = localStore(cacheDir(process.env))!;
             const creds = storeCredentials(store.credentialsFile);
-            const registry = localRegistry()!;
+            const registry = localRegistry(cacheDir(process.env))!;
             const step = workflowStep("pinned up", RELEASE_WORKFLOW);
             const r = ci.bash(step.run ?? "false", {
                 ...ciAt.env,
@@ -234,7 +234,7 @@ describe("a team shares releases through the state store (two machines; real sto
                 PULUMI_BACKEND_URL: store.url,
                 AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID,
                 AWS_SECRET_ACCESS_KEY: creds.AWS_SECRET_ACCESS_KEY,
-                PULUMI_CONFIG_PASSPHRASE: fs.readFileSync(path.join(cacheDir(), "passphrase"), "utf8").trim(),
+                PULUMI_CONFIG_PASSPHRASE: fs.readFileSync(path.join(cacheDir(process.env), "passphrase"), "utf8").trim(),
                 PINNED_SIGNING_KEY: "",
                 COSIGN_PASSWORD: "",
                 KUBECONFIG: "",

@@ -58,7 +58,7 @@ describe("child processes get only the variables they need", () => {
 
     it("git, as the program's git reader starts it, sees no PULUMI_CONFIG, passphrase or password", async () => {
         standIn("git", "/usr/bin/git");
-        const src = await readGitSource(path.join(repo.dir, "app"));
+        const src = await readGitSource(path.join(repo.dir, "app"), process.env);
         assert.match(src.commit, /^[0-9a-f]{40}$/, "the real git ran behind the stand-in");
         const env = seen("git");
         assert.doesNotMatch(env, /^PULUMI_CONFIG/m);

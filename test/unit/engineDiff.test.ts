@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../release/engine/diff";
 import { formatShellSettings, shellSettings } from "../../release/project/envShell";
 import { renameStack } from "../../release/engine/preview";
+import { testContext } from "../support/context";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
@@ -144,7 +145,9 @@ describe("stack state copied for a preview", () => {
 
 describe("pinned env shell", () => {
     it("prints the engine, plugin, backend, passphrase-file and kubeconfig settings, leaving the user's own alone", () => {
-        const mine = shellSettings({ PATH: "/usr/bin", PULUMI_BACKEND_URL: "s3://mine", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG: "/k" });
+        const mine = shellSettings(
+            testContext({ PATH: "/usr/bin", PULUMI_BACKEND_URL: "s3://mine", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG: "/k" }),
+        );
         const names = mine.map(([k]) => k);
         assert.deepStrictEqual(names, [
             "PATH",
@@ -155,10 +158,10 @@ describe("pinned env shell", () => {
         const text = formatShellSettings([...mine, ["X", "it's"]]);
         assert.match(text, /^export PATH='[^']+\/bin':"\$PATH"$/m);
         assert.match(text, /^export X='it'\\''s'$/m);
-        const fresh = shellSettings({ PATH: "/usr/bin" }).map(([k]) => k);
+        const fresh = shellSettings(testContext({ PATH: "/usr/bin" })).map(([k]) => k);
         assert.ok(fresh.includes("PULUMI_BACKEND_URL") && fresh.includes("PULUMI_CONFIG_PASSPHRASE_FILE"), fresh.join(" "));
         assert.ok(
-            !formatShellSettings(shellSettings({ PATH: "/usr/bin" })).includes("PULUMI_CONFIG_PASSPHRASE="),
+            !formatShellSettings(shellSettings(testContext({ PATH: "/usr/bin" }))).includes("PULUMI_CONFIG_PASSPHRASE="),
             "the passphrase itself is never printed",
         );
     });

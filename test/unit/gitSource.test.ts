@@ -19,7 +19,7 @@ describe("git source (real repositories)", () => {
 
     it("reads commit, commit time, branch and cleanliness", async () => {
         const commit = await repo.commit({ "app/server.py": "print('hi')\n" });
-        const src = await readGitSource(path.join(repo.dir, "app"));
+        const src = await readGitSource(path.join(repo.dir, "app"), process.env);
         assert.strictEqual(src.commit, commit);
         assert.match(src.commit, /^[0-9a-f]{40}$/);
         assert.strictEqual(src.root, repo.dir);
@@ -34,7 +34,7 @@ describe("git source (real repositories)", () => {
         fs.writeFileSync(path.join(repo.dir, "a"), "a");
         await repo.git.add(".");
         await repo.git.env({ ...process.env, GIT_COMMITTER_DATE: "2020-01-02T03:04:05+02:00" }).commit("dated");
-        const src = await readGitSource(repo.dir);
+        const src = await readGitSource(repo.dir, process.env);
         assert.strictEqual(src.commitTime, "2020-01-02T01:04:05.000Z");
     });
 
@@ -54,7 +54,7 @@ describe("git source (real repositories)", () => {
                 await repo.git.addTag(ref);
                 await repo.git.checkout(["--detach", "HEAD"]);
             }
-            const src = await readGitSource(repo.dir);
+            const src = await readGitSource(repo.dir, process.env);
             assert.deepStrictEqual(src.ref, { kind, name: ref });
             assert.strictEqual(containerTagFor(src.ref!), tag);
         });
@@ -64,10 +64,10 @@ describe("git source (real repositories)", () => {
         await repo.commit({ "app/server.py": "v1\n" });
         await repo.git.addTag(R1);
         fs.writeFileSync(path.join(repo.dir, "app/server.py"), "v2\n");
-        const src = await readGitSource(repo.dir);
+        const src = await readGitSource(repo.dir, process.env);
         assert.strictEqual(src.dirty, true);
         await assert.rejects(
-            assertReleaseSource(src, R1),
+            assertReleaseSource(src, R1, undefined, process.env),
             (e: unknown) => e instanceof GitSourceError && /uncommitted changes/.test(e.problem) && /commit or stash/.test(e.fix),
         );
     });
@@ -76,7 +76,10 @@ describe("git source (real repositories)", () => {
         await repo.commit({ "app/server.py": "v1\n" });
         await repo.git.addTag(R1);
         fs.writeFileSync(path.join(repo.dir, "app/extra.py"), "x\n");
-        await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1), /uncommitted changes/);
+        await assert.rejects(
+            assertReleaseSource(await readGitSource(repo.dir, process.env), R1, undefined, process.env),
+            /uncommitted changes/,
+        );
     });
 
     it("does not count pinned's own stack files as a dirty tree", async () => {
@@ -84,19 +87,19 @@ describe("git source (real repositories)", () => {
         await repo.git.addTag(R1);
         fs.mkdirSync(path.join(repo.dir, "stacks"));
         fs.writeFileSync(path.join(repo.dir, "stacks", `Pulumi.${R1}.yaml`), "config: {}\n");
-        const src = await readGitSource(repo.dir);
+        const src = await readGitSource(repo.dir, process.env);
         assert.strictEqual(src.dirty, true);
-        await assertReleaseSource(src, R1, commit);
+        await assertReleaseSource(src, R1, commit, process.env);
         fs.writeFileSync(path.join(repo.dir, "stacks", "notes.txt"), "x");
-        await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1, commit), /stacks\/notes.txt/);
+        await assert.rejects(assertReleaseSource(await readGitSource(repo.dir, process.env), R1, commit, process.env), /stacks\/notes.txt/);
     });
 
     it("accepts a clean tree at the release tag, lightweight or annotated", async () => {
         const commit = await repo.commit({ "app/server.py": "v1\n" });
         await repo.git.addAnnotatedTag(R1, "release");
-        const src = await readGitSource(repo.dir);
+        const src = await readGitSource(repo.dir, process.env);
         assert.deepStrictEqual(src.releases, [R1]);
-        await assertReleaseSource(src, R1, commit);
+        await assertReleaseSource(src, R1, commit, process.env);
     });
 
     it("detects a release tag moved to another commit", async () => {
@@ -104,9 +107,9 @@ describe("git source (real repositories)", () => {
         await repo.git.addTag(R1);
         await repo.commit({ "app/server.py": "v2\n" });
         await repo.git.tag(["-f", R1]); // moved to the new HEAD
-        const src = await readGitSource(repo.dir);
+        const src = await readGitSource(repo.dir, process.env);
         await assert.rejects(
-            assertReleaseSource(src, R1, first),
+            assertReleaseSource(src, R1, first, process.env),
             (e: unknown) => e instanceof GitSourceError && /tag was moved/.test(e.problem) && e.fix.includes(`git tag -f ${R1} ${first}`),
         );
     });
@@ -114,7 +117,7 @@ describe("git source (real repositories)", () => {
     it("refuses a release with no tag, naming the command that makes one", async () => {
         await repo.commit({ a: "1" });
         await assert.rejects(
-            assertReleaseSource(await readGitSource(repo.dir), R1),
+            assertReleaseSource(await readGitSource(repo.dir, process.env), R1, undefined, process.env),
             (e: unknown) => e instanceof GitSourceError && e.fix.includes(`git tag ${R1}`),
         );
     });
@@ -123,13 +126,16 @@ describe("git source (real repositories)", () => {
         const first = await repo.commit({ a: "1" });
         await repo.git.addTag(R1);
         await repo.commit({ a: "2" });
-        await assert.rejects(assertReleaseSource(await readGitSource(repo.dir), R1, first), /HEAD is [0-9a-f]{12}, but tag/);
+        await assert.rejects(
+            assertReleaseSource(await readGitSource(repo.dir, process.env), R1, first, process.env),
+            /HEAD is [0-9a-f]{12}, but tag/,
+        );
     });
 
     it("says clearly when the directory is not a repository", async () => {
         const outside = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "pinned-norepo-"));
         try {
-            await assert.rejects(readGitSource(outside), /not inside a git repository/);
+            await assert.rejects(readGitSource(outside, process.env), /not inside a git repository/);
         } finally {
             fs.rmSync(outside, { recursive: true, force: true });
         }
@@ -138,6 +144,6 @@ describe("git source (real repositories)", () => {
     it("strips credentials from the origin URL", async () => {
         await repo.commit({ a: "1" });
         await repo.git.addRemote("origin", "https://user:secret@git.example/team/app.git");
-        assert.strictEqual((await readGitSource(repo.dir)).remoteUrl, "https://git.example/team/app.git");
+        assert.strictEqual((await readGitSource(repo.dir, process.env)).remoteUrl, "https://git.example/team/app.git");
     });
 });

@@ -5,6 +5,7 @@ import * as path from "path";
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/workflow/noopProof";
 import { DeployTarget } from "../../release/cluster/target";
 import { useTempCache } from "../support/tempCache";
+import { testContext } from "../support/context";
 
 const R = "2026-11-27-001";
 const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
@@ -56,16 +57,13 @@ describe("a no-op up proven without the engine (noopProof)", () => {
         fs.writeFileSync(path.join(dir, "kubectl-status"), String(status));
     };
     const proof = (extraEnv: Record<string, string> = {}, digest = DIGEST) =>
-        unchangedSinceLastUpdate(
-            {
-                release: R,
-                digest,
-                inputs: inputsFingerprint(R, target, engineEnv(extraEnv), dir, AMBIENT),
-                backendUrl: backendUrl(),
-                kubeconfig: undefined,
-            },
-            dir,
-        );
+        unchangedSinceLastUpdate(testContext(process.env, dir), {
+            release: R,
+            digest,
+            inputs: inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv(extraEnv)),
+            backendUrl: backendUrl(),
+            kubeconfig: undefined,
+        });
     const write = (file: string, text: string) => {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.writeFileSync(path.join(dir, file), text);
@@ -85,7 +83,12 @@ describe("a no-op up proven without the engine (noopProof)", () => {
         liveObjects("uid-d   41\nuid-s   7\n");
         pathBefore = process.env.PATH;
         process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
-        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir, AMBIENT), backendUrl(), dir);
+        recordUpdate(
+            testContext(process.env, dir),
+            R,
+            inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()),
+            backendUrl(),
+        );
     });
     afterEach(() => {
         process.env.PATH = pathBefore;
@@ -133,7 +136,12 @@ describe("a no-op up proven without the engine (noopProof)", () => {
 
     it("the recorded digest counts through the checkpoint: recording it after the update proves the same, another one does not", async () => {
         write(`stacks/Pulumi.${R}.yaml`, "config:\n  pinned:commit: abc\n");
-        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir, AMBIENT), backendUrl(), dir);
+        recordUpdate(
+            testContext(process.env, dir),
+            R,
+            inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()),
+            backendUrl(),
+        );
         write(`stacks/Pulumi.${R}.yaml`, `config:\n  pinned:commit: abc\n  pinned:imageDigest: ${DIGEST}\n`);
         assert.deepStrictEqual(await proof(), { unchanged: true });
         const other = DIGEST.replace(/a{64}$/, "b".repeat(64));
@@ -145,7 +153,12 @@ describe("a no-op up proven without the engine (noopProof)", () => {
         assert.deepStrictEqual(await proof(), { unchanged: false, why: "the stack's state changed since" });
 
         fs.writeFileSync(checkpointFile(), checkpoint({ pending: [{ type: "updating" }] }));
-        recordUpdate(R, inputsFingerprint(R, target, engineEnv(), dir, AMBIENT), backendUrl(), dir);
+        recordUpdate(
+            testContext(process.env, dir),
+            R,
+            inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()),
+            backendUrl(),
+        );
         assert.deepStrictEqual(await proof(), { unchanged: false, why: "the stack has pending operations" });
 
         fs.rmSync(path.join(dir, ".pinned"), { recursive: true });

@@ -25,7 +25,7 @@ describe("localSigning: the signing tools and key recorded by scripts/env/signin
 
     it("reads every path and version from $PINNED_CACHE/signing.env", () => {
         writeEnv();
-        assert.deepStrictEqual(localSigning(), {
+        assert.deepStrictEqual(localSigning(cache), {
             cosign: path.join(cache, "tools", "bin", "cosign"),
             syft: path.join(cache, "tools", "bin", "syft"),
             key: path.join(cache, "signing", "cosign.key"),
@@ -37,7 +37,7 @@ describe("localSigning: the signing tools and key recorded by scripts/env/signin
     });
 
     it("is undefined before the signing part ran (no signing.env)", () => {
-        assert.strictEqual(localSigning(), undefined);
+        assert.strictEqual(localSigning(cache), undefined);
     });
 
     for (const missing of [
@@ -51,13 +51,13 @@ describe("localSigning: the signing tools and key recorded by scripts/env/signin
     ]) {
         it(`is undefined when signing.env lacks ${missing}`, () => {
             writeEnv([missing]);
-            assert.strictEqual(localSigning(), undefined);
+            assert.strictEqual(localSigning(cache), undefined);
         });
     }
 
     it("accepts quoted values and export lines, as readEnvFile does", () => {
         writeEnv(["COSIGN"]);
         fs.appendFileSync(path.join(cache, "signing.env"), `export COSIGN='${cache}/my tools/cosign'\n`);
-        assert.strictEqual(localSigning()?.cosign, path.join(cache, "my tools", "cosign"));
+        assert.strictEqual(localSigning(cache)?.cosign, path.join(cache, "my tools", "cosign"));
     });
 });

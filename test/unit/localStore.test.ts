@@ -28,7 +28,7 @@ describe("localStore: the state store recorded by scripts/env/store.sh", () => {
 
     it("reads the backend URL (quotes removed), endpoint, bucket and credentials files from $PINNED_CACHE/store.env", () => {
         writeEnv();
-        assert.deepStrictEqual(localStore(), {
+        assert.deepStrictEqual(localStore(cache), {
             url,
             credentialsFile: path.join(cache, "store", "credentials"),
             awsCredentialsFile: path.join(cache, "store", "aws-credentials"),
@@ -38,13 +38,13 @@ describe("localStore: the state store recorded by scripts/env/store.sh", () => {
     });
 
     it("is undefined before the store part ran (no store.env)", () => {
-        assert.strictEqual(localStore(), undefined);
+        assert.strictEqual(localStore(cache), undefined);
     });
 
     for (const missing of ["STORE_URL", "STORE_CREDENTIALS_FILE", "STORE_AWS_CREDENTIALS_FILE", "STORE_ENDPOINT", "STORE_BUCKET"]) {
         it(`is undefined when store.env lacks ${missing}`, () => {
             writeEnv([missing]);
-            assert.strictEqual(localStore(), undefined);
+            assert.strictEqual(localStore(cache), undefined);
         });
     }
 

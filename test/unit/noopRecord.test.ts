@@ -5,6 +5,7 @@ import * as path from "path";
 import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/workflow/noopProof";
 import { DeployTarget } from "../../release/cluster/target";
 import { useTempCache } from "../support/tempCache";
+import { testContext } from "../support/context";
 
 const R = "2026-11-27-001";
 const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
@@ -24,9 +25,15 @@ describe("the no-op record: sealed, and covering plugins and dependencies (noopR
     const recordFile = () => path.join(dir, ".pinned", "updates", `${R}.json`);
     const pluginBinary = () => path.join(dir, "pulumi-home", "plugins", "resource-kubernetes-v4.25.0", "pulumi-resource-kubernetes");
     const engineEnv = () => ({ PATH: path.join(dir, "bin"), PULUMI_BACKEND_URL: backendUrl(), PULUMI_HOME: path.join(dir, "pulumi-home") });
-    const inputs = () => inputsFingerprint(R, target, engineEnv(), dir);
+    const inputs = () => inputsFingerprint(testContext(process.env, dir), R, target, engineEnv());
     const proof = () =>
-        unchangedSinceLastUpdate({ release: R, digest: DIGEST, inputs: inputs(), backendUrl: backendUrl(), kubeconfig: undefined }, dir);
+        unchangedSinceLastUpdate(testContext(process.env, dir), {
+            release: R,
+            digest: DIGEST,
+            inputs: inputs(),
+            backendUrl: backendUrl(),
+            kubeconfig: undefined,
+        });
     const write = (file: string, text: string) => {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.writeFileSync(path.join(dir, file), text);
@@ -63,7 +70,7 @@ describe("the no-op record: sealed, and covering plugins and dependencies (noopR
         write("node_modules/linter/index.js", "module.exports = 1;\n");
         pathBefore = process.env.PATH;
         process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${process.env.PATH ?? ""}`;
-        recordUpdate(R, inputs(), backendUrl(), dir);
+        recordUpdate(testContext(process.env, dir), R, inputs(), backendUrl());
     });
     afterEach(() => {
         process.env.PATH = pathBefore;

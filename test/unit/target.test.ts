@@ -5,6 +5,7 @@ import * as path from "path";
 import { ConfigError } from "../../core/errors";
 import { checkedKubeconfig, commandsIn } from "../../core/kubeconfig";
 import { chooseTarget, forgetLocalClusterAnswer } from "../../release/cluster/target";
+import { testContext } from "../support/context";
 
 /** A kubeconfig for a server at `server`, with `user` as its user entry. */
 function kubeconfig(server: string, user: Record<string, unknown> = { token: "t" }): string {
@@ -39,7 +40,7 @@ describe("where a release goes: a cluster that answers, or a refusal", () => {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
         fs.writeFileSync(path.join(cache, "kubeconfig"), kubeconfig("https://127.0.0.1:1"));
         assert.throws(
-            () => chooseTarget("2026-12-03-001", {}),
+            () => chooseTarget(testContext(), "2026-12-03-001", {}),
             (err: unknown) =>
                 err instanceof ConfigError &&
                 /^the embedded cluster \(pinned env up\) does not answer: .*127.0.0.1:1 was refused/.test(err.problem) &&
@@ -50,7 +51,7 @@ describe("where a release goes: a cluster that answers, or a refusal", () => {
 
     it("no cluster at all is an error naming the ways to give one or to render", () => {
         assert.throws(
-            () => chooseTarget("2026-12-03-001", {}),
+            () => chooseTarget(testContext(), "2026-12-03-001", {}),
             (err: unknown) =>
                 err instanceof ConfigError &&
                 err.problem.startsWith("no cluster to deploy to") &&
@@ -59,34 +60,34 @@ describe("where a release goes: a cluster that answers, or a refusal", () => {
     });
 
     it("a command with something to say without a cluster gets a render target saying why", () => {
-        assert.deepStrictEqual(chooseTarget("r", {}, { renderWithoutCluster: true }), {
+        assert.deepStrictEqual(chooseTarget(testContext(), "r", {}, { renderWithoutCluster: true }), {
             kind: "render",
             dir: path.join(".pinned", "rendered", "r"),
             source: "no cluster configured",
         });
         fs.writeFileSync(path.join(cache, "kubeconfig"), kubeconfig("https://127.0.0.1:1"));
         forgetLocalClusterAnswer();
-        const target = chooseTarget("r", {}, { renderWithoutCluster: true });
+        const target = chooseTarget(testContext(), "r", {}, { renderWithoutCluster: true });
         assert.strictEqual(target.kind, "render");
         assert.match(target.source, /^the embedded cluster does not answer: .*127.0.0.1:1 was refused/);
     });
 
     it("rendering when asked for, and KUBECONFIG as given, without asking any cluster", () => {
         process.env.PINNED_RENDER_YAML_TO = "out";
-        assert.deepStrictEqual(chooseTarget("r", {}), { kind: "render", dir: "out", source: "PINNED_RENDER_YAML_TO" });
+        assert.deepStrictEqual(chooseTarget(testContext(), "r", {}), { kind: "render", dir: "out", source: "PINNED_RENDER_YAML_TO" });
         delete process.env.PINNED_RENDER_YAML_TO;
         process.env.KUBECONFIG = "/k/config";
-        assert.deepStrictEqual(chooseTarget("r", {}), { kind: "cluster", kubeconfig: "/k/config", source: "KUBECONFIG" });
+        assert.deepStrictEqual(chooseTarget(testContext(), "r", {}), { kind: "cluster", kubeconfig: "/k/config", source: "KUBECONFIG" });
     });
 
     it("the stack's pinned:kubeconfig contents become a file of this process's own (0600) that kubectl reads", () => {
         const contents = kubeconfig("https://10.0.0.1:6443");
-        const target = chooseTarget("r", { "pinned:kubeconfig": { value: contents } });
+        const target = chooseTarget(testContext(), "r", { "pinned:kubeconfig": { value: contents } });
         assert.strictEqual(target.kind, "cluster");
         const file = (target as { kubeconfig: string }).kubeconfig;
         assert.strictEqual(fs.readFileSync(file, "utf8"), contents);
         assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
-        const byPath = chooseTarget("r", { "pinned:kubeconfig": { value: "/etc/team/kubeconfig" } });
+        const byPath = chooseTarget(testContext(), "r", { "pinned:kubeconfig": { value: "/etc/team/kubeconfig" } });
         assert.deepStrictEqual(byPath, { kind: "cluster", kubeconfig: "/etc/team/kubeconfig", source: "pinned:kubeconfig" });
     });
 });

@@ -721,7 +721,7 @@ const USAGE = `usage: schemaConformance.ts (--schema FILE | --plugin BINARY [--p
 
 /** The pulumi CLI of the local environment when it is built, else the one on PATH. */
 export function defaultPulumi(): string {
-    const built = path.join(cacheDir(), "bin", "pulumi");
+    const built = path.join(cacheDir(process.env), "bin", "pulumi");
     return fs.existsSync(built) ? built : "pulumi";
 }
 

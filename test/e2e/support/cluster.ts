@@ -6,7 +6,7 @@ import { PROJECT_DIR } from "../../../release/project/projectDir";
 
 /** The embedded API server, through kubectl; fails (never skips) when it is down. */
 export class Cluster {
-    readonly kubeconfig = path.join(cacheDir(), "kubeconfig");
+    readonly kubeconfig = path.join(cacheDir(process.env), "kubeconfig");
 
     static require(): Cluster {
         const script = path.join(PROJECT_DIR, "scripts", "env", "cluster.sh");

@@ -3,6 +3,7 @@ import * as path from "path";
 import { engineEnv } from "../../../release/engine/environment";
 import { cacheDir, localRegistry, readEnvFile } from "../../../release/project/localEnvironment";
 import { PROJECT_DIR } from "../../../release/project/projectDir";
+import { testContext } from "../../support/context";
 
 /** The embedded environment's facts the end-to-end tests need. */
 export interface LocalEnv {
@@ -24,8 +25,8 @@ export function requireLocalEnv(): LocalEnv {
     if (status.status !== 0) {
         throw new Error(`the local environment is not ready:\n${status.stdout}${status.stderr}\nrun: npx pinned env up`);
     }
-    const registry = localRegistry();
-    const base = readEnvFile(path.join(cacheDir(), "base-image.env"));
+    const registry = localRegistry(cacheDir(process.env));
+    const base = readEnvFile(path.join(cacheDir(process.env), "base-image.env"));
     if (!registry || !base?.BASE_REF || !base.BASE_IMAGE) {
         throw new Error("registry credentials or base image missing; run: npx pinned env up");
     }
@@ -33,7 +34,7 @@ export function requireLocalEnv(): LocalEnv {
         registry,
         baseRef: base.BASE_REF,
         baseTagged: base.BASE_IMAGE,
-        env: { ...(process.env as Record<string, string>), ...engineEnv() },
+        env: { ...(process.env as Record<string, string>), ...engineEnv(testContext()) },
     };
 }
 

@@ -27,9 +27,9 @@ export function newMachine(name: string): Machine {
     fs.mkdirSync(path.join(home, ".pulumi"));
     fs.symlinkSync(path.join(os.homedir(), ".pulumi", "plugins"), path.join(home, ".pulumi", "plugins"));
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), `pinned-${name}-cache-`));
-    for (const entry of fs.readdirSync(cacheDir())) {
+    for (const entry of fs.readdirSync(cacheDir(process.env))) {
         if (entry !== "locks") {
-            fs.symlinkSync(path.join(cacheDir(), entry), path.join(cache, entry));
+            fs.symlinkSync(path.join(cacheDir(process.env), entry), path.join(cache, entry));
         }
     }
     return {

@@ -200,7 +200,7 @@ export class ReleaseProject {
             env: {
                 ...this.env.env,
                 PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".pulumi")}`,
-                ...(this.render ? {} : { KUBECONFIG: path.join(cacheDir(), "kubeconfig") }),
+                ...(this.render ? {} : { KUBECONFIG: path.join(cacheDir(process.env), "kubeconfig") }),
             },
         });
         return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
@@ -212,7 +212,7 @@ export class ReleaseProject {
      * project's engine, HOME, CI) plus what that prints. `input` is stdin.
      */
     userShell(script: string, input?: string, extraEnv: Record<string, string> = {}): RunResult {
-        const cacheBin = path.join(cacheDir(), "bin");
+        const cacheBin = path.join(cacheDir(process.env), "bin");
         const bare: Record<string, string> = {
             PATH: (process.env.PATH ?? "")
                 .split(path.delimiter)
