@@ -19,6 +19,20 @@ function layer(files, patterns, message) {
     };
 }
 
+/**
+ * The runner files that start kubectl and the engine: they still read the
+ * process's own environment and project folder, until they are given the
+ * context like the rest of the workflow.
+ */
+const RUNNERS_WITHOUT_CONTEXT = [
+    "release/cluster/kubectl.ts",
+    "release/cluster/live.ts",
+    "release/cluster/rollout.ts",
+    "release/engine/preview.ts",
+    "release/engine/workspace.ts",
+    "release/workflow/declaredState.ts",
+];
+
 export default tseslint.config(
     { ignores: ["node_modules/**", ".pulumi/**", ".pinned/**", "test/compile-fail/**"] },
     js.configs.recommended,
@@ -43,6 +57,36 @@ export default tseslint.config(
         "components and programs know nothing of the workflow or the CLI",
     ),
     layer("release/**/*.ts", above("cli"), "the workflow knows nothing of the command line"),
+    // One context (release/context.ts), made by the command line and passed
+    // down: below it nothing reads the process's environment or the tool's
+    // own folder, so a test can give an action its own project and
+    // environment. process.env and PROJECT_DIR are read by the entry points
+    // only: cli/, program/ (the engine starts it), bin/ and the tests.
+    {
+        files: ["release/**/*.ts", "core/**/*.ts"],
+        rules: {
+            "no-restricted-properties": [
+                "error",
+                { object: "process", property: "env", message: "take the environment from the caller (the context's env)" },
+            ],
+            "no-restricted-syntax": [
+                "error",
+                {
+                    selector: "ImportDeclaration[source.value=/(^|\\/)projectDir$/]",
+                    message: "take the project folder from the caller (the context's projectDir)",
+                },
+            ],
+        },
+    },
+    {
+        // A deliberate write, not a read: while it holds a deploy target,
+        // pinned marks its own environment with the holder's token, so that
+        // every process it starts, and what those start, carries the mark
+        // for the next holder to find (locks/holding.ts).
+        files: ["release/locks/holding.ts"],
+        rules: { "no-restricted-properties": "off" },
+    },
+    { files: RUNNERS_WITHOUT_CONTEXT, rules: { "no-restricted-properties": "off", "no-restricted-syntax": "off" } },
     {
         // The loader runs before TypeScript can: plain CommonJS for Node.
         files: ["bin/**/*.js", "program/**/*.js"],

@@ -10,11 +10,16 @@ import { EnvironmentSettings, resolveEnvironment } from "../core/settings";
 export interface Context {
     /** The project: where Pulumi.yaml, the stack files, `.pulumi/` and `.pinned/` are. */
     readonly projectDir: string;
-    /** The environment pinned was started with, read once. */
+    /**
+     * The environment pinned was started with. The command line gives its
+     * process.env itself, not a copy: while pinned holds a deploy target,
+     * locks/holding.ts marks that environment with the holder's token, and
+     * every child made from this one carries it.
+     */
     readonly env: Env;
     /** The environment variables pinned reads, checked. */
     readonly settings: EnvironmentSettings;
-    /** Where the embedded environment keeps its builds, credentials and keys. */
+    /** Where the embedded environment keeps its builds, credentials and keys: core/localCache.ts cacheDir of `env`, the shell scripts' rule. */
     readonly cacheDir: string;
 }
 

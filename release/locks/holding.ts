@@ -55,6 +55,12 @@ let inherited: string | undefined;
 export async function holding<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     if (holdings++ === 0) {
         proving = startProving(dir, TOKEN);
+        // Written into the process's own environment on purpose, not passed
+        // to each start: every engine start builds its environment from this
+        // one (the engine's own variables include PINNED_*, core/childEnv.ts),
+        // and the engine hands it on to what it starts, so what a gone holder
+        // left carries the mark. The context's env is this same object
+        // (release/context.ts), so engines started from it carry it too.
         inherited = process.env[HOLDER_ENV];
         process.env[HOLDER_ENV] = TOKEN;
     }

@@ -58,3 +58,58 @@ describe("layer rules (eslint no-restricted-imports)", function () {
         });
     }
 });
+
+/**
+ * The context rules in eslint.config.mjs: below the command line nothing
+ * reads process.env or imports the tool's own folder (PROJECT_DIR); both
+ * come from the caller. Each rule is shown refusing and allowing, so a
+ * wrong selector or file glob cannot switch it off unnoticed.
+ */
+describe("context rules (eslint no-restricted-properties, no-restricted-syntax)", function () {
+    this.timeout(60_000);
+    const root = path.join(__dirname, "..", "..");
+    const eslint = new ESLint({ cwd: root });
+    const RULES = ["no-restricted-properties", "no-restricted-syntax"];
+
+    const refusals = async (file: string, code: string): Promise<string[]> => {
+        const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+        return result.messages.filter((m) => m.ruleId !== null && RULES.includes(m.ruleId)).map((m) => m.message);
+    };
+
+    const readsEnv = "export const home = process.env.HOME;";
+    const importsProjectDir = (from: string) => `import { PROJECT_DIR } from "${from}";\nexport const dir = PROJECT_DIR;`;
+
+    const refused: Array<[string, string]> = [
+        ["release/workflow/x.ts", readsEnv],
+        ["release/x.ts", "export const env = process.env;"],
+        ["release/engine/x.ts", 'export const path = process.env["PATH"];'],
+        ["core/x.ts", readsEnv],
+        ["core/git/x.ts", "export function f(env = process.env) { return env; }"],
+        ["release/workflow/x.ts", importsProjectDir("../project/projectDir")],
+        ["release/project/x.ts", importsProjectDir("./projectDir")],
+        ["release/x.ts", importsProjectDir("./project/projectDir")],
+        // holding.ts may write its token into the environment; it may not import the project folder.
+        ["release/locks/holding.ts", importsProjectDir("../project/projectDir")],
+    ];
+    for (const [file, code] of refused) {
+        it(`refuses in ${file}: ${code.split("\n")[0]}`, async () => {
+            const messages = await refusals(file, `${code}\n`);
+            assert.strictEqual(messages.length, 1, `expected one refusal, got: ${JSON.stringify(messages)}`);
+        });
+    }
+
+    const allowed: Array<[string, string]> = [
+        ["cli/main.ts", readsEnv],
+        ["cli/commands/x.ts", importsProjectDir("../../release/project/projectDir")],
+        ["program/x.ts", readsEnv],
+        ["test/unit/x.test.ts", readsEnv],
+        ["release/locks/holding.ts", 'process.env["PINNED_HOLDER"] = "token";'],
+        ["release/workflow/x.ts", "export function f(ctx: { env: Record<string, string | undefined> }) { return ctx.env.HOME; }"],
+        ["release/workflow/x.ts", 'import { Context } from "../context";\nexport type C = Context;'],
+    ];
+    for (const [file, code] of allowed) {
+        it(`allows in ${file}: ${code.split("\n")[0]}`, async () => {
+            assert.deepStrictEqual(await refusals(file, `${code}\n`), []);
+        });
+    }
+});
