@@ -115,7 +115,7 @@ describe("the release signing key", () => {
             path.join(cache, "signing.env"),
             "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
-        assert.deepStrictEqual(signingTools({}), {
+        assert.deepStrictEqual(signingTools({ PINNED_CACHE: cache, PINNED_CACHE: cache }), {
             cosign: "/c/cosign",
             syft: "/c/syft",
             publicKey: "/k/cosign.pub",
@@ -129,7 +129,7 @@ describe("the release signing key", () => {
             path.join(cache, "signing.env"),
             "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
-        const tools = signingTools({ PINNED_SIGNING_PUBLIC_KEY: "/team/cosign.pub" });
+        const tools = signingTools({ PINNED_CACHE: cache, PINNED_SIGNING_PUBLIC_KEY: "/team/cosign.pub" });
         assert.strictEqual(tools?.publicKey, "/team/cosign.pub");
         assert.strictEqual(tools?.key, undefined);
     });
@@ -139,12 +139,16 @@ describe("the release signing key", () => {
             path.join(cache, "signing.env"),
             "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
-        const tools = signingTools({ PINNED_SIGNING_KEY: "/team/cosign.key", PINNED_SIGNING_PUBLIC_KEY: "/team/cosign.pub" });
+        const tools = signingTools({
+            PINNED_CACHE: cache,
+            PINNED_SIGNING_KEY: "/team/cosign.key",
+            PINNED_SIGNING_PUBLIC_KEY: "/team/cosign.pub",
+        });
         assert.strictEqual(tools?.key, "/team/cosign.key");
         assert.strictEqual(tools?.passwordFile, undefined, "the embedded password does not go with the team's key");
     });
 
     it("there is none without a public key", () => {
-        assert.strictEqual(signingTools({}), undefined);
+        assert.strictEqual(signingTools({ PINNED_CACHE: cache, PINNED_CACHE: cache }), undefined);
     });
 });

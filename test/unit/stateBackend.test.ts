@@ -25,14 +25,14 @@ describe("where stack state lives: the project, the embedded store, or the team'
 
     it("by default the project's .pulumi/ directory; an empty PULUMI_BACKEND_URL counts as unset", () => {
         const own = { PULUMI_BACKEND_URL: `file://${path.join(PROJECT_DIR, ".pulumi")}` };
-        assert.deepStrictEqual(stateBackend(testContext({})), own);
-        assert.deepStrictEqual(stateBackend(testContext({ PULUMI_BACKEND_URL: "" })), own);
-        assert.deepStrictEqual(stateBackend(testContext({ PINNED_STATE: "file" })), own);
+        assert.deepStrictEqual(stateBackend(testContext({ PINNED_CACHE: cache })), own);
+        assert.deepStrictEqual(stateBackend(testContext({ PINNED_CACHE: cache, PULUMI_BACKEND_URL: "" })), own);
+        assert.deepStrictEqual(stateBackend(testContext({ PINNED_CACHE: cache, PINNED_STATE: "file" })), own);
     });
 
     it("PINNED_STATE=store: the embedded store, its credentials as a file (never the secret itself in the environment)", () => {
         storeEnv();
-        assert.deepStrictEqual(stateBackend(testContext({ PINNED_STATE: "store" })), {
+        assert.deepStrictEqual(stateBackend(testContext({ PINNED_CACHE: cache, PINNED_STATE: "store" })), {
             PULUMI_BACKEND_URL: "s3://pinned-state?endpoint=http://127.0.0.1:7070&use_path_style=true&region=us-east-1",
             AWS_SHARED_CREDENTIALS_FILE: `${cache}/store/aws-credentials`,
             AWS_PROFILE: "default",
@@ -41,16 +41,22 @@ describe("where stack state lives: the project, the embedded store, or the team'
 
     it("the user's own PULUMI_BACKEND_URL wins over both", () => {
         storeEnv();
-        assert.deepStrictEqual(stateBackend(testContext({ PINNED_STATE: "store", PULUMI_BACKEND_URL: "s3://team?region=eu-west-1" })), {
-            PULUMI_BACKEND_URL: "s3://team?region=eu-west-1",
-        });
+        assert.deepStrictEqual(
+            stateBackend(testContext({ PINNED_CACHE: cache, PINNED_STATE: "store", PULUMI_BACKEND_URL: "s3://team?region=eu-west-1" })),
+            {
+                PULUMI_BACKEND_URL: "s3://team?region=eu-west-1",
+            },
+        );
     });
 
     it("refuses a store that is not set up, and a value that means nothing, naming the fix", () => {
         assert.throws(
-            () => stateBackend(testContext({ PINNED_STATE: "store" })),
+            () => stateBackend(testContext({ PINNED_CACHE: cache, PINNED_STATE: "store" })),
             (err: unknown) => err instanceof ConfigError && /not set up/.test(err.problem) && /pinned env up/.test(err.fix),
         );
-        assert.throws(() => stateBackend(testContext({ PINNED_STATE: "s3" })), /PINNED_STATE="s3" is neither file nor store/);
+        assert.throws(
+            () => stateBackend(testContext({ PINNED_CACHE: cache, PINNED_STATE: "s3" })),
+            /PINNED_STATE="s3" is neither file nor store/,
+        );
     });
 });
