@@ -115,7 +115,7 @@ describe("the release signing key", () => {
             path.join(cache, "signing.env"),
             "COSIGN=/c/cosign\nCOSIGN_VERSION=v2.6.5\nSYFT=/c/syft\nSYFT_VERSION=v1.57.2\nSIGNING_KEY=/k/cosign.key\nSIGNING_PUBLIC_KEY=/k/cosign.pub\nSIGNING_PASSWORD_FILE=/k/password\n",
         );
-        assert.deepStrictEqual(signingTools({ PINNED_CACHE: cache, PINNED_CACHE: cache }), {
+        assert.deepStrictEqual(signingTools({ PINNED_CACHE: cache }), {
             cosign: "/c/cosign",
             syft: "/c/syft",
             publicKey: "/k/cosign.pub",
@@ -149,6 +149,6 @@ describe("the release signing key", () => {
     });
 
     it("there is none without a public key", () => {
-        assert.strictEqual(signingTools({ PINNED_CACHE: cache, PINNED_CACHE: cache }), undefined);
+        assert.strictEqual(signingTools({ PINNED_CACHE: cache }), undefined);
     });
 });
