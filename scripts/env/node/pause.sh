@@ -57,8 +57,11 @@ pause_ref() {
 
 # import_pause REF : import the pause image into containerd's k8s.io namespace unless present.
 import_pause() {
-  local ref="$1" tmp
-  ctr_ images ls -q 2>/dev/null | grep -qxF "$ref" && return 0
+  local ref="$1" tmp images
+  # Read whole, then searched: with pipefail, grep -q leaving early made a
+  # long listing's ctr die of SIGPIPE, and the image was imported again.
+  images="$(ctr_ images ls -q 2>/dev/null || true)"
+  grep -qxF "$ref" <<<"$images" && return 0
   tmp="$(mktemp -d "$RUN/.pause.XXXXXX")"
   pause_layout "$tmp" >/dev/null
   (cd "$tmp" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf ../pause-image.tar oci-layout index.json blobs)
