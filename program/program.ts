@@ -19,14 +19,15 @@ export interface ReleaseOutputs {
 }
 
 /**
- * The program's entry, as the engine runs it (index.ts): the one place the
- * program reads its process's environment and working directory (the
- * engine starts it in the project). Everything below is given them.
+ * The program's entry, as the engine runs it (index.ts): the one place in
+ * program/ that reads the process's environment and working directory (the
+ * engine starts the program in the project). The settings and the registry
+ * a release defaults to are resolved from these copies.
  */
 export async function releaseProgram(): Promise<ReleaseOutputs> {
     const env = { ...process.env };
     const projectDir = process.cwd();
-    return withoutAmbientKubeconfig(() => deployRelease(env, projectDir));
+    return withoutAmbientKubeconfig(() => registerRelease(env, projectDir));
 }
 
 /**
@@ -38,7 +39,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
  * with a recipe that passes the policy. An identical build already in the
  * registry is deployed instead of building again.
  */
-async function deployRelease(env: Readonly<Record<string, string | undefined>>, projectDir: string): Promise<ReleaseOutputs> {
+async function registerRelease(env: Readonly<Record<string, string | undefined>>, projectDir: string): Promise<ReleaseOutputs> {
     const config = readReleaseConfig(env, projectDir);
     // Checked before any credential is sent: each password must be bound to
     // this stack's registry (a stack file's pinned:registry is plain text).
