@@ -117,7 +117,9 @@ function lastLine(text: string): string {
 /**
  * Signs `image` with the release key and attaches its SBOM (syft, SPDX) and
  * provenance (SLSA v1) as signed attestations. An earlier attestation of the
- * same type is replaced, so a re-run leaves one of each.
+ * same type is replaced, so a re-run leaves one of each. cosign and syft run
+ * with their own variables from `env` (the caller's), and the key's password
+ * from its file or `env`'s COSIGN_PASSWORD.
  */
 export async function signRelease(
     image: ImageDigest,
@@ -166,7 +168,8 @@ export type Verdict = { readonly ok: true; readonly provenance: unknown } | { re
 /**
  * Whether `image` is signed by the release key and carries a provenance
  * attestation signed by it; the provenance is returned for the caller to
- * compare. Never throws for an unsigned image: that is a verdict.
+ * compare. Never throws for an unsigned image: that is a verdict. cosign runs
+ * with its own variables from `env` (the caller's).
  */
 export async function verifySignature(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools, env: Env): Promise<Verdict> {
     const home = new ToolHome(creds, env);
@@ -230,7 +233,8 @@ export function provenanceIn(stdout: string): unknown {
 
 /**
  * What `pinned status` and `pinned releases` say of an image: signed by the
- * release key (with its provenance), not, or not checked (no public key).
+ * release key (with its provenance), not, or not checked (`signing` is
+ * undefined: no public key, signingTools). cosign runs as verifySignature says.
  */
 export async function signatureOf(
     image: string,

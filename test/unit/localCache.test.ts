@@ -26,7 +26,7 @@ describe("localStore: the state store recorded by scripts/env/store.sh", () => {
         fs.writeFileSync(path.join(cache, "store.env"), `${lines.join("\n")}\n`);
     }
 
-    it("reads the backend URL (quotes removed), endpoint, bucket and credentials files from $PINNED_CACHE/store.env", () => {
+    it("reads the backend URL (quotes removed), endpoint, bucket and credentials files from store.env in the cache folder given", () => {
         writeEnv();
         assert.deepStrictEqual(localStore(cache), {
             url,

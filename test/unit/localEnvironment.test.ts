@@ -23,7 +23,7 @@ describe("localSigning: the signing tools and key recorded by scripts/env/signin
         fs.writeFileSync(path.join(cache, "signing.env"), `${lines.join("\n")}\n`);
     }
 
-    it("reads every path and version from $PINNED_CACHE/signing.env", () => {
+    it("reads every path and version from signing.env in the cache folder given", () => {
         writeEnv();
         assert.deepStrictEqual(localSigning(cache), {
             cosign: path.join(cache, "tools", "bin", "cosign"),
