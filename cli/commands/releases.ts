@@ -139,7 +139,7 @@ export async function releasesCommand(args: string[]): Promise<number> {
         const records = listReleaseRecords();
         const lookup = signatureLookup();
         const { signed, refusals } = lookup ? await signatures(records, lookup) : { signed: new Map<string, string>(), refusals: [] };
-        const rows = releaseRows(records, lastUpdates, readLive({ renderWithoutCluster: true }).deployment, lastVerified, signed);
+        const rows = releaseRows(records, lastUpdates, (await readLive({ renderWithoutCluster: true })).deployment, lastVerified, signed);
         if (json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {

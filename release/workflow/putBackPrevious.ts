@@ -36,7 +36,7 @@ export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedE
     const where = `${namespace}/${appName}`;
     const why = [
         `release ${release} did not become ready on ${where}; the kubelet says:`,
-        ...formatDiagnosis(diagnoseRollout(target.kubeconfig, namespace, appName, release)),
+        ...formatDiagnosis(await diagnoseRollout(target.kubeconfig, namespace, appName, release)),
     ];
     const previous = before?.release ? listReleaseRecords().find((r) => r.release === before.release) : undefined;
     if (!before || !previous?.imageDigest || !previous.commit || previous.imageDigest !== before.image || previous.release === release) {
@@ -57,7 +57,7 @@ export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedE
             command: `put back ${previous.release} after ${release} failed`,
         });
     } catch (err) {
-        const live = readLiveDeployment(target.kubeconfig, namespace, appName);
+        const live = await readLiveDeployment(target.kubeconfig, namespace, appName);
         return new RolloutFailedError(
             [
                 ...why,
@@ -69,7 +69,7 @@ export async function putBackPrevious(p: PutBackRequest): Promise<RolloutFailedE
     }
     // The failed release's new stack manages nothing that is live now.
     await removeCreatedStack(failure);
-    const live = readLiveDeployment(target.kubeconfig, namespace, appName);
+    const live = await readLiveDeployment(target.kubeconfig, namespace, appName);
     return new RolloutFailedError(
         [
             ...why,
