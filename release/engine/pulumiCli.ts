@@ -37,10 +37,11 @@ export interface PulumiCliOptions {
 
 /**
  * Runs `pulumi <args>` without blocking the event loop (a Lease is renewed
- * while pinned works). The engine gets the variables it and what it starts
- * read (childEnv's engine rule, the one engineCommand's `env -u` applies),
- * then `env`. A run that outlasts its time is killed and rejects with a
- * PinnedError naming `what`; its exit status is the caller's to judge.
+ * while pinned works). Of pinned's environment the engine gets only what
+ * it, or something it starts, reads (childEnv's engine rule, the one
+ * engineCommand's `env -u` applies), then `env`. A run that outlasts its
+ * time is killed and rejects with a PinnedError naming `what`; its exit
+ * status is the caller's to judge.
  */
 export async function pulumiCli(args: string[], opts: PulumiCliOptions): Promise<PulumiResult> {
     const seconds = opts.wait ?? PULUMI_CLI_TIMEOUT_S;
