@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATIONS } from "../core/annotations";
 import { ImageDigest } from "../core/imageDigest";
-import { ContainerResources } from "../core/settings";
+import { Settings } from "../core/settings";
 
 /** Credentials the cluster's nodes pull the image with. */
 export interface PullCredentials {
@@ -12,6 +12,17 @@ export interface PullCredentials {
     readonly password: pulumi.Input<string>;
 }
 
+/**
+ * The resolved settings the Deployment, its Service and its pull Secret are
+ * made from, as core/settings.ts resolves them (keys, defaults, checks). A
+ * setting the Deployment uses is named here and read where it is used:
+ * nothing between the program and this component copies it.
+ */
+export type DeploymentSettings = Pick<
+    Settings,
+    "appName" | "namespace" | "port" | "replicas" | "resources" | "progressDeadlineSeconds" | "renderYamlTo"
+>;
+
 export interface PinnedDeploymentArgs {
     /** The image, by digest only: a tag does not type-check here. */
     readonly image: pulumi.Input<ImageDigest>;
@@ -20,32 +31,20 @@ export interface PinnedDeploymentArgs {
     /** Full commit hash, recorded as label and annotation. */
     readonly commit: pulumi.Input<string>;
     /**
-     * Name of the Deployment and Service. Fixed, not auto-named, because
-     * every release stack of a target manages this same object.
-     * (Defaults of this and the settings below: core/settings.ts.)
+     * The Deployment's settings. `appName` names the Deployment and Service,
+     * fixed rather than auto-named, because every release stack of a target
+     * manages this same object. With `renderYamlTo`, manifests are rendered
+     * to files, not applied: the pull Secret is not written (a rendered
+     * Secret would hold the password in plain text); the cluster that
+     * applies the files provides `<appName>-registry` itself.
      */
-    readonly appName: string;
-    /** The namespace; the provider's default namespace when absent. */
-    readonly namespace?: pulumi.Input<string>;
-    /** Port the container listens on. */
-    readonly port: number;
-    readonly replicas: number;
-    /** CPU and memory requests and limits of the container. */
-    readonly resources: ContainerResources;
-    /** Seconds a rollout may go without progress before it fails. */
-    readonly progressDeadlineSeconds: number;
+    readonly settings: DeploymentSettings;
     /**
      * Registry credentials for the nodes: a `kubernetes.io/dockerconfigjson`
      * Secret `<appName>-registry` is made from them (a Pulumi secret) and the
      * pods reference it. Absent for a registry that needs no login.
      */
     readonly pullCredentials?: PullCredentials;
-    /**
-     * Manifests are rendered to files, not applied: the pull Secret is not
-     * written (a rendered Secret would hold the password in plain text); the
-     * cluster that applies the files provides `<appName>-registry` itself.
-     */
-    readonly rendering?: boolean;
 }
 
 /** ReplicaSets kept for `kubectl rollout undo` and for reading past rollouts. */
@@ -75,7 +74,8 @@ export class PinnedDeployment extends pulumi.ComponentResource {
 
     constructor(name: string, args: PinnedDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pinned:index:PinnedDeployment", name, {}, opts);
-        const { appName, port } = args;
+        const { settings } = args;
+        const { appName, namespace } = settings;
         const selector = { "app.kubernetes.io/name": appName };
         const labels = {
             ...selector,
@@ -92,13 +92,13 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         const pullSecretName = `${appName}-registry`;
         const creds = args.pullCredentials;
         const pullSecret =
-            creds && !args.rendering
+            creds && settings.renderYamlTo === undefined
                 ? new k8s.core.v1.Secret(
                       `${name}-pull-secret`,
                       {
                           metadata: {
                               name: pullSecretName,
-                              namespace: args.namespace,
+                              namespace,
                               labels: { ...selector, "app.kubernetes.io/managed-by": "pinned" },
                           },
                           type: "kubernetes.io/dockerconfigjson",
@@ -119,34 +119,29 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: appName,
-                    namespace: args.namespace,
+                    namespace,
                     labels,
                     annotations: {
                         ...annotations,
                         "pulumi.com/patchForce": "true",
                         // The engine's await gives up a little after the
                         // Deployment itself reports ProgressDeadlineExceeded.
-                        "pulumi.com/timeoutSeconds": String(args.progressDeadlineSeconds + 30),
+                        "pulumi.com/timeoutSeconds": String(settings.progressDeadlineSeconds + 30),
                     },
                 },
                 spec: {
-                    replicas: args.replicas,
+                    replicas: settings.replicas,
                     // The selector is immutable: it names the app, never the release.
                     selector: { matchLabels: selector },
                     // A new pod must be Ready before an old one goes: a
                     // release whose pods never become Ready leaves the old
                     // ones serving.
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                    progressDeadlineSeconds: args.progressDeadlineSeconds,
+                    progressDeadlineSeconds: settings.progressDeadlineSeconds,
                     revisionHistoryLimit: REVISION_HISTORY_LIMIT,
                     template: {
                         metadata: { labels, annotations },
-                        spec: restrictedPodSpec({
-                            image: args.image,
-                            port,
-                            resources: args.resources,
-                            pullSecretName: creds ? pullSecretName : undefined,
-                        }),
+                        spec: restrictedPodSpec(args.image, settings, creds ? pullSecretName : undefined),
                     },
                 },
             },
@@ -157,7 +152,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: appName,
-                    namespace: args.namespace,
+                    namespace,
                     labels,
                     annotations: {
                         "pulumi.com/patchForce": "true",
@@ -200,23 +195,22 @@ export function dockerConfigJson(creds: PullCredentials): pulumi.Output<string> 
  * small writable /tmp, no service account token (the app does not call the
  * API), sized, and probed.
  */
-export function restrictedPodSpec(args: {
-    image: pulumi.Input<string>;
-    port: number;
-    resources: ContainerResources;
-    pullSecretName?: string;
-}): k8s.types.input.core.v1.PodSpec {
-    const { resources } = args;
+export function restrictedPodSpec(
+    image: pulumi.Input<string>,
+    settings: Pick<DeploymentSettings, "port" | "resources">,
+    pullSecretName?: string,
+): k8s.types.input.core.v1.PodSpec {
+    const { resources } = settings;
     return {
         automountServiceAccountToken: false,
         enableServiceLinks: false,
-        ...(args.pullSecretName ? { imagePullSecrets: [{ name: args.pullSecretName }] } : {}),
+        ...(pullSecretName ? { imagePullSecrets: [{ name: pullSecretName }] } : {}),
         securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
         containers: [
             {
                 name: "app",
-                image: args.image,
-                ports: [{ name: "http", containerPort: args.port }],
+                image,
+                ports: [{ name: "http", containerPort: settings.port }],
                 resources: {
                     requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
                     limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },

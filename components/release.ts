@@ -1,9 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageDigest } from "../core/imageDigest";
-import { ContainerResources } from "../core/settings";
-import { PinnedDeployment } from "./pinnedDeployment";
+import { Settings } from "../core/settings";
+import { DeploymentSettings, PinnedDeployment, PullCredentials } from "./pinnedDeployment";
 import { ReleaseImage } from "./releaseImage";
+
+/**
+ * The resolved settings a release uses: the Deployment's, and the image
+ * build's (the app's directory, the recipe policy, where the image is
+ * pushed and as whom). A release always has a registry: the program
+ * refuses a stack without one before it makes a Release.
+ */
+export type ReleaseSettings = DeploymentSettings &
+    Pick<Settings, "appDir" | "strictPolicy" | "repository" | "registryUser"> & { readonly registry: string };
 
 export interface ReleaseArgs {
     readonly release: string;
@@ -17,26 +26,17 @@ export interface ReleaseArgs {
      * given, nothing is built: the stack deploys exactly these bytes.
      */
     readonly digest?: ImageDigest;
-    readonly appDir: string;
-    /** Where the image is pushed, and the login that pushes (and reads). */
-    readonly registry: { server: string; repository: string; username?: string; password?: pulumi.Input<string> };
+    /** Passed as they are to the image and the Deployment, each reading what it uses. */
+    readonly settings: ReleaseSettings;
+    /** The push login's password (`settings.registryUser`'s), a Pulumi secret. */
+    readonly registryPassword?: pulumi.Input<string>;
     /**
      * The login the cluster pulls with: a user that may only pull. The push
      * login never goes in the cluster; absent, the pods get no pull Secret.
      */
-    readonly pullCredentials?: { username: string; password: pulumi.Input<string> };
-    readonly strictPolicy?: boolean;
-    /** Deployment and Service name, namespace, port and replicas: see PinnedDeployment. */
-    readonly appName: string;
-    readonly namespace?: string;
-    readonly port: number;
-    readonly replicas: number;
-    readonly resources: ContainerResources;
-    readonly progressDeadlineSeconds: number;
+    readonly pullCredentials?: Omit<PullCredentials, "server">;
     /** The cluster to deploy to (or a rendering provider). */
     readonly provider: k8s.Provider;
-    /** The provider renders manifests to files instead of applying them. */
-    readonly rendering?: boolean;
 }
 
 /** One release: its image (built, or recorded) deployed by digest. */
@@ -51,6 +51,7 @@ export class Release extends pulumi.ComponentResource {
         // from before names were stable (the component was named after its
         // release) carries over to every child.
         super("pinned:index:Release", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.release }] });
+        const { settings } = args;
         if (args.digest) {
             this.imageDigest = pulumi.output(args.digest);
         } else {
@@ -60,14 +61,19 @@ export class Release extends pulumi.ComponentResource {
             this.image = new ReleaseImage(
                 `${name}-image`,
                 {
-                    appDir: args.appDir,
+                    appDir: settings.appDir,
                     tag: args.release,
                     release: args.release,
                     commit: args.commit,
                     commitTime: args.commitTime,
                     sourceUrl: args.sourceUrl,
-                    registry: args.registry,
-                    strictPolicy: args.strictPolicy,
+                    registry: {
+                        server: settings.registry,
+                        repository: settings.repository,
+                        username: settings.registryUser,
+                        password: args.registryPassword,
+                    },
+                    strictPolicy: settings.strictPolicy,
                 },
                 { parent: this },
             );
@@ -79,14 +85,8 @@ export class Release extends pulumi.ComponentResource {
                 image: this.imageDigest,
                 release: args.release,
                 commit: args.commit,
-                appName: args.appName,
-                namespace: args.namespace,
-                port: args.port,
-                replicas: args.replicas,
-                resources: args.resources,
-                progressDeadlineSeconds: args.progressDeadlineSeconds,
-                pullCredentials: args.pullCredentials && { server: args.registry.server, ...args.pullCredentials },
-                rendering: args.rendering,
+                settings,
+                pullCredentials: args.pullCredentials && { server: settings.registry, ...args.pullCredentials },
             },
             { parent: this, providers: { kubernetes: args.provider } },
         );

@@ -19,6 +19,18 @@ export interface ReleaseOutputs {
 }
 
 /**
+ * The program's entry, as the engine runs it (index.ts): the one place in
+ * program/ that reads the process's environment and working directory (the
+ * engine starts the program in the project). The settings and the registry
+ * a release defaults to are resolved from these copies.
+ */
+export async function releaseProgram(): Promise<ReleaseOutputs> {
+    const env = { ...process.env };
+    const projectDir = process.cwd();
+    return withoutAmbientKubeconfig(() => registerRelease(env, projectDir));
+}
+
+/**
  * The Pulumi program: stack config -> checks -> Release -> outputs.
  *
  * Checks run before any resource is registered, so a refused release
@@ -27,8 +39,8 @@ export interface ReleaseOutputs {
  * with a recipe that passes the policy. An identical build already in the
  * registry is deployed instead of building again.
  */
-export async function releaseProgram(): Promise<ReleaseOutputs> {
-    const config = readReleaseConfig();
+async function registerRelease(env: Readonly<Record<string, string | undefined>>, projectDir: string): Promise<ReleaseOutputs> {
+    const config = readReleaseConfig(env, projectDir);
     // Checked before any credential is sent: each password must be bound to
     // this stack's registry (a stack file's pinned:registry is plain text).
     const login = registryLogin(
@@ -40,7 +52,7 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
             registryPullUser: config.registryPullUser,
             registryPullPassword: config.registryPullPassword ? await unsecret(config.registryPullPassword) : undefined,
         },
-        defaultRegistry(),
+        defaultRegistry(env),
         config.renderYamlTo === undefined,
     );
     const creds = login.push;
@@ -95,37 +107,22 @@ export async function releaseProgram(): Promise<ReleaseOutputs> {
         }
     }
 
-    const provider = withoutAmbientKubeconfig(
-        () =>
-            new k8s.Provider("cluster", {
-                kubeconfig: config.kubeconfig,
-                renderYamlToDirectory: config.renderYamlTo,
-                enableServerSideApply: true,
-            }),
-    );
+    const provider = new k8s.Provider("cluster", {
+        kubeconfig: config.kubeconfig,
+        renderYamlToDirectory: config.renderYamlTo,
+        enableServerSideApply: true,
+    });
     const release = new Release("release", {
         release: config.release,
         commit: config.commit,
         commitTime,
         sourceUrl,
         digest,
-        appDir: config.appDir,
-        registry: {
-            server: config.registry,
-            repository: config.repository,
-            username: config.registryUser,
-            password: creds.password === undefined ? undefined : pulumi.secret(creds.password),
-        },
+        // The resolved settings as they are: each component reads the ones it uses.
+        settings: config,
+        registryPassword: creds.password === undefined ? undefined : pulumi.secret(creds.password),
         pullCredentials: login.pull && { username: login.pull.username, password: pulumi.secret(login.pull.password) },
-        strictPolicy: config.strictPolicy,
-        appName: config.appName,
-        namespace: config.namespace,
-        port: config.port,
-        replicas: config.replicas,
-        resources: config.resources,
-        progressDeadlineSeconds: config.progressDeadlineSeconds,
         provider,
-        rendering: config.renderYamlTo !== undefined,
     });
     const meta = release.deployment.deployment.metadata;
     return {
@@ -142,18 +139,19 @@ function unsecret(value: pulumi.Output<string>): Promise<string> {
 }
 
 /**
- * Makes the Kubernetes provider without the SDK copying $KUBECONFIG into
- * its inputs (it fills an unset `kubeconfig` from the environment): that
- * path differs from machine to machine, so every teammate's update and
- * every pull-request preview would show the provider changing. Left
- * unset, the provider reads the same $KUBECONFIG itself (the engine starts
- * it with that environment), and the stack's state names no machine's file.
+ * Runs the program without $KUBECONFIG in its process's environment, so
+ * the Kubernetes SDK does not copy it into the provider's inputs (it fills
+ * an unset `kubeconfig` from there): that path differs from machine to
+ * machine, so every teammate's update and every pull-request preview would
+ * show the provider changing. Left unset, the provider reads the same
+ * $KUBECONFIG itself (the engine starts it with that environment), and the
+ * stack's state names no machine's file. Put back when the program ends.
  */
-function withoutAmbientKubeconfig<T>(make: () => T): T {
+async function withoutAmbientKubeconfig<T>(run: () => Promise<T>): Promise<T> {
     const ambient = process.env.KUBECONFIG;
     delete process.env.KUBECONFIG;
     try {
-        return make();
+        return await run();
     } finally {
         if (ambient !== undefined) {
             process.env.KUBECONFIG = ambient;

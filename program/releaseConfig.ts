@@ -17,11 +17,16 @@ export interface ReleaseConfig extends Settings {
 }
 
 /**
- * Reads `pinned:*` stack config through the one settings resolver. The stack
+ * Reads `pinned:*` stack config through the one settings resolver, with the
+ * environment and project directory the program's entry read. The stack
  * name is the release; config that contradicts it, a missing commit or
  * registry stops the run before any resource is registered.
  */
-export function readReleaseConfig(stack = pulumi.getStack(), projectDir = process.cwd()): ReleaseConfig {
+export function readReleaseConfig(
+    env: Readonly<Record<string, string | undefined>>,
+    projectDir: string,
+    stack = pulumi.getStack(),
+): ReleaseConfig {
     const config = new pulumi.Config("pinned");
     const values = Object.fromEntries(SETTING_KEYS.map((k) => [`pinned:${k}`, config.get(k)]));
     const release = guard("pinned:release", () => parseReleaseName(values["pinned:release"] ?? stack));
@@ -31,7 +36,7 @@ export function readReleaseConfig(stack = pulumi.getStack(), projectDir = proces
             `select stack ${release} (pulumi stack select ${release}), or remove pinned:release from stacks/Pulumi.${stack}.yaml.`,
         );
     }
-    const settings = resolveSettings(values, process.env, projectDir);
+    const settings = resolveSettings(values, env, projectDir);
     if (!settings.commit) {
         throw new ConfigError(
             "pinned:commit is not set.",

@@ -185,8 +185,10 @@ cmd_down() {
     restore_host
     host_restore_shared "$PART" "the node"
     DOCKER_LEFT+=("the docker.io package; images and build cache in $DATA (a cache for the next env up)")
-    if host_users_gone && iptables-save 2>/dev/null | grep -q '^\*'; then
-      DOCKER_LEFT+=("the iptables tables $(iptables-save 2>/dev/null | sed -n 's/^\*//p' | tr '\n' ' ' | sed 's/ $//') themselves (what env up put in them is gone; the iptables command cannot delete a table)")
+    local tables
+    tables="$(iptables-save 2>/dev/null | sed -n 's/^\*//p' | tr '\n' ' ' | sed 's/ $//' || true)"
+    if host_users_gone && [ -n "$tables" ]; then
+      DOCKER_LEFT+=("the iptables tables $tables themselves (what env up put in them is gone; the iptables command cannot delete a table)")
     fi
     step "$PART" "left: $(printf '%s; ' "${DOCKER_LEFT[@]}" | sed 's/; $//')"
   else

@@ -6,6 +6,7 @@
  *   npm run benchmark
  *   npm run benchmark -- state   (only: the shared state store against file://)
  *   npm run benchmark -- drift   (only: status and the no-op up, in sync and with a sidecar added by hand)
+ *   npm run benchmark -- compare REV   (only: the everyday commands of REV against this tree, interleaved)
  *
  * It works in a temporary copy of the project with its own namespace and
  * repository, like the end-to-end tests, and removes them afterwards.
@@ -18,61 +19,11 @@ import { cacheDir } from "../../release/project/localEnvironment";
 import { PROJECT_DIR } from "../../release/project/projectDir";
 import { requireLocalEnv } from "../e2e/support/localEnv";
 import { ReleaseProject } from "../e2e/support/releaseProject";
+import { compareMain } from "./compare";
+import { machineLine, measure, medianRun, medians, printTable, Row, table } from "./rows";
 
-interface Row {
-    step: string;
-    seconds: number;
-    maxRssMiB?: number;
-    exit: number;
-    /** The step this one is compared with (its floor), by name. */
-    floor?: string;
-}
-
-const TIME = "/usr/bin/time";
 const NAMESPACE = `pinned-bench-${process.pid}`;
 const KUBECONFIG = path.join(cacheDir(), "kubeconfig");
-
-function measure(rows: Row[], step: string, cwd: string, command: string[], env: Record<string, string>, floor?: string): Row {
-    const stats = path.join(os.tmpdir(), `pinned-bench-${process.pid}.time`);
-    const timed = fs.existsSync(TIME) ? [TIME, "-f", "%e %M", "-o", stats, ...command] : command;
-    const started = process.hrtime.bigint();
-    const r = spawnSync(timed[0], timed.slice(1), { cwd, env, encoding: "utf8", timeout: 30 * 60 * 1000 });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const [, rssKiB] = fs.existsSync(stats) ? fs.readFileSync(stats, "utf8").trim().split("\n").pop()!.split(" ") : [];
-    fs.rmSync(stats, { force: true });
-    const row = { step, seconds, maxRssMiB: rssKiB ? Number(rssKiB) / 1024 : undefined, exit: r.status ?? -1, floor };
-    rows.push(row);
-    process.stderr.write(`${step}: ${seconds.toFixed(1)}s (exit ${row.exit})\n`);
-    return row;
-}
-
-/** Prints the table and the machine it was measured on, with the time. */
-function printTable(rows: Row[]): void {
-    process.stdout.write(`${table(rows)}\n`);
-    process.stdout.write(
-        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
-    );
-}
-
-function table(rows: Row[]): string {
-    const ratio = (r: Row) => {
-        const floor = r.floor ? rows.find((f) => f.step === r.floor) : undefined;
-        return floor ? `${(r.seconds / floor.seconds).toFixed(2)}× ${r.floor}` : "";
-    };
-    const cells = [
-        ["STEP", "SECONDS", "MAX RSS MiB", "EXIT", "RATIO TO FLOOR"],
-        ...rows.map((r) => [r.step, r.seconds.toFixed(1), r.maxRssMiB?.toFixed(0) ?? "-", String(r.exit), ratio(r)]),
-    ];
-    const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-    return cells
-        .map((c) =>
-            c
-                .map((v, i) => (i === 0 || i === c.length - 1 ? v.padEnd(widths[i]) : v.padStart(widths[i])))
-                .join("  ")
-                .trimEnd(),
-        )
-        .join("\n");
-}
 
 /** Makes `extra` generated releases' stack files (older than every real one, each a copy of `template`'s record) and no more. */
 function setExtraRecords(dir: string, template: string, extra: number): void {
@@ -89,16 +40,6 @@ function setExtraRecords(dir: string, template: string, extra: number): void {
     }
 }
 const MAX_EXTRA_RECORDS = 48;
-
-/** The run of median time among runs of one step. */
-function medianRun(runs: Row[]): Row {
-    return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
-}
-
-/** The median run of each step, in the order the steps first ran. */
-function medians(samples: Row[]): Row[] {
-    return [...new Set(samples.map((r) => r.step))].map((step) => medianRun(samples.filter((r) => r.step === step)));
-}
 
 async function main(): Promise<void> {
     const rows: Row[] = [];
@@ -252,9 +193,7 @@ async function main(): Promise<void> {
     process.stdout.write(
         `\nSpread over 2, 10 and 50 releases (slowest over fastest): ${["releases", "status", "rollback --to", "up: live release again"].map(spread).join("; ")}\n`,
     );
-    process.stdout.write(
-        `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`,
-    );
+    process.stdout.write(`${machineLine()}\n`);
 }
 
 /**
@@ -395,7 +334,8 @@ async function driftMain(): Promise<void> {
     printTable(rows);
 }
 
-(process.argv[2] === "state" ? stateMain() : process.argv[2] === "drift" ? driftMain() : main()).catch((err) => {
+const [mode, rev] = process.argv.slice(2);
+(mode === "state" ? stateMain() : mode === "drift" ? driftMain() : mode === "compare" ? compareMain(rev) : main()).catch((err) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
 });

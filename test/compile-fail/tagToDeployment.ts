@@ -2,16 +2,13 @@
 // error on exactly the lines marked "expect-error" and on no other line.
 import * as pulumi from "@pulumi/pulumi";
 import { parseImageDigest } from "../../core/imageDigest";
+import { resolveSettings } from "../../core/settings";
 import { PinnedDeployment } from "../../components/pinnedDeployment";
 
 const common = {
     release: "2026-11-27-001",
     commit: "532aa0fe568c79c59e5cececc18732b2a3cf8995",
-    appName: "pinned-app",
-    port: 8080,
-    replicas: 1,
-    resources: { cpuRequest: "50m", cpuLimit: "500m", memoryRequest: "64Mi", memoryLimit: "128Mi" },
-    progressDeadlineSeconds: 120,
+    settings: resolveSettings({}, {}, "/p"),
 };
 
 // A movable tag: refused at compile time.

@@ -6,7 +6,13 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parseImageDigest } from "../../core/imageDigest";
 import { RecipePolicyError } from "../../core/errors";
-import { ANNOTATIONS, PinnedDeployment, PinnedDeploymentArgs, REVISION_HISTORY_LIMIT } from "../../components/pinnedDeployment";
+import {
+    ANNOTATIONS,
+    DeploymentSettings,
+    PinnedDeployment,
+    PinnedDeploymentArgs,
+    REVISION_HISTORY_LIMIT,
+} from "../../components/pinnedDeployment";
 import { Release } from "../../components/release";
 import { ReleaseImage } from "../../components/releaseImage";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
@@ -16,15 +22,8 @@ import { ofType, promiseOf, registered, setImageDigest, settle, useMocks } from 
 import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
 
 const COMMIT = "532aa0fe568c79c59e5cececc18732b2a3cf8995";
-/** The Deployment's name, port, replicas, sizes and deadline, as the settings resolver's defaults give them. */
+/** Every setting as the resolver's defaults give it: the components take them as they are. */
 const DEFAULT_SETTINGS = resolveSettings({}, {}, "/p");
-const WHERE = {
-    appName: DEFAULT_SETTINGS.appName,
-    port: DEFAULT_SETTINGS.port,
-    replicas: DEFAULT_SETTINGS.replicas,
-    resources: DEFAULT_SETTINGS.resources,
-    progressDeadlineSeconds: DEFAULT_SETTINGS.progressDeadlineSeconds,
-};
 const PULL = { server: "127.0.0.1:5000", username: "pinned", password: "s3cret" };
 const DIGEST = parseImageDigest(`127.0.0.1:5000/pinned/app@sha256:${"cd".repeat(32)}`);
 
@@ -145,14 +144,20 @@ describe("ReleaseImage (mocks)", () => {
 
 describe("PinnedDeployment (mocks)", () => {
     beforeEach(() => useMocks("2026-11-27-001"));
-    const deployment = (extra: Partial<PinnedDeploymentArgs> = {}) =>
-        new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE, ...extra });
+    const deployment = (extra: Partial<PinnedDeploymentArgs> = {}, settings: Partial<DeploymentSettings> = {}) =>
+        new PinnedDeployment("app", {
+            image: DIGEST,
+            release: "2026-11-27-001",
+            commit: COMMIT,
+            settings: { ...DEFAULT_SETTINGS, ...settings },
+            ...extra,
+        });
     /** The pod spec of the Deployment the mock engine saw. */
     const podSpec = () =>
         (ofType("kubernetes:apps/v1:Deployment")[0].inputs.spec as { template: { spec: Record<string, unknown> } }).template.spec;
 
     it("runs exactly the image digest, with release and commit recorded", async () => {
-        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE });
+        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, settings: DEFAULT_SETTINGS });
         assert.strictEqual(await promiseOf(d.image), DIGEST);
         await promiseOf(d.deployment.id);
         await promiseOf(d.service.id);
@@ -181,7 +186,7 @@ describe("PinnedDeployment (mocks)", () => {
     });
 
     it("passes the restricted Pod Security profile, sized, probed, rolling with no unavailable pod", async () => {
-        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE });
+        const d = new PinnedDeployment("app", { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, settings: DEFAULT_SETTINGS });
         await promiseOf(d.deployment.id);
         const [dep] = ofType("kubernetes:apps/v1:Deployment");
         type Spec = {
@@ -230,7 +235,7 @@ describe("PinnedDeployment (mocks)", () => {
     });
 
     it("writes no Secret when rendering manifests to files, and still names the pull secret", async () => {
-        await promiseOf(deployment({ pullCredentials: PULL, rendering: true }).deployment.id);
+        await promiseOf(deployment({ pullCredentials: PULL }, { renderYamlTo: "/p/rendered" }).deployment.id);
         assert.strictEqual(ofType("kubernetes:core/v1:Secret").length, 0);
         assert.deepStrictEqual(podSpec().imagePullSecrets, [{ name: "pinned-app-registry" }]);
     });
@@ -240,7 +245,7 @@ describe("PinnedDeployment (mocks)", () => {
         const seen: Array<{ type: string; retainOnDelete?: boolean }> = [];
         const d = new PinnedDeployment(
             "app",
-            { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, ...WHERE },
+            { image: DIGEST, release: "2026-11-27-001", commit: COMMIT, settings: DEFAULT_SETTINGS },
             { transformations: [(a) => void seen.push({ type: a.type, retainOnDelete: a.opts.retainOnDelete })] },
         );
         await promiseOf(d.image);
@@ -261,9 +266,7 @@ describe("Release (mocks)", () => {
         release: "2026-11-27-001",
         commit: COMMIT,
         commitTime: "2026-11-27T10:00:00.000Z",
-        appDir: dir,
-        registry: { server: "127.0.0.1:5000", repository: "pinned/app" },
-        ...WHERE,
+        settings: { ...DEFAULT_SETTINGS, appDir: dir, registry: "127.0.0.1:5000" },
     });
 
     it("deploys the image component's digest output, exactly", async () => {

@@ -11,6 +11,7 @@ import { bindPassword } from "../../core/registryLogin";
 import { makeTempRepo, STRICT_DOCKERFILE, TempRepo } from "../support/tempRepo";
 import { ofType, promiseOf, registered, useMocks } from "./mocks";
 import { IMAGE_BUILD_TYPE } from "../../components/releaseImage";
+import { DeploymentSettings } from "../../components/pinnedDeployment";
 
 // Loaded after the mocks, as the Pulumi testing guide asks.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -255,6 +256,39 @@ describe("program (mocks)", function () {
         }
     });
 
+    it("every Deployment setting in the stack reaches the manifests the program registers", async () => {
+        const reg = await fakeRegistry([`sha256:${HEX}`]);
+        try {
+            // A cluster release with a pull login, so each row's value is all that differs.
+            const stack = (values: Record<string, string>) =>
+                config({
+                    "pinned:imageDigest": `${reg.host}/pinned/app@sha256:${HEX}`,
+                    "pinned:registry": reg.host,
+                    "pinned:registryUser": "pinned",
+                    "pinned:registryPassword": bindPassword(reg.host, "pw"),
+                    "pinned:registryPullUser": "puller",
+                    "pinned:registryPullPassword": bindPassword(reg.host, "pull-pw"),
+                    "pinned:renderYamlTo": "",
+                    ...values,
+                });
+            const rows = Object.entries(settingRows(repo.dir));
+            useMocks(R, stack({}));
+            await outputsOf(await program());
+            const defaults = manifests();
+            for (const [key, row] of rows) {
+                assert.notDeepStrictEqual(row.shown(defaults), row.expected, `${key}: the row's value is not the default`);
+            }
+            useMocks(R, stack(Object.assign({}, ...rows.map(([, row]) => row.stack))));
+            await outputsOf(await program());
+            const set = manifests();
+            for (const [key, row] of rows) {
+                assert.deepStrictEqual(row.shown(set), row.expected, `${key} reached the manifests`);
+            }
+        } finally {
+            reg.close();
+        }
+    });
+
     it("a recorded digest missing from the registry stops the run before any resource", async () => {
         const reg = await fakeRegistry([]);
         try {
@@ -454,3 +488,73 @@ describe("program (mocks)", function () {
         await assert.rejects(program(), /"dev" is not a release name/);
     });
 });
+
+/** The Deployment's, Service's and pull Secrets' inputs, and where the provider renders to, as the mock engine saw them. */
+interface Manifests {
+    readonly deployment: {
+        metadata: { name: string; namespace: string; annotations: Record<string, string> };
+        spec: {
+            replicas: number;
+            progressDeadlineSeconds: number;
+            template: { spec: { containers: Array<{ ports: Array<{ containerPort: number }>; resources: unknown }> } };
+        };
+    };
+    readonly service: { metadata: { name: string; namespace: string } };
+    readonly secrets: number;
+    readonly renderedTo: unknown;
+}
+
+function manifests(): Manifests {
+    const [deployment] = ofType("kubernetes:apps/v1:Deployment");
+    const [service] = ofType("kubernetes:core/v1:Service");
+    return {
+        deployment: deployment.inputs as unknown as Manifests["deployment"],
+        service: service.inputs as unknown as Manifests["service"],
+        secrets: ofType("kubernetes:core/v1:Secret").length,
+        renderedTo: ofType("pulumi:providers:kubernetes")[0].inputs.renderYamlToDirectory,
+    };
+}
+
+/**
+ * For each setting the Deployment takes, stack values other than its
+ * defaults and what the manifests show with them. The type asks for a row
+ * for every key of DeploymentSettings, so a setting added there does not
+ * compile until it has one.
+ */
+function settingRows(project: string): {
+    readonly [K in keyof DeploymentSettings]-?: { stack: Record<string, string>; shown(m: Manifests): unknown; expected: unknown };
+} {
+    const container = (m: Manifests) => m.deployment.spec.template.spec.containers[0];
+    return {
+        appName: {
+            stack: { "pinned:name": "shop" },
+            shown: (m) => [m.deployment.metadata.name, m.service.metadata.name],
+            expected: ["shop", "shop"],
+        },
+        namespace: {
+            stack: { "pinned:namespace": "team-a" },
+            shown: (m) => [m.deployment.metadata.namespace, m.service.metadata.namespace],
+            expected: ["team-a", "team-a"],
+        },
+        port: { stack: { "pinned:port": "9000" }, shown: (m) => container(m).ports[0].containerPort, expected: 9000 },
+        replicas: { stack: { "pinned:replicas": "3" }, shown: (m) => m.deployment.spec.replicas, expected: 3 },
+        resources: {
+            stack: { "pinned:cpuRequest": "100m", "pinned:cpuLimit": "1", "pinned:memoryRequest": "32Mi", "pinned:memoryLimit": "256Mi" },
+            shown: (m) => container(m).resources,
+            expected: { requests: { cpu: "100m", memory: "32Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+        },
+        progressDeadlineSeconds: {
+            stack: { "pinned:progressDeadlineSeconds": "300" },
+            shown: (m) => [m.deployment.spec.progressDeadlineSeconds, m.deployment.metadata.annotations["pulumi.com/timeoutSeconds"]],
+            expected: [300, "330"],
+        },
+        // The provider renders; the release gives the cluster no pull login
+        // then, so no pull Secret (components.test.ts: the Deployment writes
+        // none when rendering, even given one).
+        renderYamlTo: {
+            stack: { "pinned:renderYamlTo": `${project}/rendered` },
+            shown: (m) => [m.renderedTo, m.secrets],
+            expected: [`${project}/rendered`, 0],
+        },
+    };
+}

@@ -50,10 +50,20 @@ export class ReleaseProject {
         this.git = simpleGit({ baseDir: dir });
     }
 
-    static async create(env: LocalEnv, repository: string, opts: { render?: boolean; namespace?: string } = {}): Promise<ReleaseProject> {
+    /**
+     * `source`: the tree the copy is made of (default: this one); the
+     * benchmark's comparison passes an earlier commit's files. An entry it
+     * lacks is left out.
+     */
+    static async create(
+        env: LocalEnv,
+        repository: string,
+        opts: { render?: boolean; namespace?: string; source?: string } = {},
+    ): Promise<ReleaseProject> {
         const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-e2e-")));
-        for (const entry of PROJECT_FILES) {
-            fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
+        const source = opts.source ?? PROJECT_DIR;
+        for (const entry of PROJECT_FILES.filter((e) => fs.existsSync(path.join(source, e)))) {
+            fs.cpSync(path.join(source, entry), path.join(dir, entry), { recursive: true });
         }
         fs.mkdirSync(path.join(dir, "stacks"));
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
