@@ -29,6 +29,7 @@ const RUNNERS_WITHOUT_CONTEXT = [
     "release/cluster/live.ts",
     "release/cluster/rollout.ts",
     "release/engine/preview.ts",
+    "release/engine/pulumiCli.ts",
     "release/engine/workspace.ts",
     "release/workflow/declaredState.ts",
 ];

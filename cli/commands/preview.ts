@@ -113,7 +113,7 @@ async function planPreview(requested: string | undefined, progress: Progress): P
         image = await previewImage(ctx, source, release, record, releaseRecipe(ctx, record).findings, progress);
     }
     const { namespace, name } = deploymentLocation(record, ctx.projectDir);
-    const before = await withBase(readBefore(release, record), image, () => releaseRegistry(ctx, release, record));
+    const before = await withBase(await readBefore(release, record), image, () => releaseRegistry(ctx, release, record));
     // An unreleased commit is previewed as the release it would become next.
     const stack = release ?? nextReleaseName(await allTags(source.root));
     const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
@@ -122,7 +122,7 @@ async function planPreview(requested: string | undefined, progress: Progress): P
     }
     const step = progress.start(`previewing stack ${stack} with the engine`);
     try {
-        const engine = previewStack({
+        const engine = await previewStack({
             stack,
             commit,
             digest: image.digest,
@@ -263,11 +263,11 @@ type RegistryOf = () => ReturnType<typeof releaseRegistry>;
  * one (a pull request's CI job, usually) the newest release whose stack
  * file records a digest, since that is what the last `pinned up` deployed.
  */
-function readBefore(release: string | undefined, record: ReleaseRecord | undefined): PreviewBefore {
+async function readBefore(release: string | undefined, record: ReleaseRecord | undefined): Promise<PreviewBefore> {
     let why: string;
     try {
         // Where this release goes (its stack file), or where the releases go.
-        const live = readLive({ record, renderWithoutCluster: true });
+        const live = await readLive({ record, renderWithoutCluster: true });
         if (live.target.kind === "cluster") {
             return live.deployment
                 ? {

@@ -53,7 +53,7 @@ export async function registryPasswordCommand(args: string[]): Promise<number> {
             );
         }
         // Through stdin to the engine too: never on a command line.
-        setSecretConfig(await projectWorkspace(), release, key, bindPassword(registry, password));
+        await setSecretConfig(await projectWorkspace(), release, key, bindPassword(registry, password));
         process.stdout.write(`${key} of release ${release} is set, bound to registry ${registry}\n`);
         return 0;
     } catch (err) {

@@ -151,7 +151,7 @@ export async function releasesCommand(args: string[]): Promise<number> {
         const rows = releaseRows(
             records,
             lastUpdates,
-            readLive({ renderWithoutCluster: true }).deployment,
+            (await readLive({ renderWithoutCluster: true })).deployment,
             (release, digest) => lastVerified(release, digest, PROJECT_DIR),
             signed,
         );

@@ -98,7 +98,7 @@ export async function rollbackCommand(args: string[]): Promise<number> {
         // without --to, where the releases go (the newest stack file).
         const ctx = createContext(PROJECT_DIR, process.env, { cluster: true });
         const records = listReleaseRecords(ctx.projectDir);
-        const { target, namespace, name, deployment: live } = readLive({ record: records.find((r) => r.release === parsed.to) });
+        const { target, namespace, name, deployment: live } = await readLive({ record: records.find((r) => r.release === parsed.to) });
         if (target.kind !== "cluster") {
             throw new PinnedError(
                 `no cluster is configured (${target.source}), so nothing is live to roll back.`,
@@ -122,7 +122,7 @@ export async function rollbackCommand(args: string[]): Promise<number> {
             { release, record, commit: record.commit, command: `pinned rollback --to ${release}` },
             progress,
         );
-        verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
+        await verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
         progress.note(`rolled back to ${release}; live: ${digest}`);
         return 0;
     } catch (err) {
@@ -138,16 +138,16 @@ export async function rollbackCommand(args: string[]): Promise<number> {
  * the rollout is already complete (rolloutState judges it as `kubectl
  * rollout status` does); otherwise `rollout status` waits for it first.
  */
-function verifyRollout(
+async function verifyRollout(
     kubeconfig: string | undefined,
     namespace: string,
     name: string,
     release: string,
     digest: string,
     progress: Progress,
-): void {
+): Promise<void> {
     const step = progress.start(`checking the rollout of ${namespace}/${name}`);
-    const first = readLiveDeployment(kubeconfig, namespace, name);
+    const first = await readLiveDeployment(kubeconfig, namespace, name);
     if (first?.rollout.kind === "complete" && first.image === digest && first.release === release) {
         step.done("live runs the recorded digest");
         return;
@@ -169,7 +169,7 @@ function verifyRollout(
             `look at the pods (kubectl describe deployment/${name} -n ${namespace}); the stack records ${digest}.`,
         );
     }
-    const live = readLiveDeployment(kubeconfig, namespace, name);
+    const live = await readLiveDeployment(kubeconfig, namespace, name);
     if (live?.image !== digest || live.release !== release) {
         step.fail();
         throw new PinnedError(

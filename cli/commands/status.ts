@@ -26,7 +26,7 @@ export async function statusCommand(args: string[]): Promise<number> {
         return 2;
     }
     try {
-        const { target, namespace, name, deployment: live } = readLive({ renderWithoutCluster: true });
+        const { target, namespace, name, deployment: live } = await readLive({ renderWithoutCluster: true });
         if (target.kind !== "cluster") {
             process.stdout.write(`no cluster to read (${target.source}): nothing is live.\n`);
             return 4;
@@ -46,7 +46,7 @@ export async function statusCommand(args: string[]): Promise<number> {
             ? await signatureOf(live.image, credentialsFor(registry), signingTools(process.env), process.env)
             : { signed: false, said: "not checked (no registry configured)" };
         const signed = `  ${paint(process.stdout, signature.signed ? "green" : "yellow", signature.said)}\n`;
-        const template = templateDrift(live);
+        const template = await templateDrift(live);
         const imageDrifts = record?.imageDigest !== live.image;
         if (!imageDrifts && typeof template !== "string" && template.length === 0) {
             process.stdout.write(
@@ -87,10 +87,10 @@ export async function statusCommand(args: string[]): Promise<number> {
  * that cannot be told (no release annotation, no readable state): said on
  * one line, and the image comparison stands alone.
  */
-function templateDrift(live: LiveDeployment): Difference[] | string {
+async function templateDrift(live: LiveDeployment): Promise<Difference[] | string> {
     if (!live.release) {
         return "the Deployment names no release (no pinned/release annotation)";
     }
-    const declared = declaredDeployment(live.release);
+    const declared = await declaredDeployment(live.release);
     return typeof declared === "string" ? declared : deploymentDrift(declared, live.object, live.release);
 }

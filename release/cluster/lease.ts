@@ -134,7 +134,7 @@ async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<
     const where = `lease ${opts.namespace}/${name}`;
     const duration = opts.durationSeconds;
     const identity = holderToken();
-    const run = (args: string[], what: string, input?: string) => kubectl(opts.kubeconfig, args, `${what} ${where}`, input);
+    const run = (args: string[], what: string, input?: string) => kubectl(opts.kubeconfig, args, `${what} ${where}`, { input });
     const body = (acquired: number, resourceVersion?: string) =>
         JSON.stringify({
             apiVersion: "coordination.k8s.io/v1",

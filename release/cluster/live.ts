@@ -1,12 +1,11 @@
 import { cacheDir } from "../../core/localCache";
 import { PROJECT_DIR } from "../project/projectDir";
-import { spawnSync } from "child_process";
 import { PinnedError } from "../../core/errors";
 import { isReleaseName } from "../../core/git/releaseName";
 import { ANNOTATIONS } from "../../core/annotations";
 import { deploymentLocation, newestRelease, ReleaseRecord } from "../project/stackFile";
 import { chooseTarget, DeployTarget } from "./target";
-import { CHILD_VARS, childEnv } from "../../core/childEnv";
+import { kubectl } from "./kubectl";
 
 /** What the cluster says runs. */
 export interface LiveDeployment {
@@ -63,26 +62,12 @@ export function rolloutState(d: DeploymentStatusView): RolloutState {
 }
 
 /** Reads the live Deployment with kubectl; undefined when it does not exist. */
-export function readLiveDeployment(kubeconfig: string | undefined, namespace: string, name: string): LiveDeployment | undefined {
-    const args = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "get", "deployment", name, "-n", namespace, "-o", "json"];
-    // An API server that accepts and never answers must not hold the deploy lock forever.
-    const r = spawnSync("kubectl", [...args, "--request-timeout=30s"], {
-        encoding: "utf8",
-        env: childEnv(CHILD_VARS.kubectl, {}, process.env),
-        timeout: 40_000,
-    });
-    if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
-        throw new PinnedError(
-            `the API server did not answer within 30 s while reading deployment ${namespace}/${name}.`,
-            "check the cluster (pinned env status, kubectl get --raw /readyz); nothing was changed.",
-        );
-    }
-    if (r.error) {
-        throw new PinnedError(
-            "kubectl is not on PATH, so the live Deployment cannot be read.",
-            "install kubectl (apt-get install kubectl) and try again.",
-        );
-    }
+export async function readLiveDeployment(
+    kubeconfig: string | undefined,
+    namespace: string,
+    name: string,
+): Promise<LiveDeployment | undefined> {
+    const r = await kubectl(kubeconfig, ["get", "deployment", name, "-n", namespace, "-o", "json"], `read deployment ${namespace}/${name}`);
     if (r.status !== 0) {
         if (/NotFound/.test(r.stderr)) {
             return undefined;
@@ -125,7 +110,7 @@ export interface LiveView {
  * to say without a cluster (status, releases, preview), no cluster reads as
  * nothing live; else it is an error (target.ts).
  */
-export function readLive(opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {}): LiveView {
+export async function readLive(opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {}): Promise<LiveView> {
     const record = opts.record ?? newestRelease(PROJECT_DIR);
     const target = chooseTarget(
         { projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) },
@@ -134,6 +119,6 @@ export function readLive(opts: { record?: ReleaseRecord; renderWithoutCluster?: 
         opts,
     );
     const { namespace, name } = deploymentLocation(record, PROJECT_DIR);
-    const deployment = target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
+    const deployment = target.kind === "cluster" ? await readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
     return { target, namespace, name, deployment };
 }

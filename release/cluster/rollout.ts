@@ -1,6 +1,5 @@
-import { spawnSync } from "child_process";
 import { LiveDeployment } from "./live";
-import { CHILD_VARS, childEnv } from "../../core/childEnv";
+import { kubectl, KubectlResult } from "./kubectl";
 
 /**
  * Why a release's pods did not become ready, as the kubelet reported it:
@@ -104,21 +103,29 @@ export const LOG_TAIL_LINES = 10;
  * `app.kubernetes.io/version` label) and says why they are not ready.
  * Never throws: a diagnosis that cannot be read is an empty one.
  */
-export function diagnoseRollout(kubeconfig: string | undefined, namespace: string, appName: string, release: string): RolloutDiagnosis {
-    const kc = (args: string[]) => {
-        const r = spawnSync("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), "-n", namespace, ...args], {
-            encoding: "utf8",
-            env: childEnv(CHILD_VARS.kubectl, {}, process.env),
-            timeout: 20_000,
-        });
-        return r.status === 0 ? r.stdout : undefined;
+export async function diagnoseRollout(
+    kubeconfig: string | undefined,
+    namespace: string,
+    appName: string,
+    release: string,
+): Promise<RolloutDiagnosis> {
+    const kc = async (args: string[], what: string): Promise<string | undefined> => {
+        try {
+            const r = await kubectl(kubeconfig, ["-n", namespace, ...args], what);
+            return r.status === 0 ? r.stdout : undefined;
+        } catch {
+            return undefined;
+        }
     };
     const selector = `app.kubernetes.io/name=${appName},app.kubernetes.io/version=${release}`;
-    const pods = parseItems<PodView>(kc(["get", "pods", "-l", selector, "-o", "json"]));
+    const pods = parseItems<PodView>(await kc(["get", "pods", "-l", selector, "-o", "json"], `read the pods of release ${release}`));
     const failures = [];
     for (const pod of pods) {
         const events = parseItems<EventView>(
-            kc(["get", "events", "--field-selector", `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name}`, "-o", "json"]),
+            await kc(
+                ["get", "events", "--field-selector", `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name}`, "-o", "json"],
+                `read the events of pod ${pod.metadata.name}`,
+            ),
         );
         const failure = podFailure(pod, events);
         if (!failure) {
@@ -126,14 +133,17 @@ export function diagnoseRollout(kubeconfig: string | undefined, namespace: strin
         }
         const log =
             failure.hasLog && failure.container
-                ? kc([
-                      "logs",
-                      pod.metadata.name,
-                      "-c",
-                      failure.container,
-                      `--tail=${LOG_TAIL_LINES}`,
-                      ...(failure.restarted ? ["--previous"] : []),
-                  ])
+                ? await kc(
+                      [
+                          "logs",
+                          pod.metadata.name,
+                          "-c",
+                          failure.container,
+                          `--tail=${LOG_TAIL_LINES}`,
+                          ...(failure.restarted ? ["--previous"] : []),
+                      ],
+                      `read the log of pod ${pod.metadata.name}`,
+                  )
                 : undefined;
         failures.push({ ...failure, logTail: (log ?? "").split("\n").filter((l) => l.trim() !== "") });
     }
@@ -171,17 +181,18 @@ function parseItems<T>(json: string | undefined): T[] {
  * (the Kubernetes provider's) normally covers this; under load it was seen
  * to report a Deployment that a new release stack took over as rolled out
  * at once while the new pods crashed (test/e2e/realNode.test.ts), and a
- * release is only live once this says so. Polls once a second without
- * blocking the event loop for long, so the Lease is renewed meanwhile.
+ * release is only live once this says so. Polls once a second; a read
+ * does not block the event loop (kubectl.ts), so the Lease is renewed
+ * meanwhile.
  */
 export async function confirmRollout(
-    read: () => LiveDeployment | undefined,
+    read: () => Promise<LiveDeployment | undefined>,
     digest: string,
     timeoutSeconds: number,
 ): Promise<string | undefined> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
-        const live = read();
+        const live = await read();
         if (!live) {
             return "the Deployment is gone";
         }
@@ -199,4 +210,21 @@ export async function confirmRollout(
         }
         await new Promise((r) => setTimeout(r, 1000));
     }
+}
+
+/** Seconds `kubectl rollout status` may wait for a rollout that `pinned rollback` started. */
+export const ROLLOUT_STATUS_WAIT_S = 300;
+
+/**
+ * `kubectl rollout status` of a Deployment: waits, as a person would, until
+ * its rollout is complete (exit 0), failed or still under way after
+ * ROLLOUT_STATUS_WAIT_S (exit 1, the reason on stderr).
+ */
+export function waitForRollout(kubeconfig: string | undefined, namespace: string, name: string): Promise<KubectlResult> {
+    return kubectl(
+        kubeconfig,
+        ["rollout", "status", `deployment/${name}`, "-n", namespace],
+        `wait for the rollout of ${namespace}/${name}`,
+        { wait: ROLLOUT_STATUS_WAIT_S },
+    );
 }

@@ -1,18 +1,16 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PinnedError } from "../../core/errors";
 import { bindPassword } from "../../core/registryLogin";
 import { EngineDiff, parseEngineDiff } from "./diff";
-import { pulumiBinary } from "./workspace";
+import { pulumiCli } from "./pulumiCli";
 import { engineEnv } from "./environment";
 import { cacheDir, defaultRegistry } from "../project/localEnvironment";
 import { PROJECT_DIR } from "../project/projectDir";
 import { makeTemporaryDir, removeTemporaryDir } from "../project/temporaryDirs";
 import { stackFilePath } from "../project/stackFile";
 import { DeployTarget, targetEnv } from "../cluster/target";
-import { CHILD_VARS, childEnv } from "../../core/childEnv";
 
 /** What the preview asks the engine about. */
 export interface EnginePreviewRequest {
@@ -60,7 +58,7 @@ const PREVIEW_TIMEOUT_S = 300;
  * the commit and the digest set, so the program deploys exactly the image
  * built for it and builds nothing.
  */
-export function previewStack(req: EnginePreviewRequest): EnginePreview {
+export async function previewStack(req: EnginePreviewRequest): Promise<EnginePreview> {
     // Holds the stack's state (secrets encrypted): removed on every path,
     // an interrupt included (removingTemporaryDirsOnSignal).
     const tmp = makeTemporaryDir("pinned-preview-");
@@ -73,21 +71,22 @@ export function previewStack(req: EnginePreviewRequest): EnginePreview {
         const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`, PINNED_PROJECT_MIRROR: PROJECT_DIR };
         fs.mkdirSync(path.join(tmp, "state"));
 
-        const source = req.stateFrom.find((s) => stackExists(s, realEnv));
+        const stacks = await stackNames(realEnv);
+        const source = req.stateFrom.find((s) => stacks.has(s));
         const ownFile = stackFilePath(req.stack, PROJECT_DIR);
         if (fs.existsSync(ownFile)) {
             // Its encryption salt comes along, so its secrets still decrypt.
             fs.copyFileSync(ownFile, path.join(project, "stacks", path.basename(ownFile)));
         }
-        pulumi(["stack", "init", req.stack, "--non-interactive"], project, tempEnv);
-        configure(req, project, tempEnv);
+        await pulumi(["stack", "init", req.stack, "--non-interactive"], project, tempEnv);
+        await configure(req, project, tempEnv);
         let renderedTo: string | undefined;
         if (source) {
-            const state = pulumi(["stack", "export", "--show-secrets", "--stack", source], PROJECT_DIR, realEnv).stdout;
+            const state = (await pulumi(["stack", "export", "--show-secrets", "--stack", source], PROJECT_DIR, realEnv)).stdout;
             const seed = path.join(tmp, "seed.json");
             fs.writeFileSync(seed, renameStack(state, source, req.stack, secretsProviderOf(project, req.stack)), { mode: 0o600 });
             try {
-                pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
+                await pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
             } finally {
                 // The export holds the secrets in plain text: gone once imported.
                 fs.rmSync(seed, { force: true });
@@ -103,22 +102,13 @@ export function previewStack(req: EnginePreviewRequest): EnginePreview {
                 : targetEnv(req.target);
         // A rendering provider has no cluster to refresh from (see renderCommand.ts).
         const refresh = req.target.kind === "render" ? ["--refresh=false"] : [];
-        const run = spawnSync(pulumiBinary(), ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
+        // A preview changes nothing, so a cluster that stops answering just ends it.
+        const run = await pulumiCli(["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
             cwd: project,
-            encoding: "utf8",
-            env: childEnv(CHILD_VARS.engine, { ...tempEnv, ...renderEnv }, process.env),
-            maxBuffer: 64 * 1024 * 1024,
-            // A preview changes nothing, so a cluster that stops answering just ends it.
-            timeout: PREVIEW_TIMEOUT_S * 1000,
-            killSignal: "SIGKILL",
+            env: { ...tempEnv, ...renderEnv },
+            what: `preview stack ${req.stack}`,
+            wait: PREVIEW_TIMEOUT_S,
         });
-        if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
-            throw new PinnedError(
-                `pulumi preview of stack ${req.stack} did not finish within ${PREVIEW_TIMEOUT_S} s; something it reads ` +
-                    "(the cluster, when it refreshes) is not answering. Nothing was changed.",
-                "check the cluster (pinned env status, kubectl get --raw /readyz) and run the preview again.",
-            );
-        }
         let diff: EngineDiff;
         try {
             diff = parseEngineDiff(run.stdout);
@@ -156,7 +146,7 @@ function makeProject(dir: string): void {
 }
 
 /** The release's commit and image, and the registry it was pushed to if the file names none. */
-function configure(req: EnginePreviewRequest, project: string, env: Record<string, string>): void {
+async function configure(req: EnginePreviewRequest, project: string, env: Record<string, string>): Promise<void> {
     const file = path.join(project, "stacks", `Pulumi.${req.stack}.yaml`);
     const current = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ??
         {}) as Record<string, unknown>;
@@ -167,21 +157,21 @@ function configure(req: EnginePreviewRequest, project: string, env: Record<strin
             env,
             secret ? value : undefined,
         );
-    set("pinned:commit", req.commit);
-    set("pinned:imageDigest", req.digest);
+    await set("pinned:commit", req.commit);
+    await set("pinned:imageDigest", req.digest);
     if (req.repository) {
-        set("pinned:repository", req.repository);
+        await set("pinned:repository", req.repository);
     }
     const registry = defaultRegistry(process.env);
     if (current["pinned:registry"] === undefined && registry) {
-        set("pinned:registry", registry.server);
+        await set("pinned:registry", registry.server);
         if (registry.username) {
-            set("pinned:registryUser", registry.username);
+            await set("pinned:registryUser", registry.username);
         }
         if (registry.password) {
             // Read from stdin: a secret never goes on a command line. Bound
             // to its registry, as pinned up sets it (core/registryLogin).
-            set("pinned:registryPassword", bindPassword(registry.server, registry.password), true);
+            await set("pinned:registryPassword", bindPassword(registry.server, registry.password), true);
         }
     }
     const server = (current["pinned:registry"] as string | undefined) ?? registry?.server;
@@ -192,22 +182,18 @@ function configure(req: EnginePreviewRequest, project: string, env: Record<strin
         registry.pullUsername &&
         registry.pullPassword
     ) {
-        set("pinned:registryPullUser", registry.pullUsername);
-        set("pinned:registryPullPassword", bindPassword(registry.server, registry.pullPassword), true);
+        await set("pinned:registryPullUser", registry.pullUsername);
+        await set("pinned:registryPullPassword", bindPassword(registry.server, registry.pullPassword), true);
     }
 }
 
-/** Whether the real backend has this stack. */
-function stackExists(stack: string, env: Record<string, string>): boolean {
-    const r = spawnSync(pulumiBinary(), ["stack", "ls", "--json"], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        env: childEnv(CHILD_VARS.engine, env, process.env),
-    });
+/** The stacks the real backend has; none when it cannot list them. */
+async function stackNames(env: Record<string, string>): Promise<Set<string>> {
+    const r = await pulumiCli(["stack", "ls", "--json"], { cwd: PROJECT_DIR, env, what: "list the stacks" });
     if (r.status !== 0) {
-        return false;
+        return new Set();
     }
-    return (JSON.parse(r.stdout) as Array<{ name: string }>).some((s) => s.name === stack);
+    return new Set((JSON.parse(r.stdout) as Array<{ name: string }>).map((s) => s.name));
 }
 
 /**
@@ -249,14 +235,8 @@ function renderDirectoryOf(state: string): string | undefined {
     return typeof dir === "string" && dir !== "" ? dir : undefined;
 }
 
-function pulumi(args: string[], cwd: string, env: Record<string, string>, input?: string): { stdout: string } {
-    const r = spawnSync(pulumiBinary(), args, {
-        cwd,
-        encoding: "utf8",
-        env: childEnv(CHILD_VARS.engine, env, process.env),
-        input,
-        maxBuffer: 64 * 1024 * 1024,
-    });
+async function pulumi(args: string[], cwd: string, env: Record<string, string>, input?: string): Promise<{ stdout: string }> {
+    const r = await pulumiCli(args, { cwd, env, what: `prepare the preview (pulumi ${args.slice(0, 2).join(" ")})`, input });
     if (r.status !== 0) {
         throw new PinnedError(
             `pulumi ${args.slice(0, 2).join(" ")} failed while preparing the preview: ${tail(r.stderr || r.stdout)}`,

@@ -1,13 +1,12 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { engineEnv } from "./environment";
 import { projectEngineCommand } from "./version";
 import { cacheDir } from "../project/localEnvironment";
+import { projectPulumi, pulumiCli } from "./pulumiCli";
 import { PROJECT_DIR } from "../project/projectDir";
-import { CHILD_VARS, childEnv, passes } from "../../core/childEnv";
+import { CHILD_VARS, passes } from "../../core/childEnv";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */
 type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
@@ -72,26 +71,6 @@ const SETSID = "/usr/bin/setsid";
 /** util-linux's setpriv: here only to make the engine receive SIGKILL when pinned dies. */
 const SETPRIV = "/usr/bin/setpriv";
 
-/** `$CACHE/bin/pulumi` when `pinned env up` built it. */
-function projectPulumi(): string | undefined {
-    const file = path.join(cacheDir(process.env), "bin", "pulumi");
-    return fs.existsSync(file) ? file : undefined;
-}
-
-/** The pulumi binary `engineCommand` runs, for spawning it directly. */
-export function pulumiBinary(): string {
-    const found =
-        projectPulumi() ??
-        (process.env.PATH ?? "")
-            .split(path.delimiter)
-            .map((d) => path.join(d, "pulumi"))
-            .find((f) => f !== "pulumi" && fs.existsSync(f));
-    if (!found) {
-        throw new PinnedError("no pulumi CLI on PATH.", "run pinned env up (it builds one).");
-    }
-    return found;
-}
-
 /** A workspace on the project, with the engine's environment plus `extraEnv`. */
 export async function projectWorkspace(extraEnv: Record<string, string> = {}, opts: { render?: boolean } = {}): Promise<LocalWorkspace> {
     return LocalWorkspace.create({
@@ -106,17 +85,16 @@ export async function projectWorkspace(extraEnv: Record<string, string> = {}, op
  * Automation API's setConfig passes values as arguments, which any local
  * user can read in `ps` while the engine runs.
  */
-export function setSecretConfig(workspace: LocalWorkspace, stack: string, key: string, value: string): void {
-    const r = spawnSync(pulumiBinary(), ["config", "set", "--secret", "--stack", stack, key], {
+export async function setSecretConfig(workspace: LocalWorkspace, stack: string, key: string, value: string): Promise<void> {
+    const r = await pulumiCli(["config", "set", "--secret", "--stack", stack, key], {
         cwd: workspace.workDir,
-        encoding: "utf8",
-        env: childEnv(CHILD_VARS.engine, workspace.envVars, process.env),
+        env: workspace.envVars,
+        what: `set ${key} of stack ${stack}`,
         input: value,
-        timeout: 60_000,
     });
     if (r.status !== 0) {
         throw new PinnedError(
-            `pulumi config set --secret ${key} failed for stack ${stack}: ${(r.stderr || r.stdout || String(r.error ?? "")).trim()}`,
+            `pulumi config set --secret ${key} failed for stack ${stack}: ${(r.stderr || r.stdout).trim()}`,
             "check the passphrase (PULUMI_CONFIG_PASSPHRASE or the cache's passphrase file) and the backend, then try again.",
         );
     }

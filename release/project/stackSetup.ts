@@ -60,7 +60,7 @@ export async function configure(stack: Stack, commit: string, env: Env, read?: C
         if (password !== undefined && server !== undefined) {
             // Through stdin, never as an argument (see setSecretConfig).
             const bound = bindPassword(server, password);
-            setSecretConfig(stack.workspace as LocalWorkspace, stack.name, key, bound);
+            await setSecretConfig(stack.workspace as LocalWorkspace, stack.name, key, bound);
             values[key] = { value: bound, secret: true };
         }
     }

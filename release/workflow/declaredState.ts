@@ -1,7 +1,8 @@
 import { cacheDir } from "../../core/localCache";
-import { spawnSync } from "child_process";
+import { PinnedError } from "../../core/errors";
 import { checkpointText } from "../engine/backendFiles";
 import { engineEnv } from "../engine/environment";
+import { pulumiCli } from "../engine/pulumiCli";
 import { PROJECT_DIR } from "../project/projectDir";
 import { projectName } from "../project/stackFile";
 
@@ -32,22 +33,23 @@ export function declaredDeploymentIn(stateText: string): Record<string, unknown>
 }
 
 /** The declared Deployment of `release`'s stack, or why it cannot be read (one line). */
-export function declaredDeployment(release: string, projectDir = PROJECT_DIR): Record<string, unknown> | string {
+export async function declaredDeployment(release: string, projectDir = PROJECT_DIR): Promise<Record<string, unknown> | string> {
     const env = engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) });
-    const text = checkpointText(env.PULUMI_BACKEND_URL, projectName(projectDir), release) ?? exportedState(release, env, projectDir);
-    if (text === undefined) {
-        return `the state of stack ${release} could not be read`;
-    }
-    return declaredDeploymentIn(text);
+    const text =
+        checkpointText(env.PULUMI_BACKEND_URL, projectName(projectDir), release) ?? (await exportedState(release, env, projectDir));
+    return typeof text === "string" ? declaredDeploymentIn(text) : text.why;
 }
 
-function exportedState(release: string, env: Record<string, string>, projectDir: string): string | undefined {
-    const r = spawnSync("pulumi", ["stack", "export", "--stack", release, "--non-interactive"], {
-        cwd: projectDir,
-        env: { ...process.env, ...env },
-        encoding: "utf8",
-        timeout: 60_000,
-        maxBuffer: 64 * 1024 * 1024,
-    });
-    return r.status === 0 ? r.stdout : undefined;
+/** The stack's state through the engine, or why it cannot be read: the engine failed, or did not finish in time. */
+async function exportedState(release: string, env: Record<string, string>, projectDir: string): Promise<string | { why: string }> {
+    const what = `read the state of stack ${release}`;
+    try {
+        const r = await pulumiCli(["stack", "export", "--stack", release, "--non-interactive"], { cwd: projectDir, env, what });
+        return r.status === 0 ? r.stdout : { why: `the state of stack ${release} could not be read` };
+    } catch (err) {
+        if (err instanceof PinnedError) {
+            return { why: err.problem };
+        }
+        throw err;
+    }
 }

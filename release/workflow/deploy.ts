@@ -91,14 +91,14 @@ async function deployLocked(ctx: Context, req: DeployRequest, target: DeployTarg
         return inLease(async () => {
             // Read to know what to put back; a Deployment that does not exist
             // yet, or that kubectl cannot read, leaves nothing to put back.
-            const readLive = (): LiveDeployment | undefined | "unreadable" => {
+            const readLive = async (): Promise<LiveDeployment | undefined | "unreadable"> => {
                 try {
-                    return target.kind === "cluster" ? readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
+                    return target.kind === "cluster" ? await readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
                 } catch {
                     return "unreadable";
                 }
             };
-            const read = readLive();
+            const read = await readLive();
             const before = read === "unreadable" ? undefined : read;
             try {
                 return await updateRelease(ctx, req, target, progress, await opened, before);
@@ -109,7 +109,7 @@ async function deployLocked(ctx: Context, req: DeployRequest, target: DeployTarg
                 if (target.kind !== "cluster" || leaseLostSignal()?.aborted || !(interrupted() || err instanceof UpdateFailedError)) {
                     throw err;
                 }
-                const after = readLive();
+                const after = await readLive();
                 if (after === "unreadable" || !after || (after.image === before?.image && after.release === before?.release)) {
                     // Nothing to put back: say what is live, as far as the cluster tells.
                     const where = `${namespace}/${appName}`;
@@ -224,7 +224,7 @@ async function updateRelease(
         const inputs = target.kind === "cluster" ? inputsFingerprint(ctx, release, target, env) : undefined;
         // How the live Deployment differs from what its release declared: any
         // difference means the engine runs, after the additions are removed.
-        const drift = target.kind === "cluster" ? liveDrift(live) : undefined;
+        const drift = target.kind === "cluster" ? await liveDrift(live) : undefined;
         const differences = drift?.differences ?? [];
         if (record?.imageDigest) {
             await assertStillInRegistry(login.push, release, record.imageDigest, progress);

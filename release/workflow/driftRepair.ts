@@ -23,11 +23,11 @@ import { Steps } from "../steps";
  */
 
 /** How the live Deployment differs from what its release declared; undefined when that cannot be told. */
-export function liveDrift(live: LiveDeployment | undefined): { release: string; differences: Difference[] } | undefined {
+export async function liveDrift(live: LiveDeployment | undefined): Promise<{ release: string; differences: Difference[] } | undefined> {
     if (!live?.release || live.object === undefined) {
         return undefined;
     }
-    const declared = declaredDeployment(live.release);
+    const declared = await declaredDeployment(live.release);
     return typeof declared === "string"
         ? undefined
         : { release: live.release, differences: deploymentDrift(declared, live.object, live.release) };

@@ -6,9 +6,9 @@ const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const OTHER = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
 
 /** A Deployment read that answers `states` in turn, then the last one forever. */
-function reads(...states: Array<LiveDeployment | undefined>): () => LiveDeployment | undefined {
+function reads(...states: Array<LiveDeployment | undefined>): () => Promise<LiveDeployment | undefined> {
     let i = 0;
-    return () => states[Math.min(i++, states.length - 1)];
+    return async () => states[Math.min(i++, states.length - 1)];
 }
 
 describe("a release is live only once its rollout is seen complete from outside", function () {
