@@ -1,0 +1,30 @@
+import type { Context } from "../release/context";
+import { CommandSpec, usageOf } from "./args";
+
+/**
+ * One `pinned` command, as its module in cli/commands/ declares it. The
+ * command list (cli/commands/index.ts) holds these; cli/main.ts makes the
+ * top-level usage and the dispatch from that list.
+ */
+export interface Command<Workflow = unknown> {
+    /** Its options, positionals and description: the parser and its --help are made from it. */
+    readonly spec: CommandSpec;
+    /** What it does, in the top-level usage's command list; a few words. */
+    readonly summary: string;
+    /** It reaches a cluster: the embedded cluster's check starts early and KUBECONFIG is checked before it runs. */
+    readonly cluster: boolean;
+    /**
+     * Loads the workflow modules `run` calls. Only when the command runs,
+     * so a command that only reads (or --help) never loads the Pulumi SDK
+     * they may pull, and while a cluster command's check of the cluster runs.
+     */
+    load(): Promise<Workflow>;
+    /** Parses `args`, makes one call into the workflow, prints; resolves to the exit code. */
+    run(args: string[], ctx: Context, workflow: Workflow): number | Promise<number>;
+}
+
+/** A usage error: the command's usage on stderr, exit 2. */
+export function usageError(spec: CommandSpec): number {
+    process.stderr.write(`${usageOf(spec)}\n`);
+    return 2;
+}
