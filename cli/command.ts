@@ -2,9 +2,10 @@ import type { Context } from "../release/context";
 import { CommandSpec, usageOf } from "./args";
 
 /**
- * One `pinned` command, as its module in cli/commands/ declares it. The
- * command list (cli/commands/index.ts) holds these; cli/main.ts makes the
- * top-level usage and the dispatch from that list.
+ * One `pinned` command: its module in cli/commands/ exports it as
+ * `command`. The command list (cli/commands/index.ts) names each module;
+ * cli/main.ts dispatches from that list, and cli/usage.ts makes the
+ * top-level usage from it.
  */
 export interface Command<Workflow = unknown> {
     /** Its options, positionals and description: the parser and its --help are made from it. */

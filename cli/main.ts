@@ -2,25 +2,23 @@ import { createContext } from "../release/context";
 import { localClusterCheckDone, startLocalClusterCheck } from "../release/cluster/target";
 import { PROJECT_DIR } from "../release/project/projectDir";
 import { usageOf } from "./args";
-import { Command } from "./command";
 import { COMMANDS } from "./commands";
 import { reportError } from "./ui/output";
 import { topLevelUsage } from "./usage";
-
-const USAGE = topLevelUsage(COMMANDS);
 
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
     const [name, ...args] = argv;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-        process.stdout.write(`${USAGE}\n`);
+        process.stdout.write(`${await topLevelUsage()}\n`);
         return name === undefined ? 2 : 0;
     }
-    const command: Command | undefined = COMMANDS.find((c) => c.spec.name === name);
-    if (!command) {
-        process.stderr.write(`pinned: unknown command "${name}"\n\n${USAGE}\n`);
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) {
+        process.stderr.write(`pinned: unknown command "${name}"\n\n${await topLevelUsage()}\n`);
         return 2;
     }
+    const { command } = await entry.load();
     // Asked for, help is an answer (stdout, exit 0), not a usage error.
     if (args.includes("--help") || args.includes("-h")) {
         process.stdout.write(`${usageOf(command.spec)}\n`);

@@ -19,7 +19,7 @@ for you to review and commit. Run it when a release says the registry does
 not hold the pinned base (Debian's archive moved since it was pinned).`,
 };
 
-export const base: Command<
+export const command: Command<
     [
         typeof import("../../release/workflow/baseUpdate"),
         typeof import("../../release/project/releaseRecipe"),

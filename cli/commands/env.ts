@@ -39,7 +39,7 @@ const spec: CommandSpec = {
 
 parts (all when none is named): ${PARTS.join(", ")}`,
 };
-export const env: Command<void> = {
+export const command: Command<void> = {
     spec,
     summary: "the embedded local environment (engine, registry, …)",
     cluster: false,

@@ -12,7 +12,7 @@ finding (file:line: rule: [severity] message — fix). Exits 1 when any finding
 is an error, 0 otherwise.`,
 };
 
-export const lint: Command<typeof import("../../core/policy/recipePolicy")> = {
+export const command: Command<typeof import("../../core/policy/recipePolicy")> = {
     spec,
     summary: "check a recipe for unpinned inputs",
     cluster: false,

@@ -30,7 +30,7 @@ export function parsePreviewArgs(args: string[]): { release?: string; markdown: 
     return { ...(typeof release === "string" ? { release } : {}), markdown: line.values.markdown === true };
 }
 
-export const preview: Command<typeof import("../../release/workflow/preview")> = {
+export const command: Command<typeof import("../../release/workflow/preview")> = {
     spec,
     summary: "what an up would change: the engine's preview, digests, policy",
     cluster: true,

@@ -17,7 +17,7 @@ it to that registry only, and refuses the stack if pinned:registry is later
 changed. Example: printf '%s' "$PASSWORD" | npx pinned registry-password --release R`,
 };
 
-export const registryPassword: Command<typeof import("../../release/workflow/registryPassword")> = {
+export const command: Command<typeof import("../../release/workflow/registryPassword")> = {
     spec,
     summary: "set R's registry password from stdin, bound to its registry",
     cluster: false,

@@ -13,7 +13,7 @@ removed again. Run on a fresh clone after pinned env up, it releases the
 example app onto the embedded cluster.`,
 };
 
-export const release: Command<typeof import("../../release/workflow/releaseHead")> = {
+export const command: Command<typeof import("../../release/workflow/releaseHead")> = {
     spec,
     summary: "tag HEAD as the next release of today and deploy it",
     cluster: true,

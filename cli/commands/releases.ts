@@ -11,7 +11,7 @@ last deployed, when pinned verify last rebuilt it bit for bit here,
 whether the release key signed its image, and which one is live.`,
 };
 
-export const releases: Command<typeof import("../../release/workflow/releases")> = {
+export const command: Command<typeof import("../../release/workflow/releases")> = {
     spec,
     summary: "every release: commit, digest, deployed at, verified, live",
     cluster: true,

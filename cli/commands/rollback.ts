@@ -18,7 +18,7 @@ export function parseRollbackArgs(args: string[]): { to?: string } | undefined {
     return line && (typeof line.values.to === "string" ? { to: line.values.to } : {});
 }
 
-export const rollback: Command<typeof import("../../release/workflow/rollback")> = {
+export const command: Command<typeof import("../../release/workflow/rollback")> = {
     spec,
     summary: "redeploy an earlier release's digest (no build)",
     cluster: true,

@@ -13,7 +13,7 @@ its rollout is under way or failed. Exit codes: 0 in sync, 3 drift or a
 failed rollout, 4 no live Deployment (or no cluster), 1 error.`,
 };
 
-export const status: Command<typeof import("../../release/workflow/status")> = {
+export const command: Command<typeof import("../../release/workflow/status")> = {
     spec,
     summary: "live Deployment vs the recorded digest (drift)",
     cluster: true,

@@ -12,7 +12,7 @@ tag yyyy-mm-dd-NNN -> yyyy-mm-dd-NNN. Accepts refs/heads/… and refs/tags/….
 Exits 2 for any other ref.`,
 };
 
-export const tag: Command<void> = {
+export const command: Command<void> = {
     spec,
     summary: "print the container tag for a git ref",
     cluster: false,

@@ -22,7 +22,7 @@ export function parseUpArgs(args: string[]): { release?: string } | undefined {
     return line && (typeof line.values.release === "string" ? { release: line.values.release } : {});
 }
 
-export const up: Command<typeof import("../../release/workflow/up")> = {
+export const command: Command<typeof import("../../release/workflow/up")> = {
     spec,
     summary: "build (once) and deploy a release by digest",
     cluster: true,

@@ -21,7 +21,7 @@ as R's repository:verify-R. A match is noted in .pinned/verified/ and
 shown by pinned releases.`,
 };
 
-export const verify: Command<[typeof import("../../release/workflow/verify"), typeof import("../../core/imageDiff")]> = {
+export const command: Command<[typeof import("../../release/workflow/verify"), typeof import("../../core/imageDiff")]> = {
     spec,
     summary: "rebuild release R and compare it with its recorded digest",
     cluster: false,

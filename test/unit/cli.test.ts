@@ -6,6 +6,7 @@ import { main } from "../../cli/main";
 import { defaultRegistry } from "../../release/project/localEnvironment";
 import { parseUpArgs } from "../../cli/commands/up";
 import { parseRollbackArgs } from "../../cli/commands/rollback";
+import { COMMANDS } from "../../cli/commands";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
 
 /** Runs the CLI in-process, capturing what it writes. */
@@ -135,6 +136,13 @@ commands:
 Run "pinned COMMAND --help" for details.
 `,
         );
+    });
+
+    it("each entry of the command list names the command its module declares, once", async () => {
+        for (const entry of COMMANDS) {
+            assert.strictEqual((await entry.load()).command.spec.name, entry.name);
+        }
+        assert.strictEqual(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length);
     });
 
     it("the registry for new releases: PINNED_REGISTRY when set, else the embedded one", () => {
