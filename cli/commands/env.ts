@@ -43,7 +43,7 @@ export const command: Command<void> = {
     spec,
     summary: "the embedded local environment (engine, registry, …)",
     cluster: false,
-    // It runs scripts; what it loads is this file's.
+    // Nothing more to load: the parts are scripts in scripts/env/.
     load: () => Promise.resolve(),
     run: (args, ctx) => runEnv(args, ctx),
 };
