@@ -15,9 +15,10 @@ export interface Command<Workflow = unknown> {
     /** It reaches a cluster: the embedded cluster's check starts early and KUBECONFIG is checked before it runs. */
     readonly cluster: boolean;
     /**
-     * Loads the workflow modules `run` calls. Only when the command runs,
-     * so a command that only reads (or --help) never loads the Pulumi SDK
-     * they may pull, and while a cluster command's check of the cluster runs.
+     * Loads the workflow modules `run` calls, only when the command runs:
+     * --help and the top-level usage, which load the command's module, then
+     * never load the Pulumi SDK a workflow may pull. A cluster command's
+     * check of the cluster runs meanwhile.
      */
     load(): Promise<Workflow>;
     /** Parses `args`, makes one call into the workflow, prints; resolves to the exit code. */
