@@ -1,4 +1,4 @@
-import { createContext } from "../release/context";
+import { Context, createContext } from "../release/context";
 import { localClusterCheckDone, startLocalClusterCheck } from "../release/cluster/target";
 import { PROJECT_DIR } from "../release/project/projectDir";
 import { usageOf } from "./args";
@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const workflow = await command.load();
     await localClusterCheckDone();
-    let ctx;
+    let ctx: Context;
     try {
         // Every environment variable is checked before a command starts anything.
         ctx = createContext(PROJECT_DIR, process.env, { cluster: command.cluster });
