@@ -64,8 +64,8 @@ export function parseCommandLine(spec: CommandSpec, args: string[]): CommandLine
     }
 }
 
-/** The usage text: synopsis, what the command does, and each option. */
-export function usageOf(spec: CommandSpec): string {
+/** How the command is typed: `rollback [--to R]`, as its usage and the command list show it. */
+export function synopsisOf(spec: CommandSpec): string {
     const options = Object.entries(spec.options ?? {});
     const shown = ([name, o]: [string, OptionSpec]) => {
         const option = `--${name}${o.value ? ` ${o.value}` : ""}`;
@@ -73,13 +73,19 @@ export function usageOf(spec: CommandSpec): string {
     };
     // Required options first, as a reader types them.
     const ordered = [...options.filter(([, o]) => o.required), ...options.filter(([, o]) => !o.required)];
-    const synopsis = [`usage: pinned ${spec.name}`, ...ordered.map(shown)];
+    const synopsis = [spec.name, ...ordered.map(shown)];
     const p = spec.positionals;
     if (p) {
         const many = p.max > 1 ? "..." : "";
         synopsis.push(p.shown ?? (p.min > 0 ? `${p.name}${many}` : `[${p.name}${many}]`));
     }
-    const lines = [synopsis.join(" "), "", spec.description];
+    return synopsis.join(" ");
+}
+
+/** The usage text: synopsis, what the command does, and each option. */
+export function usageOf(spec: CommandSpec): string {
+    const options = Object.entries(spec.options ?? {});
+    const lines = [`usage: pinned ${synopsisOf(spec)}`, "", spec.description];
     if (options.length > 0) {
         lines.push("", ...options.map(([name, o]) => `  --${`${name}${o.value ? ` ${o.value}` : ""}`.padEnd(14)} ${o.help}`));
     }

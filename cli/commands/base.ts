@@ -1,14 +1,10 @@
 import * as path from "path";
-import { short } from "../../core/baseDrift";
-import { updateBases } from "../../release/workflow/baseUpdate";
-import { releaseRecipePaths } from "../../release/project/releaseRecipe";
-import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { CommandSpec, parseCommandLine } from "../args";
+import { Command, usageError } from "../command";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { createContext } from "../../release/context";
-import { PROJECT_DIR } from "../../release/project/projectDir";
 
-export const BASE_COMMAND: CommandSpec = {
+const spec: CommandSpec = {
     name: "base",
     options: { commit: { type: "boolean", help: "commit the re-pinned recipe (only that file)" } },
     positionals: { name: "ARG", min: 1, max: 2, shown: "update [DOCKERFILE]" },
@@ -22,40 +18,55 @@ With --commit the recipe is committed alone; without it the change is left
 for you to review and commit. Run it when a release says the registry does
 not hold the pinned base (Debian's archive moved since it was pinned).`,
 };
-export const BASE_USAGE = usageOf(BASE_COMMAND);
 
-export async function baseCommand(args: string[]): Promise<number> {
-    const line = parseCommandLine(BASE_COMMAND, args);
-    if (!line || line.positionals[0] !== "update") {
-        process.stderr.write(`${BASE_USAGE}\n`);
-        return 2;
-    }
-    const ctx = createContext(PROJECT_DIR, process.env, { cluster: false });
-    const dockerfile = line.positionals[1] ? path.resolve(line.positionals[1]) : releaseRecipePaths(ctx, undefined).dockerfile;
-    const shown = path.relative(process.cwd(), dockerfile);
-    const progress = new Progress(process.stdout);
-    try {
-        const result = await updateBases(ctx, { dockerfile, projectDir: process.cwd(), commit: line.values.commit === true }, progress);
-        if (result.moves.length === 0) {
-            progress.note(`${shown}: every base is pinned to what its tag serves now; nothing to change.`);
+export const command: Command<
+    [
+        typeof import("../../release/workflow/baseUpdate"),
+        typeof import("../../release/project/releaseRecipe"),
+        typeof import("../../core/baseDrift"),
+    ]
+> = {
+    spec,
+    summary: "re-pin the recipe's base images to the registry's current digests",
+    cluster: false,
+    load: () =>
+        Promise.all([
+            import("../../release/workflow/baseUpdate"),
+            import("../../release/project/releaseRecipe"),
+            import("../../core/baseDrift"),
+        ]),
+    async run(args, ctx, [{ updateBases }, { releaseRecipePaths }, { short }]) {
+        const line = parseCommandLine(spec, args);
+        if (!line || line.positionals[0] !== "update") {
+            return usageError(spec);
+        }
+        const dockerfile = line.positionals[1] ? path.resolve(line.positionals[1]) : releaseRecipePaths(ctx, undefined).dockerfile;
+        const shown = path.relative(process.cwd(), dockerfile);
+        const progress = new Progress(process.stdout);
+        try {
+            // Its messages show the recipe relative to where the command runs, as this one does.
+            const result = await updateBases(ctx, { dockerfile, projectDir: process.cwd(), commit: line.values.commit === true }, progress);
+            if (result.moves.length === 0) {
+                progress.note(`${shown}: every base is pinned to what its tag serves now; nothing to change.`);
+                return 0;
+            }
+            for (const m of result.moves) {
+                progress.note(
+                    `${shown}:${m.line} ${m.image} ${m.from ? short(m.from) : "(no digest)"} → ${short(m.to)}${m.state ? ` (${m.state})` : ""}`,
+                );
+            }
+            if (result.commit) {
+                progress.note(
+                    `committed ${result.commit.slice(0, 12)}${result.identity ? ` as ${result.identity} (git has no user.name/user.email here)` : ""}; ` +
+                        "a release of HEAD builds on the re-pinned base.",
+                );
+            } else {
+                progress.note(`rewrote ${shown}: review it (git diff ${shown}) and commit it; a release needs a clean tree.`);
+            }
             return 0;
+        } catch (err) {
+            progress.close();
+            return reportError(err, 1);
         }
-        for (const m of result.moves) {
-            progress.note(
-                `${shown}:${m.line} ${m.image} ${m.from ? short(m.from) : "(no digest)"} → ${short(m.to)}${m.state ? ` (${m.state})` : ""}`,
-            );
-        }
-        if (result.commit) {
-            progress.note(
-                `committed ${result.commit.slice(0, 12)}${result.identity ? ` as ${result.identity} (git has no user.name/user.email here)` : ""}; ` +
-                    "a release of HEAD builds on the re-pinned base.",
-            );
-        } else {
-            progress.note(`rewrote ${shown}: review it (git diff ${shown}) and commit it; a release needs a clean tree.`);
-        }
-        return 0;
-    } catch (err) {
-        progress.close();
-        return reportError(err, 1);
-    }
-}
+    },
+};

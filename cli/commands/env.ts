@@ -1,10 +1,12 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { CommandSpec, parseCommandLine, usageOf } from "../args";
-import { paint, reportError } from "../ui/output";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { localStore } from "../../core/localCache";
+import type { Context } from "../../release/context";
 import { formatShellSettings, shellSettings } from "../../release/project/envShell";
-import { cacheDir, localStore } from "../../core/localCache";
+import { CommandSpec, parseCommandLine } from "../args";
+import { Command, usageError } from "../command";
+import { paint, reportError } from "../ui/output";
+import { cacheDir } from "../../core/localCache";
 
 /**
  * The parts of the embedded local environment, in the order they start.
@@ -26,7 +28,7 @@ export const PARTS = [
     "node",
 ] as const;
 
-export const ENV_COMMAND: CommandSpec = {
+const spec: CommandSpec = {
     name: "env",
     positionals: { name: "ACTION", min: 1, max: 1 + PARTS.length, shown: "up|status|down|shell [PART...]" },
     description: `  up      install, build (cached) and start what is missing; idempotent
@@ -38,31 +40,35 @@ export const ENV_COMMAND: CommandSpec = {
 
 parts (all when none is named): ${PARTS.join(", ")}`,
 };
-export const ENV_USAGE = usageOf(ENV_COMMAND);
+export const command: Command<void> = {
+    spec,
+    summary: "the embedded local environment (engine, registry, …)",
+    cluster: false,
+    // Nothing more to load: the parts are scripts in scripts/env/.
+    load: () => Promise.resolve(),
+    run: (args, ctx) => runEnv(args, ctx),
+};
 
-export function envCommand(args: string[]): number {
-    const [action, ...only] = parseCommandLine(ENV_COMMAND, args)?.positionals ?? [];
+function runEnv(args: string[], ctx: Context): number {
+    const [action, ...only] = parseCommandLine(spec, args)?.positionals ?? [];
     if (action === "shell" && only.length === 0) {
         try {
-            process.stdout.write(
-                `${formatShellSettings(shellSettings({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) }))}\n${teamHint(process.env)}`,
-            );
+            process.stdout.write(`${formatShellSettings(shellSettings(ctx))}\n${teamHint(ctx.env)}`);
         } catch (err) {
             return reportError(err, 1);
         }
         return 0;
     }
     if (!["up", "status", "down"].includes(action ?? "") || only.some((p) => !(PARTS as readonly string[]).includes(p))) {
-        process.stderr.write(`${ENV_USAGE}\n`);
-        return 2;
+        return usageError(spec);
     }
     const parts = only.length > 0 ? only : action === "down" ? [...PARTS].reverse() : [...PARTS];
     let failed = 0;
     const started = Date.now();
     for (const part of parts) {
         const t0 = Date.now();
-        const script = path.join(PROJECT_DIR, "scripts", "env", `${part}.sh`);
-        const result = spawnSync("bash", [script, action], { stdio: "inherit", cwd: PROJECT_DIR });
+        const script = path.join(ctx.projectDir, "scripts", "env", `${part}.sh`);
+        const result = spawnSync("bash", [script, action], { stdio: "inherit", cwd: ctx.projectDir });
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);
         if (result.status !== 0) {
             failed++;
@@ -87,7 +93,7 @@ export function envCommand(args: string[]): number {
  * The team path, one setting away, as a comment the shell ignores: shown
  * while state is in the project's .pulumi/ directory and the embedded store runs.
  */
-function teamHint(env: NodeJS.ProcessEnv): string {
+function teamHint(env: Context["env"]): string {
     if (env.PULUMI_BACKEND_URL || env.PINNED_STATE === "store" || !localStore(cacheDir(env))) {
         return "";
     }

@@ -1,13 +1,10 @@
 import { parseReleaseName } from "../../core/git/releaseName";
-import { formatImageDifference } from "../../core/imageDiff";
-import { verifyRelease } from "../../release/workflow/verify";
-import { CommandSpec, parseCommandLine, usageOf } from "../args";
+import { CommandSpec, parseCommandLine } from "../args";
+import { Command, usageError } from "../command";
 import { reportError } from "../ui/output";
 import { Progress } from "../ui/progress";
-import { createContext } from "../../release/context";
-import { PROJECT_DIR } from "../../release/project/projectDir";
 
-export const VERIFY_COMMAND: CommandSpec = {
+const spec: CommandSpec = {
     name: "verify",
     positionals: { name: "R", min: 1, max: 1 },
     description: `Rebuilds release R from its tagged commit with the inputs its image
@@ -23,35 +20,35 @@ a base the registry lost, another builder version). The rebuild is pushed
 as R's repository:verify-R. A match is noted in .pinned/verified/ and
 shown by pinned releases.`,
 };
-export const VERIFY_USAGE = usageOf(VERIFY_COMMAND);
 
-export async function verifyCommand(args: string[]): Promise<number> {
-    const line = parseCommandLine(VERIFY_COMMAND, args);
-    if (!line) {
-        process.stderr.write(`${VERIFY_USAGE}\n`);
-        return 2;
-    }
-    const progress = new Progress(process.stdout);
-    try {
-        const v = await verifyRelease(
-            createContext(PROJECT_DIR, process.env, { cluster: false }),
-            parseReleaseName(line.positionals[0]),
-            progress,
-        );
-        if (v.attestationProblem) {
-            progress.note(`not verified: ${v.release}'s image ${v.recorded}: ${v.attestationProblem}`);
+export const command: Command<[typeof import("../../release/workflow/verify"), typeof import("../../core/imageDiff")]> = {
+    spec,
+    summary: "rebuild release R and compare it with its recorded digest",
+    cluster: false,
+    load: () => Promise.all([import("../../release/workflow/verify"), import("../../core/imageDiff")]),
+    async run(args, ctx, [{ verifyRelease }, { formatImageDifference }]) {
+        const line = parseCommandLine(spec, args);
+        if (!line) {
+            return usageError(spec);
         }
-        if (!v.difference) {
-            progress.note(
-                `${v.attestationProblem ? "rebuilt" : "verified"}: ${v.release} rebuilds bit for bit from ${v.commit.slice(0, 12)} with ${v.builder}: ${v.recorded}`,
-            );
-            return v.attestationProblem ? 3 : 0;
+        const progress = new Progress(process.stdout);
+        try {
+            const v = await verifyRelease(ctx, parseReleaseName(line.positionals[0]), progress);
+            if (v.attestationProblem) {
+                progress.note(`not verified: ${v.release}'s image ${v.recorded}: ${v.attestationProblem}`);
+            }
+            if (!v.difference) {
+                progress.note(
+                    `${v.attestationProblem ? "rebuilt" : "verified"}: ${v.release} rebuilds bit for bit from ${v.commit.slice(0, 12)} with ${v.builder}: ${v.recorded}`,
+                );
+                return v.attestationProblem ? 3 : 0;
+            }
+            progress.note(`different: ${v.release} recorded ${v.recorded}; the rebuild from ${v.commit.slice(0, 12)} is ${v.rebuilt}`);
+            progress.line(formatImageDifference(v.difference, { maxFilesPerLayer: 20 }).join("\n"));
+            return 3;
+        } catch (err) {
+            progress.close();
+            return reportError(err, 1);
         }
-        progress.note(`different: ${v.release} recorded ${v.recorded}; the rebuild from ${v.commit.slice(0, 12)} is ${v.rebuilt}`);
-        progress.line(formatImageDifference(v.difference, { maxFilesPerLayer: 20 }).join("\n"));
-        return 3;
-    } catch (err) {
-        progress.close();
-        return reportError(err, 1);
-    }
-}
+    },
+};

@@ -1,41 +1,18 @@
-import { Finding, hasErrors } from "../../core/policy/finding";
-import { EnginePreview } from "../engine/preview";
-
-/** The image side of a preview: built now from the recipe, or recorded by an earlier up. */
-export type PreviewImage =
-    | {
-          readonly kind: "build";
-          /** The recipe, relative to the project. */
-          readonly recipe: string;
-          readonly baseImages: readonly string[];
-          /** The base the final image is built on, as the recipe pins it. */
-          readonly finalBase?: string;
-          readonly findings: readonly Finding[];
-          /** `registry/repository:tag` the preview pushed (or would push): the preview repository. */
-          readonly imageName: string;
-          /** buildah rebuilds bit for bit, so a release's build gets the preview's digest; docker does not. */
-          readonly reproducible?: boolean;
-          /** Known once the preview built and pushed; otherwise `unknownBecause` says why. */
-          readonly digest?: string;
-          readonly unknownBecause?: string;
-          /** The build or push itself failed: a release would fail the same way. */
-          readonly buildFailed?: boolean;
-          readonly buildSeconds?: number;
-          /** The registry already had an image from exactly these inputs: reused, not rebuilt. */
-          readonly reused?: boolean;
-      }
-    | { readonly kind: "recorded"; readonly digest: string };
-
-/** What runs now, and how the preview knows. */
-export interface PreviewBefore {
-    readonly digest?: string;
-    readonly release?: string;
-    /** The base the image before was built on (its `org.opencontainers.image.base.*` labels), when it records one. */
-    readonly base?: string;
-    /** "live" read from the cluster; "recorded" from the newest stack file; "none" when nothing ran yet. */
-    readonly source: "live" | "recorded" | "none";
-    readonly note?: string;
-}
+import { simpleGit } from "simple-git";
+import { assertCleanTree, readGitSource } from "../../core/git/gitSource";
+import { nextReleaseName, parseReleaseName } from "../../core/git/releaseName";
+import { hasErrors } from "../../core/policy/finding";
+import { preflight } from "../../core/preflight";
+import { chooseTarget } from "../cluster/target";
+import { Context } from "../context";
+import { EnginePreview, previewStack } from "../engine/preview";
+import { releaseRecipe } from "../project/releaseRecipe";
+import { releaseRegistry } from "../project/releaseRegistry";
+import { deploymentLocation, readReleaseRecord, releaseSettings } from "../project/stackFile";
+import { removingTemporaryDirsOnSignal } from "../project/temporaryDirs";
+import { Steps } from "../steps";
+import { PreviewBefore, readBefore, withBase } from "./previewBefore";
+import { buildPreviewImage, PreviewImage, previewRepository } from "./previewImage";
 
 export interface PreviewPlan {
     /** The release being previewed; undefined for a commit not tagged yet (a pull request). */
@@ -70,4 +47,74 @@ export function previewOutcome(plan: PreviewPlan): PreviewOutcome {
     }
     const after = plan.image.digest;
     return after !== undefined && after === plan.before.digest ? "no-change" : "change";
+}
+
+/**
+ * Gathers every fact of the preview: the image (recorded, or built and
+ * pushed now so its digest is known), then the engine's preview of the
+ * stack the change would be released as, against what runs now. The
+ * engine works on temporary copies, removed also when the preview is
+ * interrupted.
+ */
+export function planPreview(ctx: Context, requested: string | undefined, progress: Steps): Promise<PreviewPlan> {
+    return removingTemporaryDirsOnSignal("the preview", () => gatherPreview(ctx, requested, progress));
+}
+
+async function gatherPreview(ctx: Context, requested: string | undefined, progress: Steps): Promise<PreviewPlan> {
+    const source = await readGitSource(ctx.projectDir, ctx.env);
+    const release = requested !== undefined ? parseReleaseName(requested) : source.releases[0];
+    const record = release ? readReleaseRecord(release, ctx.projectDir) : undefined;
+    let image: PreviewImage;
+    let commit = source.commit;
+    if (release) {
+        // The same checks as pinned up; a recipe's findings are shown, not refused.
+        const plan = await preflight({
+            release,
+            settings: releaseSettings(ctx, record),
+            checkTag: true,
+            dir: ctx.projectDir,
+            source,
+            relativeTo: ctx.projectDir,
+            policy: "report",
+            env: ctx.env,
+        });
+        if (plan.kind === "recorded") {
+            image = { kind: "recorded", digest: plan.digest };
+            commit = record?.commit ?? commit;
+        } else {
+            image = await buildPreviewImage(ctx, source, release, record, plan.findings, progress);
+        }
+    } else {
+        assertCleanTree(source, "a preview describes a commit", "preview again");
+        image = await buildPreviewImage(ctx, source, release, record, releaseRecipe(ctx, record).findings, progress);
+    }
+    const { namespace, name } = deploymentLocation(record, ctx.projectDir);
+    const before = await withBase(await readBefore(ctx.projectDir, release, record), image, () => releaseRegistry(ctx, release, record));
+    // An unreleased commit is previewed as the release it would become next.
+    const stack = release ?? nextReleaseName(await allTags(source.root));
+    const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
+    if (!image.digest) {
+        return plan;
+    }
+    const step = progress.start(`previewing stack ${stack} with the engine`);
+    try {
+        const engine = await previewStack({
+            stack,
+            commit,
+            digest: image.digest,
+            stateFrom: [stack, ...(before.release && before.release !== stack ? [before.release] : [])],
+            target: chooseTarget(ctx, stack, record?.config ?? {}, { renderWithoutCluster: true }),
+            // The preview's own build is in the preview repository.
+            repository: image.kind === "build" ? previewRepository(releaseSettings(ctx, record).repository) : undefined,
+        });
+        step.done(engine.errors.length > 0 ? "failed" : `${engine.changes.length} resource change(s)`);
+        return { ...plan, engine };
+    } catch (err) {
+        step.fail();
+        throw err;
+    }
+}
+
+async function allTags(root: string): Promise<string[]> {
+    return (await simpleGit({ baseDir: root }).tags()).all;
 }

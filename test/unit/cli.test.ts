@@ -5,6 +5,8 @@ import * as path from "path";
 import { main } from "../../cli/main";
 import { defaultRegistry } from "../../release/project/localEnvironment";
 import { parseUpArgs } from "../../cli/commands/up";
+import { parseRollbackArgs } from "../../cli/commands/rollback";
+import { COMMANDS } from "../../cli/commands";
 import { baseImagesOf } from "../../core/policy/recipePolicy";
 
 /** Runs the CLI in-process, capturing what it writes. */
@@ -107,6 +109,42 @@ describe("pinned CLI", () => {
         }
     });
 
+    it("the top-level usage lists each command's synopsis, as its --help shows it, and its summary", async () => {
+        assert.strictEqual(
+            (await run(["--help"])).out,
+            `usage: pinned COMMAND [ARGS]
+
+commands:
+  env up|status|down|shell [PART...]
+                               the embedded local environment (engine, registry, …)
+  lint [--strict] DOCKERFILE...
+                               check a recipe for unpinned inputs
+  base [--commit] update [DOCKERFILE]
+                               re-pin the recipe's base images to the registry's current digests
+  tag REF                      print the container tag for a git ref
+  release                      tag HEAD as the next release of today and deploy it
+  up [--release R]             build (once) and deploy a release by digest
+  preview [--release R] [--markdown]
+                               what an up would change: the engine's preview, digests, policy
+  rollback [--to R]            redeploy an earlier release's digest (no build)
+  status                       live Deployment vs the recorded digest (drift)
+  releases [--json]            every release: commit, digest, deployed at, verified, live
+  verify R                     rebuild release R and compare it with its recorded digest
+  registry-password --release R [--pull]
+                               set R's registry password from stdin, bound to its registry
+
+Run "pinned COMMAND --help" for details.
+`,
+        );
+    });
+
+    it("each entry of the command list names the command its module declares, once", async () => {
+        for (const entry of COMMANDS) {
+            assert.strictEqual((await entry.load()).command.spec.name, entry.name);
+        }
+        assert.strictEqual(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length);
+    });
+
     it("the registry for new releases: PINNED_REGISTRY when set, else the embedded one", () => {
         assert.deepStrictEqual(
             defaultRegistry({
@@ -144,5 +182,14 @@ describe("pinned CLI", () => {
         assert.deepStrictEqual(parseUpArgs(["--release=2026-11-27-001"]), { release: "2026-11-27-001" });
         assert.strictEqual(parseUpArgs(["--release"]), undefined);
         assert.strictEqual(parseUpArgs(["2026-11-27-001"]), undefined);
+    });
+
+    it("rollback takes --to R or --to=R and nothing else", () => {
+        assert.deepStrictEqual(parseRollbackArgs([]), {});
+        assert.deepStrictEqual(parseRollbackArgs(["--to", "2026-11-01-001"]), { to: "2026-11-01-001" });
+        assert.deepStrictEqual(parseRollbackArgs(["--to=2026-11-01-001"]), { to: "2026-11-01-001" });
+        for (const bad of [["--to"], ["2026-11-01-001"], ["--to", "a", "b"], ["--release", "x"], ["--to="]]) {
+            assert.strictEqual(parseRollbackArgs(bad), undefined, bad.join(" "));
+        }
     });
 });

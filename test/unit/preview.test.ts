@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
 import { Finding } from "../../core/policy/finding";
-import { parsePreviewArgs, previewTag } from "../../cli/commands/preview";
+import { parsePreviewArgs } from "../../cli/commands/preview";
 import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../release/workflow/preview";
+import { previewTag } from "../../release/workflow/previewImage";
 import {
     formatPreviewErrorMarkdown,
     formatPreviewMarkdown,

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
-import { chooseRollbackTarget, parseRollbackArgs } from "../../cli/commands/rollback";
+import { chooseRollbackTarget } from "../../release/workflow/rollback";
 import { ReleaseRecord } from "../../release/project/stackFile";
 
 const digest = (c: string) => `127.0.0.1:5000/pinned/app@sha256:${c.repeat(64)}`;
@@ -31,15 +31,6 @@ describe("pinned rollback: choosing the release", () => {
         record("2026-11-15-001", digest("c")),
         record("2026-11-22-001", digest("d")),
     ];
-
-    it("parses --to R, --to=R, nothing; refuses anything else", () => {
-        assert.deepStrictEqual(parseRollbackArgs([]), {});
-        assert.deepStrictEqual(parseRollbackArgs(["--to", "2026-11-01-001"]), { to: "2026-11-01-001" });
-        assert.deepStrictEqual(parseRollbackArgs(["--to=2026-11-01-001"]), { to: "2026-11-01-001" });
-        for (const bad of [["--to"], ["2026-11-01-001"], ["--to", "a", "b"], ["--release", "x"], ["--to="]]) {
-            assert.strictEqual(parseRollbackArgs(bad), undefined, bad.join(" "));
-        }
-    });
 
     it("defaults to the newest release older than the live one", () => {
         const t = chooseRollbackTarget(records, { image: digest("d"), release: "2026-11-22-001" });

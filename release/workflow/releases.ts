@@ -1,0 +1,113 @@
+import { PinnedError } from "../../core/errors";
+import { credentialsFor } from "../../core/registry";
+import { signatureOf, signingTools } from "../../core/signature";
+import { LiveDeployment, readLive } from "../cluster/live";
+import { Context } from "../context";
+import { lastUpdatesFromBackendFiles } from "../engine/backendFiles";
+import { engineEnv } from "../engine/environment";
+import { releaseRegistry } from "../project/releaseRegistry";
+import { listReleaseRecords, projectName, ReleaseRecord } from "../project/stackFile";
+import { lastVerified } from "./verify";
+
+/** One row of the release history. */
+export interface ReleaseRow {
+    release: string;
+    commit?: string;
+    digest?: string;
+    deployedAt?: string;
+    /** When `pinned verify` last found this release's recorded digest rebuilt bit for bit (on this clone). */
+    verifiedAt?: string;
+    /** Whether the release key signed the recorded image ("yes", "no", or "-" when not checked). */
+    signed?: string;
+    live: boolean;
+}
+
+/** Joins the stack files, the engine's stack list and the live Deployment. */
+export function releaseRows(
+    records: ReleaseRecord[],
+    lastUpdates: Map<string, string>,
+    live?: Pick<LiveDeployment, "image" | "release">,
+    verified: (release: string, digest: string | undefined) => string | undefined = () => undefined,
+    signed: ReadonlyMap<string, string> = new Map(),
+): ReleaseRow[] {
+    return records.map((r) => ({
+        release: r.release,
+        commit: r.commit,
+        digest: r.imageDigest,
+        deployedAt: lastUpdates.get(r.release),
+        verifiedAt: verified(r.release, r.imageDigest),
+        signed: signed.get(r.release),
+        live: live !== undefined && live.release === r.release && live.image === r.imageDigest,
+    }));
+}
+
+/** When each stack was last updated, as `pulumi stack ls` reports it. */
+async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
+    const { projectWorkspace } = await import("../engine/workspace");
+    const stacks = await (await projectWorkspace()).listStacks();
+    return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
+}
+
+type ReleaseRegistry = NonNullable<Awaited<ReturnType<typeof releaseRegistry>>>;
+
+/**
+ * "yes" or "no" per release with a recorded image: is it signed by the
+ * release key? None without a public key. A stack whose registry login is
+ * refused (a password bound to another registry) is "refused" in its row,
+ * with the refusal in `refusals`: one bad stack file does not hide the
+ * history, and no credential goes to a registry it was not set for.
+ */
+export async function signatures(
+    records: ReleaseRecord[],
+    lookup: {
+        registry: (release: string, record: ReleaseRecord) => ReturnType<typeof releaseRegistry>;
+        signed: (digest: string, registry: ReleaseRegistry) => Promise<boolean>;
+    },
+): Promise<{ signed: Map<string, string>; refusals: PinnedError[] }> {
+    const signed = new Map<string, string>();
+    const refusals: PinnedError[] = [];
+    for (const r of records.filter((r) => r.imageDigest)) {
+        try {
+            const registry = await lookup.registry(r.release, r);
+            if (registry) {
+                signed.set(r.release, (await lookup.signed(r.imageDigest as string, registry)) ? "yes" : "no");
+            }
+        } catch (err) {
+            if (!(err instanceof PinnedError)) {
+                throw err;
+            }
+            signed.set(r.release, "refused");
+            refusals.push(err);
+        }
+    }
+    return { signed, refusals };
+}
+
+/** The real lookups: the release's registry login, and cosign with the release's public key; undefined without one. */
+function signatureLookup(env: Context["env"]): Parameters<typeof signatures>[1] | undefined {
+    const signing = signingTools(env);
+    return signing
+        ? {
+              registry: (release, record) => releaseRegistry({ env }, release, record),
+              signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing, env)).signed,
+          }
+        : undefined;
+}
+
+/**
+ * The release history: every release with a stack file, when its stack
+ * was last updated, when verify last rebuilt it, whether the release key
+ * signed it, and which one is live. A stack whose registry login is
+ * refused is in `refusals`; the others are still listed.
+ */
+export async function listReleases(ctx: Context): Promise<{ rows: ReleaseRow[]; refusals: PinnedError[] }> {
+    // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
+    const lastUpdates =
+        lastUpdatesFromBackendFiles(engineEnv(ctx).PULUMI_BACKEND_URL, projectName(ctx.projectDir)) ?? (await lastUpdatesFromEngine());
+    const records = listReleaseRecords(ctx.projectDir);
+    const lookup = signatureLookup(ctx.env);
+    const { signed, refusals } = lookup ? await signatures(records, lookup) : { signed: new Map<string, string>(), refusals: [] };
+    const verified = (release: string, digest: string | undefined) => lastVerified(release, digest, ctx.projectDir);
+    const rows = releaseRows(records, lastUpdates, (await readLive({ renderWithoutCluster: true })).deployment, verified, signed);
+    return { rows, refusals };
+}
