@@ -27,7 +27,6 @@ function layer(files, patterns, message) {
 const RUNNERS_WITHOUT_CONTEXT = [
     "release/cluster/kubectl.ts",
     "release/cluster/live.ts",
-    "release/cluster/rollout.ts",
     "release/engine/preview.ts",
     "release/engine/pulumiCli.ts",
     "release/engine/workspace.ts",
