@@ -7,6 +7,7 @@ import { readGitSource } from "../../core/git/gitSource";
 import { notForEngine } from "../../release/engine/workspace";
 import { kubectl } from "../../release/cluster/kubectl";
 import { makeTempRepo, TempRepo } from "../support/tempRepo";
+import { ProcessEnv } from "../support/processEnv";
 
 /** Secrets as the engine gives them to the program (PULUMI_CONFIG, decrypted) and as a user may export them. */
 const SECRETS: Record<string, string> = {
@@ -24,7 +25,7 @@ const SECRET_VALUES = /config-secret-7d1f|passphrase-secret-8a2c|registry-secret
 describe("child processes get only the variables they need", () => {
     let dir: string;
     let repo: TempRepo;
-    const saved: Record<string, string | undefined> = {};
+    const processEnv = new ProcessEnv();
 
     /** A stand-in for `name` that dumps its environment, then runs the real one (or exits 0). */
     const standIn = (name: string, real?: string) => {
@@ -39,19 +40,10 @@ describe("child processes get only the variables they need", () => {
         fs.mkdirSync(path.join(dir, "bin"));
         repo = await makeTempRepo();
         await repo.commit({ "app/server.py": "print('hi')\n" });
-        for (const [k, v] of Object.entries({ ...SECRETS, PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`, LANG: "C.UTF-8" })) {
-            saved[k] = process.env[k];
-            process.env[k] = v;
-        }
+        processEnv.set({ ...SECRETS, PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`, LANG: "C.UTF-8" });
     });
     afterEach(() => {
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) {
-                delete process.env[k];
-            } else {
-                process.env[k] = v;
-            }
-        }
+        processEnv.restore();
         repo.remove();
         fs.rmSync(dir, { recursive: true, force: true });
     });

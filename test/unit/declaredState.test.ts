@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { declaredDeployment } from "../../release/workflow/declaredState";
+import { ProcessEnv } from "../support/processEnv";
 
 /**
  * A release's declared Deployment from a backend that is not a file (the
@@ -11,7 +12,7 @@ import { declaredDeployment } from "../../release/workflow/declaredState";
  */
 describe("declared state through the engine", () => {
     let dir: string;
-    const saved: Record<string, string | undefined> = {};
+    const processEnv = new ProcessEnv();
     const STATE = {
         deployment: {
             resources: [
@@ -35,25 +36,15 @@ describe("declared state through the engine", () => {
         fs.mkdirSync(path.join(dir, "project"));
         fs.writeFileSync(path.join(dir, "project", "Pulumi.yaml"), "name: pinned\nruntime: nodejs\n");
         fs.writeFileSync(path.join(dir, "state.json"), JSON.stringify(STATE));
-        const vars = {
+        processEnv.set({
             PINNED_CACHE: path.join(dir, "cache"),
             PULUMI_BACKEND_URL: "s3://team-states",
             PULUMI_CONFIG_PASSPHRASE: "passphrase-5b7e",
             COSIGN_PASSWORD: "cosign-secret-0f3a",
-        };
-        for (const [k, v] of Object.entries(vars)) {
-            saved[k] = process.env[k];
-            process.env[k] = v;
-        }
+        });
     });
     afterEach(() => {
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) {
-                delete process.env[k];
-            } else {
-                process.env[k] = v;
-            }
-        }
+        processEnv.restore();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 

@@ -4,21 +4,17 @@ import * as os from "os";
 import * as path from "path";
 import { engineEnv } from "../../release/engine/environment";
 import { testContext } from "../support/context";
+import { ProcessEnv } from "../support/processEnv";
 
 describe("the engine's passphrase", () => {
-    const saved = { ...process.env };
+    const processEnv = new ProcessEnv();
     let cache: string;
     beforeEach(() => {
         cache = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-engine-env-"));
-        process.env.PINNED_CACHE = cache;
-        delete process.env.PULUMI_CONFIG_PASSPHRASE;
-        delete process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+        processEnv.set({ PINNED_CACHE: cache, PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined });
     });
     afterEach(() => {
-        for (const k of ["PINNED_CACHE", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"]) {
-            if (saved[k] === undefined) delete process.env[k];
-            else process.env[k] = saved[k];
-        }
+        processEnv.restore();
         fs.rmSync(cache, { recursive: true, force: true });
     });
 

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { pulumiCli } from "../../release/engine/pulumiCli";
+import { ProcessEnv } from "../support/processEnv";
 
 /**
  * The engine runner, with a stand-in pulumi where `pinned env up` puts the
@@ -11,13 +12,8 @@ import { pulumiCli } from "../../release/engine/pulumiCli";
  */
 describe("pulumi CLI runner", () => {
     let dir: string;
-    const saved: Record<string, string | undefined> = {};
-    const setEnv = (vars: Record<string, string>) => {
-        for (const [k, v] of Object.entries(vars)) {
-            saved[k] ??= process.env[k];
-            process.env[k] = v;
-        }
-    };
+    const processEnv = new ProcessEnv();
+    const setEnv = (vars: Record<string, string>) => processEnv.set(vars);
     /** The stand-in: writes its arguments, environment and stdin to files in `dir`, then runs `script`. */
     const standIn = (script: string) =>
         fs.writeFileSync(
@@ -38,14 +34,7 @@ describe("pulumi CLI runner", () => {
         });
     });
     afterEach(() => {
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) {
-                delete process.env[k];
-            } else {
-                process.env[k] = v;
-            }
-            delete saved[k];
-        }
+        processEnv.restore();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
