@@ -5,7 +5,7 @@ import { EnvironmentSettings, resolveEnvironment } from "../core/settings";
 /**
  * What every workflow action is given instead of reading globals: made once
  * by the command line (cli/main.ts) and passed down, so a test can hand an
- * action its own project, environment and runners.
+ * action its own project and environment.
  */
 export interface Context {
     /** The project: where Pulumi.yaml, the stack files, `.pulumi/` and `.pinned/` are. */
