@@ -19,20 +19,6 @@ function layer(files, patterns, message) {
     };
 }
 
-/**
- * The runner files that start kubectl and the engine: they still read the
- * process's own environment and project folder, until they are given the
- * context like the rest of the workflow.
- */
-const RUNNERS_WITHOUT_CONTEXT = [
-    "release/cluster/kubectl.ts",
-    "release/cluster/live.ts",
-    "release/engine/preview.ts",
-    "release/engine/pulumiCli.ts",
-    "release/engine/workspace.ts",
-    "release/workflow/declaredState.ts",
-];
-
 export default tseslint.config(
     { ignores: ["node_modules/**", ".pulumi/**", ".pinned/**", "test/compile-fail/**"] },
     js.configs.recommended,
@@ -86,7 +72,6 @@ export default tseslint.config(
         files: ["release/locks/holding.ts"],
         rules: { "no-restricted-properties": "off" },
     },
-    { files: RUNNERS_WITHOUT_CONTEXT, rules: { "no-restricted-properties": "off", "no-restricted-syntax": "off" } },
     {
         // The loader runs before TypeScript can: plain CommonJS for Node.
         files: ["bin/**/*.js", "program/**/*.js"],

@@ -1,6 +1,7 @@
 import { Env } from "../core/env";
 import { cacheDir } from "../core/localCache";
 import { EnvironmentSettings, resolveEnvironment } from "../core/settings";
+import { Kubectl, kubectlFor } from "./cluster/kubectl";
 
 /**
  * What every workflow action is given instead of reading globals: made once
@@ -21,6 +22,13 @@ export interface Context {
     readonly settings: EnvironmentSettings;
     /** Where the embedded environment keeps its builds, credentials and keys: core/localCache.ts cacheDir of `env`, the shell scripts' rule. */
     readonly cacheDir: string;
+    /**
+     * The one kubectl runner (cluster/kubectl.ts), bound to `env`: its
+     * callers hold a kubeconfig and nothing else of the context, so they
+     * are given the runner rather than the environment it runs with, and a
+     * test can give its own.
+     */
+    readonly kubectl: Kubectl;
 }
 
 /**
@@ -32,5 +40,5 @@ export function createContext(projectDir: string, env: Env, opts: { cluster: boo
     const settings = resolveEnvironment(env, opts);
     // settings.cache is PINNED_CACHE checked (absolute); cacheDir applies the
     // shell scripts' rule for an unset or empty one.
-    return { projectDir, env, settings, cacheDir: cacheDir(env) };
+    return { projectDir, env, settings, cacheDir: cacheDir(env), kubectl: kubectlFor(env) };
 }

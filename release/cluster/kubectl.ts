@@ -1,6 +1,7 @@
 import { spawn } from "child_process";
 import { PinnedError } from "../../core/errors";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
+import { Env } from "../../core/env";
 
 /** What one kubectl run returned. */
 export interface KubectlResult {
@@ -37,9 +38,12 @@ export type Kubectl = (kubeconfig: string | undefined, args: string[], what: str
 
 /**
  * The one way pinned runs kubectl: REQUEST_TIMEOUT_S per request, killed
- * KILL_GRACE_S after that.
+ * KILL_GRACE_S after that, with what kubectl reads of `env` (the context's
+ * environment: createContext makes the context's kubectl with this).
  */
-export const kubectl: Kubectl = kubectlWith({ requestSeconds: REQUEST_TIMEOUT_S, graceSeconds: KILL_GRACE_S });
+export function kubectlFor(env: Env): Kubectl {
+    return kubectlWith({ requestSeconds: REQUEST_TIMEOUT_S, graceSeconds: KILL_GRACE_S }, env);
+}
 
 /**
  * kubectl under the given timeouts. It never blocks the event loop (a
@@ -47,10 +51,10 @@ export const kubectl: Kubectl = kubectlWith({ requestSeconds: REQUEST_TIMEOUT_S,
  * `requestSeconds` per request, and kubectl itself is killed a little
  * after that (and after `wait`), so an API server that accepts and never
  * answers cannot hang the caller: it gets a PinnedError naming `what`.
- * kubectl gets only the variables it reads (core/childEnv.ts); its exit
- * status is the caller's to judge.
+ * kubectl gets only the variables it reads of `env` (core/childEnv.ts),
+ * its PATH included; its exit status is the caller's to judge.
  */
-export function kubectlWith(timeouts: KubectlTimeouts): Kubectl {
+export function kubectlWith(timeouts: KubectlTimeouts, env: Env): Kubectl {
     return (kubeconfig, args, what, opts = {}) => {
         const argv = [
             ...(kubeconfig ? ["--kubeconfig", kubeconfig] : []),
@@ -59,13 +63,20 @@ export function kubectlWith(timeouts: KubectlTimeouts): Kubectl {
             ...(opts.wait === undefined ? [] : [`--timeout=${opts.wait}s`]),
         ];
         const answerWithin = (opts.wait ?? 0) + timeouts.requestSeconds;
-        return run(argv, what, opts.input, answerWithin, answerWithin + timeouts.graceSeconds);
+        return run(argv, env, what, opts.input, answerWithin, answerWithin + timeouts.graceSeconds);
     };
 }
 
-function run(argv: string[], what: string, input: string | undefined, answerWithin: number, killAfter: number): Promise<KubectlResult> {
+function run(
+    argv: string[],
+    env: Env,
+    what: string,
+    input: string | undefined,
+    answerWithin: number,
+    killAfter: number,
+): Promise<KubectlResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn("kubectl", argv, { env: childEnv(CHILD_VARS.kubectl, {}, process.env), stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("kubectl", argv, { env: childEnv(CHILD_VARS.kubectl, {}, env), stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         const silent = () =>

@@ -3,7 +3,7 @@ import * as os from "os";
 import { ANNOTATIONS } from "../../core/annotations";
 import { ConfigError, PinnedError } from "../../core/errors";
 import { wholeSecondsFromEnv } from "../../core/envSeconds";
-import { kubectl } from "./kubectl";
+import { Kubectl } from "./kubectl";
 import { Steps } from "../steps";
 import { HolderWait } from "../locks/holderWait";
 import { holderToken, holding, holdersDir, noteTakeover, stopLeftovers } from "../locks/holding";
@@ -102,6 +102,8 @@ function view(obj: LeaseObject): LeaseView {
 }
 
 export interface LeaseOptions {
+    /** The runner the Lease is read and written with: the context's. */
+    readonly kubectl: Kubectl;
     readonly kubeconfig?: string;
     readonly namespace: string;
     /** The Deployment the Lease guards. */
@@ -134,7 +136,7 @@ async function leased<T>(opts: LeaseOptions, holders: string, fn: () => Promise<
     const where = `lease ${opts.namespace}/${name}`;
     const duration = opts.durationSeconds;
     const identity = holderToken();
-    const run = (args: string[], what: string, input?: string) => kubectl(opts.kubeconfig, args, `${what} ${where}`, { input });
+    const run = (args: string[], what: string, input?: string) => opts.kubectl(opts.kubeconfig, args, `${what} ${where}`, { input });
     const body = (acquired: number, resourceVersion?: string) =>
         JSON.stringify({
             apiVersion: "coordination.k8s.io/v1",

@@ -1,11 +1,9 @@
-import { cacheDir } from "../../core/localCache";
-import { PROJECT_DIR } from "../project/projectDir";
 import { PinnedError } from "../../core/errors";
 import { isReleaseName } from "../../core/git/releaseName";
 import { ANNOTATIONS } from "../../core/annotations";
 import { deploymentLocation, newestRelease, ReleaseRecord } from "../project/stackFile";
 import { chooseTarget, DeployTarget } from "./target";
-import { kubectl } from "./kubectl";
+import { Context } from "../context";
 
 /** What the cluster says runs. */
 export interface LiveDeployment {
@@ -61,13 +59,18 @@ export function rolloutState(d: DeploymentStatusView): RolloutState {
     return { kind: "complete" };
 }
 
-/** Reads the live Deployment with kubectl; undefined when it does not exist. */
+/** Reads the live Deployment with the context's kubectl; undefined when it does not exist. */
 export async function readLiveDeployment(
+    ctx: Pick<Context, "kubectl">,
     kubeconfig: string | undefined,
     namespace: string,
     name: string,
 ): Promise<LiveDeployment | undefined> {
-    const r = await kubectl(kubeconfig, ["get", "deployment", name, "-n", namespace, "-o", "json"], `read deployment ${namespace}/${name}`);
+    const r = await ctx.kubectl(
+        kubeconfig,
+        ["get", "deployment", name, "-n", namespace, "-o", "json"],
+        `read deployment ${namespace}/${name}`,
+    );
     if (r.status !== 0) {
         if (/NotFound/.test(r.stderr)) {
             return undefined;
@@ -110,15 +113,13 @@ export interface LiveView {
  * to say without a cluster (status, releases, preview), no cluster reads as
  * nothing live; else it is an error (target.ts).
  */
-export async function readLive(opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {}): Promise<LiveView> {
-    const record = opts.record ?? newestRelease(PROJECT_DIR);
-    const target = chooseTarget(
-        { projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) },
-        record?.release ?? "live",
-        record?.config ?? {},
-        opts,
-    );
-    const { namespace, name } = deploymentLocation(record, PROJECT_DIR);
-    const deployment = target.kind === "cluster" ? await readLiveDeployment(target.kubeconfig, namespace, name) : undefined;
+export async function readLive(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir" | "kubectl">,
+    opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {},
+): Promise<LiveView> {
+    const record = opts.record ?? newestRelease(ctx.projectDir);
+    const target = chooseTarget(ctx, record?.release ?? "live", record?.config ?? {}, opts);
+    const { namespace, name } = deploymentLocation(record, ctx.projectDir);
+    const deployment = target.kind === "cluster" ? await readLiveDeployment(ctx, target.kubeconfig, namespace, name) : undefined;
     return { target, namespace, name, deployment };
 }

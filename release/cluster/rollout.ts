@@ -1,5 +1,6 @@
 import { LiveDeployment } from "./live";
-import { kubectl, KubectlResult } from "./kubectl";
+import { KubectlResult } from "./kubectl";
+import { Context } from "../context";
 
 /**
  * Why a release's pods did not become ready, as the kubelet reported it:
@@ -104,6 +105,7 @@ export const LOG_TAIL_LINES = 10;
  * Never throws: a diagnosis that cannot be read is an empty one.
  */
 export async function diagnoseRollout(
+    ctx: Pick<Context, "kubectl">,
     kubeconfig: string | undefined,
     namespace: string,
     appName: string,
@@ -111,7 +113,7 @@ export async function diagnoseRollout(
 ): Promise<RolloutDiagnosis> {
     const kc = async (args: string[], what: string): Promise<string | undefined> => {
         try {
-            const r = await kubectl(kubeconfig, ["-n", namespace, ...args], what);
+            const r = await ctx.kubectl(kubeconfig, ["-n", namespace, ...args], what);
             return r.status === 0 ? r.stdout : undefined;
         } catch {
             return undefined;
@@ -220,8 +222,13 @@ export const ROLLOUT_STATUS_WAIT_S = 300;
  * its rollout is complete (exit 0), failed or still under way after
  * ROLLOUT_STATUS_WAIT_S (exit 1, the reason on stderr).
  */
-export function waitForRollout(kubeconfig: string | undefined, namespace: string, name: string): Promise<KubectlResult> {
-    return kubectl(
+export function waitForRollout(
+    ctx: Pick<Context, "kubectl">,
+    kubeconfig: string | undefined,
+    namespace: string,
+    name: string,
+): Promise<KubectlResult> {
+    return ctx.kubectl(
         kubeconfig,
         ["rollout", "status", `deployment/${name}`, "-n", namespace],
         `wait for the rollout of ${namespace}/${name}`,

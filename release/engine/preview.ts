@@ -6,11 +6,14 @@ import { bindPassword } from "../../core/registryLogin";
 import { EngineDiff, parseEngineDiff } from "./diff";
 import { pulumiCli } from "./pulumiCli";
 import { engineEnv } from "./environment";
-import { cacheDir, defaultRegistry } from "../project/localEnvironment";
-import { PROJECT_DIR } from "../project/projectDir";
+import { defaultRegistry } from "../project/localEnvironment";
 import { makeTemporaryDir, removeTemporaryDir } from "../project/temporaryDirs";
 import { stackFilePath } from "../project/stackFile";
 import { DeployTarget, targetEnv } from "../cluster/target";
+import { Context } from "../context";
+
+/** What a preview is given of the context: the project it links to, and the environment and cache the engine runs with. */
+type PreviewContext = Pick<Context, "projectDir" | "env" | "cacheDir">;
 
 /** What the preview asks the engine about. */
 export interface EnginePreviewRequest {
@@ -58,35 +61,35 @@ const PREVIEW_TIMEOUT_S = 300;
  * the commit and the digest set, so the program deploys exactly the image
  * built for it and builds nothing.
  */
-export async function previewStack(req: EnginePreviewRequest): Promise<EnginePreview> {
+export async function previewStack(ctx: PreviewContext, req: EnginePreviewRequest): Promise<EnginePreview> {
     // Holds the stack's state (secrets encrypted): removed on every path,
     // an interrupt included (removingTemporaryDirsOnSignal).
     const tmp = makeTemporaryDir("pinned-preview-");
     try {
         const project = path.join(tmp, "project");
-        makeProject(project);
-        const realEnv = engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) });
+        makeProject(ctx.projectDir, project);
+        const realEnv = engineEnv(ctx);
         // The temporary project links to the project's files (makeProject):
         // the program judges its directory settings against the project too.
-        const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`, PINNED_PROJECT_MIRROR: PROJECT_DIR };
+        const tempEnv = { ...realEnv, PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`, PINNED_PROJECT_MIRROR: ctx.projectDir };
         fs.mkdirSync(path.join(tmp, "state"));
 
-        const stacks = await stackNames(realEnv);
+        const stacks = await stackNames(ctx, realEnv);
         const source = req.stateFrom.find((s) => stacks.has(s));
-        const ownFile = stackFilePath(req.stack, PROJECT_DIR);
+        const ownFile = stackFilePath(req.stack, ctx.projectDir);
         if (fs.existsSync(ownFile)) {
             // Its encryption salt comes along, so its secrets still decrypt.
             fs.copyFileSync(ownFile, path.join(project, "stacks", path.basename(ownFile)));
         }
-        await pulumi(["stack", "init", req.stack, "--non-interactive"], project, tempEnv);
-        await configure(req, project, tempEnv);
+        await pulumi(ctx, ["stack", "init", req.stack, "--non-interactive"], project, tempEnv);
+        await configure(ctx, req, project, tempEnv);
         let renderedTo: string | undefined;
         if (source) {
-            const state = (await pulumi(["stack", "export", "--show-secrets", "--stack", source], PROJECT_DIR, realEnv)).stdout;
+            const state = (await pulumi(ctx, ["stack", "export", "--show-secrets", "--stack", source], ctx.projectDir, realEnv)).stdout;
             const seed = path.join(tmp, "seed.json");
             fs.writeFileSync(seed, renameStack(state, source, req.stack, secretsProviderOf(project, req.stack)), { mode: 0o600 });
             try {
-                await pulumi(["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
+                await pulumi(ctx, ["stack", "import", "--stack", req.stack, "--file", seed], project, tempEnv);
             } finally {
                 // The export holds the secrets in plain text: gone once imported.
                 fs.rmSync(seed, { force: true });
@@ -98,12 +101,12 @@ export async function previewStack(req: EnginePreviewRequest): Promise<EnginePre
         // writes no manifest).
         const renderEnv =
             req.target.kind === "render"
-                ? { PINNED_RENDER_YAML_TO: renderedTo ?? path.resolve(PROJECT_DIR, req.target.dir) }
+                ? { PINNED_RENDER_YAML_TO: renderedTo ?? path.resolve(ctx.projectDir, req.target.dir) }
                 : targetEnv(req.target);
         // A rendering provider has no cluster to refresh from (see renderCommand.ts).
         const refresh = req.target.kind === "render" ? ["--refresh=false"] : [];
         // A preview changes nothing, so a cluster that stops answering just ends it.
-        const run = await pulumiCli(["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
+        const run = await pulumiCli(ctx, ["preview", "--json", "--stack", req.stack, "--non-interactive", ...refresh], {
             cwd: project,
             env: { ...tempEnv, ...renderEnv },
             what: `preview stack ${req.stack}`,
@@ -132,26 +135,27 @@ export async function previewStack(req: EnginePreviewRequest): Promise<EnginePre
     }
 }
 
-/** A project of links to the real one, with its own Pulumi.yaml and stacks/. */
-function makeProject(dir: string): void {
+/** A project in `dir` of links to the real one (`projectDir`), with its own Pulumi.yaml and stacks/. */
+function makeProject(projectDir: string, dir: string): void {
     fs.mkdirSync(path.join(dir, "stacks"), { recursive: true });
     for (const entry of PROGRAM_FILES) {
-        if (fs.existsSync(path.join(PROJECT_DIR, entry))) {
-            fs.symlinkSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
+        if (fs.existsSync(path.join(projectDir, entry))) {
+            fs.symlinkSync(path.join(projectDir, entry), path.join(dir, entry));
         }
     }
-    const doc = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    const doc = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
     delete doc.backend; // the temporary backend comes from PULUMI_BACKEND_URL
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(doc));
 }
 
 /** The release's commit and image, and the registry it was pushed to if the file names none. */
-async function configure(req: EnginePreviewRequest, project: string, env: Record<string, string>): Promise<void> {
+async function configure(ctx: PreviewContext, req: EnginePreviewRequest, project: string, env: Record<string, string>): Promise<void> {
     const file = path.join(project, "stacks", `Pulumi.${req.stack}.yaml`);
     const current = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ??
         {}) as Record<string, unknown>;
     const set = (key: string, value: string, secret = false) =>
         pulumi(
+            ctx,
             ["config", "set", ...(secret ? ["--secret"] : []), "--stack", req.stack, key, ...(secret ? [] : [value])],
             project,
             env,
@@ -162,7 +166,7 @@ async function configure(req: EnginePreviewRequest, project: string, env: Record
     if (req.repository) {
         await set("pinned:repository", req.repository);
     }
-    const registry = defaultRegistry(process.env);
+    const registry = defaultRegistry(ctx.env);
     if (current["pinned:registry"] === undefined && registry) {
         await set("pinned:registry", registry.server);
         if (registry.username) {
@@ -188,8 +192,8 @@ async function configure(req: EnginePreviewRequest, project: string, env: Record
 }
 
 /** The stacks the real backend has; none when it cannot list them. */
-async function stackNames(env: Record<string, string>): Promise<Set<string>> {
-    const r = await pulumiCli(["stack", "ls", "--json"], { cwd: PROJECT_DIR, env, what: "list the stacks" });
+async function stackNames(ctx: PreviewContext, env: Record<string, string>): Promise<Set<string>> {
+    const r = await pulumiCli(ctx, ["stack", "ls", "--json"], { cwd: ctx.projectDir, env, what: "list the stacks" });
     if (r.status !== 0) {
         return new Set();
     }
@@ -235,8 +239,14 @@ function renderDirectoryOf(state: string): string | undefined {
     return typeof dir === "string" && dir !== "" ? dir : undefined;
 }
 
-async function pulumi(args: string[], cwd: string, env: Record<string, string>, input?: string): Promise<{ stdout: string }> {
-    const r = await pulumiCli(args, { cwd, env, what: `prepare the preview (pulumi ${args.slice(0, 2).join(" ")})`, input });
+async function pulumi(
+    ctx: PreviewContext,
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+    input?: string,
+): Promise<{ stdout: string }> {
+    const r = await pulumiCli(ctx, args, { cwd, env, what: `prepare the preview (pulumi ${args.slice(0, 2).join(" ")})`, input });
     if (r.status !== 0) {
         throw new PinnedError(
             `pulumi ${args.slice(0, 2).join(" ")} failed while preparing the preview: ${tail(r.stderr || r.stdout)}`,

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
-import { cacheDir } from "../project/localEnvironment";
+import { Context } from "../context";
 
 /**
  * The one way pinned runs the pulumi CLI itself, for what the Automation
@@ -37,19 +37,19 @@ export interface PulumiCliOptions {
 
 /**
  * Runs `pulumi <args>` without blocking the event loop (a Lease is renewed
- * while pinned works). Of pinned's environment the engine gets only what
- * it, or something it starts, reads (childEnv's engine rule, the one
- * engineCommand's `env -u` applies), then `env`. A run that outlasts its
- * time is killed and rejects with a PinnedError naming `what`; its exit
+ * while pinned works). Of the context's environment the engine gets only
+ * what it, or something it starts, reads (childEnv's engine rule, the one
+ * engineCommand's `env -u` applies), then `opts.env`. A run that outlasts
+ * its time is killed and rejects with a PinnedError naming `what`; its exit
  * status is the caller's to judge.
  */
-export async function pulumiCli(args: string[], opts: PulumiCliOptions): Promise<PulumiResult> {
+export async function pulumiCli(ctx: Pick<Context, "env" | "cacheDir">, args: string[], opts: PulumiCliOptions): Promise<PulumiResult> {
     const seconds = opts.wait ?? PULUMI_CLI_TIMEOUT_S;
-    const binary = pulumiBinary();
+    const binary = pulumiBinary(ctx);
     return new Promise((resolve, reject) => {
         const child = spawn(binary, args, {
             cwd: opts.cwd,
-            env: childEnv(CHILD_VARS.engine, opts.env, process.env),
+            env: childEnv(CHILD_VARS.engine, opts.env, ctx.env),
             stdio: ["pipe", "pipe", "pipe"],
         });
         running.add(child);
@@ -101,17 +101,17 @@ export async function pulumiCli(args: string[], opts: PulumiCliOptions): Promise
 const running = new Set<ChildProcess>();
 process.on("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 
-/** `$CACHE/bin/pulumi` when `pinned env up` built it. */
-export function projectPulumi(): string | undefined {
-    const file = path.join(cacheDir(process.env), "bin", "pulumi");
+/** `$CACHE/bin/pulumi` (the context's cache folder) when `pinned env up` built it. */
+export function projectPulumi(ctx: Pick<Context, "cacheDir">): string | undefined {
+    const file = path.join(ctx.cacheDir, "bin", "pulumi");
     return fs.existsSync(file) ? file : undefined;
 }
 
-/** The pulumi binary pinned runs: the one `pinned env up` built, else the first on PATH. */
-export function pulumiBinary(): string {
+/** The pulumi binary pinned runs: the one `pinned env up` built, else the first on the context's PATH. */
+export function pulumiBinary(ctx: Pick<Context, "env" | "cacheDir">): string {
     const found =
-        projectPulumi() ??
-        (process.env.PATH ?? "")
+        projectPulumi(ctx) ??
+        (ctx.env.PATH ?? "")
             .split(path.delimiter)
             .map((d) => path.join(d, "pulumi"))
             .find((f) => f !== "pulumi" && fs.existsSync(f));

@@ -3,18 +3,18 @@ import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/
 import { PinnedError } from "../../core/errors";
 import { engineEnv } from "./environment";
 import { projectEngineCommand } from "./version";
-import { cacheDir } from "../project/localEnvironment";
 import { projectPulumi, pulumiCli } from "./pulumiCli";
-import { PROJECT_DIR } from "../project/projectDir";
 import { CHILD_VARS, passes } from "../../core/childEnv";
+import { Env } from "../../core/env";
+import { Context } from "../context";
 
 /** The one method of PulumiCommand a workspace calls (internal to the SDK, stable across 3.x). */
 type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
 
 /**
- * The pulumi CLI: the one `pinned env up` built ($CACHE/bin/pulumi), else
- * the one on PATH. Passed to every workspace, so nothing has to change this
- * process's PATH.
+ * The pulumi CLI: the one `pinned env up` built (the context's
+ * $CACHE/bin/pulumi), else the one on PATH. Passed to every workspace, so
+ * nothing has to change this process's PATH.
  *
  * `render: true` is for a stack that renders manifests instead of applying
  * them: `up` and `preview` get `--refresh=false`. Pulumi.yaml refreshes
@@ -22,12 +22,16 @@ type Run = (args: string[], ...rest: unknown[]) => Promise<unknown>;
  * rendering Kubernetes provider has no cluster to read and fails its
  * refresh; the rendered files are the whole truth there, so nothing is lost.
  */
-export async function engineCommand(opts: { render?: boolean } = {}): Promise<PulumiCommand> {
-    // `PulumiCommand.get` runs `pulumi version`: once per command at most,
-    // and for the project's own engine once per binary (version.ts).
-    const own = projectPulumi();
-    baseCommand ??= own ? projectEngineCommand(own, cacheDir(process.env)) : PulumiCommand.get();
-    const base = await baseCommand;
+export async function engineCommand(ctx: Pick<Context, "env" | "cacheDir">, opts: { render?: boolean } = {}): Promise<PulumiCommand> {
+    // `PulumiCommand.get` runs `pulumi version`: once per command and binary
+    // at most, and for the project's own engine once per binary (version.ts).
+    const own = projectPulumi(ctx);
+    let asked = baseCommands.get(own ?? "");
+    if (!asked) {
+        asked = own ? projectEngineCommand(own, ctx.cacheDir) : PulumiCommand.get();
+        baseCommands.set(own ?? "", asked);
+    }
+    const base = await asked;
     const run = (base as unknown as { run: Run }).run;
     const command = Object.create(base) as PulumiCommand & { run: Run };
     // The engine runs in a session of its own (setsid), so a terminal's
@@ -43,26 +47,29 @@ export async function engineCommand(opts: { render?: boolean } = {}): Promise<Pu
     // The SDK starts the engine with all of this process's environment
     // plus the workspace's; env -u takes out, by name only (values never
     // reach a command line), what neither the engine nor anything it
-    // starts reads (childEnv.ts): COSIGN_PASSWORD, for one.
+    // starts reads (childEnv.ts): COSIGN_PASSWORD, for one. The names come
+    // from the context's environment: the command line's context holds this
+    // process's own (release/context.ts).
     Object.defineProperty(command, "command", { value: wrapped ? SETSID : ENV });
     command.run = (args: string[], ...rest: unknown[]) => {
         const engineArgs = opts.render && ["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args;
-        const unset = notForEngine(rest[1] as Record<string, string> | undefined);
+        const unset = notForEngine(rest[1] as Record<string, string> | undefined, ctx.env);
         const argv = wrapped ? [ENV, ...unset, SETPRIV, "--pdeathsig", "KILL", base.command] : [...unset, base.command];
         return run.call(command, [...argv, ...engineArgs], ...rest);
     };
     return command;
 }
 
-let baseCommand: Promise<PulumiCommand> | undefined;
+/** The engine command of each binary ("" for the one on PATH), asked its version once. */
+const baseCommands = new Map<string, Promise<PulumiCommand>>();
 
 /** coreutils' env: `env -u NAME` starts a program without that variable. */
 const ENV = "/usr/bin/env";
 
-/** `-u NAME` for each variable of this process the engine does not get (the workspace's own `set` stay). */
-export function notForEngine(set: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): string[] {
+/** `-u NAME` for each variable of `from` the engine does not get (the workspace's own `set` stay). */
+export function notForEngine(set: Record<string, string> | undefined, from: Env): string[] {
     return Object.keys(from)
-        .filter((name) => !passes(name, CHILD_VARS.engine) && !(name in set))
+        .filter((name) => !passes(name, CHILD_VARS.engine) && !(set && name in set))
         .flatMap((name) => ["-u", name]);
 }
 
@@ -71,12 +78,16 @@ const SETSID = "/usr/bin/setsid";
 /** util-linux's setpriv: here only to make the engine receive SIGKILL when pinned dies. */
 const SETPRIV = "/usr/bin/setpriv";
 
-/** A workspace on the project, with the engine's environment plus `extraEnv`. */
-export async function projectWorkspace(extraEnv: Record<string, string> = {}, opts: { render?: boolean } = {}): Promise<LocalWorkspace> {
+/** A workspace on the context's project, with the engine's environment plus `extraEnv`. */
+export async function projectWorkspace(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir">,
+    extraEnv: Record<string, string> = {},
+    opts: { render?: boolean } = {},
+): Promise<LocalWorkspace> {
     return LocalWorkspace.create({
-        workDir: PROJECT_DIR,
-        envVars: { ...engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) }), ...extraEnv },
-        pulumiCommand: await engineCommand(opts),
+        workDir: ctx.projectDir,
+        envVars: { ...engineEnv(ctx), ...extraEnv },
+        pulumiCommand: await engineCommand(ctx, opts),
     });
 }
 
@@ -85,8 +96,14 @@ export async function projectWorkspace(extraEnv: Record<string, string> = {}, op
  * Automation API's setConfig passes values as arguments, which any local
  * user can read in `ps` while the engine runs.
  */
-export async function setSecretConfig(workspace: LocalWorkspace, stack: string, key: string, value: string): Promise<void> {
-    const r = await pulumiCli(["config", "set", "--secret", "--stack", stack, key], {
+export async function setSecretConfig(
+    ctx: Pick<Context, "env" | "cacheDir">,
+    workspace: LocalWorkspace,
+    stack: string,
+    key: string,
+    value: string,
+): Promise<void> {
+    const r = await pulumiCli(ctx, ["config", "set", "--secret", "--stack", stack, key], {
         cwd: workspace.workDir,
         env: workspace.envVars,
         what: `set ${key} of stack ${stack}`,

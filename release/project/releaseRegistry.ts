@@ -6,7 +6,11 @@ import { ReleaseRecord } from "./stackFile";
 import { stackLogin } from "./stackLogin";
 
 /** The registry the release would push to: its stack's, else the default one. */
-export async function releaseRegistry(ctx: Pick<Context, "env">, release: string | undefined, record: ReleaseRecord | undefined) {
+export async function releaseRegistry(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir">,
+    release: string | undefined,
+    record: ReleaseRecord | undefined,
+) {
     const fallback = defaultRegistry(ctx.env);
     const server = record?.config["pinned:registry"]?.value;
     if (!release || !server) {
@@ -14,7 +18,7 @@ export async function releaseRegistry(ctx: Pick<Context, "env">, release: string
     }
     try {
         // The password is a stack secret: the engine decrypts it.
-        const stack = await Stack.select(release, await projectWorkspace());
+        const stack = await Stack.select(release, await projectWorkspace(ctx));
         const config = await stack.getAllConfig();
         // Only a password bound to this registry (or the one pinned knows for it) is used.
         const { push } = stackLogin(release, config, false, ctx.env);

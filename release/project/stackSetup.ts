@@ -1,4 +1,3 @@
-import { Env } from "../../core/env";
 import * as fs from "fs";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { fileBackendDir } from "../engine/backendFiles";
@@ -6,6 +5,7 @@ import { setSecretConfig } from "../engine/workspace";
 import { bindPassword } from "../../core/registryLogin";
 import { defaultRegistry } from "./localEnvironment";
 import { stackFilePath } from "./stackFile";
+import { Context } from "../context";
 
 /** A release's stack as pinned prepares it (backend, config), and undoes it after a failed first update. */
 
@@ -23,15 +23,21 @@ export function ensureLocalBackend(url: string): void {
  * defaultRegistry) with its passwords bound to it (core/registryLogin); a
  * stack of that registry from before pull-only users gets its pull-only
  * login. Resolves to the stack's config as it now is.
- * `read` is the config already read from this stack, if it was; `env`
- * names the default registry.
+ * `read` is the config already read from this stack, if it was; the
+ * context's `env` names the default registry, and its engine sets the
+ * secrets.
  */
-export async function configure(stack: Stack, commit: string, env: Env, read?: ConfigMap): Promise<ConfigMap> {
+export async function configure(
+    ctx: Pick<Context, "env" | "cacheDir">,
+    stack: Stack,
+    commit: string,
+    read?: ConfigMap,
+): Promise<ConfigMap> {
     const current = read ?? (await stack.getAllConfig());
     const values: Record<string, { value: string; secret?: boolean }> = {
         "pinned:commit": { value: commit },
     };
-    const registry = defaultRegistry(env);
+    const registry = defaultRegistry(ctx.env);
     const firstUse = !current["pinned:registry"] && registry;
     if (firstUse) {
         values["pinned:registry"] = { value: registry.server };
@@ -60,7 +66,7 @@ export async function configure(stack: Stack, commit: string, env: Env, read?: C
         if (password !== undefined && server !== undefined) {
             // Through stdin, never as an argument (see setSecretConfig).
             const bound = bindPassword(server, password);
-            await setSecretConfig(stack.workspace as LocalWorkspace, stack.name, key, bound);
+            await setSecretConfig(ctx, stack.workspace as LocalWorkspace, stack.name, key, bound);
             values[key] = { value: bound, secret: true };
         }
     }

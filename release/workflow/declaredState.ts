@@ -1,9 +1,8 @@
-import { cacheDir } from "../../core/localCache";
 import { PinnedError } from "../../core/errors";
 import { checkpointText } from "../engine/backendFiles";
 import { engineEnv } from "../engine/environment";
 import { pulumiCli } from "../engine/pulumiCli";
-import { PROJECT_DIR } from "../project/projectDir";
+import { Context } from "../context";
 import { projectName } from "../project/stackFile";
 
 /**
@@ -32,19 +31,25 @@ export function declaredDeploymentIn(stateText: string): Record<string, unknown>
     return found[0].inputs;
 }
 
-/** The declared Deployment of `release`'s stack, or why it cannot be read (one line). */
-export async function declaredDeployment(release: string, projectDir = PROJECT_DIR): Promise<Record<string, unknown> | string> {
-    const env = engineEnv({ projectDir: PROJECT_DIR, env: process.env, cacheDir: cacheDir(process.env) });
-    const text =
-        checkpointText(env.PULUMI_BACKEND_URL, projectName(projectDir), release) ?? (await exportedState(release, env, projectDir));
+/** The declared Deployment of `release`'s stack in the context's project, or why it cannot be read (one line). */
+export async function declaredDeployment(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir">,
+    release: string,
+): Promise<Record<string, unknown> | string> {
+    const env = engineEnv(ctx);
+    const text = checkpointText(env.PULUMI_BACKEND_URL, projectName(ctx.projectDir), release) ?? (await exportedState(ctx, release, env));
     return typeof text === "string" ? declaredDeploymentIn(text) : text.why;
 }
 
 /** The stack's state through the engine, or why it cannot be read: the engine failed, or did not finish in time. */
-async function exportedState(release: string, env: Record<string, string>, projectDir: string): Promise<string | { why: string }> {
+async function exportedState(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir">,
+    release: string,
+    env: Record<string, string>,
+): Promise<string | { why: string }> {
     const what = `read the state of stack ${release}`;
     try {
-        const r = await pulumiCli(["stack", "export", "--stack", release, "--non-interactive"], { cwd: projectDir, env, what });
+        const r = await pulumiCli(ctx, ["stack", "export", "--stack", release, "--non-interactive"], { cwd: ctx.projectDir, env, what });
         return r.status === 0 ? r.stdout : { why: `the state of stack ${release} could not be read` };
     } catch (err) {
         if (err instanceof PinnedError) {

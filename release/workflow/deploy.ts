@@ -70,6 +70,7 @@ async function deployLocked(ctx: Context, req: DeployRequest, target: DeployTarg
         target.kind === "cluster"
             ? withClusterLease(
                   {
+                      kubectl: ctx.kubectl,
                       kubeconfig: target.kubeconfig,
                       namespace,
                       deployment: appName,
@@ -93,7 +94,7 @@ async function deployLocked(ctx: Context, req: DeployRequest, target: DeployTarg
             // yet, or that kubectl cannot read, leaves nothing to put back.
             const readLive = async (): Promise<LiveDeployment | undefined | "unreadable"> => {
                 try {
-                    return target.kind === "cluster" ? await readLiveDeployment(target.kubeconfig, namespace, appName) : undefined;
+                    return target.kind === "cluster" ? await readLiveDeployment(ctx, target.kubeconfig, namespace, appName) : undefined;
                 } catch {
                     return "unreadable";
                 }
@@ -163,7 +164,7 @@ async function openStack(ctx: Context, release: string, target: DeployTarget): P
     const env = engineEnv(ctx);
     ensureLocalBackend(env.PULUMI_BACKEND_URL);
     // The engine reaches the target through its own environment variables.
-    const workspace = await projectWorkspace(targetEnv(target), { render: target.kind === "render" });
+    const workspace = await projectWorkspace(ctx, targetEnv(target), { render: target.kind === "render" });
     const existed =
         stackInBackendFiles(env.PULUMI_BACKEND_URL, projectName(ctx.projectDir), release) ??
         (await workspace.listStacks()).some((s) => s.name === release);
@@ -212,11 +213,11 @@ async function updateRelease(
     await clearGoneEngineLocks(env.PULUMI_BACKEND_URL, release, workspace, progress);
     if (existed) {
         // Under both locks too: what an engine killed mid-operation left (pendingOperations.ts).
-        await clearPendingOperations(stack, env.PULUMI_BACKEND_URL, ctx.projectDir, target, progress);
+        await clearPendingOperations(ctx, stack, env.PULUMI_BACKEND_URL, target, progress);
     }
     try {
         // A new stack's secrets are first read here (a stack file may already exist).
-        const config = await namingWrongPassphrase(release, configure(stack, commit, ctx.env, opened.config));
+        const config = await namingWrongPassphrase(release, configure(ctx, stack, commit, opened.config));
         // Refused here, before the registry or the engine sees any credential.
         const login = stackLogin(release, config, releaseSettings(ctx, record, config).renderYamlTo === undefined, ctx.env);
         // What the program will read, taken before the engine reads it: a file
@@ -224,7 +225,7 @@ async function updateRelease(
         const inputs = target.kind === "cluster" ? inputsFingerprint(ctx, release, target, env) : undefined;
         // How the live Deployment differs from what its release declared: any
         // difference means the engine runs, after the additions are removed.
-        const drift = target.kind === "cluster" ? await liveDrift(live) : undefined;
+        const drift = target.kind === "cluster" ? await liveDrift(ctx, live) : undefined;
         const differences = drift?.differences ?? [];
         if (record?.imageDigest) {
             await assertStillInRegistry(login.push, release, record.imageDigest, progress);
@@ -259,6 +260,7 @@ async function updateRelease(
         const added = additions(differences);
         if (added.length > 0 && target.kind === "cluster" && live) {
             await removeAdditions(
+                ctx,
                 {
                     kubeconfig: target.kubeconfig,
                     namespace: releaseSettings(ctx, record).namespace,
@@ -283,7 +285,7 @@ async function updateRelease(
             const where = `${settings.namespace}/${settings.appName}`;
             const step = progress.start(`checking the rollout of ${where}`);
             const notLive = await confirmRollout(
-                () => readLiveDeployment(target.kubeconfig, settings.namespace, settings.appName),
+                () => readLiveDeployment(ctx, target.kubeconfig, settings.namespace, settings.appName),
                 digest,
                 settings.progressDeadlineSeconds + 60,
             );

@@ -1,7 +1,7 @@
 import { PinnedError } from "../../core/errors";
 import { declaredDeployment } from "./declaredState";
 import { deploymentDrift, Difference, PatchOperation, restorePatch } from "./drift";
-import { kubectl } from "../cluster/kubectl";
+import { Context } from "../context";
 import { LiveDeployment } from "../cluster/live";
 import { Steps } from "../steps";
 
@@ -23,11 +23,14 @@ import { Steps } from "../steps";
  */
 
 /** How the live Deployment differs from what its release declared; undefined when that cannot be told. */
-export async function liveDrift(live: LiveDeployment | undefined): Promise<{ release: string; differences: Difference[] } | undefined> {
+export async function liveDrift(
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir">,
+    live: LiveDeployment | undefined,
+): Promise<{ release: string; differences: Difference[] } | undefined> {
     if (!live?.release || live.object === undefined) {
         return undefined;
     }
-    const declared = await declaredDeployment(live.release);
+    const declared = await declaredDeployment(ctx, live.release);
     return typeof declared === "string"
         ? undefined
         : { release: live.release, differences: deploymentDrift(declared, live.object, live.release) };
@@ -40,6 +43,7 @@ export function additions(differences: readonly Difference[]): Difference[] {
 
 /** Removes the additions from the live Deployment, or refuses when it changed since it was read. */
 export async function removeAdditions(
+    ctx: Pick<Context, "kubectl">,
     req: { kubeconfig: string | undefined; namespace: string; name: string; live: LiveDeployment; added: readonly Difference[] },
     progress: Steps,
 ): Promise<void> {
@@ -47,7 +51,7 @@ export async function removeAdditions(
     const resourceVersion = (req.live.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
     const patch: PatchOperation[] = [{ op: "test", path: "/metadata/resourceVersion", value: resourceVersion }, ...restorePatch(req.added)];
     const step = progress.start(`removing what was added by hand to ${where} (${req.added.map((d) => d.path).join(", ")})`);
-    const r = await kubectl(
+    const r = await ctx.kubectl(
         req.kubeconfig,
         ["patch", "deployment", req.name, "-n", req.namespace, "--type=json", "-p", JSON.stringify(patch)],
         `remove what was added by hand to ${where}`,

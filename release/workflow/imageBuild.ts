@@ -204,7 +204,7 @@ export class BuildStack {
         // The program reads the request only when up() has set it.
         const program = async () => imageProgram(this.request);
         const dir = this.dir;
-        this.stack = engineCommand().then((pulumiCommand) =>
+        this.stack = engineCommand(ctx).then((pulumiCommand) =>
             // A new directory: there is no stack to select, only one to create.
             LocalWorkspace.createStack(
                 { stackName: "build", projectName: "pinned-image", program },

@@ -4,7 +4,6 @@ import * as path from "path";
 import { HOLDER_ENV } from "../locks/holding";
 import { writeFileWhole } from "../../core/wholeFile";
 import { checkpointText } from "../engine/backendFiles";
-import { kubectl } from "../cluster/kubectl";
 import { Context } from "../context";
 import { loadYaml, projectName, stackFilePath } from "../project/stackFile";
 import { DeployTarget, targetEnv } from "../cluster/target";
@@ -170,7 +169,7 @@ interface RecordedObject {
  * `digest` is the one the stack file records. A reason when it might.
  */
 export async function unchangedSinceLastUpdate(
-    ctx: Pick<Context, "projectDir" | "cacheDir">,
+    ctx: Pick<Context, "projectDir" | "cacheDir" | "kubectl">,
     req: { release: string; digest: string; inputs: string; backendUrl: string; kubeconfig: string | undefined },
 ): Promise<{ unchanged: true } | { unchanged: false; why: string }> {
     const { projectDir } = ctx;
@@ -201,7 +200,7 @@ export async function unchangedSinceLastUpdate(
         return changed(objects);
     }
     // A cluster that does not answer is the engine's to report, as before.
-    const live = await liveAsRecorded(objects, req.kubeconfig).catch(() => false);
+    const live = await liveAsRecorded(ctx, objects, req.kubeconfig).catch(() => false);
     return live ? { unchanged: true } : changed("the cluster changed since");
 }
 
@@ -236,32 +235,34 @@ function recordedObjects(text: string, digest: string): RecordedObject[] | strin
 }
 
 /** One kubectl read per namespace: every object is there, with the uid and resourceVersion recorded. */
-async function liveAsRecorded(objects: RecordedObject[], kubeconfig: string | undefined): Promise<boolean> {
+async function liveAsRecorded(ctx: Pick<Context, "kubectl">, objects: RecordedObject[], kubeconfig: string | undefined): Promise<boolean> {
     const namespaces = [...new Set(objects.map((o) => o.namespace))];
     const reads = await Promise.all(
         namespaces.map((ns) => {
             const mine = objects.filter((o) => o.namespace === ns);
-            return kubectl(
-                kubeconfig,
-                [
-                    "get",
-                    ...(ns ? ["-n", ns] : []),
-                    ...mine.map((o) => o.ref),
-                    // Identity only: a Secret's data never leaves the API server.
-                    "-o",
-                    "custom-columns=UID:.metadata.uid,RV:.metadata.resourceVersion",
-                    "--no-headers",
-                ],
-                "read the release's objects",
-            ).then(
-                (r) =>
-                    r.status === 0 &&
-                    r.stdout
-                        .trim()
-                        .split("\n")
-                        .map((line) => line.trim().split(/\s+/).join(" "))
-                        .join("|") === mine.map((o) => o.identity).join("|"),
-            );
+            return ctx
+                .kubectl(
+                    kubeconfig,
+                    [
+                        "get",
+                        ...(ns ? ["-n", ns] : []),
+                        ...mine.map((o) => o.ref),
+                        // Identity only: a Secret's data never leaves the API server.
+                        "-o",
+                        "custom-columns=UID:.metadata.uid,RV:.metadata.resourceVersion",
+                        "--no-headers",
+                    ],
+                    "read the release's objects",
+                )
+                .then(
+                    (r) =>
+                        r.status === 0 &&
+                        r.stdout
+                            .trim()
+                            .split("\n")
+                            .map((line) => line.trim().split(/\s+/).join(" "))
+                            .join("|") === mine.map((o) => o.identity).join("|"),
+                );
         }),
     );
     return reads.every(Boolean);

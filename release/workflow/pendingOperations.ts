@@ -1,7 +1,8 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { checkpointText, fileBackendDir } from "../engine/backendFiles";
-import { kubectl } from "../cluster/kubectl";
+import { Kubectl } from "../cluster/kubectl";
+import { Context } from "../context";
 import { projectName } from "../project/stackFile";
 import { Steps } from "../steps";
 import { DeployTarget } from "../cluster/target";
@@ -129,7 +130,7 @@ export async function planPendingActions(
 }
 
 /** Whether a Kubernetes object exists; a cluster that does not answer is an error, never a guess. */
-function inCluster(kubeconfig: string | undefined): (ref: string, namespace: string) => Promise<boolean> {
+function inCluster(kubectl: Kubectl, kubeconfig: string | undefined): (ref: string, namespace: string) => Promise<boolean> {
     return async (ref, namespace) => {
         const args = ["get", ...(namespace ? ["-n", namespace] : []), ref, "-o", "name"];
         const r = await kubectl(kubeconfig, args, "look up an object a killed engine may have created");
@@ -160,17 +161,17 @@ export function refreshArgs(stack: string, actions: PendingAction[]): string[] {
  * was and what was done; nothing is printed for a clean stack.
  */
 export async function clearPendingOperations(
+    ctx: Pick<Context, "projectDir" | "kubectl">,
     stack: Stack,
     backendUrl: string,
-    projectDir: string,
     target: DeployTarget,
     progress: Steps,
 ): Promise<void> {
-    const ops = await pendingOperations(stack, backendUrl, projectDir);
+    const ops = await pendingOperations(stack, backendUrl, ctx.projectDir);
     if (ops.length === 0) {
         return;
     }
-    const actions = await planPendingActions(ops, target.kind === "cluster" ? inCluster(target.kubeconfig) : undefined);
+    const actions = await planPendingActions(ops, target.kind === "cluster" ? inCluster(ctx.kubectl, target.kubeconfig) : undefined);
     const step = progress.start(`clearing ${ops.length} pending operation(s) a stopped engine left in stack ${stack.name}`);
     try {
         if (target.kind === "cluster") {

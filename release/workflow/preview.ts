@@ -89,7 +89,7 @@ async function gatherPreview(ctx: Context, requested: string | undefined, progre
         image = await buildPreviewImage(ctx, source, release, record, releaseRecipe(ctx, record).findings, progress);
     }
     const { namespace, name } = deploymentLocation(record, ctx.projectDir);
-    const before = await withBase(await readBefore(ctx.projectDir, release, record), image, () => releaseRegistry(ctx, release, record));
+    const before = await withBase(await readBefore(ctx, release, record), image, () => releaseRegistry(ctx, release, record));
     // An unreleased commit is previewed as the release it would become next.
     const stack = release ?? nextReleaseName(await allTags(source.root));
     const plan = { release, stack, commit, deployment: `${namespace}/${name}`, image, before };
@@ -98,7 +98,7 @@ async function gatherPreview(ctx: Context, requested: string | undefined, progre
     }
     const step = progress.start(`previewing stack ${stack} with the engine`);
     try {
-        const engine = await previewStack({
+        const engine = await previewStack(ctx, {
             stack,
             commit,
             digest: image.digest,

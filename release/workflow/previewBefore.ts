@@ -6,6 +6,7 @@ import { readLive } from "../cluster/live";
 import { releaseRegistry } from "../project/releaseRegistry";
 import { listReleaseRecords, ReleaseRecord } from "../project/stackFile";
 import { PreviewImage } from "./previewImage";
+import { Context } from "../context";
 
 /** What runs now, and how the preview knows. */
 export interface PreviewBefore {
@@ -24,14 +25,14 @@ export interface PreviewBefore {
  * file records a digest, since that is what the last `pinned up` deployed.
  */
 export async function readBefore(
-    projectDir: string,
+    ctx: Pick<Context, "projectDir" | "env" | "cacheDir" | "kubectl">,
     release: string | undefined,
     record: ReleaseRecord | undefined,
 ): Promise<PreviewBefore> {
     let why: string;
     try {
         // Where this release goes (its stack file), or where the releases go.
-        const live = await readLive({ record, renderWithoutCluster: true });
+        const live = await readLive(ctx, { record, renderWithoutCluster: true });
         if (live.target.kind === "cluster") {
             return live.deployment
                 ? {
@@ -53,7 +54,7 @@ export async function readBefore(
         }
         why = `the cluster could not be read: ${err.problem}`;
     }
-    const recorded = listReleaseRecords(projectDir).filter((r) => r.imageDigest && r.release !== release);
+    const recorded = listReleaseRecords(ctx.projectDir).filter((r) => r.imageDigest && r.release !== release);
     const newest = recorded[recorded.length - 1];
     return newest
         ? { digest: newest.imageDigest, release: newest.release, source: "recorded", note: why }

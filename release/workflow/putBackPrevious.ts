@@ -31,13 +31,13 @@ export interface PutBackRequest {
  * through its own stack, removes the failed release's new stack, and
  * returns the error to throw (it says what is live now).
  */
-export async function putBackPrevious(ctx: Pick<Context, "projectDir">, p: PutBackRequest): Promise<RolloutFailedError> {
+export async function putBackPrevious(ctx: Pick<Context, "projectDir" | "kubectl">, p: PutBackRequest): Promise<RolloutFailedError> {
     const { req, failure, before, target, namespace, appName, progress, update } = p;
     const release = req.release;
     const where = `${namespace}/${appName}`;
     const why = [
         `release ${release} did not become ready on ${where}; the kubelet says:`,
-        ...formatDiagnosis(await diagnoseRollout(target.kubeconfig, namespace, appName, release)),
+        ...formatDiagnosis(await diagnoseRollout(ctx, target.kubeconfig, namespace, appName, release)),
     ];
     const previous = before?.release ? listReleaseRecords(ctx.projectDir).find((r) => r.release === before.release) : undefined;
     if (!before || !previous?.imageDigest || !previous.commit || previous.imageDigest !== before.image || previous.release === release) {
@@ -58,7 +58,7 @@ export async function putBackPrevious(ctx: Pick<Context, "projectDir">, p: PutBa
             command: `put back ${previous.release} after ${release} failed`,
         });
     } catch (err) {
-        const live = await readLiveDeployment(target.kubeconfig, namespace, appName);
+        const live = await readLiveDeployment(ctx, target.kubeconfig, namespace, appName);
         return new RolloutFailedError(
             [
                 ...why,
@@ -70,7 +70,7 @@ export async function putBackPrevious(ctx: Pick<Context, "projectDir">, p: PutBa
     }
     // The failed release's new stack manages nothing that is live now.
     await removeCreatedStack(failure, ctx.projectDir);
-    const live = await readLiveDeployment(target.kubeconfig, namespace, appName);
+    const live = await readLiveDeployment(ctx, target.kubeconfig, namespace, appName);
     return new RolloutFailedError(
         [
             ...why,

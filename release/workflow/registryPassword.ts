@@ -34,6 +34,6 @@ export async function setRegistryPassword(
     }
     const bound = bindPassword(registry, password(release));
     // Through stdin to the engine too: never on a command line.
-    await setSecretConfig(await projectWorkspace(), release, key, bound);
+    await setSecretConfig(ctx, await projectWorkspace(ctx), release, key, bound);
     return { release, key, registry };
 }

@@ -42,9 +42,9 @@ export function releaseRows(
 }
 
 /** When each stack was last updated, as `pulumi stack ls` reports it. */
-async function lastUpdatesFromEngine(): Promise<Map<string, string>> {
+async function lastUpdatesFromEngine(ctx: Context): Promise<Map<string, string>> {
     const { projectWorkspace } = await import("../engine/workspace");
-    const stacks = await (await projectWorkspace()).listStacks();
+    const stacks = await (await projectWorkspace(ctx)).listStacks();
     return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
 }
 
@@ -84,12 +84,12 @@ export async function signatures(
 }
 
 /** The real lookups: the release's registry login, and cosign with the release's public key; undefined without one. */
-function signatureLookup(env: Context["env"]): Parameters<typeof signatures>[1] | undefined {
-    const signing = signingTools(env);
+function signatureLookup(ctx: Context): Parameters<typeof signatures>[1] | undefined {
+    const signing = signingTools(ctx.env);
     return signing
         ? {
-              registry: (release, record) => releaseRegistry({ env }, release, record),
-              signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing, env)).signed,
+              registry: (release, record) => releaseRegistry(ctx, release, record),
+              signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing, ctx.env)).signed,
           }
         : undefined;
 }
@@ -103,11 +103,11 @@ function signatureLookup(env: Context["env"]): Parameters<typeof signatures>[1] 
 export async function listReleases(ctx: Context): Promise<{ rows: ReleaseRow[]; refusals: PinnedError[] }> {
     // From the backend's files when it is a local one; else the engine is asked (and only then loaded).
     const lastUpdates =
-        lastUpdatesFromBackendFiles(engineEnv(ctx).PULUMI_BACKEND_URL, projectName(ctx.projectDir)) ?? (await lastUpdatesFromEngine());
+        lastUpdatesFromBackendFiles(engineEnv(ctx).PULUMI_BACKEND_URL, projectName(ctx.projectDir)) ?? (await lastUpdatesFromEngine(ctx));
     const records = listReleaseRecords(ctx.projectDir);
-    const lookup = signatureLookup(ctx.env);
+    const lookup = signatureLookup(ctx);
     const { signed, refusals } = lookup ? await signatures(records, lookup) : { signed: new Map<string, string>(), refusals: [] };
     const verified = (release: string, digest: string | undefined) => lastVerified(release, digest, ctx.projectDir);
-    const rows = releaseRows(records, lastUpdates, (await readLive({ renderWithoutCluster: true })).deployment, verified, signed);
+    const rows = releaseRows(records, lastUpdates, (await readLive(ctx, { renderWithoutCluster: true })).deployment, verified, signed);
     return { rows, refusals };
 }

@@ -84,7 +84,7 @@ export async function rollBack(ctx: Context, to: string | undefined, progress: S
     // Where the release rolled back to goes (its own stack file), or,
     // without --to, where the releases go (the newest stack file).
     const records = listReleaseRecords(ctx.projectDir);
-    const { target, namespace, name, deployment: live } = await readLive({ record: records.find((r) => r.release === to) });
+    const { target, namespace, name, deployment: live } = await readLive(ctx, { record: records.find((r) => r.release === to) });
     if (target.kind !== "cluster") {
         throw new PinnedError(
             `no cluster is configured (${target.source}), so nothing is live to roll back.`,
@@ -107,7 +107,7 @@ export async function rollBack(ctx: Context, to: string | undefined, progress: S
         { release, record, commit: record.commit, command: `pinned rollback --to ${release}` },
         progress,
     );
-    await verifyRollout(target.kubeconfig, namespace, name, release, digest, progress);
+    await verifyRollout(ctx, target.kubeconfig, namespace, name, release, digest, progress);
     return { outcome: "rolled-back", release, digest };
 }
 
@@ -119,6 +119,7 @@ export async function rollBack(ctx: Context, to: string | undefined, progress: S
  * rollout status` does); otherwise `rollout status` waits for it first.
  */
 async function verifyRollout(
+    ctx: Pick<Context, "kubectl">,
     kubeconfig: string | undefined,
     namespace: string,
     name: string,
@@ -127,12 +128,12 @@ async function verifyRollout(
     progress: Steps,
 ): Promise<void> {
     const step = progress.start(`checking the rollout of ${namespace}/${name}`);
-    const first = await readLiveDeployment(kubeconfig, namespace, name);
+    const first = await readLiveDeployment(ctx, kubeconfig, namespace, name);
     if (first?.rollout.kind === "complete" && first.image === digest && first.release === release) {
         step.done("live runs the recorded digest");
         return;
     }
-    const rollout = await waitForRollout(kubeconfig, namespace, name);
+    const rollout = await waitForRollout(ctx, kubeconfig, namespace, name);
     if (rollout.status !== 0) {
         step.fail();
         throw new PinnedError(
@@ -140,7 +141,7 @@ async function verifyRollout(
             `look at the pods (kubectl describe deployment/${name} -n ${namespace}); the stack records ${digest}.`,
         );
     }
-    const live = await readLiveDeployment(kubeconfig, namespace, name);
+    const live = await readLiveDeployment(ctx, kubeconfig, namespace, name);
     if (live?.image !== digest || live.release !== release) {
         step.fail();
         throw new PinnedError(

@@ -38,7 +38,7 @@ export interface LiveStatus {
  * with the stack's state; and whether the release key signed the image.
  */
 export async function readStatus(ctx: Context): Promise<Status> {
-    const { target, namespace, name, deployment: live } = await readLive({ renderWithoutCluster: true });
+    const { target, namespace, name, deployment: live } = await readLive(ctx, { renderWithoutCluster: true });
     if (target.kind !== "cluster") {
         return { kind: "no-cluster", source: target.source };
     }
@@ -50,7 +50,7 @@ export async function readStatus(ctx: Context): Promise<Status> {
     const signature = registry
         ? await signatureOf(live.image, credentialsFor(registry), signingTools(ctx.env), ctx.env)
         : { signed: false, said: "not checked (no registry configured)" };
-    const template = await templateDrift(live, ctx.projectDir);
+    const template = await templateDrift(ctx, live);
     const imageDrifts = record?.imageDigest !== live.image;
     const inSync = !imageDrifts && typeof template !== "string" && template.length === 0;
     return { kind: "live", namespace, name, live, record, signature, imageDrifts, template, inSync };
@@ -61,10 +61,10 @@ export async function readStatus(ctx: Context): Promise<Status> {
  * that cannot be told (no release annotation, no readable state): said on
  * one line, and the image comparison stands alone.
  */
-async function templateDrift(live: LiveDeployment, projectDir: string): Promise<Difference[] | string> {
+async function templateDrift(ctx: Context, live: LiveDeployment): Promise<Difference[] | string> {
     if (!live.release) {
         return "the Deployment names no release (no pinned/release annotation)";
     }
-    const declared = await declaredDeployment(live.release, projectDir);
+    const declared = await declaredDeployment(ctx, live.release);
     return typeof declared === "string" ? declared : deploymentDrift(declared, live.object, live.release);
 }

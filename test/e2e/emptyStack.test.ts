@@ -47,7 +47,7 @@ describe("a failed first update's new stack (real engine)", function () {
                 workDir: dir,
                 projectSettings: { name: "pinned-empty", runtime: "nodejs", backend: { url: `file://${dir}` } },
                 envVars: { ...engineEnv(testContext()), PULUMI_BACKEND_URL: `file://${dir}` },
-                pulumiCommand: await engineCommand(),
+                pulumiCommand: await engineCommand(testContext()),
             },
         );
         await assert.rejects(stack.up());

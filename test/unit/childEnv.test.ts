@@ -5,9 +5,9 @@ import * as path from "path";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 import { readGitSource } from "../../core/git/gitSource";
 import { notForEngine } from "../../release/engine/workspace";
-import { kubectl } from "../../release/cluster/kubectl";
+import { kubectlFor } from "../../release/cluster/kubectl";
+import { Env } from "../../core/env";
 import { makeTempRepo, TempRepo } from "../support/tempRepo";
-import { ProcessEnv } from "../support/processEnv";
 
 /** Secrets as the engine gives them to the program (PULUMI_CONFIG, decrypted) and as a user may export them. */
 const SECRETS: Record<string, string> = {
@@ -20,12 +20,14 @@ const SECRET_VALUES = /config-secret-7d1f|passphrase-secret-8a2c|registry-secret
 
 /**
  * Each child process gets the variables it reads (childEnv.ts), checked
- * with stand-ins first on PATH that write their environment to a file.
+ * with stand-ins first on the given environment's PATH that write their
+ * environment to a file.
  */
 describe("child processes get only the variables they need", () => {
     let dir: string;
     let repo: TempRepo;
-    const processEnv = new ProcessEnv();
+    /** The environment pinned is given: this process's, with the secrets and the stand-ins first on PATH. */
+    let env: Env;
 
     /** A stand-in for `name` that dumps its environment, then runs the real one (or exits 0). */
     const standIn = (name: string, real?: string) => {
@@ -40,36 +42,30 @@ describe("child processes get only the variables they need", () => {
         fs.mkdirSync(path.join(dir, "bin"));
         repo = await makeTempRepo();
         await repo.commit({ "app/server.py": "print('hi')\n" });
-        processEnv.set({ ...SECRETS, PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`, LANG: "C.UTF-8" });
+        env = { ...process.env, ...SECRETS, PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`, LANG: "C.UTF-8" };
     });
     afterEach(() => {
-        processEnv.restore();
         repo.remove();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("git, as the program's git reader starts it, sees no PULUMI_CONFIG, passphrase or password", async () => {
         standIn("git", "/usr/bin/git");
-        const src = await readGitSource(path.join(repo.dir, "app"), process.env);
+        const src = await readGitSource(path.join(repo.dir, "app"), env);
         assert.match(src.commit, /^[0-9a-f]{40}$/, "the real git ran behind the stand-in");
-        const env = seen("git");
-        assert.doesNotMatch(env, /^PULUMI_CONFIG/m);
-        assert.doesNotMatch(env, SECRET_VALUES);
-        assert.match(env, /^PATH=/m);
-        assert.match(env, /^LANG=C\.UTF-8$/m, "the locale passes");
+        const gitEnv = seen("git");
+        assert.doesNotMatch(gitEnv, /^PULUMI_CONFIG/m);
+        assert.doesNotMatch(gitEnv, SECRET_VALUES);
+        assert.match(gitEnv, /^PATH=/m);
+        assert.match(gitEnv, /^LANG=C\.UTF-8$/m, "the locale passes");
     });
 
     it("kubectl sees its KUBECONFIG and proxies, and no secret", async () => {
         standIn("kubectl");
-        process.env.HTTPS_PROXY = "http://proxy.invalid:3128";
-        try {
-            await kubectl("/k/config", ["get", "pods"], "test");
-        } finally {
-            delete process.env.HTTPS_PROXY;
-        }
-        const env = seen("kubectl");
-        assert.doesNotMatch(env, SECRET_VALUES);
-        assert.match(env, /^HTTPS_PROXY=http:\/\/proxy\.invalid:3128$/m);
+        await kubectlFor({ ...env, HTTPS_PROXY: "http://proxy.invalid:3128" })("/k/config", ["get", "pods"], "test");
+        const kubectlEnv = seen("kubectl");
+        assert.doesNotMatch(kubectlEnv, SECRET_VALUES);
+        assert.match(kubectlEnv, /^HTTPS_PROXY=http:\/\/proxy\.invalid:3128$/m);
     });
 
     it("the engine keeps what it and the program read, and loses the rest by name", () => {

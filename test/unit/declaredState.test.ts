@@ -2,17 +2,20 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Context } from "../../release/context";
 import { declaredDeployment } from "../../release/workflow/declaredState";
-import { ProcessEnv } from "../support/processEnv";
+import { testContext } from "../support/context";
 
 /**
  * A release's declared Deployment from a backend that is not a file (the
  * shared store): read with `pulumi stack export` through the engine
- * runner, here a stand-in pulumi at $PINNED_CACHE/bin/pulumi.
+ * runner, here a stand-in pulumi at $PINNED_CACHE/bin/pulumi of the
+ * context's environment.
  */
 describe("declared state through the engine", () => {
     let dir: string;
-    const processEnv = new ProcessEnv();
+    /** A project of its own, and an environment naming the cache, the shared store and two secrets. */
+    let ctx: Context;
     const STATE = {
         deployment: {
             resources: [
@@ -36,21 +39,24 @@ describe("declared state through the engine", () => {
         fs.mkdirSync(path.join(dir, "project"));
         fs.writeFileSync(path.join(dir, "project", "Pulumi.yaml"), "name: pinned\nruntime: nodejs\n");
         fs.writeFileSync(path.join(dir, "state.json"), JSON.stringify(STATE));
-        processEnv.set({
-            PINNED_CACHE: path.join(dir, "cache"),
-            PULUMI_BACKEND_URL: "s3://team-states",
-            PULUMI_CONFIG_PASSPHRASE: "passphrase-5b7e",
-            COSIGN_PASSWORD: "cosign-secret-0f3a",
-        });
+        ctx = testContext(
+            {
+                ...process.env,
+                PINNED_CACHE: path.join(dir, "cache"),
+                PULUMI_BACKEND_URL: "s3://team-states",
+                PULUMI_CONFIG_PASSPHRASE: "passphrase-5b7e",
+                COSIGN_PASSWORD: "cosign-secret-0f3a",
+            },
+            path.join(dir, "project"),
+        );
     });
     afterEach(() => {
-        processEnv.restore();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("exports the stack's state with the engine's environment, and no secret the engine does not read", async () => {
         standIn(`/bin/cat ${dir}/state.json`);
-        const declared = await declaredDeployment("r1", path.join(dir, "project"));
+        const declared = await declaredDeployment(ctx, "r1");
         assert.deepStrictEqual(declared, { metadata: { name: "pinned-app" } });
         assert.strictEqual(fs.readFileSync(path.join(dir, "args"), "utf8").trim(), "stack export --stack r1 --non-interactive");
         const env = fs.readFileSync(path.join(dir, "env"), "utf8");
@@ -60,6 +66,6 @@ describe("declared state through the engine", () => {
 
     it("an engine that fails is one line saying the state could not be read", async () => {
         standIn("echo 'error: no stack named r1' >&2\nexit 255");
-        assert.strictEqual(await declaredDeployment("r1", path.join(dir, "project")), "the state of stack r1 could not be read");
+        assert.strictEqual(await declaredDeployment(ctx, "r1"), "the state of stack r1 could not be read");
     });
 });

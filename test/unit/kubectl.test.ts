@@ -3,27 +3,28 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { kubectl, kubectlWith, REQUEST_TIMEOUT_S } from "../../release/cluster/kubectl";
+import { Kubectl, kubectlFor, kubectlWith, REQUEST_TIMEOUT_S } from "../../release/cluster/kubectl";
 
-/** The kubectl runner, with a stand-in kubectl (a shell script) alone on PATH. */
+/** The kubectl runner, with a stand-in kubectl (a shell script) alone on the PATH of the environment it is given. */
 describe("kubectl runner", () => {
     let bin: string;
-    let pathBefore: string | undefined;
+    /** The runner as the context makes it, bound to an environment whose PATH is the stand-in's folder alone. */
+    let kubectl: Kubectl;
+    /** The same with short timeouts, so a test sees a kill in well under a second. */
+    let quick: Kubectl;
     /** The stand-in: `script` runs with kubectl's arguments, which it also appends to $bin/args. */
     const standIn = (script: string) =>
         fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$@" >> ${bin}/args\n${script}\n`, { mode: 0o755 });
     const argsSeen = () => fs.readFileSync(path.join(bin, "args"), "utf8").trim();
-    /** The runner with short timeouts, so a test sees a kill in well under a second. */
-    const quick = kubectlWith({ requestSeconds: 0.2, graceSeconds: 0.2 });
 
     beforeEach(() => {
         bin = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-kubectl-"));
-        pathBefore = process.env.PATH;
-        // Nothing else: no real kubectl is found (the stand-ins name sleep by its path).
-        process.env.PATH = bin;
+        // Nothing else on PATH: no real kubectl is found (the stand-ins name sleep by its path).
+        const env = { PATH: bin };
+        kubectl = kubectlFor(env);
+        quick = kubectlWith({ requestSeconds: 0.2, graceSeconds: 0.2 }, env);
     });
     afterEach(() => {
-        process.env.PATH = pathBefore;
         fs.rmSync(bin, { recursive: true, force: true });
     });
 

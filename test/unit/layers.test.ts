@@ -90,6 +90,10 @@ describe("context rules (eslint no-restricted-properties, no-restricted-syntax)"
         ["release/x.ts", importsProjectDir("./project/projectDir")],
         // holding.ts may write its token into the environment; it may not import the project folder.
         ["release/locks/holding.ts", importsProjectDir("../project/projectDir")],
+        // The runners are given the context like the rest of the workflow: no file is excepted.
+        ["release/cluster/kubectl.ts", readsEnv],
+        ["release/engine/pulumiCli.ts", readsEnv],
+        ["release/engine/workspace.ts", importsProjectDir("../project/projectDir")],
     ];
     for (const [file, code] of refused) {
         it(`refuses in ${file}: ${code.split("\n")[0]}`, async () => {

@@ -26,7 +26,8 @@ describe("a no-op up proven without the engine (noopProof)", () => {
     useTempCache("pinned-last-update-cache-");
     let dir: string;
     let bin: string;
-    let pathBefore: string | undefined;
+    /** The test's context on the project `dir`, the stand-in kubectl first on its PATH; made when called, so the temporary cache is seen. */
+    const ctx = () => testContext({ ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` }, dir);
     const target: DeployTarget = { kind: "cluster", source: "test" };
     const backendUrl = () => `file://${path.join(dir, "backend")}`;
     const checkpointFile = () => path.join(dir, "backend", ".pulumi", "stacks", "pinned", `${R}.json`);
@@ -57,7 +58,7 @@ describe("a no-op up proven without the engine (noopProof)", () => {
         fs.writeFileSync(path.join(dir, "kubectl-status"), String(status));
     };
     const proof = (extraEnv: Record<string, string> = {}, digest = DIGEST) =>
-        unchangedSinceLastUpdate(testContext(process.env, dir), {
+        unchangedSinceLastUpdate(ctx(), {
             release: R,
             digest,
             inputs: inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv(extraEnv)),
@@ -81,17 +82,9 @@ describe("a no-op up proven without the engine (noopProof)", () => {
         write("bin/kubectl", `#!/bin/sh\necho "$@" >> ${dir}/kubectl-args\ncat ${dir}/kubectl-out\nexit $(cat ${dir}/kubectl-status)\n`);
         fs.chmodSync(path.join(bin, "kubectl"), 0o755);
         liveObjects("uid-d   41\nuid-s   7\n");
-        pathBefore = process.env.PATH;
-        process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
-        recordUpdate(
-            testContext(process.env, dir),
-            R,
-            inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()),
-            backendUrl(),
-        );
+        recordUpdate(ctx(), R, inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()), backendUrl());
     });
     afterEach(() => {
-        process.env.PATH = pathBefore;
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -136,12 +129,7 @@ describe("a no-op up proven without the engine (noopProof)", () => {
 
     it("the recorded digest counts through the checkpoint: recording it after the update proves the same, another one does not", async () => {
         write(`stacks/Pulumi.${R}.yaml`, "config:\n  pinned:commit: abc\n");
-        recordUpdate(
-            testContext(process.env, dir),
-            R,
-            inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()),
-            backendUrl(),
-        );
+        recordUpdate(ctx(), R, inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()), backendUrl());
         write(`stacks/Pulumi.${R}.yaml`, `config:\n  pinned:commit: abc\n  pinned:imageDigest: ${DIGEST}\n`);
         assert.deepStrictEqual(await proof(), { unchanged: true });
         const other = DIGEST.replace(/a{64}$/, "b".repeat(64));
@@ -153,12 +141,7 @@ describe("a no-op up proven without the engine (noopProof)", () => {
         assert.deepStrictEqual(await proof(), { unchanged: false, why: "the stack's state changed since" });
 
         fs.writeFileSync(checkpointFile(), checkpoint({ pending: [{ type: "updating" }] }));
-        recordUpdate(
-            testContext(process.env, dir),
-            R,
-            inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()),
-            backendUrl(),
-        );
+        recordUpdate(ctx(), R, inputsFingerprint({ projectDir: dir, env: AMBIENT }, R, target, engineEnv()), backendUrl());
         assert.deepStrictEqual(await proof(), { unchanged: false, why: "the stack has pending operations" });
 
         fs.rmSync(path.join(dir, ".pinned"), { recursive: true });

@@ -19,15 +19,16 @@ const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 describe("the no-op record: sealed, and covering plugins and dependencies (noopRecord, engineInputs)", () => {
     const cache = useTempCache("pinned-noop-record-");
     let dir: string;
-    let pathBefore: string | undefined;
+    /** The test's context on the project `dir`, the stand-in kubectl first on its PATH; made when called, so the temporary cache is seen. */
+    const ctx = () => testContext({ ...process.env, PATH: `${path.join(dir, "bin")}${path.delimiter}${process.env.PATH ?? ""}` }, dir);
     const target: DeployTarget = { kind: "cluster", source: "test" };
     const backendUrl = () => `file://${path.join(dir, "backend")}`;
     const recordFile = () => path.join(dir, ".pinned", "updates", `${R}.json`);
     const pluginBinary = () => path.join(dir, "pulumi-home", "plugins", "resource-kubernetes-v4.25.0", "pulumi-resource-kubernetes");
     const engineEnv = () => ({ PATH: path.join(dir, "bin"), PULUMI_BACKEND_URL: backendUrl(), PULUMI_HOME: path.join(dir, "pulumi-home") });
-    const inputs = () => inputsFingerprint(testContext(process.env, dir), R, target, engineEnv());
+    const inputs = () => inputsFingerprint(ctx(), R, target, engineEnv());
     const proof = () =>
-        unchangedSinceLastUpdate(testContext(process.env, dir), {
+        unchangedSinceLastUpdate(ctx(), {
             release: R,
             digest: DIGEST,
             inputs: inputs(),
@@ -68,12 +69,9 @@ describe("the no-op record: sealed, and covering plugins and dependencies (noopR
         write("node_modules/dep/package.json", '{"name":"dep","version":"1.0.0"}\n');
         write("node_modules/dep/index.js", "module.exports = 1;\n");
         write("node_modules/linter/index.js", "module.exports = 1;\n");
-        pathBefore = process.env.PATH;
-        process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${process.env.PATH ?? ""}`;
-        recordUpdate(testContext(process.env, dir), R, inputs(), backendUrl());
+        recordUpdate(ctx(), R, inputs(), backendUrl());
     });
     afterEach(() => {
-        process.env.PATH = pathBefore;
         fs.rmSync(dir, { recursive: true, force: true });
     });
 

@@ -5,6 +5,8 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
+import { kubectlFor } from "../../release/cluster/kubectl";
+import { Context } from "../../release/context";
 import { UpdateFailedError } from "../../release/engine/update";
 import { DeployRequest } from "../../release/workflow/deployRequest";
 import { putBackPrevious, RolloutFailedError } from "../../release/workflow/putBackPrevious";
@@ -20,13 +22,15 @@ const NEW_IMAGE = `127.0.0.1:5000/pinned/app@sha256:${"2".repeat(64)}`;
  * that was live before is put back through its own recorded stack, the
  * failed release's new stack and stack file go, and the error says what
  * runs now. The project (its stack files) is a temporary folder given in
- * the context; a stand-in kubectl first on PATH answers the live reads
- * with what the test says is live, and the pods' diagnosis with none.
+ * the context, and so is the kubectl runner: a stand-in kubectl first on
+ * the PATH of its environment answers the live reads with what the test
+ * says is live, and the pods' diagnosis with none.
  */
 describe("putBackPrevious: the release that was live before comes back", () => {
     let dir: string;
     let projectDir: string;
-    let pathBefore: string | undefined;
+    /** The project and the kubectl runner with the stand-in first on its PATH. */
+    let ctx: Pick<Context, "projectDir" | "kubectl">;
     let removed: Array<[string, unknown]>;
 
     /** What the stand-in kubectl says is live: a Deployment running `image` of `release`, or none. */
@@ -67,12 +71,13 @@ describe("putBackPrevious: the release that was live before comes back", () => {
             ].join("\n"),
             { mode: 0o755 },
         );
-        pathBefore = process.env.PATH;
-        process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${process.env.PATH ?? ""}`;
+        ctx = {
+            projectDir,
+            kubectl: kubectlFor({ ...process.env, PATH: `${path.join(dir, "bin")}${path.delimiter}${process.env.PATH ?? ""}` }),
+        };
         removed = [];
     });
     afterEach(() => {
-        process.env.PATH = pathBefore;
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -100,7 +105,7 @@ describe("putBackPrevious: the release that was live before comes back", () => {
         live(NEW_IMAGE, FAILED);
         const updates: DeployRequest[] = [];
         const err = await putBackPrevious(
-            { projectDir },
+            ctx,
             request(async (req) => {
                 updates.push(req);
                 live(OLD_IMAGE, PREVIOUS);
@@ -125,7 +130,7 @@ describe("putBackPrevious: the release that was live before comes back", () => {
     it("a put-back that fails too says so, with what is live and the rollback by hand; the failed stack stays", async () => {
         live(NEW_IMAGE, FAILED);
         const err = await putBackPrevious(
-            { projectDir },
+            ctx,
             request(async () => {
                 throw new PinnedError("the registry no longer has the image", "push it back");
             }),
@@ -142,9 +147,9 @@ describe("putBackPrevious: the release that was live before comes back", () => {
             updates++;
             return "";
         };
-        const other = await putBackPrevious({ projectDir }, request(update, { image: NEW_IMAGE, release: PREVIOUS }));
+        const other = await putBackPrevious(ctx, request(update, { image: NEW_IMAGE, release: PREVIOUS }));
         assert.match(other.problem, /which no recorded release can put back, so 2026-12-03-002's failing pods stay/);
-        const none = await putBackPrevious({ projectDir }, { ...request(update), before: undefined });
+        const none = await putBackPrevious(ctx, { ...request(update), before: undefined });
         assert.match(none.problem, /Before it, default\/pinned-app ran nothing/);
         assert.strictEqual(updates, 0);
     });
@@ -153,7 +158,7 @@ describe("putBackPrevious: the release that was live before comes back", () => {
         fs.rmSync(path.join(projectDir, "stacks", `Pulumi.${PREVIOUS}.yaml`));
         let updates = 0;
         const err = await putBackPrevious(
-            { projectDir },
+            ctx,
             request(async () => {
                 updates++;
                 return "";
