@@ -6,7 +6,7 @@ import { Kubectl, kubectlFor } from "./cluster/kubectl";
 /**
  * What every workflow action is given instead of reading globals: made once
  * by the command line (cli/main.ts) and passed down, so a test can hand an
- * action its own project and environment.
+ * action its own project, environment and kubectl runner.
  */
 export interface Context {
     /** The project: where Pulumi.yaml, the stack files, `.pulumi/` and `.pinned/` are. */
