@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 /**
  * Import patterns that reach into the named top-level folders, from up to
- * three folders deep (release/engine/x.ts is two): the folder itself and
+ * three folders deep (pipeline/engine/x.ts is two): the folder itself and
  * anything under it.
  */
 function above(...folders) {
@@ -34,22 +34,26 @@ export default tseslint.config(
     // The layers (see "Layout" in the README): core is plain TypeScript that
     // neither prints nor knows Pulumi; components and the programs build
     // resources and know nothing of the release workflow; the workflow
-    // (release/) knows nothing of the command line. An import against the
+    // (pipeline/) knows nothing of the command line. An import against the
     // grain is an error, so a cycle between layers cannot start.
-    layer("core/**/*.ts", ["@pulumi/*", ...above("release", "cli", "components", "program")], "core is below Pulumi and every other layer"),
+    layer(
+        "core/**/*.ts",
+        ["@pulumi/*", ...above("pipeline", "cli", "components", "program")],
+        "core is below Pulumi and every other layer",
+    ),
     layer(
         ["components/**/*.ts", "program/**/*.ts"],
-        above("release", "cli"),
+        above("pipeline", "cli"),
         "components and programs know nothing of the workflow or the CLI",
     ),
-    layer("release/**/*.ts", above("cli"), "the workflow knows nothing of the command line"),
-    // One context (release/context.ts), made by the command line and passed
+    layer("pipeline/**/*.ts", above("cli"), "the workflow knows nothing of the command line"),
+    // One context (pipeline/context.ts), made by the command line and passed
     // down: below it nothing reads the process's environment or the tool's
     // own folder, so a test can give an action its own project and
     // environment. process.env and PROJECT_DIR are read by the entry points
     // only: cli/, program/ (the engine starts it), bin/ and the tests.
     {
-        files: ["release/**/*.ts", "core/**/*.ts"],
+        files: ["pipeline/**/*.ts", "core/**/*.ts"],
         rules: {
             "no-restricted-properties": [
                 "error",
@@ -69,7 +73,7 @@ export default tseslint.config(
         // pinned marks its own environment with the holder's token, so that
         // every process it starts, and what those start, carries the mark
         // for the next holder to find (locks/holding.ts).
-        files: ["release/locks/holding.ts"],
+        files: ["pipeline/locks/holding.ts"],
         rules: { "no-restricted-properties": "off" },
     },
     {

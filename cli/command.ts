@@ -1,4 +1,4 @@
-import type { Context } from "../release/context";
+import type { Context } from "../pipeline/context";
 import { CommandSpec, usageOf } from "./args";
 
 /**

@@ -1,11 +1,10 @@
-import { Context, createContext } from "../release/context";
-import { localClusterCheckDone, startLocalClusterCheck } from "../release/cluster/target";
-import { PROJECT_DIR } from "../release/project/projectDir";
+import { Context, createContext } from "../pipeline/context";
+import { localClusterCheckDone, startLocalClusterCheck } from "../pipeline/cluster/target";
+import { PROJECT_DIR } from "../pipeline/project/projectDir";
 import { usageOf } from "./args";
 import { COMMANDS } from "./commands";
 import { reportError } from "./ui/output";
 import { topLevelUsage } from "./usage";
-import { cacheDir } from "../core/localCache";
 
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -25,12 +24,6 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${usageOf(command.spec)}\n`);
         return 0;
     }
-    if (command.cluster) {
-        // In the background while the command's workflow loads.
-        startLocalClusterCheck({ env: process.env, cacheDir: cacheDir(process.env) });
-    }
-    const workflow = await command.load();
-    await localClusterCheckDone();
     let ctx: Context;
     try {
         // Every environment variable is checked before a command starts anything.
@@ -38,5 +31,11 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
         return reportError(err, 1);
     }
+    if (command.cluster) {
+        // In the background while the command's workflow loads.
+        startLocalClusterCheck(ctx);
+    }
+    const workflow = await command.load();
+    await localClusterCheckDone();
     return command.run(args, ctx, workflow);
 }

@@ -57,9 +57,10 @@ export { ANNOTATIONS };
  *
  * All release stacks of a target manage the same live Deployment, so:
  * - names are fixed (no auto-naming suffix) — every stack addresses one object;
- * - server-side apply with `pulumi.com/patchForce`: the stack being applied
- *   takes ownership of fields an earlier release's stack set (the image
- *   above all), instead of failing on a field-manager conflict;
+ * - server-side apply with `pulumi.com/patchForce` on every object: the stack
+ *   being applied takes ownership of fields an earlier release's stack set
+ *   (the image, the pull Secret's login), instead of failing on a
+ *   field-manager conflict;
  * - `retainOnDelete`: destroying an old release's stack leaves the live
  *   service running;
  * - `pinned up` refreshes before every update, so a stack whose state
@@ -100,6 +101,10 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                               name: pullSecretName,
                               namespace,
                               labels: { ...selector, "app.kubernetes.io/managed-by": "pinned" },
+                              // Like the Deployment's: a release whose login differs (another
+                              // clone's, or a rotated password) takes the Secret over instead
+                              // of failing on the field manager that wrote the old one.
+                              annotations: { "pulumi.com/patchForce": "true" },
                           },
                           type: "kubernetes.io/dockerconfigjson",
                           // data, not stringData: the API server returns data, so an

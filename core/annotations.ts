@@ -7,7 +7,7 @@ export const ANNOTATIONS = {
     release: "pinned/release",
     commit: "pinned/git-hash",
     image: "pinned/image",
-    /** On the deploy Lease (release/cluster/lease.ts): who holds it. */
+    /** On the deploy Lease (pipeline/cluster/lease.ts): who holds it. */
     leaseCommand: "pinned/lease-command",
     leaseHost: "pinned/lease-host",
     leasePid: "pinned/lease-pid",

@@ -99,7 +99,7 @@ export interface RegistryConfig {
  * rendered to files); a registry with a login then needs a pull-only user
  * in the stack, since the push password is never put in the cluster (a
  * stack from before pull-only users gets the known registry's pair when
- * pinned prepares it: release/project/stackSetup.ts).
+ * pinned prepares it: pipeline/project/stackSetup.ts).
  */
 export function registryLogin(
     release: string,

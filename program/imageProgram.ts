@@ -3,7 +3,7 @@ import { ReleaseImage } from "../components/releaseImage";
 import { GitSource } from "../core/git/gitSource";
 import { ImageDigest } from "../core/imageDigest";
 
-/** What the image-build program reads from one image request (release/workflow/imageBuild.ts). */
+/** What the image-build program reads from one image request (pipeline/workflow/imageBuild.ts). */
 export interface ImageProgramRequest {
     readonly appDir: string;
     readonly tag: string;
@@ -16,7 +16,7 @@ export interface ImageProgramRequest {
 /**
  * The image-build program: the release's ReleaseImage alone, which the
  * engine runs as a small inline program before the release's own stack is
- * updated (BuildStack in release/workflow/imageBuild.ts). Its one output is
+ * updated (BuildStack in pipeline/workflow/imageBuild.ts). Its one output is
  * the pushed image's digest.
  */
 export async function imageProgram(req: ImageProgramRequest | undefined): Promise<{ imageDigest: pulumi.Output<ImageDigest> }> {

@@ -21,8 +21,8 @@ not hold the pinned base (Debian's archive moved since it was pinned).`,
 
 export const command: Command<
     [
-        typeof import("../../release/workflow/baseUpdate"),
-        typeof import("../../release/project/releaseRecipe"),
+        typeof import("../../pipeline/workflow/baseUpdate"),
+        typeof import("../../pipeline/project/releaseRecipe"),
         typeof import("../../core/baseDrift"),
     ]
 > = {
@@ -31,8 +31,8 @@ export const command: Command<
     cluster: false,
     load: () =>
         Promise.all([
-            import("../../release/workflow/baseUpdate"),
-            import("../../release/project/releaseRecipe"),
+            import("../../pipeline/workflow/baseUpdate"),
+            import("../../pipeline/project/releaseRecipe"),
             import("../../core/baseDrift"),
         ]),
     async run(args, ctx, [{ updateBases }, { releaseRecipePaths }, { short }]) {

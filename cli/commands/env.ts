@@ -1,8 +1,8 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { localStore } from "../../core/localCache";
-import type { Context } from "../../release/context";
-import { formatShellSettings, shellSettings } from "../../release/project/envShell";
+import type { Context } from "../../pipeline/context";
+import { formatShellSettings, shellSettings } from "../../pipeline/project/envShell";
 import { CommandSpec, parseCommandLine } from "../args";
 import { Command, usageError } from "../command";
 import { paint, reportError } from "../ui/output";

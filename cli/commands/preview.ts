@@ -30,11 +30,11 @@ export function parsePreviewArgs(args: string[]): { release?: string; markdown: 
     return { ...(typeof release === "string" ? { release } : {}), markdown: line.values.markdown === true };
 }
 
-export const command: Command<typeof import("../../release/workflow/preview")> = {
+export const command: Command<typeof import("../../pipeline/workflow/preview")> = {
     spec,
     summary: "what an up would change: the engine's preview, digests, policy",
     cluster: true,
-    load: () => import("../../release/workflow/preview"),
+    load: () => import("../../pipeline/workflow/preview"),
     async run(args, ctx, { planPreview, previewOutcome, PREVIEW_EXIT }) {
         const parsed = parsePreviewArgs(args);
         if (!parsed) {

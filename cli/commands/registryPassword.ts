@@ -17,11 +17,11 @@ it to that registry only, and refuses the stack if pinned:registry is later
 changed. Example: printf '%s' "$PASSWORD" | npx pinned registry-password --release R`,
 };
 
-export const command: Command<typeof import("../../release/workflow/registryPassword")> = {
+export const command: Command<typeof import("../../pipeline/workflow/registryPassword")> = {
     spec,
     summary: "set R's registry password from stdin, bound to its registry",
     cluster: false,
-    load: () => import("../../release/workflow/registryPassword"),
+    load: () => import("../../pipeline/workflow/registryPassword"),
     async run(args, ctx, { setRegistryPassword }) {
         const line = parseCommandLine(spec, args);
         if (!line || typeof line.values.release !== "string") {

@@ -13,11 +13,11 @@ removed again. Run on a fresh clone after pinned env up, it releases the
 example app onto the embedded cluster.`,
 };
 
-export const command: Command<typeof import("../../release/workflow/releaseHead")> = {
+export const command: Command<typeof import("../../pipeline/workflow/releaseHead")> = {
     spec,
     summary: "tag HEAD as the next release of today and deploy it",
     cluster: true,
-    load: () => import("../../release/workflow/releaseHead"),
+    load: () => import("../../pipeline/workflow/releaseHead"),
     async run(args, ctx, { releaseHead, TagRemovedError }) {
         if (!parseCommandLine(spec, args)) {
             return usageError(spec);

@@ -11,11 +11,11 @@ last deployed, when pinned verify last rebuilt it bit for bit here,
 whether the release key signed its image, and which one is live.`,
 };
 
-export const command: Command<typeof import("../../release/workflow/releases")> = {
+export const command: Command<typeof import("../../pipeline/workflow/releases")> = {
     spec,
     summary: "every release: commit, digest, deployed at, verified, live",
     cluster: true,
-    load: () => import("../../release/workflow/releases"),
+    load: () => import("../../pipeline/workflow/releases"),
     async run(args, ctx, { listReleases }) {
         const line = parseCommandLine(spec, args);
         if (!line) {

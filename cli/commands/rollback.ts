@@ -18,11 +18,11 @@ export function parseRollbackArgs(args: string[]): { to?: string } | undefined {
     return line && (typeof line.values.to === "string" ? { to: line.values.to } : {});
 }
 
-export const command: Command<typeof import("../../release/workflow/rollback")> = {
+export const command: Command<typeof import("../../pipeline/workflow/rollback")> = {
     spec,
     summary: "redeploy an earlier release's digest (no build)",
     cluster: true,
-    load: () => import("../../release/workflow/rollback"),
+    load: () => import("../../pipeline/workflow/rollback"),
     async run(args, ctx, { rollBack }) {
         const parsed = parseRollbackArgs(args);
         if (!parsed) {

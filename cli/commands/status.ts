@@ -13,11 +13,11 @@ its rollout is under way or failed. Exit codes: 0 in sync, 3 drift or a
 failed rollout, 4 no live Deployment (or no cluster), 1 error.`,
 };
 
-export const command: Command<typeof import("../../release/workflow/status")> = {
+export const command: Command<typeof import("../../pipeline/workflow/status")> = {
     spec,
     summary: "live Deployment vs the recorded digest (drift)",
     cluster: true,
-    load: () => import("../../release/workflow/status"),
+    load: () => import("../../pipeline/workflow/status"),
     async run(args, ctx, { readStatus }) {
         if (!parseCommandLine(spec, args)) {
             return usageError(spec);

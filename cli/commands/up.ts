@@ -22,11 +22,11 @@ export function parseUpArgs(args: string[]): { release?: string } | undefined {
     return line && (typeof line.values.release === "string" ? { release: line.values.release } : {});
 }
 
-export const command: Command<typeof import("../../release/workflow/up")> = {
+export const command: Command<typeof import("../../pipeline/workflow/up")> = {
     spec,
     summary: "build (once) and deploy a release by digest",
     cluster: true,
-    load: () => import("../../release/workflow/up"),
+    load: () => import("../../pipeline/workflow/up"),
     async run(args, ctx, { upRelease }) {
         const parsed = parseUpArgs(args);
         if (!parsed) {

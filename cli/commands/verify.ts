@@ -21,11 +21,11 @@ as R's repository:verify-R. A match is noted in .pinned/verified/ and
 shown by pinned releases.`,
 };
 
-export const command: Command<[typeof import("../../release/workflow/verify"), typeof import("../../core/imageDiff")]> = {
+export const command: Command<[typeof import("../../pipeline/workflow/verify"), typeof import("../../core/imageDiff")]> = {
     spec,
     summary: "rebuild release R and compare it with its recorded digest",
     cluster: false,
-    load: () => Promise.all([import("../../release/workflow/verify"), import("../../core/imageDiff")]),
+    load: () => Promise.all([import("../../pipeline/workflow/verify"), import("../../core/imageDiff")]),
     async run(args, ctx, [{ verifyRelease }, { formatImageDifference }]) {
         const line = parseCommandLine(spec, args);
         if (!line) {

@@ -1,6 +1,6 @@
 import { PinnedError } from "../../core/errors";
-import { explainFailure } from "../../release/engine/failure";
-import { InterruptedError } from "../../release/engine/interrupt";
+import { explainFailure } from "../../pipeline/engine/failure";
+import { InterruptedError } from "../../pipeline/engine/interrupt";
 
 /** Colour only for people at a terminal; plain text in CI logs and pipes. */
 export function useColour(stream: NodeJS.WriteStream): boolean {

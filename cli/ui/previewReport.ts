@@ -1,7 +1,7 @@
 import { formatFinding } from "../../core/policy/finding";
 import { PinnedError } from "../../core/errors";
-import { ChangeOp } from "../../release/engine/diff";
-import { PreviewOutcome, PreviewPlan } from "../../release/workflow/preview";
+import { ChangeOp } from "../../pipeline/engine/diff";
+import { PreviewOutcome, PreviewPlan } from "../../pipeline/workflow/preview";
 
 /** The hidden first line by which a CI job finds its earlier comment to update. */
 export const MARKDOWN_MARKER = "<!-- pinned-preview -->";

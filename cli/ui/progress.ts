@@ -1,4 +1,4 @@
-import { Step, Steps } from "../../release/steps";
+import { Step, Steps } from "../../pipeline/steps";
 import { paint, useColour } from "./output";
 
 export type { Step };

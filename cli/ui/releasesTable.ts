@@ -1,4 +1,4 @@
-import type { ReleaseRow } from "../../release/workflow/releases";
+import type { ReleaseRow } from "../../pipeline/workflow/releases";
 
 /** A fixed-width table; short commit and digest, as people compare them. */
 export function formatReleases(rows: ReleaseRow[]): string {

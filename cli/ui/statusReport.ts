@@ -1,4 +1,4 @@
-import type { LiveStatus } from "../../release/workflow/status";
+import type { LiveStatus } from "../../pipeline/workflow/status";
 import { paint } from "./output";
 
 /** `pinned status`'s report of a live Deployment: in sync, or each drift and its fix. */

@@ -4,12 +4,12 @@
 # Debian bookworm's buildah (1.28.2) builds images bit for bit reproducibly
 # when given the commit time (`--timestamp`, and SOURCE_DATE_EPOCH as a build
 # arg), the default OCI format and no identity label; `pinned` runs it (see
-# release/workflow/reproducibleBuild.ts). This part installs it and records its
+# pipeline/workflow/reproducibleBuild.ts). This part installs it and records its
 # version, which every image records in its `pinned.builder` label: a
 # rebuild (`pinned verify`) needs the same version.
 #
 # Storage: none kept: each build runs in an empty storage of its own (see
-#          release/workflow/reproducibleBuild.ts for why), removed after it.
+#          pipeline/workflow/reproducibleBuild.ts for why), removed after it.
 # Result:  $CACHE/builder.env: BUILDER=buildah, BUILDER_VERSION=<version>.
 set -euo pipefail
 PART=builder

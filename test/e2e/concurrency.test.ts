@@ -3,9 +3,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
-import { targetLockPath } from "../../release/locks/lockFile";
-import { allProcesses, parentOf } from "../../release/locks/processes";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
+import { targetLockPath } from "../../pipeline/locks/lockFile";
+import { allProcesses, parentOf } from "../../pipeline/locks/processes";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { ReleaseProject } from "./support/releaseProject";
@@ -139,7 +139,7 @@ describe("concurrent releases (real engine, registry, API server)", function () 
         // A holder of the real lock file, as a pinned in this PID namespace holds it.
         const script = `
             require("ts-node").register({ transpileOnly: true });
-            const { withTargetLock } = require(${JSON.stringify(path.join(__dirname, "..", "..", "release", "locks", "lockFile"))});
+            const { withTargetLock } = require(${JSON.stringify(path.join(__dirname, "..", "..", "pipeline", "locks", "lockFile"))});
             withTargetLock(${JSON.stringify(lock)}, "pinned up --release H", { waitMs: 0 }, () => new Promise(() => setInterval(() => undefined, 1000)));
         `;
         const holder = spawn(process.execPath, ["-e", script], { stdio: "ignore", cwd: path.join(__dirname, "..", "..") });

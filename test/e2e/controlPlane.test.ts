@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
 import { Cluster } from "./support/cluster";
 import { etcdRange } from "./support/etcd";
 

@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 import { etcdRange } from "./support/etcd";
 
 /** The last commit whose cluster.sh ran etcd on plain HTTP, Secrets unencrypted, kwok's server open. */

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 import {
     compareSchemas,
     pluginBinarySchema,

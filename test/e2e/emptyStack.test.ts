@@ -6,13 +6,13 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { engineCommand } from "../../release/engine/workspace";
-import { engineEnv } from "../../release/engine/environment";
-import { UpdateFailedError } from "../../release/engine/update";
-import { dropNewEmptyStack } from "../../release/workflow/putBackPrevious";
+import { engineCommand } from "../../pipeline/engine/workspace";
+import { engineEnv } from "../../pipeline/engine/environment";
+import { UpdateFailedError } from "../../pipeline/engine/update";
+import { dropNewEmptyStack } from "../../pipeline/workflow/putBackPrevious";
 import { requireLocalEnv } from "./support/localEnv";
 import { testContext } from "../support/context";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /**
  * A first update that fails after the engine registered only its own

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { cacheDir } from "../../release/project/localEnvironment";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
 import { ApiServerFaultProxy, RegistryFaultProxy } from "./support/faultProxy";
 import { useClusterProject } from "./support/clusterProject";
 import { RunResult } from "./support/releaseProject";

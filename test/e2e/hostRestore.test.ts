@@ -2,8 +2,8 @@ import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /** scripts/env/host-lib.sh's record of the host before env up changed it. */
 const RECORD = path.join(cacheDir(process.env), "run", "host-before.env");

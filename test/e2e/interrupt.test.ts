@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
 import { useClusterProject } from "./support/clusterProject";
 
 const A = "2026-12-02-001";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import { childrenOf } from "../../release/locks/processes";
+import { childrenOf } from "../../pipeline/locks/processes";
 import { useClusterProject } from "./support/clusterProject";
 import { RunResult } from "./support/releaseProject";
 

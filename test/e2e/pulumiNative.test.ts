@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { parseEngineDiff, ResourceChange } from "../../release/engine/diff";
+import { parseEngineDiff, ResourceChange } from "../../pipeline/engine/diff";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { docker, LocalEnv, registryDigest } from "./support/localEnv";

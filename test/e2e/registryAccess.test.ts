@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
-import { cacheDir, readEnvFile } from "../../release/project/localEnvironment";
+import { cacheDir, readEnvFile } from "../../pipeline/project/localEnvironment";
 import { requireLocalEnv } from "./support/localEnv";
 
 type Login = { user: string; password: string };

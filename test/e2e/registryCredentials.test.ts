@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir, readEnvFile } from "../../release/project/localEnvironment";
+import { cacheDir, readEnvFile } from "../../pipeline/project/localEnvironment";
 import { imageRegistry } from "../support/imageRegistry";
 import { useClusterProject } from "./support/clusterProject";
 
@@ -61,6 +61,40 @@ describe("registry credentials: the cluster's login cannot push, and a password 
             body: "{}",
         });
         assert.ok(tag.status === 401 || tag.status === 403, `the Secret's login cannot move the release tag: HTTP ${tag.status}`);
+    });
+
+    it("a pull Secret another field manager wrote with another login (another clone's release, a rotated password) is taken over by the next up", () => {
+        const { project, env, cluster, namespace } = suite;
+        const stale = {
+            auths: { [env.registry.server]: { username: "someone-else", password: "stale", auth: "c29tZW9uZS1lbHNlOnN0YWxl" } },
+        };
+        const file = path.join(project.dir, "stale-pull-secret.json");
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                apiVersion: "v1",
+                kind: "Secret",
+                type: "kubernetes.io/dockerconfigjson",
+                metadata: { name: "pinned-app-registry", namespace },
+                data: { ".dockerconfigjson": Buffer.from(JSON.stringify(stale)).toString("base64") },
+            }),
+        );
+        try {
+            cluster.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager", "another-clone", "-f", file]);
+        } finally {
+            fs.rmSync(file);
+        }
+        assert.strictEqual(
+            pullSecretDocument((args) => cluster.kubectl(args), namespace).auths[env.registry.server].username,
+            "someone-else",
+        );
+        const up = project.up(A);
+        assert.strictEqual(up.status, 0, up.output);
+        const creds = readEnvFile(path.join(cacheDir(process.env), "registry-credentials")) ?? {};
+        assert.strictEqual(
+            pullSecretDocument((args) => cluster.kubectl(args), namespace).auths[env.registry.server].username,
+            creds.REGISTRY_PULL_USER,
+        );
     });
 
     /**

@@ -8,7 +8,7 @@ import { simpleGit } from "simple-git";
 import { localBuilder } from "../../core/builder";
 import { readGitSource } from "../../core/git/gitSource";
 import { recipeBuild } from "../../core/recipe";
-import { buildReproducibly } from "../../release/workflow/reproducibleBuild";
+import { buildReproducibly } from "../../pipeline/workflow/reproducibleBuild";
 import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { docker, LocalEnv, registryDigest } from "./support/localEnv";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../../release/project/localEnvironment";
+import { cacheDir } from "../../pipeline/project/localEnvironment";
 import { useClusterProject } from "./support/clusterProject";
 
 /** Every process's command line right now, as any local user can read it (`ps`, /proc/<pid>/cmdline). */

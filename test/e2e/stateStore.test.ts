@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir, localStore, storeCredentials } from "../../core/localCache";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 interface Run {
     status: number | null;

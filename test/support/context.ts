@@ -1,8 +1,8 @@
 import { Env } from "../../core/env";
 import { cacheDir } from "../../core/localCache";
-import { Context } from "../../release/context";
-import { kubectlFor } from "../../release/cluster/kubectl";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { Context } from "../../pipeline/context";
+import { kubectlFor } from "../../pipeline/cluster/kubectl";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /**
  * A context for a test: the project `projectDir` (this repository unless

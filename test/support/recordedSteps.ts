@@ -1,4 +1,4 @@
-import { Steps } from "../../release/steps";
+import { Steps } from "../../pipeline/steps";
 
 /** Steps that keep what an action said, in order: `note:`, `line:`, `start:`, `done:` and `fail:` entries. */
 export function recordedSteps(): Steps & { readonly said: string[] } {

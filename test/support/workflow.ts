@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /** A GitHub Actions step, as far as the tests read it. */
 export interface Step {

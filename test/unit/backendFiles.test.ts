@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lastUpdatesFromBackendFiles, stackInBackendFiles } from "../../release/engine/backendFiles";
+import { lastUpdatesFromBackendFiles, stackInBackendFiles } from "../../pipeline/engine/backendFiles";
 
 describe("last updates read from a file:// backend", () => {
     let dir: string;

@@ -11,8 +11,8 @@ import {
     madeByGoneEngine,
     removeGoneEngineLocks,
     removeKilledEngineLocks,
-} from "../../release/engine/backendLocks";
-import { noteTakeover, releasesOfGoneHolders } from "../../release/locks/holding";
+} from "../../pipeline/engine/backendLocks";
+import { noteTakeover, releasesOfGoneHolders } from "../../pipeline/locks/holding";
 
 /** What the engine (3.248.0) printed here when a lock file was left in a file:// backend and `pulumi up` ran. */
 const REFUSAL = `error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.

@@ -7,7 +7,7 @@ import * as path from "path";
 import { AddressInfo } from "net";
 import { finalBase, recipeBases, repinBases } from "../../core/baseImage";
 import { assertBasesPresent, BaseMissingError, lookUpBases } from "../../core/baseDrift";
-import { mirrorHistory } from "../../release/project/baseMirror";
+import { mirrorHistory } from "../../pipeline/project/baseMirror";
 
 const OLD = `sha256:${"0b".repeat(32)}`;
 const NEW = `sha256:${"ff".repeat(32)}`;

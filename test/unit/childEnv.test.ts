@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
 import { readGitSource } from "../../core/git/gitSource";
-import { notForEngine } from "../../release/engine/workspace";
-import { kubectlFor } from "../../release/cluster/kubectl";
+import { notForEngine } from "../../pipeline/engine/workspace";
+import { kubectlFor } from "../../pipeline/cluster/kubectl";
 import { Env } from "../../core/env";
 import { makeTempRepo, TempRepo } from "../support/tempRepo";
 

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/main";
-import { defaultRegistry } from "../../release/project/localEnvironment";
+import { defaultRegistry } from "../../pipeline/project/localEnvironment";
 import { parseUpArgs } from "../../cli/commands/up";
 import { parseRollbackArgs } from "../../cli/commands/rollback";
 import { COMMANDS } from "../../cli/commands";

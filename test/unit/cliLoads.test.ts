@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /**
  * Runs `code` in a fresh Node through bin/register.js, as bin/pinned
@@ -23,7 +23,7 @@ function pulumiPackagesLoadedBy(code: string): string[] {
 
 describe("pinned loads the Pulumi SDK only for a command that runs a workflow", () => {
     it("the check sees the SDK when a workflow module is loaded", () => {
-        assert.ok(pulumiPackagesLoadedBy('require("./release/workflow/up");').includes("@pulumi/pulumi"));
+        assert.ok(pulumiPackagesLoadedBy('require("./pipeline/workflow/up");').includes("@pulumi/pulumi"));
     });
 
     for (const argv of [["--help"], ["lint", "app/Dockerfile"], ["tag", "develop"], ["up", "--help"], ["rollback", "--help"]]) {

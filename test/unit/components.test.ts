@@ -221,7 +221,9 @@ describe("PinnedDeployment (mocks)", () => {
         await promiseOf(deployment({ pullCredentials: PULL }).deployment.id);
         const [secret] = ofType("kubernetes:core/v1:Secret");
         assert.strictEqual(secret.inputs.type, "kubernetes.io/dockerconfigjson");
-        assert.strictEqual((secret.inputs.metadata as { name: string }).name, "pinned-app-registry");
+        const meta = secret.inputs.metadata as { name: string; annotations: Record<string, string> };
+        assert.strictEqual(meta.name, "pinned-app-registry");
+        assert.strictEqual(meta.annotations["pulumi.com/patchForce"], "true", "a release takes over another manager's login");
         // The document is a Pulumi secret (encrypted in state), whatever the provider does with Secret data.
         const wrapped = secret.inputs.data as { value: Record<string, string> } & Record<string, unknown>;
         assert.strictEqual(wrapped["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the document is a secret");

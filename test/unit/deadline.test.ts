@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { buildTimeoutSeconds, DeadlineError, withDeadline } from "../../release/engine/deadline";
-import { describeOutcome } from "../../release/engine/failure";
+import { buildTimeoutSeconds, DeadlineError, withDeadline } from "../../pipeline/engine/deadline";
+import { describeOutcome } from "../../pipeline/engine/failure";
 
 describe("deadlines on engine runs", () => {
     it("a run that stops when told, after its deadline, is reported as stopped by the deadline, naming what and the setting", async () => {

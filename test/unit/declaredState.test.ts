@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Context } from "../../release/context";
-import { declaredDeployment } from "../../release/workflow/declaredState";
+import { Context } from "../../pipeline/context";
+import { declaredDeployment } from "../../pipeline/workflow/declaredState";
 import { testContext } from "../support/context";
 
 /**

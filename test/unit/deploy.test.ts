@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
-import { deployRelease } from "../../release/workflow/deploy";
+import { deployRelease } from "../../pipeline/workflow/deploy";
 import { testContext } from "../support/context";
 import { recordedSteps } from "../support/recordedSteps";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../release/engine/diff";
-import { formatShellSettings, shellSettings } from "../../release/project/envShell";
-import { renameStack } from "../../release/engine/preview";
+import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../pipeline/engine/diff";
+import { formatShellSettings, shellSettings } from "../../pipeline/project/envShell";
+import { renameStack } from "../../pipeline/engine/preview";
 import { testContext } from "../support/context";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { deploymentDrift, restorePatch } from "../../release/workflow/drift";
-import { declaredDeploymentIn } from "../../release/workflow/declaredState";
+import { deploymentDrift, restorePatch } from "../../pipeline/workflow/drift";
+import { declaredDeploymentIn } from "../../pipeline/workflow/declaredState";
 
 const R = "2026-11-27-001";
 

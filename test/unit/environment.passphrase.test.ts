@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Env } from "../../core/env";
-import { engineEnv } from "../../release/engine/environment";
+import { engineEnv } from "../../pipeline/engine/environment";
 import { testContext } from "../support/context";
 
 describe("the engine's passphrase", () => {

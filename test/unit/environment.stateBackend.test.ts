@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../core/errors";
-import { stateBackend } from "../../release/engine/environment";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { stateBackend } from "../../pipeline/engine/environment";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 import { useTempCache } from "../support/tempCache";
 import { testContext } from "../support/context";
 

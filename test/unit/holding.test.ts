@@ -5,8 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import { Progress } from "../../cli/ui/progress";
 import { PinnedError } from "../../core/errors";
-import { HOLDER_ENV, holderToken, holding, stopLeftovers } from "../../release/locks/holding";
-import { withTargetLock } from "../../release/locks/lockFile";
+import { HOLDER_ENV, holderToken, holding, stopLeftovers } from "../../pipeline/locks/holding";
+import { withTargetLock } from "../../pipeline/locks/lockFile";
 
 /**
  * A holder that takes the lock and, holding it, starts what an engine
@@ -15,7 +15,7 @@ import { withTargetLock } from "../../release/locks/lockFile";
  * `pids` and holds the lock until killed.
  */
 function holder(file: string, pids: string): ChildProcess {
-    const lock = path.join(__dirname, "..", "..", "release", "locks", "lockFile");
+    const lock = path.join(__dirname, "..", "..", "pipeline", "locks", "lockFile");
     const script = `
         require("ts-node").register({ transpileOnly: true });
         const fs = require("fs");

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { buildImage, ImageRequest } from "../../release/workflow/imageBuild";
+import { buildImage, ImageRequest } from "../../pipeline/workflow/imageBuild";
 import { testContext } from "../support/context";
 import { recordedSteps } from "../support/recordedSteps";
 

@@ -5,8 +5,8 @@ import * as path from "path";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
 import { resolveEnvironment, resolveSettings } from "../../core/settings";
-import { lockWaitMs } from "../../release/locks/lockFile";
-import { listReleaseRecords, readReleaseRecord } from "../../release/project/stackFile";
+import { lockWaitMs } from "../../pipeline/locks/lockFile";
+import { listReleaseRecords, readReleaseRecord } from "../../pipeline/project/stackFile";
 
 const HEX = "ab".repeat(32);
 const OWN = `127.0.0.1:5000/pinned/app@sha256:${HEX}`;

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import { PinnedError } from "../../core/errors";
-import { interrupted, InterruptedError, interruptSignal, withInterrupts } from "../../release/engine/interrupt";
+import { interrupted, InterruptedError, interruptSignal, withInterrupts } from "../../pipeline/engine/interrupt";
 import { recordedSteps } from "../support/recordedSteps";
 
 /**

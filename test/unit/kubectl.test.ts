@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { Kubectl, kubectlFor, kubectlWith, REQUEST_TIMEOUT_S } from "../../release/cluster/kubectl";
+import { Kubectl, kubectlFor, kubectlWith, REQUEST_TIMEOUT_S } from "../../pipeline/cluster/kubectl";
 
 /** The kubectl runner, with a stand-in kubectl (a shell script) alone on the PATH of the environment it is given. */
 describe("kubectl runner", () => {

@@ -19,20 +19,20 @@ describe("layer rules (eslint no-restricted-imports)", function () {
 
     const refused: Array<[string, string]> = [
         ["core/x.ts", 'import * as pulumi from "@pulumi/pulumi";'],
-        ["core/x.ts", 'import { deployRelease } from "../release/workflow/deploy";'],
+        ["core/x.ts", 'import { deployRelease } from "../pipeline/workflow/deploy";'],
         ["core/git/x.ts", 'import { main } from "../../cli/main";'],
         ["core/x.ts", 'import { Release } from "../components/release";'],
-        ["components/x.ts", 'import { deployRelease } from "../release/workflow/deploy";'],
+        ["components/x.ts", 'import { deployRelease } from "../pipeline/workflow/deploy";'],
         ["program/x.ts", 'import { main } from "../cli/main";'],
-        ["program/x.ts", 'import { projectWorkspace } from "../release/engine/workspace";'],
-        ["release/x.ts", 'import { main } from "../cli/main";'],
-        // From the workflow's folders, one and two levels below release/.
-        ["release/engine/x.ts", 'import { main } from "../../cli/main";'],
-        ["release/engine/x.ts", 'import * as cli from "../../cli";'],
-        ["release/workflow/x.ts", 'import { previewCommand } from "../../cli/commands/preview";'],
-        ["release/a/b/x.ts", 'import { main } from "../../../cli/main";'],
-        ["release/a/b/x.ts", 'import * as cli from "../../../cli";'],
-        ["core/git/x.ts", 'import { projectWorkspace } from "../../release/engine/workspace";'],
+        ["program/x.ts", 'import { projectWorkspace } from "../pipeline/engine/workspace";'],
+        ["pipeline/x.ts", 'import { main } from "../cli/main";'],
+        // From the workflow's folders, one and two levels below pipeline/.
+        ["pipeline/engine/x.ts", 'import { main } from "../../cli/main";'],
+        ["pipeline/engine/x.ts", 'import * as cli from "../../cli";'],
+        ["pipeline/workflow/x.ts", 'import { previewCommand } from "../../cli/commands/preview";'],
+        ["pipeline/a/b/x.ts", 'import { main } from "../../../cli/main";'],
+        ["pipeline/a/b/x.ts", 'import * as cli from "../../../cli";'],
+        ["core/git/x.ts", 'import { projectWorkspace } from "../../pipeline/engine/workspace";'],
     ];
     for (const [file, code] of refused) {
         it(`refuses in ${file}: ${code}`, async () => {
@@ -42,14 +42,14 @@ describe("layer rules (eslint no-restricted-imports)", function () {
     }
 
     const allowed: Array<[string, string]> = [
-        ["release/x.ts", 'import { PinnedError } from "../core/errors";'],
+        ["pipeline/x.ts", 'import { PinnedError } from "../core/errors";'],
         ["components/x.ts", 'import * as pulumi from "@pulumi/pulumi";'],
         ["program/x.ts", 'import { Release } from "../components/release";'],
-        ["cli/x.ts", 'import { deployRelease } from "../release/workflow/deploy";'],
-        ["cli/commands/x.ts", 'import { deployRelease } from "../../release/workflow/deploy";'],
-        ["release/engine/x.ts", 'import { PinnedError } from "../../core/errors";'],
-        ["release/engine/x.ts", 'import { kubectl } from "../cluster/kubectl";'],
-        ["release/workflow/x.ts", 'import { imageProgram } from "../../program/imageProgram";'],
+        ["cli/x.ts", 'import { deployRelease } from "../pipeline/workflow/deploy";'],
+        ["cli/commands/x.ts", 'import { deployRelease } from "../../pipeline/workflow/deploy";'],
+        ["pipeline/engine/x.ts", 'import { PinnedError } from "../../core/errors";'],
+        ["pipeline/engine/x.ts", 'import { kubectl } from "../cluster/kubectl";'],
+        ["pipeline/workflow/x.ts", 'import { imageProgram } from "../../program/imageProgram";'],
         ["core/git/x.ts", 'import { PinnedError } from "../errors";'],
     ];
     for (const [file, code] of allowed) {
@@ -80,20 +80,20 @@ describe("context rules (eslint no-restricted-properties, no-restricted-syntax)"
     const importsProjectDir = (from: string) => `import { PROJECT_DIR } from "${from}";\nexport const dir = PROJECT_DIR;`;
 
     const refused: Array<[string, string]> = [
-        ["release/workflow/x.ts", readsEnv],
-        ["release/x.ts", "export const env = process.env;"],
-        ["release/engine/x.ts", 'export const path = process.env["PATH"];'],
+        ["pipeline/workflow/x.ts", readsEnv],
+        ["pipeline/x.ts", "export const env = process.env;"],
+        ["pipeline/engine/x.ts", 'export const path = process.env["PATH"];'],
         ["core/x.ts", readsEnv],
         ["core/git/x.ts", "export function f(env = process.env) { return env; }"],
-        ["release/workflow/x.ts", importsProjectDir("../project/projectDir")],
-        ["release/project/x.ts", importsProjectDir("./projectDir")],
-        ["release/x.ts", importsProjectDir("./project/projectDir")],
+        ["pipeline/workflow/x.ts", importsProjectDir("../project/projectDir")],
+        ["pipeline/project/x.ts", importsProjectDir("./projectDir")],
+        ["pipeline/x.ts", importsProjectDir("./project/projectDir")],
         // holding.ts may write its token into the environment; it may not import the project folder.
-        ["release/locks/holding.ts", importsProjectDir("../project/projectDir")],
+        ["pipeline/locks/holding.ts", importsProjectDir("../project/projectDir")],
         // The runners are given the context like the rest of the workflow: no file is excepted.
-        ["release/cluster/kubectl.ts", readsEnv],
-        ["release/engine/pulumiCli.ts", readsEnv],
-        ["release/engine/workspace.ts", importsProjectDir("../project/projectDir")],
+        ["pipeline/cluster/kubectl.ts", readsEnv],
+        ["pipeline/engine/pulumiCli.ts", readsEnv],
+        ["pipeline/engine/workspace.ts", importsProjectDir("../project/projectDir")],
     ];
     for (const [file, code] of refused) {
         it(`refuses in ${file}: ${code.split("\n")[0]}`, async () => {
@@ -104,12 +104,12 @@ describe("context rules (eslint no-restricted-properties, no-restricted-syntax)"
 
     const allowed: Array<[string, string]> = [
         ["cli/main.ts", readsEnv],
-        ["cli/commands/x.ts", importsProjectDir("../../release/project/projectDir")],
+        ["cli/commands/x.ts", importsProjectDir("../../pipeline/project/projectDir")],
         ["program/x.ts", readsEnv],
         ["test/unit/x.test.ts", readsEnv],
-        ["release/locks/holding.ts", 'process.env["PINNED_HOLDER"] = "token";'],
-        ["release/workflow/x.ts", "export function f(ctx: { env: Record<string, string | undefined> }) { return ctx.env.HOME; }"],
-        ["release/workflow/x.ts", 'import { Context } from "../context";\nexport type C = Context;'],
+        ["pipeline/locks/holding.ts", 'process.env["PINNED_HOLDER"] = "token";'],
+        ["pipeline/workflow/x.ts", "export function f(ctx: { env: Record<string, string | undefined> }) { return ctx.env.HOME; }"],
+        ["pipeline/workflow/x.ts", 'import { Context } from "../context";\nexport type C = Context;'],
     ];
     for (const [file, code] of allowed) {
         it(`allows in ${file}: ${code.split("\n")[0]}`, async () => {

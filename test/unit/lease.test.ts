@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as os from "os";
-import { judgeLease, LeaseView, leaseSeconds } from "../../release/cluster/lease";
-import { Liveness } from "../../release/locks/liveness";
+import { judgeLease, LeaseView, leaseSeconds } from "../../pipeline/cluster/lease";
+import { Liveness } from "../../pipeline/locks/liveness";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const held: LeaseView = {

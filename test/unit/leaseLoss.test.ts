@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { withDeadline } from "../../release/engine/deadline";
-import { LeaseLost, leaseLostSignal, losingLease } from "../../release/cluster/leaseLoss";
+import { withDeadline } from "../../pipeline/engine/deadline";
+import { LeaseLost, leaseLostSignal, losingLease } from "../../pipeline/cluster/leaseLoss";
 
 const deadline = { seconds: 60, what: "the update", setting: "a setting" };
 

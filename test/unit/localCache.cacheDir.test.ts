@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Env } from "../../core/env";
-import { createContext } from "../../release/context";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { createContext } from "../../pipeline/context";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /**
  * PINNED_CACHE (and the XDG_CACHE_HOME and HOME under it) mean the same to

@@ -3,11 +3,11 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { withTargetLock } from "../../release/locks/lockFile";
+import { withTargetLock } from "../../pipeline/locks/lockFile";
 
 /** A process that takes the lock, writes "enter"/"exit" lines around holding it, and holds it `holdMs`. */
 function locker(file: string, log: string, name: string, holdMs: number): ChildProcess {
-    const lock = path.join(__dirname, "..", "..", "release", "locks", "lockFile");
+    const lock = path.join(__dirname, "..", "..", "pipeline", "locks", "lockFile");
     const script = `
         require("ts-node").register({ transpileOnly: true });
         const fs = require("fs");

@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { targetLockPath, lockPath, lockWaitMs, withTargetLock } from "../../release/locks/lockFile";
+import { targetLockPath, lockPath, lockWaitMs, withTargetLock } from "../../pipeline/locks/lockFile";
 import { Progress } from "../../cli/ui/progress";
-import { liveness, provingPid } from "../../release/locks/liveness";
+import { liveness, provingPid } from "../../pipeline/locks/liveness";
 
 /** A process's session id, from /proc. */
 function sessionOf(pid: number): number {

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../release/workflow/noopProof";
-import { DeployTarget } from "../../release/cluster/target";
+import { inputsFingerprint, recordUpdate, unchangedSinceLastUpdate } from "../../pipeline/workflow/noopProof";
+import { DeployTarget } from "../../pipeline/cluster/target";
 import { useTempCache } from "../support/tempCache";
 import { testContext } from "../support/context";
 

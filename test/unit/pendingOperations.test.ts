@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
-import { kubernetesObject, pendingIn, planPendingActions, refreshArgs } from "../../release/workflow/pendingOperations";
+import { kubernetesObject, pendingIn, planPendingActions, refreshArgs } from "../../pipeline/workflow/pendingOperations";
 
 const URN =
     "urn:pulumi:R::pinned::pinned:index:Release$pinned:index:PinnedDeployment$kubernetes:apps/v1:Deployment::release-app-deployment";

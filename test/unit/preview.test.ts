@@ -2,8 +2,8 @@ import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
 import { Finding } from "../../core/policy/finding";
 import { parsePreviewArgs } from "../../cli/commands/preview";
-import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../release/workflow/preview";
-import { previewTag } from "../../release/workflow/previewImage";
+import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../pipeline/workflow/preview";
+import { previewTag } from "../../pipeline/workflow/previewImage";
 import {
     formatPreviewErrorMarkdown,
     formatPreviewMarkdown,

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { describeStep, EngineProgress, summarizeChanges } from "../../release/engine/progress";
+import { describeStep, EngineProgress, summarizeChanges } from "../../pipeline/engine/progress";
 import { Progress } from "../../cli/ui/progress";
 import { IMAGE_BUILD_TYPE, IMAGE_PUSH_TYPE } from "../../components/releaseImage";
 

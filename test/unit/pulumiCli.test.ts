@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
-import { Context } from "../../release/context";
-import { pulumiCli } from "../../release/engine/pulumiCli";
+import { Context } from "../../pipeline/context";
+import { pulumiCli } from "../../pipeline/engine/pulumiCli";
 import { testContext } from "../support/context";
 
 /**

@@ -5,11 +5,11 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PinnedError } from "../../core/errors";
 import { parseReleaseName } from "../../core/git/releaseName";
-import { kubectlFor } from "../../release/cluster/kubectl";
-import { Context } from "../../release/context";
-import { UpdateFailedError } from "../../release/engine/update";
-import { DeployRequest } from "../../release/workflow/deployRequest";
-import { putBackPrevious, RolloutFailedError } from "../../release/workflow/putBackPrevious";
+import { kubectlFor } from "../../pipeline/cluster/kubectl";
+import { Context } from "../../pipeline/context";
+import { UpdateFailedError } from "../../pipeline/engine/update";
+import { DeployRequest } from "../../pipeline/workflow/deployRequest";
+import { putBackPrevious, RolloutFailedError } from "../../pipeline/workflow/putBackPrevious";
 import { recordedSteps } from "../support/recordedSteps";
 
 const FAILED = parseReleaseName("2026-12-03-002");

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "../../release/project/projectDir";
+import { PROJECT_DIR } from "../../pipeline/project/projectDir";
 
 /** Runs `file` through bin/register.js in a fresh Node, with its own transpile cache. */
 function run(file: string, cache: string): { out: string; cached: string[] } {

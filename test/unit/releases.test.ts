@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { formatReleases } from "../../cli/ui/releasesTable";
-import { releaseRows, signatures } from "../../release/workflow/releases";
+import { releaseRows, signatures } from "../../pipeline/workflow/releases";
 import { ConfigError } from "../../core/errors";
 
 const D1 = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;

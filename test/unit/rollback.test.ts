@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
-import { chooseRollbackTarget } from "../../release/workflow/rollback";
-import { ReleaseRecord } from "../../release/project/stackFile";
+import { chooseRollbackTarget } from "../../pipeline/workflow/rollback";
+import { ReleaseRecord } from "../../pipeline/project/stackFile";
 
 const digest = (c: string) => `127.0.0.1:5000/pinned/app@sha256:${c.repeat(64)}`;
 const record = (release: string, imageDigest?: string): ReleaseRecord => ({

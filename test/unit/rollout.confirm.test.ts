@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { LiveDeployment } from "../../release/cluster/live";
-import { confirmRollout } from "../../release/cluster/rollout";
+import { LiveDeployment } from "../../pipeline/cluster/live";
+import { confirmRollout } from "../../pipeline/cluster/rollout";
 
 const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const OTHER = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;

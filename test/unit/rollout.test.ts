@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { rolloutState } from "../../release/cluster/live";
-import { formatDiagnosis, podFailure, PodView } from "../../release/cluster/rollout";
+import { rolloutState } from "../../pipeline/cluster/live";
+import { formatDiagnosis, podFailure, PodView } from "../../pipeline/cluster/rollout";
 
 /** A pod of one container, as `kubectl get pods -o json` shows it. */
 function pod(

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { recordImageDigest } from "../../release/project/stackFile";
+import { recordImageDigest } from "../../pipeline/project/stackFile";
 
 const R = "2026-11-27-001";
 const DIGEST = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;

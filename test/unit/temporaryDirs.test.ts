@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import { makeTemporaryDir, removeTemporaryDir, removeTemporaryDirs } from "../../release/project/temporaryDirs";
+import { makeTemporaryDir, removeTemporaryDir, removeTemporaryDirs } from "../../pipeline/project/temporaryDirs";
 
 describe("temporary directories that may hold secrets", () => {
     it("are removed when their user is done, and all at once on an interrupt", () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CommandError, Stack, UpOptions } from "@pulumi/pulumi/automation";
-import { runUpdate, UpdateFailedError } from "../../release/engine/update";
+import { runUpdate, UpdateFailedError } from "../../pipeline/engine/update";
 import { recordedSteps } from "../support/recordedSteps";
 
 const R = "2026-12-03-001";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { projectEngineCommand } from "../../release/engine/version";
+import { projectEngineCommand } from "../../pipeline/engine/version";
 
 describe("the project engine's version, asked once per binary", () => {
     let dir: string;

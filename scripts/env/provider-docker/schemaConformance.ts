@@ -64,7 +64,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { cacheDir } from "../../../release/project/localEnvironment";
+import { cacheDir } from "../../../pipeline/project/localEnvironment";
 
 /** One input or output: its normalised type and whether it is required (always present, for outputs). */
 export interface PropertyShape {

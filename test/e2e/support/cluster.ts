@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "../../../release/project/localEnvironment";
-import { PROJECT_DIR } from "../../../release/project/projectDir";
+import { cacheDir } from "../../../pipeline/project/localEnvironment";
+import { PROJECT_DIR } from "../../../pipeline/project/projectDir";
 
 /** The embedded API server, through kubectl; fails (never skips) when it is down. */
 export class Cluster {

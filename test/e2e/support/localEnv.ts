@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { engineEnv } from "../../../release/engine/environment";
-import { cacheDir, localRegistry, readEnvFile } from "../../../release/project/localEnvironment";
-import { PROJECT_DIR } from "../../../release/project/projectDir";
+import { engineEnv } from "../../../pipeline/engine/environment";
+import { cacheDir, localRegistry, readEnvFile } from "../../../pipeline/project/localEnvironment";
+import { PROJECT_DIR } from "../../../pipeline/project/projectDir";
 import { testContext } from "../../support/context";
 
 /** The embedded environment's facts the end-to-end tests need. */

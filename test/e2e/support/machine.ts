@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cacheDir } from "../../../release/project/localEnvironment";
+import { cacheDir } from "../../../pipeline/project/localEnvironment";
 
 /**
  * A teammate's machine, as far as pinned can tell: a home of its own (its

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "../../../release/project/projectDir";
+import { PROJECT_DIR } from "../../../pipeline/project/projectDir";
 import { LocalEnv } from "./localEnv";
 
 export interface RunResult {

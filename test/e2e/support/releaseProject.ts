@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { simpleGit, SimpleGit } from "simple-git";
-import { cacheDir } from "../../../release/project/localEnvironment";
-import { PROJECT_DIR } from "../../../release/project/projectDir";
+import { cacheDir } from "../../../pipeline/project/localEnvironment";
+import { PROJECT_DIR } from "../../../pipeline/project/projectDir";
 import { LocalEnv } from "./localEnv";
 
 /** What the project is made of; copied into each test's own repository. */
@@ -18,7 +18,7 @@ const PROJECT_FILES = [
     "core",
     "components",
     "program",
-    "release",
+    "pipeline",
     "cli",
     "bin",
     "app",

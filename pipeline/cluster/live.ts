@@ -118,7 +118,7 @@ export async function readLive(
     opts: { record?: ReleaseRecord; renderWithoutCluster?: boolean } = {},
 ): Promise<LiveView> {
     const record = opts.record ?? newestRelease(ctx.projectDir);
-    const target = chooseTarget(ctx, record?.release ?? "live", record?.config ?? {}, opts);
+    const target = await chooseTarget(ctx, record?.release ?? "live", record?.config ?? {}, opts);
     const { namespace, name } = deploymentLocation(record, ctx.projectDir);
     const deployment = target.kind === "cluster" ? await readLiveDeployment(ctx, target.kubeconfig, namespace, name) : undefined;
     return { target, namespace, name, deployment };

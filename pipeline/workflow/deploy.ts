@@ -52,7 +52,7 @@ export async function deployRelease(ctx: Context, req: DeployRequest, progress: 
 
     // Where the release goes decides which lock it takes, so read the
     // target from the stack file before touching the stack.
-    const target = chooseTarget(ctx, release, record?.config ?? {});
+    const target = await chooseTarget(ctx, release, record?.config ?? {});
     return withInterrupts(progress, () => deployLocked(ctx, req, target, progress));
 }
 

@@ -103,7 +103,7 @@ async function gatherPreview(ctx: Context, requested: string | undefined, progre
             commit,
             digest: image.digest,
             stateFrom: [stack, ...(before.release && before.release !== stack ? [before.release] : [])],
-            target: chooseTarget(ctx, stack, record?.config ?? {}, { renderWithoutCluster: true }),
+            target: await chooseTarget(ctx, stack, record?.config ?? {}, { renderWithoutCluster: true }),
             // The preview's own build is in the preview repository.
             repository: image.kind === "build" ? previewRepository(releaseSettings(ctx, record).repository) : undefined,
         });

@@ -49,7 +49,7 @@ export async function engineCommand(ctx: Pick<Context, "env" | "cacheDir">, opts
     // reach a command line), what neither the engine nor anything it
     // starts reads (childEnv.ts): COSIGN_PASSWORD, for one. The names come
     // from the context's environment: the command line's context holds this
-    // process's own (release/context.ts).
+    // process's own (pipeline/context.ts).
     Object.defineProperty(command, "command", { value: wrapped ? SETSID : ENV });
     command.run = (args: string[], ...rest: unknown[]) => {
         const engineArgs = opts.render && ["up", "preview"].includes(args[0]) ? [...args, "--refresh=false"] : args;

@@ -60,7 +60,7 @@ export async function holding<T>(dir: string, fn: () => Promise<T>): Promise<T> 
         // one (the engine's own variables include PINNED_*, core/childEnv.ts),
         // and the engine hands it on to what it starts, so what a gone holder
         // left carries the mark. The context's env is this same object
-        // (release/context.ts), so engines started from it carry it too.
+        // (pipeline/context.ts), so engines started from it carry it too.
         inherited = process.env[HOLDER_ENV];
         process.env[HOLDER_ENV] = TOKEN;
     }

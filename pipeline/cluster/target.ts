@@ -1,15 +1,13 @@
-import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { isKubeconfigPath } from "../../core/kubeconfig";
-import { ConfigError } from "../../core/errors";
+import { ConfigError, PinnedError } from "../../core/errors";
 import { writeFileWhole } from "../../core/wholeFile";
-import { CHILD_VARS, childEnv } from "../../core/childEnv";
 import { Context } from "../context";
 
-/** What choosing a target reads: the environment, the cache (the embedded cluster's kubeconfig) and the project (a relative pinned:kubeconfig). */
-type TargetContext = Pick<Context, "projectDir" | "env" | "cacheDir">;
+/** What choosing a target reads: the environment, the cache (the embedded cluster's kubeconfig), the project (a relative pinned:kubeconfig) and the kubectl runner (the readiness check). */
+type TargetContext = Pick<Context, "projectDir" | "env" | "cacheDir" | "kubectl">;
 
 /** Where a release goes: a cluster, or manifests on disk when there is none. */
 export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: string } | { kind: "render"; dir: string; source: string };
@@ -23,12 +21,12 @@ export type DeployTarget = { kind: "cluster"; kubeconfig?: string; source: strin
  * deploys nothing); a cluster that does not answer is an error, never a
  * silent switch to rendering.
  */
-export function chooseTarget(
+export async function chooseTarget(
     ctx: TargetContext,
     release: string,
     stackConfig: Record<string, { value: string }>,
     opts: { renderWithoutCluster?: boolean } = {},
-): DeployTarget {
+): Promise<DeployTarget> {
     if (stackConfig["pinned:renderYamlTo"]) {
         return { kind: "render", dir: stackConfig["pinned:renderYamlTo"].value, source: "pinned:renderYamlTo" };
     }
@@ -43,7 +41,7 @@ export function chooseTarget(
     }
     const local = path.join(ctx.cacheDir, "kubeconfig");
     if (fs.existsSync(local)) {
-        const unanswered = localClusterUnanswered(ctx);
+        const unanswered = await localClusterUnanswered(ctx);
         if (unanswered === undefined) {
             return { kind: "cluster", kubeconfig: local, source: "the embedded cluster (pinned env up)" };
         }
@@ -55,7 +53,7 @@ export function chooseTarget(
         }
     }
     if (opts.renderWithoutCluster) {
-        const unanswered = fs.existsSync(local) ? localClusterUnanswered(ctx) : undefined;
+        const unanswered = fs.existsSync(local) ? await localClusterUnanswered(ctx) : undefined;
         return {
             kind: "render",
             dir: path.join(".pinned", "rendered", release),
@@ -89,22 +87,29 @@ function kubeconfigFile(ctx: TargetContext, value: string): string {
     return file;
 }
 
-/** Asked once per command: a command chooses its target more than once. Undefined: it answers; else why not. */
-let answer: { unanswered?: string } | undefined;
-/** The check startLocalClusterCheck started, settled once it exited (its answer is then in `answer`). */
-let early: Promise<void> | undefined;
-
 /**
  * Whether the API server of the embedded cluster answers: its readiness
- * endpoint, asked with its own kubeconfig. Asked of the server rather than
+ * endpoint, asked with its own kubeconfig through the context's kubectl
+ * runner (its request timeout and kill). Asked of the server rather than
  * of the PID files `pinned env up` keeps, which a process in another PID
- * namespace cannot see.
+ * namespace cannot see. Undefined: it answers; else why not.
  */
-const readyzArgs = (cache: string) => ["--kubeconfig", path.join(cache, "kubeconfig"), "get", "--raw", "/readyz", "--request-timeout=10s"];
-
-function verdict(status: number | null, stderr: string): { unanswered?: string } {
-    return status === 0 ? {} : { unanswered: stderr.trim().split("\n").pop() || `kubectl exited ${status}` };
+async function askLocalCluster(ctx: Pick<Context, "cacheDir" | "kubectl">): Promise<string | undefined> {
+    try {
+        const r = await ctx.kubectl(
+            path.join(ctx.cacheDir, "kubeconfig"),
+            ["get", "--raw", "/readyz"],
+            "ask the embedded cluster whether it is ready",
+        );
+        return r.status === 0 ? undefined : r.stderr.trim().split("\n").pop() || `kubectl exited ${r.status}`;
+    } catch (err) {
+        // The runner's own refusal (silent server, no kubectl) says why in its problem; the fix is chooseTarget's.
+        return err instanceof PinnedError ? err.problem : String(err);
+    }
 }
+
+/** Asked once per command (a command chooses its target more than once): the pending or settled answer. */
+let answer: Promise<string | undefined> | undefined;
 
 /**
  * Starts the embedded cluster's check in the background, for a command
@@ -113,57 +118,33 @@ function verdict(status: number | null, stderr: string): { unanswered?: string }
  * of after. Only where chooseTarget would ask it: no KUBECONFIG, no
  * PINNED_RENDER_YAML_TO, and an embedded cluster's kubeconfig.
  */
-export function startLocalClusterCheck(ctx: Pick<Context, "env" | "cacheDir">): void {
-    if (answer !== undefined || early || ctx.env.KUBECONFIG || ctx.env.PINNED_RENDER_YAML_TO) {
+export function startLocalClusterCheck(ctx: Pick<Context, "env" | "cacheDir" | "kubectl">): void {
+    if (answer !== undefined || ctx.env.KUBECONFIG || ctx.env.PINNED_RENDER_YAML_TO) {
         return;
     }
-    if (!fs.existsSync(path.join(ctx.cacheDir, "kubeconfig"))) {
-        return;
+    if (fs.existsSync(path.join(ctx.cacheDir, "kubeconfig"))) {
+        answer = askLocalCluster(ctx);
     }
-    const child = spawn("kubectl", readyzArgs(ctx.cacheDir), {
-        env: childEnv(CHILD_VARS.kubectl, {}, ctx.env),
-        stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    early = new Promise<void>((resolve) => {
-        // Not started: no answer, so chooseTarget asks again when it needs one.
-        child.on("error", () => resolve());
-        child.on("close", (code) => {
-            answer ??= verdict(code, stderr);
-            resolve();
-        });
-    });
 }
 
 /**
  * Resolves once the check startLocalClusterCheck started has finished (at
- * once when none runs). A command awaits it before it starts: its exit is
- * only seen on a turn of the event loop, and a command that chose its
- * target without one (rollback reads the live Deployment first thing)
- * would run the check a second time.
+ * once when none runs). A command awaits it before it starts, so that
+ * nothing it does runs beside a kubectl still starting.
  */
-export function localClusterCheckDone(): Promise<void> {
-    return early ?? Promise.resolve();
+export async function localClusterCheckDone(): Promise<void> {
+    await answer;
 }
 
 /** Forgets the answer, for a test that changes the cluster between two choices. */
 export function forgetLocalClusterAnswer(): void {
     answer = undefined;
-    early = undefined;
 }
 
-function localClusterUnanswered(ctx: Pick<Context, "env" | "cacheDir">): string | undefined {
-    // The early check's answer if it is in; else ask now.
-    if (answer === undefined) {
-        const r = spawnSync("kubectl", readyzArgs(ctx.cacheDir), {
-            encoding: "utf8",
-            env: childEnv(CHILD_VARS.kubectl, {}, ctx.env),
-            timeout: 20_000,
-        });
-        answer = verdict(r.status, r.stderr ?? String(r.error ?? ""));
-    }
-    return answer.unanswered;
+function localClusterUnanswered(ctx: Pick<Context, "cacheDir" | "kubectl">): Promise<string | undefined> {
+    // The early check's answer if one was started; else ask now.
+    answer ??= askLocalCluster(ctx);
+    return answer;
 }
 
 /** The environment variables the engine needs to reach the chosen target. */

@@ -1,4 +1,0 @@
-import * as path from "path";
-
-/** The project root: where Pulumi.yaml lives, two folders up from this file (release/project/). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
