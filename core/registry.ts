@@ -86,6 +86,16 @@ export async function manifestExists(ref: ImageDigest, creds: RegistryCredential
     return response.status === 200;
 }
 
+/**
+ * The digest of the manifest `repository:tag` points at (`sha256:…`), from
+ * the registry's answer to a HEAD; undefined when the tag does not exist.
+ */
+export async function tagDigest(repository: string, tag: string, creds: RegistryCredentials): Promise<string | undefined> {
+    const shown = `${repository}:${tag}`;
+    const response = await get(repositoryOf(repository, shown), `manifests/${tag}`, creds, "HEAD", shown);
+    return response.status === 200 ? (response.headers.get("docker-content-digest") ?? undefined) : undefined;
+}
+
 /** An image found in the registry under a tag: its image digest and its labels. */
 export interface TaggedImage {
     readonly imageDigest: ImageDigest;

@@ -9,6 +9,7 @@ import { RegistryCredentials, writeAuthFile } from "./registry";
 import { cacheDir, localSigning } from "./localCache";
 import { Env } from "./env";
 import { CHILD_VARS, childEnv } from "./childEnv";
+import { keptVerdicts } from "./signatureVerdicts";
 
 /**
  * Release images are signed, and carry a signed provenance attestation and
@@ -169,9 +170,25 @@ export type Verdict = { readonly ok: true; readonly provenance: unknown } | { re
  * Whether `image` is signed by the release key and carries a provenance
  * attestation signed by it; the provenance is returned for the caller to
  * compare. Never throws for an unsigned image: that is a verdict. cosign runs
- * with its own variables from `env` (the caller's).
+ * with its own variables from `env` (the caller's); a "signed" verdict is
+ * kept in the cache under what it was made from (signatureVerdicts.ts) and
+ * not asked of cosign again.
  */
 export async function verifySignature(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools, env: Env): Promise<Verdict> {
+    const kept = await keptVerdicts(path.join(cacheDir(env), "signature-verdicts"), image, creds, signing);
+    const known = kept?.read();
+    if (known) {
+        return { ok: true, provenance: known.provenance };
+    }
+    const verdict = await cosignVerdict(image, creds, signing, env);
+    if (verdict.ok) {
+        kept?.keep(verdict.provenance);
+    }
+    return verdict;
+}
+
+/** What cosign says of `image`: verify, then verify-attestation for the SLSA provenance. */
+async function cosignVerdict(image: ImageDigest, creds: RegistryCredentials, signing: SigningTools, env: Env): Promise<Verdict> {
     const home = new ToolHome(creds, env);
     try {
         const verified = await run(

@@ -5,7 +5,7 @@ import { LiveDeployment, readLive } from "../cluster/live";
 import { Context } from "../context";
 import { lastUpdatesFromBackendFiles } from "../engine/backendFiles";
 import { engineEnv } from "../engine/environment";
-import { releaseRegistry } from "../project/releaseRegistry";
+import { registryReader, releaseRegistry } from "../project/releaseRegistry";
 import { listReleaseRecords, projectName, ReleaseRecord } from "../project/stackFile";
 import { lastVerified } from "./verify";
 
@@ -88,7 +88,7 @@ function signatureLookup(ctx: Context): Parameters<typeof signatures>[1] | undef
     const signing = signingTools(ctx.env);
     return signing
         ? {
-              registry: (release, record) => releaseRegistry(ctx, release, record),
+              registry: (release, record) => registryReader(ctx, release, record),
               signed: async (digest, registry) => (await signatureOf(digest, credentialsFor(registry), signing, ctx.env)).signed,
           }
         : undefined;

@@ -2,7 +2,7 @@ import { credentialsFor } from "../../core/registry";
 import { signatureOf, signingTools } from "../../core/signature";
 import { LiveDeployment, readLive } from "../cluster/live";
 import { Context } from "../context";
-import { releaseRegistry } from "../project/releaseRegistry";
+import { registryReader } from "../project/releaseRegistry";
 import { readReleaseRecord, ReleaseRecord } from "../project/stackFile";
 import { declaredDeployment } from "./declaredState";
 import { deploymentDrift, Difference } from "./drift";
@@ -46,7 +46,7 @@ export async function readStatus(ctx: Context): Promise<Status> {
         return { kind: "not-deployed", namespace, name };
     }
     const record = live.release ? readReleaseRecord(live.release, ctx.projectDir) : undefined;
-    const registry = await releaseRegistry(ctx, live.release, record);
+    const registry = await registryReader(ctx, live.release, record);
     const signature = registry
         ? await signatureOf(live.image, credentialsFor(registry), signingTools(ctx.env), ctx.env)
         : { signed: false, said: "not checked (no registry configured)" };

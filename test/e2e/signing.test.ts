@@ -6,7 +6,8 @@ import * as path from "path";
 import { localBuilder } from "../../core/builder";
 import { readGitSource } from "../../core/git/gitSource";
 import { BUILD_INPUTS_LABEL, recipeBuild } from "../../core/recipe";
-import { signingTools, SigningTools } from "../../core/signature";
+import { signingTools, SigningTools, verifySignature } from "../../core/signature";
+import { parseImageDigest } from "../../core/imageDigest";
 import { docker, LocalEnv, registryDigest, requireLocalEnv } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
 
@@ -161,6 +162,62 @@ describe("signed releases: only the pipeline's own builds are reused", function 
             "the tag now names the signed build",
         );
         assert.strictEqual(cosign(env, signing, ["verify", digestB]).status, 0);
+    });
+
+    it("a signed verdict is kept under the signature and attestation manifests: the next check runs no cosign, a new signature is checked again, an unsigned image every time", async () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-verdicts-"));
+        const log = path.join(cache, "cosign.log");
+        const counting = path.join(cache, "cosign");
+        fs.writeFileSync(counting, `#!/bin/sh\necho "$1" >> ${log}\nexec ${signing.cosign} "$@"\n`, { mode: 0o755 });
+        const runs = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []);
+        const tools = { ...signing, cosign: counting };
+        const creds = { registry: env.registry.server, username: env.registry.username, password: env.registry.password };
+        const verdictEnv = { ...process.env, PINNED_CACHE: cache };
+        try {
+            const first = await verifySignature(parseImageDigest(digestA), creds, tools, verdictEnv);
+            assert.ok(first.ok, JSON.stringify(first));
+            assert.deepStrictEqual(runs(), ["verify", "verify-attestation"]);
+            const again = await verifySignature(parseImageDigest(digestA), creds, tools, verdictEnv);
+            assert.deepStrictEqual(again, first, "the kept verdict, provenance included");
+            assert.deepStrictEqual(runs(), ["verify", "verify-attestation"], "no cosign run the second time");
+
+            // A second signature (another payload: cosign skips a signature by the same key over the same one) moves the .sig tag: the verdict is made afresh.
+            const password = signing.passwordFile
+                ? fs.readFileSync(signing.passwordFile, "utf8").trim()
+                : (process.env.COSIGN_PASSWORD ?? "");
+            const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-cosign-"));
+            const auth = Buffer.from(`${env.registry.username}:${env.registry.password}`).toString("base64");
+            fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ auths: { [env.registry.server]: { auth } } }), {
+                mode: 0o600,
+            });
+            const signed = spawnSync(
+                signing.cosign,
+                ["sign", "--key", String(signing.key), "--tlog-upload=false", "-a", "second=signature", digestA],
+                {
+                    encoding: "utf8",
+                    env: {
+                        PATH: process.env.PATH,
+                        HOME: home,
+                        DOCKER_CONFIG: home,
+                        TUF_ROOT: path.join(home, "tuf"),
+                        COSIGN_PASSWORD: password,
+                        COSIGN_YES: "true",
+                    },
+                },
+            );
+            fs.rmSync(home, { recursive: true, force: true });
+            assert.strictEqual(signed.status, 0, signed.stderr);
+            assert.ok((await verifySignature(parseImageDigest(digestA), creds, tools, verdictEnv)).ok);
+            assert.deepStrictEqual(runs(), ["verify", "verify-attestation", "verify", "verify-attestation"]);
+
+            // The base image carries no signature: asked of cosign each time, never kept.
+            for (let i = 0; i < 2; i++) {
+                assert.strictEqual((await verifySignature(parseImageDigest(env.baseRef), creds, tools, verdictEnv)).ok, false);
+            }
+            assert.deepStrictEqual(runs().slice(4), ["verify", "verify"]);
+        } finally {
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
     });
 
     it("a pull request's preview image is not signed: cosign verify fails for it", async () => {
