@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { formatFinding, hasErrors } from "../../core/policy/finding";
-import { lintDockerfile, lintDockerfileFile } from "../../core/policy/recipePolicy";
+import { baseImagesOf, lintDockerfile, lintDockerfileFile } from "../../core/policy/recipePolicy";
 
 const D = `sha256:${"e3".repeat(32)}`;
 const BASE = `python:3.11.7-bookworm@${D}`;
@@ -582,5 +582,10 @@ describe("recipe policy", () => {
         const [f] = lintDockerfileFile("/nonexistent/Dockerfile");
         assert.strictEqual(f.rule, "recipe-unreadable");
         assert.match(f.message, /does not exist/);
+    });
+
+    it("base images of a recipe, stages left out", () => {
+        const text = "FROM a/b:1@sha256:x AS build\nRUN true\nFROM build\nFROM c:2\n";
+        assert.deepStrictEqual(baseImagesOf(text), ["a/b:1@sha256:x", "c:2"]);
     });
 });
