@@ -1,9 +1,6 @@
 import * as assert from "assert";
 import { PinnedError } from "../../core/errors";
-import { Finding } from "../../core/policy/finding";
-import { parsePreviewArgs } from "../../cli/commands/preview";
-import { PREVIEW_EXIT, PreviewPlan, previewOutcome } from "../../pipeline/workflow/preview";
-import { previewTag } from "../../pipeline/workflow/previewImage";
+import { PreviewPlan } from "../../pipeline/workflow/preview";
 import {
     formatPreviewErrorMarkdown,
     formatPreviewMarkdown,
@@ -11,98 +8,9 @@ import {
     isBookkeeping,
     MARKDOWN_MARKER,
 } from "../../cli/ui/previewReport";
-
-const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
-const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
-const COMMIT = "c".repeat(40);
-const BASE = `127.0.0.1:5000/pinned/python:3.11.2-bookworm@sha256:${"d".repeat(64)}`;
-
-const finding = (severity: Finding["severity"]): Finding => ({
-    file: "app/Dockerfile",
-    line: 1,
-    rule: "base-no-digest",
-    severity,
-    message: "base has no digest",
-    fix: "pin it",
-});
-
-function plan(
-    over: {
-        digest?: string;
-        unknownBecause?: string;
-        buildFailed?: boolean;
-        findings?: Finding[];
-        before?: PreviewPlan["before"];
-        recorded?: boolean;
-    } = {},
-): PreviewPlan {
-    return {
-        release: "2026-12-04-001",
-        stack: "2026-12-04-001",
-        commit: COMMIT,
-        deployment: "default/pinned-app",
-        image: over.recorded
-            ? { kind: "recorded", digest: over.digest ?? NEW }
-            : {
-                  kind: "build",
-                  recipe: "app/Dockerfile",
-                  baseImages: [BASE],
-                  finalBase: BASE,
-                  findings: over.findings ?? [],
-                  imageName: "127.0.0.1:5000/pinned/app-preview:2026-12-04-001",
-                  reproducible: true,
-                  digest: "digest" in over ? over.digest : NEW,
-                  unknownBecause: over.unknownBecause,
-                  buildFailed: over.buildFailed,
-                  buildSeconds: 12,
-              },
-        before: over.before ?? { digest: OLD, release: "2026-11-27-001", source: "live" },
-    };
-}
+import { BASE, COMMIT, finding, NEW, OLD, plan } from "../support/previewPlan";
 
 describe("pinned preview", () => {
-    it("parses --release R, --release=R and --markdown in any order; refuses the rest", () => {
-        assert.deepStrictEqual(parsePreviewArgs([]), { markdown: false });
-        assert.deepStrictEqual(parsePreviewArgs(["--markdown", "--release", "2026-12-04-001"]), {
-            markdown: true,
-            release: "2026-12-04-001",
-        });
-        assert.deepStrictEqual(parsePreviewArgs(["--release=2026-12-04-001", "--markdown"]), { markdown: true, release: "2026-12-04-001" });
-        for (const bad of [
-            ["--release"],
-            ["--markdown", "--markdown"],
-            ["--json"],
-            ["--release", "a", "--release", "b"],
-            ["--release="],
-            ["x"],
-        ]) {
-            assert.strictEqual(parsePreviewArgs(bad), undefined, bad.join(" "));
-        }
-    });
-
-    it("exit codes: 0 no change, 3 the image changes, 1 the release would fail", () => {
-        assert.deepStrictEqual(PREVIEW_EXIT, { "no-change": 0, change: 3, error: 1 });
-        assert.strictEqual(previewOutcome(plan()), "change");
-        assert.strictEqual(previewOutcome(plan({ digest: OLD })), "no-change");
-        assert.strictEqual(previewOutcome(plan({ recorded: true, digest: OLD })), "no-change");
-        assert.strictEqual(
-            previewOutcome(
-                plan({ findings: [finding("error")], digest: undefined, unknownBecause: "the recipe breaks the pinning policy" }),
-            ),
-            "error",
-        );
-        assert.strictEqual(
-            previewOutcome(
-                plan({ digest: undefined, buildFailed: true, unknownBecause: "the build failed: docker build failed (exit 1)" }),
-            ),
-            "error",
-        );
-        // A digest not known yet is a change, never "no change".
-        assert.strictEqual(previewOutcome(plan({ digest: undefined, unknownBecause: "no registry is configured" })), "change");
-        assert.strictEqual(previewOutcome(plan({ findings: [finding("warning")] })), "change");
-        assert.strictEqual(previewOutcome(plan({ before: { source: "none", note: "no Deployment yet" } })), "change");
-    });
-
     it("text: recipe, base, commit, policy, before and after with full digests", () => {
         const text = formatPreviewText(plan(), "change");
         assert.match(text, /^preview of release 2026-12-04-001 → Deployment default\/pinned-app$/m);
@@ -117,24 +25,6 @@ describe("pinned preview", () => {
             text,
         );
         assert.match(text, /^change: the release changes what runs$/m);
-    });
-
-    it("with an engine preview: its changes decide the outcome, and an engine error is a failing release", () => {
-        const change = {
-            op: "update" as const,
-            urn: "urn:pulumi:R::pinned::kubernetes:apps/v1:Deployment::release-app-deployment",
-            kind: "Deployment",
-            name: "default/pinned-app",
-            properties: [],
-        };
-        const withEngine = (engine: Partial<NonNullable<PreviewPlan["engine"]>>) => ({
-            ...plan({ digest: OLD }),
-            engine: { changes: [], errors: [], warnings: [], basis: "b", ...engine },
-        });
-        assert.strictEqual(previewOutcome(withEngine({})), "no-change");
-        // Same image, other changes (replicas, a probe): still a change.
-        assert.strictEqual(previewOutcome(withEngine({ changes: [change] })), "change");
-        assert.strictEqual(previewOutcome(withEngine({ errors: ["boom"] })), "error");
     });
 
     it("text and markdown: each resource's operation and changed properties, old → new", () => {
@@ -306,14 +196,6 @@ describe("pinned preview", () => {
         assert.match(md, /\*\*Fix:\*\* commit or stash them/);
     });
 
-    it("tags a preview image after the release, the branch convention, or the commit", () => {
-        const source = { commit: "0123456789ab".padEnd(40, "0"), branch: "feature/login" };
-        assert.strictEqual(previewTag(source, "2026-12-04-001", {}), "2026-12-04-001");
-        assert.strictEqual(previewTag(source, undefined, {}), "feature-login");
-        assert.strictEqual(previewTag({ ...source, branch: undefined }, undefined, { GITHUB_HEAD_REF: "feature/a/b" }), "feature-a-b");
-        assert.strictEqual(previewTag({ ...source, branch: "main" }, undefined, {}), "preview-0123456789ab");
-        assert.strictEqual(previewTag({ ...source, branch: undefined }, undefined, {}), "preview-0123456789ab");
-    });
     it("a re-pinned base shows as a base change in text and Markdown; the same base shows no such row", () => {
         const OLD_BASE = BASE.replace(/d{64}$/, "e".repeat(64));
         const moved = plan({ before: { digest: OLD, release: "2026-11-27-001", source: "live", base: OLD_BASE } });
