@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import { buildTimeoutSeconds, DeadlineError, withDeadline } from "../../pipeline/engine/deadline";
-import { describeOutcome } from "../../pipeline/engine/failure";
 
 describe("deadlines on engine runs", () => {
     it("a run that stops when told, after its deadline, is reported as stopped by the deadline, naming what and the setting", async () => {
@@ -34,17 +33,5 @@ describe("deadlines on engine runs", () => {
         for (const bad of ["59", "86401", "1e3", "soon"]) {
             assert.throws(() => buildTimeoutSeconds({ PINNED_BUILD_TIMEOUT: bad }), /PINNED_BUILD_TIMEOUT="[^"]*" is not a whole number/);
         }
-    });
-
-    it("what an engine run did before it failed is said step by step", () => {
-        assert.strictEqual(
-            describeOutcome({ finished: ["applying Service web"], failed: ["rolling out Deployment web"], unfinished: [] }),
-            "What the engine did before it stopped: done: applying Service web; failed: rolling out Deployment web.",
-        );
-        assert.strictEqual(
-            describeOutcome({ finished: [], failed: [], unfinished: ["applying Secret web-registry"] }),
-            "What the engine did before it stopped: started, outcome unknown: applying Secret web-registry.",
-        );
-        assert.strictEqual(describeOutcome({ finished: [], failed: [], unfinished: [] }), "The engine changed nothing before it stopped.");
     });
 });

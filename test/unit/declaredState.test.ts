@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Context } from "../../pipeline/context";
-import { declaredDeployment } from "../../pipeline/workflow/declaredState";
+import { declaredDeployment, declaredDeploymentIn } from "../../pipeline/workflow/declaredState";
 import { testContext } from "../support/context";
 
 /**
@@ -67,5 +67,22 @@ describe("declared state through the engine", () => {
     it("an engine that fails is one line saying the state could not be read", async () => {
         standIn("echo 'error: no stack named r1' >&2\nexit 255");
         assert.strictEqual(await declaredDeployment(ctx, "r1"), "the state of stack r1 could not be read");
+    });
+});
+
+describe("declared state read from a stack's state", () => {
+    /** A Deployment as one release stack declared it (its recorded inputs), taken from a real update against the embedded cluster. */
+    const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "deploymentDrift.json"), "utf8")) as {
+        declared: Record<string, unknown>;
+    };
+
+    it("the declared Deployment is read from a checkpoint and from pulumi stack export alike", () => {
+        const resources = [
+            { type: "pulumi:pulumi:Stack", custom: false },
+            { type: "kubernetes:apps/v1:Deployment", custom: true, inputs: fixture.declared },
+        ];
+        assert.deepStrictEqual(declaredDeploymentIn(JSON.stringify({ checkpoint: { latest: { resources } } })), fixture.declared);
+        assert.deepStrictEqual(declaredDeploymentIn(JSON.stringify({ version: 3, deployment: { resources } })), fixture.declared);
+        assert.strictEqual(declaredDeploymentIn(JSON.stringify({ deployment: { resources: [] } })), "its state holds no Deployment");
     });
 });

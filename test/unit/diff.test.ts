@@ -1,8 +1,5 @@
 import * as assert from "assert";
 import { parseEngineDiff, parsePropertyPath, show, valueAt } from "../../pipeline/engine/diff";
-import { formatShellSettings, shellSettings } from "../../pipeline/project/envShell";
-import { renameStack } from "../../pipeline/engine/preview";
-import { testContext } from "../support/context";
 
 const OLD = `127.0.0.1:5000/pinned/app@sha256:${"a".repeat(64)}`;
 const NEW = `127.0.0.1:5000/pinned/app@sha256:${"b".repeat(64)}`;
@@ -109,60 +106,5 @@ describe("engine preview (pulumi preview --json)", () => {
         assert.strictEqual(show({ a: 1 }), '{"a":1}');
         assert.strictEqual(show("x".repeat(200))?.length, 158);
         assert.strictEqual(show(undefined), undefined);
-    });
-});
-
-describe("stack state copied for a preview", () => {
-    it("renames the stack in every URN and drops the old secrets provider; values stay as they were", () => {
-        const state = JSON.stringify({
-            version: 3,
-            deployment: {
-                secrets_providers: { type: "passphrase", state: { salt: "x" } },
-                resources: [
-                    { urn: "urn:pulumi:2026-11-27-001::pinned::pulumi:pulumi:Stack::pinned-2026-11-27-001", type: "pulumi:pulumi:Stack" },
-                    {
-                        urn: "urn:pulumi:2026-11-27-001::pinned::pinned:index:Release::release",
-                        parent: "urn:pulumi:2026-11-27-001::pinned::pulumi:pulumi:Stack::pinned-2026-11-27-001",
-                        inputs: { annotation: "2026-11-27-001" },
-                    },
-                ],
-            },
-        });
-        const renamed = JSON.parse(renameStack(state, "2026-11-27-001", "2026-12-04-001"));
-        assert.strictEqual(renamed.deployment.secrets_providers, undefined);
-        assert.strictEqual(
-            renamed.deployment.resources[0].urn,
-            "urn:pulumi:2026-12-04-001::pinned::pulumi:pulumi:Stack::pinned-2026-12-04-001",
-        );
-        assert.strictEqual(renamed.deployment.resources[1].parent, renamed.deployment.resources[0].urn);
-        assert.strictEqual(
-            renamed.deployment.resources[1].inputs.annotation,
-            "2026-11-27-001",
-            "the old release's values are the 'before' of the diff",
-        );
-    });
-});
-
-describe("pinned env shell", () => {
-    it("prints the engine, plugin, backend, passphrase-file and kubeconfig settings, leaving the user's own alone", () => {
-        const mine = shellSettings(
-            testContext({ PATH: "/usr/bin", PULUMI_BACKEND_URL: "s3://mine", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG: "/k" }),
-        );
-        const names = mine.map(([k]) => k);
-        assert.deepStrictEqual(names, [
-            "PATH",
-            "PULUMI_SKIP_UPDATE_CHECK",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
-            "PULUMI_IGNORE_AMBIENT_PLUGINS",
-        ]);
-        const text = formatShellSettings([...mine, ["X", "it's"]]);
-        assert.match(text, /^export PATH='[^']+\/bin':"\$PATH"$/m);
-        assert.match(text, /^export X='it'\\''s'$/m);
-        const fresh = shellSettings(testContext({ PATH: "/usr/bin" })).map(([k]) => k);
-        assert.ok(fresh.includes("PULUMI_BACKEND_URL") && fresh.includes("PULUMI_CONFIG_PASSPHRASE_FILE"), fresh.join(" "));
-        assert.ok(
-            !formatShellSettings(shellSettings(testContext({ PATH: "/usr/bin" }))).includes("PULUMI_CONFIG_PASSPHRASE="),
-            "the passphrase itself is never printed",
-        );
     });
 });

@@ -2,7 +2,6 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { deploymentDrift, restorePatch } from "../../pipeline/workflow/drift";
-import { declaredDeploymentIn } from "../../pipeline/workflow/declaredState";
 
 const R = "2026-11-27-001";
 
@@ -73,15 +72,5 @@ describe("drift: the live Deployment against the declared one", () => {
         assert.deepStrictEqual(lines(l), []);
         l.spec.template.spec.containers = [];
         assert.deepStrictEqual(lines(l), [`containers[app]: removed by hand; release ${R} declares it`]);
-    });
-
-    it("the declared Deployment is read from a checkpoint and from pulumi stack export alike", () => {
-        const resources = [
-            { type: "pulumi:pulumi:Stack", custom: false },
-            { type: "kubernetes:apps/v1:Deployment", custom: true, inputs: fixture.declared },
-        ];
-        assert.deepStrictEqual(declaredDeploymentIn(JSON.stringify({ checkpoint: { latest: { resources } } })), fixture.declared);
-        assert.deepStrictEqual(declaredDeploymentIn(JSON.stringify({ version: 3, deployment: { resources } })), fixture.declared);
-        assert.strictEqual(declaredDeploymentIn(JSON.stringify({ deployment: { resources: [] } })), "its state holds no Deployment");
     });
 });

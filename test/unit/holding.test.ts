@@ -7,6 +7,13 @@ import { Progress } from "../../cli/ui/progress";
 import { PinnedError } from "../../core/errors";
 import { HOLDER_ENV, holderToken, holding, stopLeftovers } from "../../pipeline/locks/holding";
 import { withTargetLock } from "../../pipeline/locks/lockFile";
+import { liveness, provingPid } from "../../pipeline/locks/liveness";
+
+/** A process's session id, from /proc. */
+function sessionOf(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+}
 
 /**
  * A holder that takes the lock and, holding it, starts what an engine
@@ -137,5 +144,16 @@ describe("deploy target lock: what a dead holder started", function () {
                 err.fix.includes(`-p ${stuck.pid}`),
         );
         assert.ok(running(stuck.pid!));
+    });
+
+    it("a holder proves itself alive only while it holds: its liveness file is locked inside, gone after", async () => {
+        const holders = path.join(dir, "holders");
+        await withTargetLock(file, "a", { waitMs: 0 }, async () => {
+            const token = JSON.parse(fs.readFileSync(file, "utf8")).token as string;
+            assert.strictEqual(liveness(holders, token), "alive");
+            // A terminal's Ctrl-C reaches pinned's process group; the proof is in a session of its own.
+            assert.notStrictEqual(sessionOf(provingPid()!), sessionOf(process.pid));
+        });
+        assert.deepStrictEqual(fs.readdirSync(holders), []);
     });
 });

@@ -320,15 +320,3 @@ describe("every input is checked, and the refusal names it", () => {
         });
     });
 });
-
-describe("a preview's temporary project", () => {
-    it("links to the project's own app directory: accepted as inside (PINNED_PROJECT_MIRROR)", () => {
-        const real = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-real-"));
-        fs.mkdirSync(path.join(real, "app"));
-        const temp = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-mirror-"));
-        fs.symlinkSync(path.join(real, "app"), path.join(temp, "app"));
-        const settings = resolveSettings({ "pinned:registry": "127.0.0.1:5000" }, { PINNED_PROJECT_MIRROR: real }, temp);
-        assert.strictEqual(settings.appDir, path.join(temp, "app"));
-        assert.throws(() => resolveSettings({ "pinned:registry": "127.0.0.1:5000" }, {}, temp), /leads through a symbolic link/);
-    });
-});

@@ -3,7 +3,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { RegistryError } from "../../core/errors";
 import { parseImageDigest } from "../../core/imageDigest";
-import { isLoopback, manifestExists, REGISTRY_TIMEOUT, registryScheme } from "../../core/registry";
+import { isLoopback, manifestExists, openBlob, REGISTRY_TIMEOUT, registryScheme } from "../../core/registry";
+import { sha256 } from "../support/imageRegistry";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
@@ -119,6 +120,36 @@ describe("registry client", () => {
             assert.deepStrictEqual(reg.auths.slice(2), [undefined], "one anonymous request, no credentials");
         } finally {
             reg.close();
+        }
+    });
+});
+
+describe("layer blobs from the registry", () => {
+    it("a registry that stops sending a blob midway is a registry error after the timeout, not a hang", async () => {
+        const digest = sha256("never sent whole");
+        const server = http.createServer((_req, res) => {
+            res.writeHead(200, { "content-length": "1000" });
+            res.write(Buffer.alloc(100)); // and nothing more
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const saved = REGISTRY_TIMEOUT.ms;
+        REGISTRY_TIMEOUT.ms = 300;
+        try {
+            let got = 0;
+            await assert.rejects(
+                (async () => {
+                    for await (const chunk of await openBlob(`${host}/app`, digest, { registry: host })) {
+                        got += chunk.length;
+                    }
+                })(),
+                (e: unknown) => e instanceof RegistryError && /stopped sending blob .* for 0\.3 s/.test(e.problem),
+            );
+            assert.strictEqual(got, 100);
+        } finally {
+            REGISTRY_TIMEOUT.ms = saved;
+            server.closeAllConnections();
+            server.close();
         }
     });
 });

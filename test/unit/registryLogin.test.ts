@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError } from "../../core/errors";
-import { bindPassword, parseBoundPassword, registryLogin } from "../../core/registryLogin";
+import { bindPassword, defaultRegistry, parseBoundPassword, registryLogin } from "../../core/registryLogin";
 
 const R = "2026-12-06-001";
 const HOST = "127.0.0.1:5000";
@@ -57,5 +57,31 @@ describe("registry logins: passwords bound to their registry, the cluster's logi
         );
         assert.strictEqual(registryLogin(R, { registry: HOST }, undefined, true).pull, undefined);
         assert.strictEqual(registryLogin(R, push, undefined, false).pull, undefined);
+    });
+
+    it("the registry for new releases: PINNED_REGISTRY when set, else the embedded one", () => {
+        assert.deepStrictEqual(
+            defaultRegistry({
+                PINNED_REGISTRY: "10.0.0.5:5000",
+                PINNED_REGISTRY_USER: "ci",
+                PINNED_REGISTRY_PASSWORD: "s",
+                PINNED_REGISTRY_PULL_USER: "ci-pull",
+                PINNED_REGISTRY_PULL_PASSWORD: "p",
+            }),
+            {
+                server: "10.0.0.5:5000",
+                username: "ci",
+                password: "s",
+                pullUsername: "ci-pull",
+                pullPassword: "p",
+            },
+        );
+        assert.deepStrictEqual(defaultRegistry({ PINNED_REGISTRY: "127.0.0.1:5001" }), {
+            server: "127.0.0.1:5001",
+            username: undefined,
+            password: undefined,
+            pullUsername: undefined,
+            pullPassword: undefined,
+        });
     });
 });

@@ -3,23 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, PinnedError } from "../../core/errors";
-import { checkedKubeconfig, commandsIn } from "../../core/kubeconfig";
 import { chooseTarget, forgetLocalClusterAnswer, startLocalClusterCheck } from "../../pipeline/cluster/target";
 import { Kubectl } from "../../pipeline/cluster/kubectl";
 import { testContext } from "../support/context";
-
-/** A kubeconfig for a server at `server`, with `user` as its user entry. */
-function kubeconfig(server: string, user: Record<string, unknown> = { token: "t" }): string {
-    return [
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters: [{name: c, cluster: {server: " + server + "}}]",
-        "users: [{name: alice, user: " + JSON.stringify(user) + "}]",
-        "contexts: [{name: x, context: {cluster: c, user: alice}}]",
-        "current-context: x",
-        "",
-    ].join("\n");
-}
+import { kubeconfig } from "../support/kubeconfig";
 
 describe("where a release goes: a cluster that answers, or a refusal", () => {
     const saved = { ...process.env };
@@ -115,40 +102,5 @@ describe("where a release goes: a cluster that answers, or a refusal", () => {
         assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
         const byPath = await chooseTarget(testContext(), "r", { "pinned:kubeconfig": { value: "/etc/team/kubeconfig" } });
         assert.deepStrictEqual(byPath, { kind: "cluster", kubeconfig: "/etc/team/kubeconfig", source: "pinned:kubeconfig" });
-    });
-});
-
-describe("a stack file's kubeconfig that runs commands", () => {
-    const dir = os.tmpdir();
-    it("finds exec plugins and auth providers, by user", async () => {
-        assert.deepStrictEqual(commandsIn(kubeconfig("https://x", { exec: { command: "/tmp/x.sh", apiVersion: "v1" } })), [
-            "user alice: exec plugin /tmp/x.sh",
-        ]);
-        assert.deepStrictEqual(commandsIn(kubeconfig("https://x", { "auth-provider": { name: "oidc" } })), [
-            "user alice: auth provider oidc",
-        ]);
-        assert.deepStrictEqual(commandsIn(kubeconfig("https://x")), []);
-        assert.deepStrictEqual(commandsIn("not: [yaml"), []);
-    });
-
-    it("is refused, as contents or as a file, unless allowed in the environment", async () => {
-        const runs = kubeconfig("https://x", { exec: { command: "/tmp/x.sh", apiVersion: "v1" } });
-        const file = path.join(fs.mkdtempSync(path.join(dir, "pinned-kc-")), "kubeconfig");
-        fs.writeFileSync(file, runs);
-        for (const value of [runs, file]) {
-            assert.throws(
-                () => checkedKubeconfig(value, {}, dir),
-                (err: unknown) =>
-                    err instanceof ConfigError &&
-                    err.problem.includes("pinned:kubeconfig runs commands on this machine (user alice: exec plugin /tmp/x.sh)") &&
-                    err.fix.includes("PINNED_ALLOW_KUBECONFIG_COMMANDS=1 in your own environment"),
-            );
-            assert.strictEqual(checkedKubeconfig(value, { PINNED_ALLOW_KUBECONFIG_COMMANDS: "1" }, dir), value);
-        }
-        assert.strictEqual(checkedKubeconfig(kubeconfig("https://x"), {}, dir), kubeconfig("https://x"));
-        assert.throws(
-            () => checkedKubeconfig("/no/such/kubeconfig", {}, dir),
-            /pinned:kubeconfig names \/no\/such\/kubeconfig, which does not exist/,
-        );
     });
 });

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { useTempCache } from "../support/tempCache";
-import { localSigning } from "../../pipeline/project/localEnvironment";
+import { localSigning } from "../../core/localCache";
 
 describe("localSigning: the signing tools and key recorded by scripts/env/signing.sh", () => {
     const cacheOf = useTempCache("pinned-signing-");
