@@ -8,7 +8,7 @@ import { kubeconfig } from "../support/kubeconfig";
 
 describe("a stack file's kubeconfig that runs commands", () => {
     const dir = os.tmpdir();
-    it("finds exec plugins and auth providers, by user", async () => {
+    it("finds exec plugins and auth providers, by user", () => {
         assert.deepStrictEqual(commandsIn(kubeconfig("https://x", { exec: { command: "/tmp/x.sh", apiVersion: "v1" } })), [
             "user alice: exec plugin /tmp/x.sh",
         ]);
@@ -19,7 +19,7 @@ describe("a stack file's kubeconfig that runs commands", () => {
         assert.deepStrictEqual(commandsIn("not: [yaml"), []);
     });
 
-    it("is refused, as contents or as a file, unless allowed in the environment", async () => {
+    it("is refused, as contents or as a file, unless allowed in the environment", () => {
         const runs = kubeconfig("https://x", { exec: { command: "/tmp/x.sh", apiVersion: "v1" } });
         const file = path.join(fs.mkdtempSync(path.join(dir, "pinned-kc-")), "kubeconfig");
         fs.writeFileSync(file, runs);
