@@ -42,13 +42,16 @@ describe("buildImage: the checks made before a build, with the context's environ
         );
 
     const request = (): ImageRequest => ({
-        appDir: path.join(dir, "app"),
         tag: "2026-12-03-001",
         release: "2026-12-03-001",
         source: { root: dir, commit: "a".repeat(40), commitTime: "2026-12-03T10:00:00.000Z" },
-        strictPolicy: true,
-        builder: "buildah",
-        registry: { server: "127.0.0.1:1", repository: "pinned/app" },
+        settings: {
+            appDir: path.join(dir, "app"),
+            strictPolicy: true,
+            builder: "buildah",
+            registry: "127.0.0.1:1",
+            repository: "pinned/app",
+        },
         sign: true,
     });
     const context = (env: Record<string, string> = {}) => testContext({ PATH: bin, HOME: dir, PINNED_CACHE: cache, ...env }, dir);
