@@ -344,7 +344,7 @@ async function assertStillInRegistry(creds: RegistryCredentials, release: string
 }
 
 /** What the build needs, from the stack's settings as the program reads them. */
-function imageRequest(ctx: Context, release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
+export function imageRequest(ctx: Context, release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
     if (!req.source) {
         throw new Error("deployRelease: a release without a recorded digest needs its source");
     }

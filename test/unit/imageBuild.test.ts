@@ -79,6 +79,17 @@ describe("buildImage: the checks made before a build, with the context's environ
         ]);
     });
 
+    it("with the docker builder, no buildah is needed: the build goes on to the registry (a closed port, so that step fails)", async () => {
+        const steps = recordedSteps();
+        const keys = { PINNED_SIGNING_KEY: path.join(dir, "cosign.key"), PINNED_SIGNING_PUBLIC_KEY: path.join(dir, "cosign.pub") };
+        const req = request();
+        await assert.rejects(buildImage(context(keys), { ...req, settings: { ...req.settings, builder: "docker" } }, steps));
+        assert.deepStrictEqual(steps.said.slice(2), [
+            "start: looking for an identical build of 127.0.0.1:1/pinned/app:2026-12-03-001",
+            "fail: looking for an identical build of 127.0.0.1:1/pinned/app:2026-12-03-001",
+        ]);
+    });
+
     it("the context's key lets the build go on to the registry (here a closed port, so that step fails)", async () => {
         standInBuildah();
         const steps = recordedSteps();
