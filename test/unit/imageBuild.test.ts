@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
+import { resolveSettings } from "../../core/settings";
 import { buildImage, ImageRequest } from "../../pipeline/workflow/imageBuild";
 import { testContext } from "../support/context";
 import { recordedSteps } from "../support/recordedSteps";
@@ -45,13 +46,8 @@ describe("buildImage: the checks made before a build, with the context's environ
         tag: "2026-12-03-001",
         release: "2026-12-03-001",
         source: { root: dir, commit: "a".repeat(40), commitTime: "2026-12-03T10:00:00.000Z" },
-        settings: {
-            appDir: path.join(dir, "app"),
-            strictPolicy: true,
-            builder: "buildah",
-            registry: "127.0.0.1:1",
-            repository: "pinned/app",
-        },
+        // The defaults (builder buildah, the project's app/), pushed to a closed port.
+        settings: { ...resolveSettings({}, {}, dir), registry: "127.0.0.1:1" },
         sign: true,
     });
     const context = (env: Record<string, string> = {}) => testContext({ PATH: bin, HOME: dir, PINNED_CACHE: cache, ...env }, dir);
