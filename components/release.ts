@@ -1,18 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageDigest } from "../core/imageDigest";
-import { Settings } from "../core/settings";
+import { ImageSettings } from "../core/settings";
 import { DeploymentSettings, PinnedDeployment, PullCredentials } from "./pinnedDeployment";
 import { ReleaseImage } from "./releaseImage";
 
 /**
- * The resolved settings a release uses: the Deployment's, and the image
- * build's (the app's directory, the recipe policy, where the image is
- * pushed and as whom). A release always has a registry: the program
- * refuses a stack without one before it makes a Release.
+ * The resolved settings a release uses: the Deployment's and the image
+ * build's. A release always has a registry: the program refuses a stack
+ * without one before it makes a Release.
  */
-export type ReleaseSettings = DeploymentSettings &
-    Pick<Settings, "appDir" | "strictPolicy" | "repository" | "registryUser"> & { readonly registry: string };
+export type ReleaseSettings = DeploymentSettings & ImageSettings;
 
 export interface ReleaseArgs {
     readonly release: string;
@@ -61,19 +59,13 @@ export class Release extends pulumi.ComponentResource {
             this.image = new ReleaseImage(
                 `${name}-image`,
                 {
-                    appDir: settings.appDir,
                     tag: args.release,
                     release: args.release,
                     commit: args.commit,
                     commitTime: args.commitTime,
                     sourceUrl: args.sourceUrl,
-                    registry: {
-                        server: settings.registry,
-                        repository: settings.repository,
-                        username: settings.registryUser,
-                        password: args.registryPassword,
-                    },
-                    strictPolicy: settings.strictPolicy,
+                    settings,
+                    registryPassword: args.registryPassword,
                 },
                 { parent: this },
             );

@@ -4,22 +4,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImageDigest, parseImageDigest } from "../core/imageDigest";
 import { formatFinding } from "../core/policy/finding";
 import { assertRecipePasses, RecipeInputs, recipeBuild, recipeFindings, registryAddress } from "../core/recipe";
+import { ImageSettings } from "../core/settings";
 
-/** Where the image is pushed, and as whom. */
-export interface RegistryArgs {
-    /** `host[:port]`, e.g. `127.0.0.1:5000`. */
-    readonly server: pulumi.Input<string>;
-    /** Repository path inside the registry, e.g. `pinned/app`. */
-    readonly repository: string;
-    readonly username?: pulumi.Input<string>;
-    /** Pass as a secret (`config.requireSecret`). */
-    readonly password?: pulumi.Input<string>;
-}
-
-export interface ReleaseImageArgs extends RecipeInputs {
+/**
+ * The recipe at a commit and the image's name; the recipe's directory and
+ * policy come from `settings`, with the rest of what the build reads.
+ */
+export interface ReleaseImageArgs extends Omit<RecipeInputs, "appDir" | "strictPolicy"> {
     /** Container tag, from the ref convention (a release's tag is its name). */
     readonly tag: string;
-    readonly registry: RegistryArgs;
+    /**
+     * The build's settings, as core/settings.ts resolves them: the app's
+     * directory, the recipe policy, the registry, repository and push user.
+     */
+    readonly settings: ImageSettings;
+    /** The push user's password; pass it as a secret (`config.requireSecret`). */
+    readonly registryPassword?: pulumi.Input<string>;
 }
 
 /** The engine's type names of the build's two resources, for whoever reads engine events or state. */
@@ -43,16 +43,19 @@ export class ReleaseImage extends pulumi.ComponentResource {
     constructor(name: string, args: ReleaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pinned:index:ReleaseImage", name, {}, opts);
 
-        const findings = recipeFindings(args);
-        assertRecipePasses(findings, path.resolve(args.appDir, args.dockerfile ?? "Dockerfile"));
+        const { settings } = args;
+        // The recipe's own inputs: these args, its directory and policy from the settings.
+        const inputs = { ...args, appDir: settings.appDir, strictPolicy: settings.strictPolicy };
+        const findings = recipeFindings(inputs);
+        assertRecipePasses(findings, path.resolve(settings.appDir, args.dockerfile ?? "Dockerfile"));
         for (const f of findings) {
             pulumi.log.warn(formatFinding(f), this);
         }
 
-        const recipe = recipeBuild(args);
+        const recipe = recipeBuild(inputs);
         this.buildArgs = recipe.buildArgs;
-        const repository = pulumi.interpolate`${args.registry.server}/${args.registry.repository}`;
-        this.imageName = pulumi.interpolate`${repository}:${args.tag}`;
+        const repository = `${settings.registry}/${settings.repository}`;
+        this.imageName = pulumi.output(`${repository}:${args.tag}`);
 
         // The registry's credentials go to this provider only, as secrets:
         // the build pulls the base image with them, the push uses them.
@@ -61,9 +64,9 @@ export class ReleaseImage extends pulumi.ComponentResource {
             {
                 registryAuth: [
                     {
-                        address: pulumi.output(args.registry.server).apply(registryAddress),
-                        username: args.registry.username,
-                        password: args.registry.password ? pulumi.secret(args.registry.password) : undefined,
+                        address: registryAddress(settings.registry),
+                        username: settings.registryUser,
+                        password: args.registryPassword ? pulumi.secret(args.registryPassword) : undefined,
                     },
                 ],
             },

@@ -64,6 +64,19 @@ export interface Settings {
     readonly renderYamlTo?: string;
 }
 
+/**
+ * The resolved settings an image build reads, wherever it runs (buildah in
+ * the workflow, or the ReleaseImage component in the engine): the app's
+ * directory, the recipe policy, the builder, where the image is pushed and
+ * as whom. They travel as this one object from the settings to what uses
+ * them, so a setting the build needs is named here and read where it is
+ * used. A build always has a registry; the push password is a secret and
+ * travels beside this object, never in it.
+ */
+export type ImageSettings = Pick<Settings, "appDir" | "strictPolicy" | "builder" | "repository" | "registryUser"> & {
+    readonly registry: string;
+};
+
 /** The defaults, in one place; the README's Configuration table lists them. */
 export const DEFAULTS = {
     repository: "pinned/app",

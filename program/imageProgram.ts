@@ -2,15 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReleaseImage } from "../components/releaseImage";
 import { GitSource } from "../core/git/gitSource";
 import { ImageDigest } from "../core/imageDigest";
+import { ImageSettings } from "../core/settings";
 
 /** What the image-build program reads from one image request (pipeline/workflow/imageBuild.ts). */
 export interface ImageProgramRequest {
-    readonly appDir: string;
+    /** The container tag: the release's name, or the branch convention for an unreleased commit. */
     readonly tag: string;
+    /** `org.opencontainers.image.version`: the release (or the tag, for an unreleased commit). */
     readonly release: string;
     readonly source: Pick<GitSource, "commit" | "commitTime" | "remoteUrl">;
-    readonly strictPolicy: boolean;
-    readonly registry: { readonly server: string; readonly repository: string; readonly username?: string; readonly password?: string };
+    /** The build's settings, handed to ReleaseImage as they are. */
+    readonly settings: ImageSettings;
+    /** The push user's password, kept out of the settings: the program makes it a Pulumi secret. */
+    readonly registryPassword?: string;
 }
 
 /**
@@ -24,17 +28,13 @@ export async function imageProgram(req: ImageProgramRequest | undefined): Promis
         throw new Error("BuildStack: up() sets the image request before the program runs");
     }
     const image = new ReleaseImage("image", {
-        appDir: req.appDir,
         tag: req.tag,
         release: req.release,
         commit: req.source.commit,
         commitTime: req.source.commitTime,
         sourceUrl: req.source.remoteUrl,
-        strictPolicy: req.strictPolicy,
-        registry: {
-            ...req.registry,
-            password: req.registry.password === undefined ? undefined : pulumi.secret(req.registry.password),
-        },
+        settings: req.settings,
+        registryPassword: req.registryPassword === undefined ? undefined : pulumi.secret(req.registryPassword),
     });
     return { imageDigest: image.imageDigest };
 }

@@ -344,7 +344,7 @@ async function assertStillInRegistry(creds: RegistryCredentials, release: string
 }
 
 /** What the build needs, from the stack's settings as the program reads them. */
-function imageRequest(ctx: Context, release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
+export function imageRequest(ctx: Context, release: ReleaseName, config: ConfigMap, req: DeployRequest): ImageRequest {
     if (!req.source) {
         throw new Error("deployRelease: a release without a recorded digest needs its source");
     }
@@ -357,20 +357,13 @@ function imageRequest(ctx: Context, release: ReleaseName, config: ConfigMap, req
         );
     }
     return {
-        appDir: settings.appDir,
         tag: release,
         release,
         source: req.source,
-        strictPolicy: settings.strictPolicy,
-        builder: settings.builder,
-        registry: {
-            server,
-            repository: settings.repository,
-            username: settings.registryUser,
-            // A secret: the resolver leaves it to whoever decrypted it;
-            // checked against the stack's registry before the run started.
-            password: stackLogin(release, config, false, ctx.env).push.password,
-        },
+        settings: { ...settings, registry: server },
+        // A secret: the resolver leaves it to whoever decrypted it;
+        // checked against the stack's registry before the run started.
+        registryPassword: stackLogin(release, config, false, ctx.env).push.password,
         sign: true,
     };
 }

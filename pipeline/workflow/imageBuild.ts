@@ -7,13 +7,12 @@ import { CommandError, LocalWorkspace, Stack, UpOptions } from "@pulumi/pulumi/a
 import { ImageDigest, parseImageDigest } from "../../core/imageDigest";
 import { PinnedError } from "../../core/errors";
 import { GitSource } from "../../core/git/gitSource";
-import { imageProgram } from "../../program/imageProgram";
+import { imageProgram, ImageProgramRequest } from "../../program/imageProgram";
 import { RecipeBuild, recipeBuild } from "../../core/recipe";
 import { provenanceOfBuild } from "../../core/provenance";
 import { Builder as LocalBuilder } from "../../core/builder";
 import { findReusableBuild } from "../../core/reusableBuild";
 import { requireReleaseSigning, signRelease } from "../../core/signature";
-import { Builder } from "../../core/settings";
 import { buildReproduciblyWithProgress, requireBuilder } from "./reproducibleBuild";
 import { assertBasesPresent } from "../../core/baseDrift";
 import { mirrorHistory } from "../project/baseMirror";
@@ -25,18 +24,13 @@ import { engineStderr, lastLines } from "../engine/failure";
 import { engineEnv } from "../engine/environment";
 import { Steps } from "../steps";
 
-/** One image to build: the recipe at a commit, and where it goes. */
-export interface ImageRequest {
-    readonly appDir: string;
-    /** The container tag: the release's name, or the branch convention for an unreleased commit. */
-    readonly tag: string;
-    /** `org.opencontainers.image.version`: the release (or the tag, for an unreleased commit). */
-    readonly release: string;
+/**
+ * One image to build: what the image-build program reads (the recipe at a
+ * commit, the build's settings, the push password), and what only the
+ * workflow needs: the checkout (buildah builds from it) and whether to sign.
+ */
+export interface ImageRequest extends ImageProgramRequest {
     readonly source: Pick<GitSource, "root" | "commit" | "commitTime" | "remoteUrl">;
-    readonly strictPolicy: boolean;
-    /** buildah (reproducible, run here) or docker (the Docker provider, in the engine); see Settings.builder. */
-    readonly builder: Builder;
-    readonly registry: { readonly server: string; readonly repository: string; readonly username?: string; readonly password?: string };
     /**
      * A release run: the image it builds is signed with the release key and
      * gets its provenance and SBOM attached. A preview signs nothing (it
@@ -66,18 +60,19 @@ export interface BuiltImage {
  */
 export async function buildImage(ctx: Context, req: ImageRequest, progress: Steps, early?: BuildStack): Promise<BuiltImage> {
     const started = Date.now();
-    const repository = `${req.registry.server}/${req.registry.repository}`;
+    const { settings } = req;
+    const repository = `${settings.registry}/${settings.repository}`;
     const imageName = `${repository}:${req.tag}`;
-    const buildah = req.builder === "buildah" ? requireBuilder(ctx.env) : undefined;
+    const buildah = settings.builder === "buildah" ? requireBuilder(ctx.env) : undefined;
     const recipe = recipeBuild({
-        appDir: req.appDir,
+        appDir: settings.appDir,
         release: req.release,
         commit: req.source.commit,
         commitTime: req.source.commitTime,
         sourceUrl: req.source.remoteUrl,
         builder: buildah?.label,
     });
-    const creds = credentialsFor(req.registry);
+    const creds = credentialsFor(pushLogin(req));
 
     // A base the registry lost (or never had: Debian's archive moved since
     // the recipe was pinned) is said here, before the engine starts, with
@@ -144,7 +139,7 @@ async function buildOnly(
                 commitTime: req.source.commitTime,
                 recipe,
                 imageName,
-                registry: req.registry,
+                registry: pushLogin(req),
                 logFile: path.join(ctx.projectDir, ".pinned", "logs", `build-${req.tag}.log`),
                 env: ctx.env,
             },
@@ -236,6 +231,11 @@ export class BuildStack {
         await this.stack.catch(() => undefined);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** The registry the image is pushed to, and the login that pushes. */
+function pushLogin(req: ImageRequest): { server: string; username?: string; password?: string } {
+    return { server: req.settings.registry, username: req.settings.registryUser, password: req.registryPassword };
 }
 
 /** A passphrase for a state that is thrown away with its directory, as a file (0600) in it. */

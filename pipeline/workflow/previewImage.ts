@@ -73,13 +73,12 @@ export async function buildPreviewImage(
     progress: Steps,
 ): Promise<PreviewImage> {
     // The findings come from the caller's preflight: the recipe is judged once.
-    const { appDir, dockerfile, recipe: recipePath } = releaseRecipePaths(ctx, record);
+    const { dockerfile, recipe: recipePath } = releaseRecipePaths(ctx, record);
     const text = fs.existsSync(dockerfile) ? fs.readFileSync(dockerfile, "utf8") : "";
     const baseImages = baseImagesOf(text);
     const registry = await releaseRegistry(ctx, release, record);
     const tag = previewTag(source, release, ctx.env);
     const settings = releaseSettings(ctx, record);
-    const { strictPolicy, builder } = settings;
     // Previews push to a repository of their own: a pull request's image is
     // never where a release looks for one to reuse.
     const repository = previewRepository(settings.repository);
@@ -91,7 +90,7 @@ export async function buildPreviewImage(
         finalBase: finalBase(text),
         findings,
         imageName,
-        reproducible: builder === "buildah",
+        reproducible: settings.builder === "buildah",
     };
     if (hasErrors(findings)) {
         return { ...base, unknownBecause: "the recipe breaks the pinning policy (findings below), so it was not built" };
@@ -106,13 +105,12 @@ export async function buildPreviewImage(
         const built = await buildImage(
             ctx,
             {
-                appDir,
                 tag,
                 release: release ?? tag,
                 source,
-                strictPolicy,
-                builder,
-                registry: { server: registry.server, repository, username: registry.username, password: registry.password },
+                // The release's own build, pushed to the preview repository with the login found above.
+                settings: { ...settings, registry: registry.server, repository, registryUser: registry.username },
+                registryPassword: registry.password,
                 // A preview (a pull request's code) holds no release key.
                 sign: false,
             },

@@ -40,13 +40,13 @@ function appDir(dockerfile = STRICT_DOCKERFILE): string {
 }
 
 const imageArgs = (dir: string) => ({
-    appDir: dir,
     tag: "2026-11-27-001",
     release: "2026-11-27-001",
     commit: COMMIT,
     commitTime: "2026-11-27T10:00:00.000Z",
     sourceUrl: "https://git.example/team/app.git",
-    registry: { server: "127.0.0.1:5000", repository: "pinned/app", username: "pinned", password: "s3cret" },
+    settings: { ...DEFAULT_SETTINGS, appDir: dir, registry: "127.0.0.1:5000", registryUser: "pinned" },
+    registryPassword: "s3cret",
 });
 
 describe("ReleaseImage (mocks)", () => {

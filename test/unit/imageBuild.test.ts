@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PinnedError } from "../../core/errors";
+import { resolveSettings } from "../../core/settings";
 import { buildImage, ImageRequest } from "../../pipeline/workflow/imageBuild";
 import { testContext } from "../support/context";
 import { recordedSteps } from "../support/recordedSteps";
@@ -42,13 +43,11 @@ describe("buildImage: the checks made before a build, with the context's environ
         );
 
     const request = (): ImageRequest => ({
-        appDir: path.join(dir, "app"),
         tag: "2026-12-03-001",
         release: "2026-12-03-001",
         source: { root: dir, commit: "a".repeat(40), commitTime: "2026-12-03T10:00:00.000Z" },
-        strictPolicy: true,
-        builder: "buildah",
-        registry: { server: "127.0.0.1:1", repository: "pinned/app" },
+        // The defaults (builder buildah, the project's app/), pushed to a closed port.
+        settings: { ...resolveSettings({}, {}, dir), registry: "127.0.0.1:1" },
         sign: true,
     });
     const context = (env: Record<string, string> = {}) => testContext({ PATH: bin, HOME: dir, PINNED_CACHE: cache, ...env }, dir);
@@ -73,6 +72,17 @@ describe("buildImage: the checks made before a build, with the context's environ
         assert.deepStrictEqual(steps.said, [
             "start: checking the recipe's base images in the registry",
             "done: checking the recipe's base images in the registry",
+        ]);
+    });
+
+    it("with the docker builder, no buildah is needed: the build goes on to the registry (a closed port, so that step fails)", async () => {
+        const steps = recordedSteps();
+        const keys = { PINNED_SIGNING_KEY: path.join(dir, "cosign.key"), PINNED_SIGNING_PUBLIC_KEY: path.join(dir, "cosign.pub") };
+        const req = request();
+        await assert.rejects(buildImage(context(keys), { ...req, settings: { ...req.settings, builder: "docker" } }, steps));
+        assert.deepStrictEqual(steps.said.slice(2), [
+            "start: looking for an identical build of 127.0.0.1:1/pinned/app:2026-12-03-001",
+            "fail: looking for an identical build of 127.0.0.1:1/pinned/app:2026-12-03-001",
         ]);
     });
 
