@@ -140,6 +140,7 @@ async function buildOnly(
                 recipe,
                 imageName,
                 registry: pushLogin(req),
+                settings: req.settings,
                 logFile: path.join(ctx.projectDir, ".pinned", "logs", `build-${req.tag}.log`),
                 env: ctx.env,
             },

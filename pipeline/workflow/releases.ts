@@ -48,6 +48,9 @@ async function lastUpdatesFromEngine(ctx: Context): Promise<Map<string, string>>
     return new Map(stacks.filter((s) => s.lastUpdate).map((s) => [s.name, new Date(s.lastUpdate as string).toISOString()]));
 }
 
+/** Signature lookups run at once: enough to overlap the registry's answers, few enough for 2 cores when cosign runs. */
+const LOOKUPS_AT_ONCE = 4;
+
 type ReleaseRegistry = NonNullable<Awaited<ReturnType<typeof releaseRegistry>>>;
 
 /**
@@ -66,20 +69,38 @@ export async function signatures(
 ): Promise<{ signed: Map<string, string>; refusals: PinnedError[] }> {
     const signed = new Map<string, string>();
     const refusals: PinnedError[] = [];
-    for (const r of records.filter((r) => r.imageDigest)) {
+    const one = async (r: ReleaseRecord): Promise<string | PinnedError | undefined> => {
         try {
             const registry = await lookup.registry(r.release, r);
-            if (registry) {
-                signed.set(r.release, (await lookup.signed(r.imageDigest as string, registry)) ? "yes" : "no");
-            }
+            return registry ? ((await lookup.signed(r.imageDigest as string, registry)) ? "yes" : "no") : undefined;
         } catch (err) {
             if (!(err instanceof PinnedError)) {
                 throw err;
             }
-            signed.set(r.release, "refused");
-            refusals.push(err);
+            return err;
         }
-    }
+    };
+    // A few at a time: each is mostly waiting on the registry (or cosign),
+    // and the answers are reported in the stack files' order.
+    const withDigest = records.filter((r) => r.imageDigest);
+    const answers: Array<string | PinnedError | undefined> = new Array(withDigest.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < withDigest.length) {
+            const i = next++;
+            answers[i] = await one(withDigest[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, withDigest.length) }, worker));
+    withDigest.forEach((r, i) => {
+        const answer = answers[i];
+        if (answer instanceof PinnedError) {
+            signed.set(r.release, "refused");
+            refusals.push(answer);
+        } else if (answer !== undefined) {
+            signed.set(r.release, answer);
+        }
+    });
     return { signed, refusals };
 }
 

@@ -12,6 +12,7 @@ import { lastLines } from "../engine/failure";
 import { Steps } from "../steps";
 import { Builder, localBuilder } from "../../core/builder";
 import { CHILD_VARS, childEnv } from "../../core/childEnv";
+import { ImageSettings } from "../../core/settings";
 
 /**
  * Builds a release image bit for bit reproducibly, with buildah (Debian's
@@ -52,6 +53,12 @@ export interface ReproducibleBuildRequest {
     /** `registry/repository:tag` to push to. */
     readonly imageName: string;
     readonly registry: { readonly server: string; readonly username?: string; readonly password?: string };
+    /**
+     * The stack's image-build settings, whole, as the Docker provider's
+     * ReleaseImage gets them: a setting buildah's build reads is read here,
+     * and neither caller (a release's build, verify's rebuild) lists it.
+     */
+    readonly settings: ImageSettings;
     /** buildah's storage; by default an empty one of the build's own, removed after it. */
     readonly storage?: { readonly root: string; readonly runRoot: string };
     readonly signal?: AbortSignal;

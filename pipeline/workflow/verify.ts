@@ -148,6 +148,7 @@ export async function verifyRelease(
             },
             imageName,
             registry,
+            settings: { ...settings, registry: registry.server },
             logFile: path.join(projectDir, ".pinned", "logs", `verify-${release}.log`),
             env,
         },

@@ -13,6 +13,12 @@ import { Cluster } from "./support/cluster";
 import { useClusterProject } from "./support/clusterProject";
 import { docker, LocalEnv, registryDigest } from "./support/localEnv";
 import { ReleaseProject } from "./support/releaseProject";
+import { ImageSettings } from "../../core/settings";
+
+/** The settings a buildah build is handed: the defaults, with this app and registry. */
+function imageSettings(appDir: string, env: LocalEnv): ImageSettings {
+    return { appDir, strictPolicy: true, builder: "buildah", repository: "pinned/app", registry: env.registry.server };
+}
 
 /** The config digest of `repository@digest`, as the registry serves the manifest. */
 async function configDigest(env: LocalEnv, repository: string, digest: string): Promise<string> {
@@ -81,6 +87,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
                         recipe,
                         imageName: `${env.registry.server}/${suite.repository}:clean-${i}`,
                         registry: env.registry,
+                        settings: imageSettings(path.join(clone, "app"), env),
                         storage: { root: path.join(storage, "root"), runRoot: path.join(storage, "run") },
                         logFile: path.join(storage, "build.log"),
                         env: process.env,
@@ -150,6 +157,7 @@ describe("reproducible images and pinned verify (real buildah, registry, engine,
                 }),
                 imageName: `${env.registry.server}/${suite.repository}:elsewhere`,
                 registry: env.registry,
+                settings: imageSettings(path.join(scratch, "app"), env),
                 logFile: path.join(tempDir("log"), "build.log"),
                 env: process.env,
             },

@@ -70,6 +70,44 @@ describe("pinned releases formatting", () => {
         );
     });
 
+    it("looks up at most four signatures at once, and reports them and the refusals in the stack files' order", async () => {
+        const many = Array.from({ length: 10 }, (_, i) => ({
+            release: `2026-12-${String(i + 10)}-001`,
+            file: `f${i}`,
+            imageDigest: `127.0.0.1:5000/pinned/app@sha256:${String(i).repeat(64)}`,
+            config: {},
+        }));
+        let running = 0;
+        let most = 0;
+        const { signed, refusals } = await signatures(many, {
+            registry: async (release) => {
+                if (release.endsWith("12-001") || release.endsWith("17-001")) {
+                    throw new ConfigError(`refused ${release}`, "put it back.");
+                }
+                return { server: "127.0.0.1:5000" };
+            },
+            signed: async (digest) => {
+                running++;
+                most = Math.max(most, running);
+                // Later images answer first.
+                const i = Number(digest.slice(-1));
+                await new Promise((resolve) => setTimeout(resolve, 40 - 4 * i));
+                running--;
+                return i % 2 === 0;
+            },
+        });
+        assert.strictEqual(most, 4);
+        assert.deepStrictEqual(
+            [...signed.keys()],
+            many.map((r) => r.release),
+        );
+        assert.deepStrictEqual([...signed.values()], ["yes", "no", "refused", "no", "yes", "no", "yes", "refused", "yes", "no"]);
+        assert.deepStrictEqual(
+            refusals.map((r) => r.problem),
+            ["refused 2026-12-12-001", "refused 2026-12-17-001"],
+        );
+    });
+
     it("shows whether the release key signed each recorded image", () => {
         const rows = releaseRows(
             records,
