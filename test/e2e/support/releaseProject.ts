@@ -25,6 +25,9 @@ const PROJECT_FILES = [
     "scripts",
 ];
 
+/** What a given source tree keeps to itself: its releases and local state. */
+const NOT_COPIED = ["stacks", "node_modules", ".git", ".pulumi", ".pinned"];
+
 export interface RunResult {
     readonly status: number;
     /** stdout and stderr together, as a person sees them. */
@@ -51,9 +54,10 @@ export class ReleaseProject {
     }
 
     /**
-     * `source`: the tree the copy is made of (default: this one); the
-     * benchmark's comparison passes an earlier commit's files. An entry it
-     * lacks is left out.
+     * `source`: the tree the copy is made of (default: this one, its
+     * PROJECT_FILES); the benchmark's comparison passes an earlier commit's
+     * files (`git archive`), copied whole but for its stacks, since an
+     * earlier tree's folders may have other names.
      */
     static async create(
         env: LocalEnv,
@@ -62,7 +66,8 @@ export class ReleaseProject {
     ): Promise<ReleaseProject> {
         const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pinned-e2e-")));
         const source = opts.source ?? PROJECT_DIR;
-        for (const entry of PROJECT_FILES.filter((e) => fs.existsSync(path.join(source, e)))) {
+        const entries = opts.source ? fs.readdirSync(opts.source).filter((e) => !NOT_COPIED.includes(e)) : PROJECT_FILES;
+        for (const entry of entries) {
             fs.cpSync(path.join(source, entry), path.join(dir, entry), { recursive: true });
         }
         fs.mkdirSync(path.join(dir, "stacks"));
